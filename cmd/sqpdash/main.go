@@ -1,0 +1,84 @@
+// Command sqpdash serves the Search Query Performance dashboard and administers its database.
+//
+//	sqpdash serve                 the web dashboard (default http://localhost:8080)
+//	sqpdash schema apply          apply schema.hcl to the database
+//	sqpdash demo                  load deterministic demo data
+//	sqpdash import FILE...        import SQP reports and brand mappings
+//	sqpdash refresh               refresh the brand_product_segments view
+//	sqpdash users ...             manage dashboard users
+//
+// Without DATABASE_URL every subcommand uses a private PostgreSQL cluster under SQPDASH_DATA_DIR.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sqpdash/sqpdash/internal/config"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// command is one subcommand: it parses its own flags from args and returns an exit code.
+type command struct {
+	summary string
+	run     func(ctx context.Context, cfg config.Config, args []string) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"serve the dashboard over HTTP", runServe},
+		"schema":  {"apply schema.hcl to the database (schema apply --help)", runSchema},
+		"demo":    {"load deterministic demo data", runDemo},
+		"import":  {"import SQP reports (SP-API JSON, Seller Central CSV) and brand mappings", runImport},
+		"refresh": {"refresh the brand_product_segments materialized view", runRefresh},
+		"users":   {"manage dashboard users", runUsers},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand; it is separate from main so that tests can call it.
+func run(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "sqpdash: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "sqpdash: %v\n", err)
+		return exitUsage
+	}
+	return cmd.run(ctx, cfg, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: sqpdash <command> [flags]\n\ncommands:")
+	for _, name := range []string{"serve", "schema", "demo", "import", "refresh", "users"} {
+		fmt.Fprintf(w, "  %-8s %s\n", name, commands()[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'sqpdash <command> --help' for its flags. Environment: DATABASE_URL, SQPDASH_DATA_DIR,\nSQPDASH_ADDR, SQPDASH_REFRESH_EVERY, SQPDASH_LOG_FORMAT.")
+}

@@ -1,0 +1,59 @@
+// Package schema applies schema.hcl to a PostgreSQL database declaratively, on the ariga.io/atlas library:
+// atlas.hcl + schema.hcl -> a plan of SQL statements -> one transaction.
+package schema
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// Options says what to apply where. Zero values take the defaults of atlas.hcl's env.
+type Options struct {
+	// ConfigFile is the path of atlas.hcl; file:// paths in it are resolved relative to it.
+	ConfigFile string
+	// Env is the atlas.hcl environment to use ("local", "test").
+	Env string
+	// URL overrides the env's target database URL.
+	URL string
+	// DevURL overrides the env's dev database URL. Empty: a scratch database is created and dropped on the
+	// target's server.
+	DevURL string
+	// To overrides the env's src (e.g. "file://old/schema.hcl" for a rollback).
+	To string
+	// DryRun prints the plan and changes nothing.
+	DryRun bool
+	// AutoApprove allows destructive steps without asking.
+	AutoApprove bool
+	// Confirm is asked before destructive steps when AutoApprove is false; nil means refuse them.
+	Confirm func(plan *Plan) bool
+	// Out receives the plan and progress messages.
+	Out io.Writer
+}
+
+// Plan is the ordered list of statements an apply runs in one transaction.
+type Plan struct {
+	Statements  []Statement
+	Destructive bool
+}
+
+// Statement is one SQL statement of a plan.
+type Statement struct {
+	SQL         string
+	Comment     string
+	Destructive bool
+}
+
+// Result reports what an apply did.
+type Result struct {
+	Plan    *Plan
+	Applied bool
+}
+
+// ErrDestructiveNotApproved is returned when the plan drops something and nobody approved it.
+var ErrDestructiveNotApproved = errors.New("the plan contains destructive changes: rerun with --auto-approve or answer yes")
+
+// Apply plans and applies the schema. It is implemented in plan.go/apply.go.
+func Apply(ctx context.Context, opts Options) (*Result, error) {
+	return apply(ctx, opts)
+}
