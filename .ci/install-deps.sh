@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what sqpdash needs on a Debian machine and is missing: PostgreSQL 15 server binaries and Chromium
+# (for the browser tests). Idempotent: does nothing when both are present.
+set -euo pipefail
+
+need=()
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1; then
+  need+=(chromium)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    echo "sqpdash needs: ${need[*]}. Install them as root: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+fi
+echo "installing ${need[*]} (apt-get)..." >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian's postgresql package starts a system cluster; sqpdash runs its own private one and does not need it.
