@@ -23,6 +23,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing ${need[*]} (apt-get)..." >&2
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian's postgresql package starts a system cluster; sqpdash runs its own private one and does not need it.
