@@ -1,0 +1,218 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+)
+
+// Errors of Login and Authenticate. The web layer chooses the words shown for each.
+var (
+	// ErrInvalidCredentials is the one answer for an unknown email, a wrong password and a disabled account,
+	// so the login form does not reveal which accounts exist.
+	ErrInvalidCredentials = errors.New("incorrect email or password")
+	// ErrThrottled means too many failed attempts for this account or address in the last window.
+	ErrThrottled = errors.New("too many failed sign-in attempts")
+	// ErrNoSession means the token is missing, unknown, expired or belongs to a disabled user.
+	ErrNoSession = errors.New("no valid session")
+)
+
+// Store is the storage Service needs; internal/postgres implements it.
+type Store interface {
+	// UserCredentials returns the user with this normalised email and their password hash, or an
+	// apperr.NotFound error.
+	UserCredentials(ctx context.Context, email string) (User, string, error)
+	// MarkLogin records a successful sign-in time.
+	MarkLogin(ctx context.Context, userID string, at time.Time) error
+
+	// FailedLogins counts failed attempts since the given time for email and for ip.
+	FailedLogins(ctx context.Context, email, ip string, since time.Time) (FailureCounts, error)
+	// RecordLoginAttempt stores an attempt (and may prune old ones).
+	RecordLoginAttempt(ctx context.Context, a LoginAttempt) error
+
+	// CreateSession stores a new session.
+	CreateSession(ctx context.Context, s Session) error
+	// SessionUser returns the session with this token hash and its user (with brands), or apperr.NotFound.
+	SessionUser(ctx context.Context, tokenHash []byte) (Session, User, error)
+	// TouchSession sets the session's LastSeenAt.
+	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
+	// DeleteSession removes one session; removing a missing one is not an error.
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+}
+
+// Config tunes a Service; zero fields take the defaults.
+type Config struct {
+	Password Params
+	Sessions SessionPolicy
+	Throttle ThrottlePolicy
+	// Now is the clock (tests move it forward to expire sessions).
+	Now func() time.Time
+}
+
+// Service signs users in and out and turns a session token back into a User.
+type Service struct {
+	store    Store
+	hasher   *PasswordHasher
+	sessions SessionPolicy
+	throttle ThrottlePolicy
+	now      func() time.Time
+}
+
+// NewService returns a Service on store with cfg (defaults for zero fields).
+func NewService(store Store, cfg Config) (*Service, error) {
+	if cfg.Password == (Params{}) {
+		cfg.Password = DefaultParams()
+	}
+	if cfg.Sessions == (SessionPolicy{}) {
+		cfg.Sessions = DefaultSessionPolicy()
+	}
+	if cfg.Throttle == (ThrottlePolicy{}) {
+		cfg.Throttle = DefaultThrottlePolicy()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	hasher, err := NewPasswordHasher(cfg.Password)
+	if err != nil {
+		return nil, fmt.Errorf("new auth service: %w", err)
+	}
+	return &Service{store: store, hasher: hasher, sessions: cfg.Sessions, throttle: cfg.Throttle, now: cfg.Now}, nil
+}
+
+// Hasher returns the password hasher, for commands that set passwords.
+func (s *Service) Hasher() *PasswordHasher { return s.hasher }
+
+// SessionPolicy returns the policy, so the web layer can give the cookie the same lifetime.
+func (s *Service) SessionPolicy() SessionPolicy { return s.sessions }
+
+// Credentials are what a login form submits, plus where it came from.
+type Credentials struct {
+	Email     string
+	Password  string
+	IP        string
+	UserAgent string
+}
+
+// Login checks credentials and, when they are right, opens a new session: a fresh token every time, so a
+// token planted before sign-in is never promoted (session fixation). It returns the token for the cookie.
+//
+// Throttled attempts are refused before any password work. Unknown emails, wrong passwords and disabled
+// accounts all cost one argon2id verification and return ErrInvalidCredentials.
+func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error) {
+	now := s.now()
+	email, emailErr := NormalizeEmail(c.Email)
+	if emailErr != nil {
+		email = c.Email
+		if len(email) > 254 {
+			email = email[:254]
+		}
+	}
+	counts, err := s.store.FailedLogins(ctx, email, c.IP, now.Add(-s.throttle.Window))
+	if err != nil {
+		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+	}
+	if s.throttle.Throttled(counts) {
+		return "", User{}, ErrThrottled
+	}
+	user, ok, err := s.checkPassword(ctx, email, emailErr == nil, c.Password)
+	if err != nil {
+		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+	}
+	if err := s.store.RecordLoginAttempt(ctx, LoginAttempt{Email: email, IP: c.IP, Succeeded: ok, At: now}); err != nil {
+		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+	}
+	if !ok {
+		return "", User{}, ErrInvalidCredentials
+	}
+	token, hash, err := NewToken()
+	if err != nil {
+		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+	}
+	session := Session{
+		TokenHash: hash, UserID: user.ID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(s.sessions.Absolute), IP: c.IP, UserAgent: truncate(c.UserAgent, 512),
+	}
+	if err := s.store.CreateSession(ctx, session); err != nil {
+		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+	}
+	if err := s.store.MarkLogin(ctx, user.ID, now); err != nil {
+		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+	}
+	user.LastLoginAt = &now
+	return token, user, nil
+}
+
+// checkPassword always spends one argon2id verification, whether or not the account exists.
+func (s *Service) checkPassword(ctx context.Context, email string, wellFormed bool, password string) (User, bool, error) {
+	if !wellFormed {
+		s.hasher.VerifyDummy(password)
+		return User{}, false, nil
+	}
+	user, hash, err := s.store.UserCredentials(ctx, email)
+	if apperr.CodeOf(err) == apperr.ENOTFOUND {
+		s.hasher.VerifyDummy(password)
+		return User{}, false, nil
+	}
+	if err != nil {
+		return User{}, false, err
+	}
+	match, err := s.hasher.Verify(hash, password)
+	if err != nil {
+		return User{}, false, fmt.Errorf("verify password of user %s: %w", user.ID, err)
+	}
+	return user, match && user.Active, nil
+}
+
+// Authenticate returns the user a session token belongs to. An expired session is deleted on the spot.
+func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
+	hash, ok := HashToken(token)
+	if !ok {
+		return User{}, ErrNoSession
+	}
+	session, user, err := s.store.SessionUser(ctx, hash)
+	if apperr.CodeOf(err) == apperr.ENOTFOUND {
+		return User{}, ErrNoSession
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate session: %w", err)
+	}
+	now := s.now()
+	if !s.sessions.Valid(session, now) || !user.Active {
+		if err := s.store.DeleteSession(ctx, hash); err != nil {
+			return User{}, fmt.Errorf("delete expired session of user %s: %w", user.ID, err)
+		}
+		return User{}, ErrNoSession
+	}
+	if s.sessions.NeedsTouch(session, now) {
+		if err := s.store.TouchSession(ctx, hash, now); err != nil {
+			return User{}, fmt.Errorf("touch session of user %s: %w", user.ID, err)
+		}
+	}
+	return user, nil
+}
+
+// Logout deletes the session server-side, so the token is worthless even if the cookie survives.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	hash, ok := HashToken(token)
+	if !ok {
+		return nil
+	}
+	if err := s.store.DeleteSession(ctx, hash); err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	return nil
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,37 @@
+package auth
+
+import "time"
+
+// LoginAttempt is one submitted login form, kept for throttling (and as an audit trail).
+type LoginAttempt struct {
+	Email     string // as normalised; the raw input when it was not an email
+	IP        string
+	Succeeded bool
+	At        time.Time
+}
+
+// ThrottlePolicy limits failed logins per account and per client address within a sliding window. The
+// counts live in PostgreSQL, so every sqpdash process behind a load balancer enforces the same limits.
+type ThrottlePolicy struct {
+	Window time.Duration
+	// PerAccount is the number of failures for one email within Window after which logins to it are refused.
+	PerAccount int
+	// PerIP is the same for one client address, across all emails (credential stuffing).
+	PerIP int
+}
+
+// DefaultThrottlePolicy: 5 failures a minute per account, 20 per address.
+func DefaultThrottlePolicy() ThrottlePolicy {
+	return ThrottlePolicy{Window: time.Minute, PerAccount: 5, PerIP: 20}
+}
+
+// FailureCounts are the failed attempts within the window, by account and by address.
+type FailureCounts struct {
+	ByEmail int
+	ByIP    int
+}
+
+// Throttled reports whether a new attempt must be refused without checking the password.
+func (p ThrottlePolicy) Throttled(c FailureCounts) bool {
+	return c.ByEmail >= p.PerAccount || c.ByIP >= p.PerIP
+}
