@@ -1,0 +1,217 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+)
+
+// Store is the storage the refresher needs. internal/postgres implements it.
+type Store interface {
+	// RefreshSegments calls the database's refresh procedure on one session. When the call fails, the
+	// returned Outcome still carries the BackendPID of that session.
+	RefreshSegments(ctx context.Context, req Request) (Outcome, error)
+	// CancelRefresh stops the session pid if it still holds the refresh lock and marks its running log row
+	// cancelled with reason.
+	CancelRefresh(ctx context.Context, pid uint32, reason string) error
+	// FailOrphanedRefreshes marks failed every running log row whose database session is gone.
+	FailOrphanedRefreshes(ctx context.Context, reason string) (int64, error)
+	// RunningRefresh returns the log row of the refresh running now in any process, if any.
+	RunningRefresh(ctx context.Context) (Run, bool, error)
+	// SegmentSourceChanged reports whether base data changed since the last successful refresh.
+	SegmentSourceChanged(ctx context.Context) (bool, error)
+}
+
+// Observer is told about every finished call, for metrics.
+type Observer interface {
+	ObserveRefresh(req Request, out Outcome, took time.Duration)
+}
+
+// Options configures a Refresher.
+type Options struct {
+	Logger   *slog.Logger
+	Observer Observer // optional
+}
+
+// Refresher runs refreshes, in the caller's goroutine (Run) or in the background (Start).
+type Refresher struct {
+	store    Store
+	log      *slog.Logger
+	observer Observer
+
+	// background runs live as long as the refresher: Shutdown cancels them and waits.
+	base   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	running bool // a background run of this process is in progress
+	last    *Finished
+}
+
+// Finished is the result of the last background run of this process, for the admin page: busy and
+// skipped outcomes have no history row that would tell the person who clicked.
+type Finished struct {
+	Request Request
+	Outcome Outcome
+	Err     error
+	At      time.Time
+}
+
+// New returns a Refresher over store.
+func New(store Store, opts Options) *Refresher {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Refresher{store: store, log: log, observer: opts.Observer, base: base, cancel: cancel}
+}
+
+// Run refreshes the segments now and returns when the refresh is over. A refresh running elsewhere gives an
+// *apperr.Error with code ECONFLICT. When ctx ends during the refresh, the database session is stopped and
+// the run is logged as cancelled before Run returns.
+func (r *Refresher) Run(ctx context.Context, req Request) (Outcome, error) {
+	began := time.Now()
+	out, err := r.store.RefreshSegments(ctx, req)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		out.Status = StatusCancelled
+		if cerr := r.cancelRun(ctx, out.BackendPID); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		err = fmt.Errorf("refresh segments (%s): cancelled: %w", req.Trigger, err)
+	case err != nil:
+		out.Status = StatusFailed
+		err = fmt.Errorf("refresh segments (%s): %w", req.Trigger, err)
+	case out.Status == StatusBusy:
+		err = apperr.Conflict("%s", busyMessage(out.RunningSince, out.RunningBy))
+	}
+	took := time.Since(began)
+	if r.observer != nil {
+		r.observer.ObserveRefresh(req, out, took)
+	}
+	r.logOutcome(ctx, req, out, took, err)
+	return out, err
+}
+
+// cancelRun stops the interrupted session and records the cancellation from a fresh context: the
+// procedure cannot record it itself once its connection is gone.
+func (r *Refresher) cancelRun(ctx context.Context, pid uint32) error {
+	if pid == 0 {
+		return nil
+	}
+	cctx, cancel := detached(ctx)
+	defer cancel()
+	if err := r.store.CancelRefresh(cctx, pid, "cancelled: sqpdash stopped while the refresh ran"); err != nil {
+		return fmt.Errorf("record cancelled refresh of session %d: %w", pid, err)
+	}
+	return nil
+}
+
+func (r *Refresher) logOutcome(ctx context.Context, req Request, out Outcome, took time.Duration, err error) {
+	attrs := []any{"trigger", req.Trigger, "requested_by", req.RequestedBy, "force", req.Force,
+		"status", out.Status, "log_id", out.LogID, "rows", out.RowCount, "took", took}
+	switch {
+	case out.Status == StatusBusy:
+		r.log.InfoContext(ctx, "refresh not started: another one is running", append(attrs, "running_by", out.RunningBy)...)
+	case err != nil && out.Status == StatusCancelled:
+		r.log.WarnContext(ctx, "refresh cancelled", attrs...)
+	case err != nil:
+		r.log.ErrorContext(ctx, "refresh failed", append(attrs, "err", err)...)
+	default:
+		r.log.InfoContext(ctx, "refresh finished", attrs...)
+	}
+}
+
+// Recover marks failed the running log rows left behind by processes that died during a refresh. Call it
+// once on start.
+func (r *Refresher) Recover(ctx context.Context) error {
+	n, err := r.store.FailOrphanedRefreshes(ctx, "failed: the process running this refresh ended before it finished")
+	if err != nil {
+		return fmt.Errorf("recover orphaned refreshes: %w", err)
+	}
+	if n > 0 {
+		r.log.WarnContext(ctx, "marked orphaned refresh runs as failed", "runs", n)
+	}
+	return nil
+}
+
+// Start begins a refresh in the background and returns at once. It returns an ECONFLICT *apperr.Error when
+// a refresh is already running in this or another process; the background run itself can still find the
+// lock taken (a race), which Last then reports.
+func (r *Refresher) Start(ctx context.Context, req Request) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.base.Err() != nil {
+		return apperr.Conflict("sqpdash is shutting down")
+	}
+	if r.running {
+		return apperr.Conflict("a refresh is already running")
+	}
+	run, ok, err := r.store.RunningRefresh(ctx)
+	if err != nil {
+		return fmt.Errorf("check for a running refresh: %w", err)
+	}
+	if ok {
+		return apperr.Conflict("%s", busyMessage(run.Start, orTrigger(run.RequestedBy, run.Trigger)))
+	}
+	r.running = true
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		out, err := r.Run(r.base, req)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.running = false
+		r.last = &Finished{Request: req, Outcome: out, Err: err, At: time.Now()}
+	}()
+	return nil
+}
+
+// Busy reports whether a background run of this process is in progress.
+func (r *Refresher) Busy() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.running
+}
+
+// Last returns the result of the last background run of this process, if any.
+func (r *Refresher) Last() (Finished, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last == nil {
+		return Finished{}, false
+	}
+	return *r.last, true
+}
+
+// Shutdown cancels the background runs and waits until they are logged, or until ctx ends.
+func (r *Refresher) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	r.cancel()
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the running refresh to stop: %w", ctx.Err())
+	}
+}
+
+func orTrigger(by, trigger string) string {
+	if by != "" {
+		return by
+	}
+	return trigger
+}
