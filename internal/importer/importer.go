@@ -1,0 +1,118 @@
+// Package importer reads Amazon Search Query Performance reports and brand-mapping files into domain
+// values. It recognises a file by its content, not its name: SP-API JSON documents (plain or gzip),
+// Seller Central CSV downloads (ASIN view, weekly) and the brand-mapping CSV. It never touches the
+// database: Service hands what it read to a Store.
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// Format is a kind of input file.
+type Format string
+
+// The formats the importer reads.
+const (
+	FormatSPAPIJSON        Format = "SP-API JSON report"
+	FormatSellerCentralCSV Format = "Seller Central CSV (ASIN view)"
+	FormatBrandMapping     Format = "brand-mapping CSV"
+)
+
+// Options are the settings of one import.
+type Options struct {
+	// Marketplace is the country code of the Amazon marketplace (US, UK, DE, ...). Seller Central CSV
+	// prices carry no currency, so it decides theirs. Empty: taken from the file name, else US.
+	Marketplace string
+}
+
+// Result is what one file holds, ready to be stored. Exactly one of Reports and Mappings is set.
+type Result struct {
+	File     string
+	Format   Format
+	Reports  []sqp.WeeklyReport
+	Mappings []sqp.BrandMapping
+	Warnings []Warning
+}
+
+// QueryRowCount is the number of query rows over all reports of the file.
+func (r *Result) QueryRowCount() int {
+	n := 0
+	for _, rep := range r.Reports {
+		n += len(rep.Queries)
+	}
+	return n
+}
+
+// utf8BOM starts files that Excel and Seller Central write.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Parse reads one file. name is used in messages and, for Seller Central CSVs, to cross-check the
+// period its name states. Any error is an *Error that says where and what.
+func Parse(name string, r io.Reader, opts Options) (*Result, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &Error{File: name, Reason: fmt.Sprintf("looks gzip-compressed but cannot be read: %v", err)}
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	if bom, _ := br.Peek(len(utf8BOM)); bytes.Equal(bom, utf8BOM) {
+		if _, err := br.Discard(len(utf8BOM)); err != nil {
+			return nil, &Error{File: name, Reason: fmt.Sprintf("read: %v", err)}
+		}
+	}
+	first, err := firstByte(br)
+	if err != nil {
+		return nil, &Error{File: name, Reason: err.Error()}
+	}
+	if first == '{' {
+		return parseSPAPI(name, br)
+	}
+	line, err := br.Peek(peekLine(br))
+	if err != nil && len(line) == 0 {
+		return nil, &Error{File: name, Reason: fmt.Sprintf("read: %v", err)}
+	}
+	if isMappingHeader(line) {
+		return parseMapping(name, br)
+	}
+	return parseSellerCentral(name, br, opts)
+}
+
+// firstByte returns the first byte that is not white space, without consuming anything.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for n := 1; ; n++ {
+		buf, err := br.Peek(n)
+		if len(buf) < n {
+			if err == nil || err == io.EOF {
+				return 0, fmt.Errorf("the file is empty: expected an SP-API JSON report, a Seller Central CSV or a brand-mapping CSV")
+			}
+			if err == bufio.ErrBufferFull {
+				return 0, fmt.Errorf("the file starts with more than %d bytes of white space", n)
+			}
+			return 0, fmt.Errorf("read: %w", err)
+		}
+		switch c := buf[n-1]; c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return c, nil
+		}
+	}
+}
+
+// peekLine returns how many buffered bytes make up the first line (all of the buffer when it holds no
+// line end).
+func peekLine(br *bufio.Reader) int {
+	buf, _ := br.Peek(br.Size())
+	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+		return i + 1
+	}
+	return len(buf)
+}

@@ -1,0 +1,104 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// Store is where imported files are written; *postgres.DB implements it. Each call is one transaction:
+// it stores all it is given or, on error, nothing.
+type Store interface {
+	ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyReport) (sqp.ImportCounts, error)
+	ImportBrandMappings(ctx context.Context, mappings []sqp.BrandMapping) (sqp.MappingCounts, error)
+}
+
+// Service imports files: it reads one, and stores it in one transaction. The command line and the admin
+// upload both go through it, so both accept the same files and report the same summary.
+type Service struct {
+	store Store
+	log   *slog.Logger
+	opts  Options
+}
+
+// NewService returns a Service writing to store. opts.Marketplace must be empty or a known marketplace.
+func NewService(store Store, log *slog.Logger, opts Options) (*Service, error) {
+	if m := strings.TrimSpace(opts.Marketplace); m != "" {
+		if _, ok := currencyOf(m); !ok {
+			return nil, fmt.Errorf("marketplace %q: expected an Amazon marketplace country code such as US, UK, DE, JP", m)
+		}
+	}
+	return &Service{store: store, log: log, opts: opts}, nil
+}
+
+// FileSummary is what importing one file did.
+type FileSummary struct {
+	File      string
+	Format    Format
+	ASINWeeks int // ASIN-weeks in the file
+	QueryRows int // query rows in the file
+	Reports   sqp.ImportCounts
+	Mappings  sqp.MappingCounts
+	Warnings  []Warning
+	Duration  time.Duration
+}
+
+// ImportFile reads the file called name from r and stores it. A file with any error stores nothing; the
+// error is an *Error when the file itself is at fault.
+func (s *Service) ImportFile(ctx context.Context, name string, r io.Reader) (FileSummary, error) {
+	began := time.Now()
+	res, err := Parse(name, r, s.opts)
+	if err != nil {
+		return FileSummary{File: name}, err
+	}
+	sum := FileSummary{File: name, Format: res.Format, ASINWeeks: len(res.Reports), QueryRows: res.QueryRowCount(),
+		Warnings: res.Warnings}
+	switch res.Format {
+	case FormatBrandMapping:
+		if sum.Mappings, err = s.store.ImportBrandMappings(ctx, res.Mappings); err != nil {
+			return sum, fmt.Errorf("store brand mappings of %s: %w", name, err)
+		}
+	default:
+		if sum.Reports, err = s.store.ImportWeeklyReports(ctx, res.Reports); err != nil {
+			return sum, fmt.Errorf("store reports of %s: %w", name, err)
+		}
+	}
+	sum.Duration = time.Since(began)
+	s.log.InfoContext(ctx, "imported file", "file", name, "format", string(res.Format),
+		"asin_weeks", sum.ASINWeeks, "query_rows", sum.QueryRows, "warnings", len(sum.Warnings),
+		"duration", sum.Duration)
+	return sum, nil
+}
+
+// Summary collects the outcome of importing several files.
+type Summary struct {
+	Files  []FileSummary
+	Failed []FileFailure
+}
+
+// FileFailure is a file that was not imported, and why.
+type FileFailure struct {
+	File string
+	Err  error
+}
+
+// Totals adds up the imported files.
+func (s Summary) Totals() (reports sqp.ImportCounts, mappings sqp.MappingCounts, warnings int) {
+	for _, f := range s.Files {
+		reports = reports.Add(f.Reports)
+		mappings = mappings.Add(f.Mappings)
+		warnings += len(f.Warnings)
+	}
+	return reports, mappings, warnings
+}
+
+// Changed reports whether any imported file changed stored data, i.e. whether the segments need a refresh.
+func (s Summary) Changed() bool {
+	r, m, _ := s.Totals()
+	return r.ASINWeeksNew+r.ASINWeeksChanged > 0 || m.BrandsCreated+m.MappingsNew+m.MappingsChanged > 0
+}
