@@ -55,12 +55,6 @@ type Counts struct {
 	QueryRows int // rows of sqp.search_query_performance
 }
 
-// ASINWeek identifies one weekly report of one product.
-type ASINWeek struct {
-	ASIN      string
-	WeekStart time.Time
-}
-
 // Dataset is a planned dataset: brands, products and which weeks each product reports, with the
 // reports themselves generated on demand by Reports.
 type Dataset struct {

@@ -10,14 +10,14 @@ import (
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
-// ASINWeeks yields every weekly report's key, product by product, in the order Reports yields the
+// ASINWeeks yields the ASIN and week start of every weekly report, in the order Reports yields the
 // reports. It is cheap: no query row is generated.
-func (d *Dataset) ASINWeeks() iter.Seq[ASINWeek] {
-	return func(yield func(ASINWeek) bool) {
+func (d *Dataset) ASINWeeks() iter.Seq2[string, time.Time] {
+	return func(yield func(string, time.Time) bool) {
 		for i := range d.products {
 			p := &d.products[i]
 			for _, w := range p.weeks {
-				if !yield(ASINWeek{ASIN: p.asin, WeekStart: d.weeks[w.week]}) {
+				if !yield(p.asin, d.weeks[w.week]) {
 					return
 				}
 			}

@@ -1,0 +1,281 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"math/big"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// DemoBrand is one brand of a demo dataset.
+type DemoBrand struct {
+	Name        string
+	DisplayName string
+	Active      bool
+}
+
+// DemoData is a generated dataset for LoadDemo. The ASIN-weeks are given apart from the reports so that
+// the weekly rows can be written (and their ids learned) before the query rows stream in: the reports
+// are generated while they are copied and never held all at once.
+type DemoData struct {
+	Brands    []DemoBrand
+	Mappings  []sqp.BrandMapping // Brand is a DemoBrand's Name
+	ASINWeeks iter.Seq2[string, time.Time]
+	Reports   iter.Seq[sqp.WeeklyReport] // one per ASIN-week
+}
+
+// DemoLoadOptions control LoadDemo.
+type DemoLoadOptions struct {
+	// Replace empties the base tables first (in the same transaction) instead of refusing to load into a
+	// database that has data.
+	Replace bool
+	// Progress, when set, is called with the number of query rows copied so far, every few thousand rows.
+	Progress func(queryRows int64)
+}
+
+// DemoCounts are the rows LoadDemo wrote.
+type DemoCounts struct {
+	Brands    int64
+	Mappings  int64
+	ASINWeeks int64
+	QueryRows int64
+}
+
+// demoProgressEvery is how many query rows pass between two Progress calls.
+const demoProgressEvery = 20000
+
+// HasData reports whether any brand, mapping or weekly report exists: demo data must not be mixed into
+// real data, and `sqpdash demo --if-empty` loads only into an empty database.
+func (db *DB) HasData(ctx context.Context) (bool, error) {
+	var has bool
+	if err := db.pool.QueryRow(ctx, hasDataSQL).Scan(&has); err != nil {
+		return false, fmt.Errorf("check for existing data: %w", err)
+	}
+	return has, nil
+}
+
+const hasDataSQL = `
+	SELECT EXISTS (SELECT 1 FROM public.brands)
+	    OR EXISTS (SELECT 1 FROM public.asin_brand_mapping)
+	    OR EXISTS (SELECT 1 FROM sqp.asin_performance_data)`
+
+// LoadDemo writes a demo dataset with COPY in one transaction: either all of it is loaded or nothing.
+// A database that already has data gives an ECONFLICT error unless opts.Replace. It does not refresh
+// brand_product_segments; the caller does, through the one refresh path.
+func (db *DB) LoadDemo(ctx context.Context, data DemoData, opts DemoLoadOptions) (DemoCounts, error) {
+	var counts DemoCounts
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := emptyForDemo(ctx, tx, opts.Replace); err != nil {
+			return err
+		}
+		brandIDs, err := copyDemoBrands(ctx, tx, data.Brands)
+		if err != nil {
+			return err
+		}
+		counts.Brands = int64(len(brandIDs))
+		if counts.Mappings, err = copyDemoMappings(ctx, tx, data.Mappings, brandIDs); err != nil {
+			return err
+		}
+		weekIDs, err := copyDemoASINWeeks(ctx, tx, data.ASINWeeks)
+		if err != nil {
+			return err
+		}
+		counts.ASINWeeks = int64(len(weekIDs))
+		counts.QueryRows, err = copyDemoQueryRows(ctx, tx, data.Reports, weekIDs, opts.Progress)
+		return err
+	})
+	if err != nil {
+		return DemoCounts{}, fmt.Errorf("load demo data: %w", err)
+	}
+	return counts, nil
+}
+
+// emptyForDemo refuses a database with data, or empties the base tables when replace is set. The refresh
+// log is kept: it is history, not data.
+func emptyForDemo(ctx context.Context, tx pgx.Tx, replace bool) error {
+	var has bool
+	if err := tx.QueryRow(ctx, hasDataSQL).Scan(&has); err != nil {
+		return fmt.Errorf("check for existing data: %w", err)
+	}
+	if !has {
+		return nil
+	}
+	if !replace {
+		return apperr.Conflict("the database already has brands or reports; demo data is only loaded into an empty database (--replace deletes the existing data first)")
+	}
+	const truncate = `
+		TRUNCATE sqp.search_query_performance, sqp.asin_performance_data,
+		         public.asin_brand_mapping, public.brands
+		RESTART IDENTITY`
+	if _, err := tx.Exec(ctx, truncate); err != nil {
+		return fmt.Errorf("empty base tables: %w", err)
+	}
+	return nil
+}
+
+// copyDemoBrands writes the brands and returns their ids by brand_name.
+func copyDemoBrands(ctx context.Context, tx pgx.Tx, brands []DemoBrand) (map[string]pgtype.UUID, error) {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"public", "brands"},
+		[]string{"brand_name", "display_name", "is_active"},
+		pgx.CopyFromSlice(len(brands), func(i int) ([]any, error) {
+			return []any{brands[i].Name, brands[i].DisplayName, brands[i].Active}, nil
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("copy %d brands: %w", len(brands), err)
+	}
+	rows, _ := tx.Query(ctx, `SELECT brand_name, id FROM public.brands`)
+	ids := make(map[string]pgtype.UUID, len(brands))
+	var (
+		name string
+		id   pgtype.UUID
+	)
+	_, err = pgx.ForEachRow(rows, []any{&name, &id}, func() error {
+		ids[name] = id
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read brand ids: %w", err)
+	}
+	return ids, nil
+}
+
+func copyDemoMappings(ctx context.Context, tx pgx.Tx, mappings []sqp.BrandMapping, brandIDs map[string]pgtype.UUID) (int64, error) {
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"public", "asin_brand_mapping"},
+		[]string{"asin", "brand_id", "product_title", "is_active"},
+		pgx.CopyFromSlice(len(mappings), func(i int) ([]any, error) {
+			m := mappings[i]
+			id, ok := brandIDs[m.Brand]
+			if !ok {
+				return nil, fmt.Errorf("mapping of %s names unknown brand %q", m.ASIN, m.Brand)
+			}
+			return []any{m.ASIN, id, nullIfEmpty(m.ProductTitle), m.Active}, nil
+		}))
+	if err != nil {
+		return 0, fmt.Errorf("copy %d brand mappings: %w", len(mappings), err)
+	}
+	return n, nil
+}
+
+// asinWeek keys a weekly report by ASIN and the day number of its Sunday.
+type asinWeek struct {
+	asin string
+	day  int64
+}
+
+func dayOf(t time.Time) int64 { return t.Unix() / 86400 }
+
+// copyDemoASINWeeks writes the weekly report rows and returns their ids, which the query rows refer to.
+func copyDemoASINWeeks(ctx context.Context, tx pgx.Tx, weeks iter.Seq2[string, time.Time]) (map[asinWeek]int64, error) {
+	next, stop := iter.Pull2(weeks)
+	defer stop()
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"sqp", "asin_performance_data"},
+		[]string{"asin", "start_date", "end_date"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			asin, start, ok := next()
+			if !ok {
+				return nil, nil
+			}
+			return []any{asin, start, start.AddDate(0, 0, 6)}, nil
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("copy weekly reports: %w", err)
+	}
+	rows, _ := tx.Query(ctx, `SELECT id, asin, start_date FROM sqp.asin_performance_data`)
+	ids := map[asinWeek]int64{}
+	var (
+		id    int64
+		asin  string
+		start time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &asin, &start}, func() error {
+		ids[asinWeek{asin, dayOf(start)}] = id
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read weekly report ids: %w", err)
+	}
+	return ids, nil
+}
+
+// queryRowColumns are the columns of sqp.search_query_performance that a report fills, in the order of
+// queryRowValues.
+var queryRowColumns = []string{
+	"asin_performance_id", "search_query", "search_query_score", "search_query_volume",
+	"total_query_impression_count", "asin_impression_count", "total_click_count", "asin_click_count",
+	"total_cart_add_count", "asin_cart_add_count", "total_purchase_count", "asin_purchase_count",
+	"total_median_click_price", "asin_median_click_price", "total_median_cart_add_price",
+	"asin_median_cart_add_price", "total_median_purchase_price", "asin_median_purchase_price",
+	"currency_code",
+	"total_same_day_shipping_click_count", "total_one_day_shipping_click_count", "total_two_day_shipping_click_count",
+	"total_same_day_shipping_cart_add_count", "total_one_day_shipping_cart_add_count", "total_two_day_shipping_cart_add_count",
+	"total_same_day_shipping_purchase_count", "total_one_day_shipping_purchase_count", "total_two_day_shipping_purchase_count",
+}
+
+func queryRowValues(weekID int64, q *sqp.QueryRow) []any {
+	return []any{
+		weekID, q.SearchQuery, q.SearchQueryScore, q.SearchQueryVolume,
+		q.TotalQueryImpressionCount, q.ASINImpressionCount, q.TotalClickCount, q.ASINClickCount,
+		q.TotalCartAddCount, q.ASINCartAddCount, q.TotalPurchaseCount, q.ASINPurchaseCount,
+		centsValue(q.TotalMedianClickPrice), centsValue(q.ASINMedianClickPrice), centsValue(q.TotalMedianCartAddPrice),
+		centsValue(q.ASINMedianCartAddPrice), centsValue(q.TotalMedianPurchasePrice), centsValue(q.ASINMedianPurchasePrice),
+		nullIfEmpty(q.CurrencyCode),
+		q.TotalSameDayShippingClicks, q.TotalOneDayShippingClicks, q.TotalTwoDayShippingClicks,
+		q.TotalSameDayShippingCartAdds, q.TotalOneDayShippingCartAdds, q.TotalTwoDayShippingCartAdds,
+		q.TotalSameDayShippingPurchases, q.TotalOneDayShippingPurchases, q.TotalTwoDayShippingPurchases,
+	}
+}
+
+// copyDemoQueryRows streams the reports' query rows into search_query_performance.
+func copyDemoQueryRows(ctx context.Context, tx pgx.Tx, reports iter.Seq[sqp.WeeklyReport], weekIDs map[asinWeek]int64, progress func(int64)) (int64, error) {
+	next, stop := iter.Pull(reports)
+	defer stop()
+	var (
+		report sqp.WeeklyReport
+		weekID int64
+		i      int
+		copied int64
+	)
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		for i >= len(report.Queries) {
+			r, ok := next()
+			if !ok {
+				return nil, nil
+			}
+			id, found := weekIDs[asinWeek{r.ASIN, dayOf(r.WeekStart)}]
+			if !found {
+				return nil, fmt.Errorf("report %s of %s has no weekly row", r.ASIN, r.WeekStart.Format(time.DateOnly))
+			}
+			report, weekID, i = r, id, 0
+		}
+		row := queryRowValues(weekID, &report.Queries[i])
+		i++
+		copied++
+		if progress != nil && copied%demoProgressEvery == 0 {
+			progress(copied)
+		}
+		return row, nil
+	})
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"sqp", "search_query_performance"}, queryRowColumns, src)
+	if err != nil {
+		return 0, fmt.Errorf("copy query rows: %w", err)
+	}
+	if progress != nil {
+		progress(n)
+	}
+	return n, nil
+}
+
+// centsValue is a price as numeric(12,2), or NULL.
+func centsValue(c *sqp.Cents) pgtype.Numeric {
+	if c == nil {
+		return pgtype.Numeric{}
+	}
+	return pgtype.Numeric{Int: big.NewInt(int64(*c)), Exp: -2, Valid: true}
+}
