@@ -2,18 +2,16 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/refresh"
 )
 
-// ErrNotReady is wrapped by Readiness when the database answers but cannot serve the dashboard yet.
-var ErrNotReady = errors.New("not ready")
-
-// Readiness reports why the database cannot serve the dashboard: unreachable, schema not applied, or
-// segments never refreshed. nil means ready. The pool opens new connections on demand, so readiness
+// Readiness reports why the database cannot serve the dashboard; nil means ready. A database that answers
+// but lacks the schema or has never refreshed the segments gives an *apperr.Error whose message says so;
+// any other error means it did not answer. The pool opens new connections on demand, so readiness
 // recovers by itself once the database is back.
 func (db *DB) Readiness(ctx context.Context) error {
 	const q = `
@@ -38,9 +36,9 @@ func (db *DB) Readiness(ctx context.Context) error {
 	}
 	switch {
 	case !found:
-		return fmt.Errorf("schema not applied: public.brand_product_segments is missing: %w", ErrNotReady)
+		return &apperr.Error{Code: apperr.EINTERNAL, Message: "schema not applied: public.brand_product_segments is missing"}
 	case !populated:
-		return fmt.Errorf("segments never refreshed: public.brand_product_segments is not populated: %w", ErrNotReady)
+		return &apperr.Error{Code: apperr.EINTERNAL, Message: "segments never refreshed: public.brand_product_segments is not populated"}
 	}
 	return nil
 }
