@@ -1,0 +1,353 @@
+package pglocal
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests start real PostgreSQL servers from the system's programs; each gets its own data
+// directory. They run as root here (the normal case for this project), which also exercises running
+// the server as the postgres user.
+
+func TestStart(t *testing.T) {
+	ctx := context.Background()
+	dataDir := newDataDir(t)
+	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+
+	t.Run("initializes and starts a new cluster", func(t *testing.T) {
+		if !c.StartedByUs() {
+			t.Fatal("StartedByUs() = false for a cluster that was just initialized")
+		}
+		if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); err != nil {
+			t.Fatalf("no cluster in the data directory: %v", err)
+		}
+		if got := queryValue(t, c, "postgres", "SELECT current_user"); got != Superuser {
+			t.Errorf("connected as %q, want %q", got, Superuser)
+		}
+	})
+
+	t.Run("server runs as the unprivileged user when we are root", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("not running as root")
+		}
+		info, err := os.Stat(fmt.Sprintf("/proc/%d", postmasterPID(t, dataDir)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid := info.Sys().(*syscall.Stat_t).Uid; uid == 0 || uid != c.id.uid {
+			t.Errorf("postmaster runs as uid %d, want the postgres user's uid %d", uid, c.id.uid)
+		}
+	})
+
+	t.Run("listens on the private unix socket only", func(t *testing.T) {
+		if got := queryValue(t, c, "postgres", "SHOW listen_addresses"); got != "" {
+			t.Errorf("listen_addresses = %q, want empty", got)
+		}
+		if got := queryValue(t, c, "postgres", "SHOW unix_socket_directories"); got != c.SocketDir() {
+			t.Errorf("unix_socket_directories = %q, want %q", got, c.SocketDir())
+		}
+		info, err := os.Stat(c.SocketDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o700 {
+			t.Errorf("socket directory mode = %o, want 700", perm)
+		}
+	})
+
+	t.Run("URL names the socket directory, port and database", func(t *testing.T) {
+		u, err := url.Parse(c.URL("some_db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		if u.Path != "/some_db" || q.Get("host") != c.SocketDir() || q.Get("port") != strconv.Itoa(c.Port()) || u.User.Username() != Superuser {
+			t.Errorf("URL = %s, want database some_db on socket %s port %d as %s", u, c.SocketDir(), c.Port(), Superuser)
+		}
+	})
+
+	t.Run("ephemeral cluster trades durability for speed", func(t *testing.T) {
+		if got := queryValue(t, c, "postgres", "SHOW fsync"); got != "off" {
+			t.Errorf("fsync = %q, want off", got)
+		}
+	})
+
+	t.Run("second start reuses the running server", func(t *testing.T) {
+		pid := postmasterPID(t, dataDir)
+		again, err := Start(ctx, Options{DataDir: dataDir, Ephemeral: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.StartedByUs() {
+			t.Error("StartedByUs() = true for a server that was already running")
+		}
+		if got := postmasterPID(t, dataDir); got != pid {
+			t.Errorf("postmaster pid = %d after the second start, want the same %d", got, pid)
+		}
+		if again.URL("postgres") != c.URL("postgres") {
+			t.Errorf("URL = %s, want %s", again.URL("postgres"), c.URL("postgres"))
+		}
+	})
+
+	t.Run("databases are created from a template and dropped", func(t *testing.T) {
+		if err := c.CreateDatabase(ctx, "tpl", ""); err != nil {
+			t.Fatal(err)
+		}
+		psql(t, c, "tpl", "CREATE TABLE marker (id int); INSERT INTO marker VALUES (42)")
+		if err := c.CreateDatabase(ctx, "copy", "tpl"); err != nil {
+			t.Fatal(err)
+		}
+		if got := queryValue(t, c, "copy", "SELECT id FROM marker"); got != "42" {
+			t.Errorf("copy of the template has marker %q, want 42", got)
+		}
+		if err := c.DropDatabase(ctx, "copy"); err != nil {
+			t.Fatal(err)
+		}
+		if got := queryValue(t, c, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'copy'"); got != "0" {
+			t.Errorf("dropped database still listed (%s rows)", got)
+		}
+		if err := c.DropDatabase(ctx, "copy"); err != nil {
+			t.Errorf("dropping a database that does not exist: %v", err)
+		}
+		if err := c.CreateDatabase(ctx, "tpl", ""); err == nil {
+			t.Error("creating a database that exists succeeded")
+		}
+	})
+
+	t.Run("stop shuts the server down and a new start keeps the data", func(t *testing.T) {
+		pid := postmasterPID(t, dataDir)
+		if err := c.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(dataDir, pidFileName)); !os.IsNotExist(err) {
+			t.Errorf("postmaster.pid still there after Stop: %v", err)
+		}
+		if processExists(pid) {
+			t.Errorf("postmaster %d still alive after Stop", pid)
+		}
+		if err := c.Stop(ctx); err != nil {
+			t.Errorf("stopping a stopped cluster: %v", err)
+		}
+		restarted := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+		if !restarted.StartedByUs() {
+			t.Error("StartedByUs() = false after starting a stopped cluster")
+		}
+		if got := queryValue(t, restarted, "tpl", "SELECT id FROM marker"); got != "42" {
+			t.Errorf("marker after restart = %q, want 42", got)
+		}
+	})
+}
+
+func TestStartAfterCrash(t *testing.T) {
+	t.Run("postmaster killed: start clears the stale pid file and starts again", func(t *testing.T) {
+		dataDir := newDataDir(t)
+		// Durable (not ephemeral), so the committed row must survive the crash.
+		c := startCluster(t, Options{DataDir: dataDir})
+		psql(t, c, "postgres", "CREATE TABLE survivor (id int)")
+		psql(t, c, "postgres", "INSERT INTO survivor VALUES (7)")
+		pid := postmasterPID(t, dataDir)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, pid)
+
+		again := startCluster(t, Options{DataDir: dataDir})
+		if !again.StartedByUs() {
+			t.Error("StartedByUs() = false, want a newly started server")
+		}
+		if got := postmasterPID(t, dataDir); got == pid {
+			t.Errorf("postmaster pid still %d, the killed one", pid)
+		}
+		if got := queryValue(t, again, "postgres", "SELECT id FROM survivor"); got != "7" {
+			t.Errorf("survivor = %q, want 7", got)
+		}
+	})
+
+	t.Run("pid file names another program: start ignores it", func(t *testing.T) {
+		dataDir := newDataDir(t)
+		c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+		pidFile := filepath.Join(dataDir, pidFileName)
+		content, err := os.ReadFile(pidFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// A live process of the server's own user: PostgreSQL alone would refuse to start ("lock file
+		// already exists") because it cannot tell this pid from a running postmaster.
+		other := exec.Command("sleep", "60")
+		other.SysProcAttr = &syscall.SysProcAttr{Credential: c.id.credential}
+		if err := other.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+		_, rest, _ := strings.Cut(string(content), "\n")
+		stale := strconv.Itoa(other.Process.Pid) + "\n" + rest
+		if err := os.WriteFile(pidFile, []byte(stale), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.id.chown(pidFile); err != nil {
+			t.Fatal(err)
+		}
+
+		again := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+		if !again.StartedByUs() {
+			t.Error("StartedByUs() = false: the unrelated process was taken for a running server")
+		}
+		if got := postmasterPID(t, dataDir); got == other.Process.Pid {
+			t.Errorf("postmaster.pid still names the unrelated process %d", got)
+		}
+		if !processExists(other.Process.Pid) {
+			t.Error("the unrelated process was killed")
+		}
+	})
+}
+
+func TestStartFailures(t *testing.T) {
+	t.Run("missing binaries: one line that says how to install them", func(t *testing.T) {
+		dataDir := newDataDir(t)
+		_, err := Start(context.Background(), Options{DataDir: dataDir, BinDir: t.TempDir()})
+		if err == nil {
+			t.Fatal("Start succeeded without binaries")
+		}
+		if msg := err.Error(); !strings.Contains(msg, "apt-get install -y postgresql") || strings.Contains(msg, "\n") {
+			t.Errorf("error = %q, want one line with the install command", msg)
+		}
+		if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+			t.Errorf("data directory created although nothing could run: %v", err)
+		}
+	})
+
+	t.Run("unreachable parent directory: says which and how to fix it", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("only root hands the server to another user")
+		}
+		parent := newDataDir(t)
+		if err := os.Mkdir(parent, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Start(context.Background(), Options{DataDir: filepath.Join(parent, "pg")})
+		if err == nil {
+			t.Fatal("Start succeeded below a directory the postgres user cannot enter")
+		}
+		if msg := err.Error(); !strings.Contains(msg, parent) || !strings.Contains(msg, "chmod o+x") {
+			t.Errorf("error = %q, want it to name %s and suggest chmod o+x", msg, parent)
+		}
+	})
+
+	t.Run("non-empty directory without a cluster is left alone", func(t *testing.T) {
+		dataDir := newDataDir(t)
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dataDir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Start(context.Background(), Options{DataDir: dataDir})
+		if err == nil || !strings.Contains(err.Error(), "not empty") {
+			t.Errorf("error = %v, want a refusal to initialize a non-empty directory", err)
+		}
+	})
+}
+
+func TestLongDataDirPath(t *testing.T) {
+	dataDir := filepath.Join(newDataDir(t), strings.Repeat("long-directory-name/", 5), "pg")
+	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+	socket := filepath.Join(c.SocketDir(), ".s.PGSQL."+strconv.Itoa(c.Port()))
+	if len(socket) > maxSocketPath {
+		t.Errorf("socket path %s is %d bytes, the kernel allows %d", socket, len(socket), maxSocketPath)
+	}
+	if strings.HasPrefix(c.SocketDir(), dataDir) {
+		t.Errorf("socket directory %s is inside the long data directory path", c.SocketDir())
+	}
+	if got := queryValue(t, c, "postgres", "SELECT 1"); got != "1" {
+		t.Errorf("SELECT 1 = %q", got)
+	}
+	if err := c.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.SocketDir()); !os.IsNotExist(err) {
+		t.Errorf("socket directory %s left behind after Stop: %v", c.SocketDir(), err)
+	}
+}
+
+// newDataDir returns a data directory path that does not exist yet, in a directory the server's user
+// can enter; everything is removed after the test.
+func newDataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pglocal-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, "pg")
+}
+
+// startCluster starts a cluster and stops it when the test ends (cleanups run in reverse order, so
+// before its directory is removed).
+func startCluster(t *testing.T, opts Options) *Cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(context.Background()); err != nil {
+			t.Errorf("stop cluster: %v", err)
+		}
+	})
+	return c
+}
+
+func postmasterPID(t *testing.T, dataDir string) int {
+	t.Helper()
+	info, ok, err := readPidFile(dataDir)
+	if err != nil || !ok {
+		t.Fatalf("read postmaster.pid: ok=%v err=%v", ok, err)
+	}
+	return info.pid
+}
+
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if !processExists(pid) {
+			return
+		}
+	}
+	t.Fatalf("process %d did not exit", pid)
+}
+
+// psql runs SQL through the cluster's URL, as any client would, and returns the unaligned output.
+func psql(t *testing.T, c *Cluster, database, sql string) string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(c.BinDir(), "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+		"-d", c.URL(database), "-c", sql).CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql %q on %s: %v: %s", sql, database, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func queryValue(t *testing.T, c *Cluster, database, sql string) string {
+	t.Helper()
+	return psql(t, c, database, sql)
+}

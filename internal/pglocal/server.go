@@ -1,0 +1,282 @@
+package pglocal
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	// configFileName is rewritten on every start with the settings sqpdash owns; postgresql.conf
+	// includes it, so a human can still override anything below the include line.
+	configFileName = "sqpdash.conf"
+	// logFileName collects the server's output (pg_ctl -l), kept in the data directory.
+	logFileName = "server.log"
+	// maxLogSize is when the log is rotated to server.log.1 at the next start.
+	maxLogSize = 10 << 20
+	// maxSocketPath is the longest unix socket path the kernel accepts (sun_path is 108 bytes with
+	// its terminating NUL).
+	maxSocketPath = 107
+	// staleGrace is how long orphaned server processes get to exit on their own after a crash.
+	staleGrace = 5 * time.Second
+)
+
+// initdb creates the cluster. Authentication: local (unix socket) connections are trusted because the
+// socket is the only way in (listen_addresses is empty) and it lives in a 0700 directory that only the
+// server's OS user and root can enter, and those two can read the data files anyway. TCP connections,
+// should someone enable them, need a password, and no role has one.
+func (c *Cluster) initdb(ctx context.Context) error {
+	if entries, err := os.ReadDir(c.dataDir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("initialize postgresql in %s: the directory is not empty and holds no cluster (no PG_VERSION); empty it or choose another data directory", c.dataDir)
+	}
+	args := []string{"-D", c.dataDir, "-U", Superuser, "--auth-local=trust", "--auth-host=scram-sha-256",
+		"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"}
+	if c.ephemeral {
+		args = append(args, "--no-sync")
+	}
+	if _, err := command(ctx, c.id.credential, c.bin.path("initdb"), args...); err != nil {
+		return fmt.Errorf("initialize postgresql in %s: %w", c.dataDir, err)
+	}
+	conf, err := os.OpenFile(filepath.Join(c.dataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open postgresql.conf: %w", err)
+	}
+	_, err = fmt.Fprintf(conf, "\n# sqpdash writes its settings there on every start; override them below this line.\ninclude = '%s'\n", configFileName)
+	if closeErr := conf.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return fmt.Errorf("append the include of %s to postgresql.conf: %w", configFileName, err)
+	}
+	c.logger.Info("postgresql cluster initialized", "bin_dir", c.bin.dir, "run_as", c.id.name)
+	return nil
+}
+
+// reuseRunning adopts a server already running on the data directory (reused is true), or clears what
+// a crashed one left behind so a new one can start.
+func (c *Cluster) reuseRunning(ctx context.Context) (reused bool, err error) {
+	info, ok, err := readPidFile(c.dataDir)
+	if err != nil || !ok {
+		return false, err
+	}
+	if !isPostmasterOf(info.pid, c.dataDir) {
+		if err := clearStaleServer(ctx, c.dataDir, staleGrace); err != nil {
+			return false, err
+		}
+		c.logger.Warn("removed the stale postmaster.pid of a server that is gone", "pid", info.pid)
+		return false, nil
+	}
+	if info.socketDir == "" || info.port == 0 {
+		return false, fmt.Errorf("a postgresql server (pid %d) runs in %s without a unix socket; stop it with: pg_ctl stop -D %s", info.pid, c.dataDir, c.dataDir)
+	}
+	c.useSocket(info.socketDir, info.port)
+	if err := c.waitReady(ctx); err != nil {
+		return false, err
+	}
+	c.logger.Info("postgresql already running, reused", "pid", info.pid, "socket_dir", c.socketDir)
+	return true, nil
+}
+
+// start writes the settings and starts the server, returning once it accepts connections.
+func (c *Cluster) start(ctx context.Context) error {
+	socketDir, err := c.prepareSocketDir()
+	if err != nil {
+		return err
+	}
+	c.useSocket(socketDir, c.port)
+	if err := c.writeConfig(); err != nil {
+		return err
+	}
+	logFile := c.LogFile()
+	if err := rotateLog(logFile); err != nil {
+		return err
+	}
+	_, err = command(ctx, c.id.credential, c.bin.path("pg_ctl"), "start", "-D", c.dataDir, "-l", logFile,
+		"-w", "-t", seconds(c.timeout), "-s")
+	if err != nil {
+		return fmt.Errorf("start postgresql in %s: %w%s", c.dataDir, err, logTail(logFile))
+	}
+	if err := c.waitReady(ctx); err != nil {
+		return err
+	}
+	c.startedByUs = true
+	c.logger.Info("postgresql started", "socket_dir", c.socketDir, "port", c.port, "ephemeral", c.ephemeral)
+	return nil
+}
+
+// useSocket points the cluster's URLs at a socket.
+func (c *Cluster) useSocket(socketDir string, port int) {
+	c.socketDir, c.port = socketDir, port
+	c.serverURL = url.URL{
+		Scheme:   "postgres",
+		User:     url.User(Superuser),
+		Path:     "/postgres",
+		RawQuery: url.Values{"host": {socketDir}, "port": {strconv.Itoa(port)}, "sslmode": {"disable"}}.Encode(),
+	}
+}
+
+// socketDirFor is <dataDir>/run, or a directory under /tmp named after the data directory when that
+// path would make the socket path longer than the kernel allows.
+func socketDirFor(dataDir string, port int) string {
+	dir := filepath.Join(dataDir, "run")
+	if len(dir)+len("/.s.PGSQL.")+len(strconv.Itoa(port)) <= maxSocketPath {
+		return dir
+	}
+	sum := sha256.Sum256([]byte(dataDir))
+	return filepath.Join("/tmp", "sqpdash-pg-"+hex.EncodeToString(sum[:8]))
+}
+
+// prepareSocketDir creates the private socket directory and removes a socket and lock file a crashed
+// server left there (no server of ours runs, we hold the data directory lock, and nobody else can
+// write in the directory).
+func (c *Cluster) prepareSocketDir() (string, error) {
+	dir := socketDirFor(c.dataDir, c.port)
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return "", fmt.Errorf("create socket directory: %w", err)
+	}
+	if err := c.id.chown(dir); err != nil {
+		return "", err
+	}
+	if err := c.id.checkPrivateDir(dir); err != nil {
+		return "", err
+	}
+	socket := filepath.Join(dir, ".s.PGSQL."+strconv.Itoa(c.port))
+	for _, stale := range []string{socket, socket + ".lock"} {
+		if err := os.Remove(stale); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("remove stale %s: %w", stale, err)
+		}
+	}
+	return dir, nil
+}
+
+// writeConfig writes sqpdash.conf: a socket-only server sized for a development machine, and for
+// ephemeral (test) clusters no durability at all, which makes CREATE DATABASE and the tests fast.
+func (c *Cluster) writeConfig() error {
+	settings := []string{
+		"listen_addresses = ''",
+		"port = " + strconv.Itoa(c.port),
+		"unix_socket_directories = " + quoteConfig(c.socketDir),
+		"unix_socket_permissions = 0700",
+		"max_connections = 100",
+		"shared_buffers = '256MB'",
+		"work_mem = '32MB'",
+		"maintenance_work_mem = '256MB'",
+		"log_line_prefix = '%m [%p] %q%u@%d '",
+		"log_timezone = 'UTC'",
+	}
+	if c.ephemeral {
+		settings = append(settings,
+			"shared_buffers = '128MB'",
+			"fsync = off",
+			"synchronous_commit = off",
+			"full_page_writes = off",
+			"wal_level = minimal",
+			"max_wal_senders = 0",
+			"max_wal_size = '1GB'",
+		)
+	}
+	text := "# Written by sqpdash (internal/pglocal) on every start: changes here are lost.\n" +
+		"# Override a setting in postgresql.conf below its include line instead.\n" +
+		strings.Join(settings, "\n") + "\n"
+	path := filepath.Join(c.dataDir, configFileName)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", configFileName, err)
+	}
+	return c.id.chown(path)
+}
+
+// quoteConfig quotes a postgresql.conf string value.
+func quoteConfig(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// waitReady polls pg_isready until the server accepts connections or the start timeout passes.
+func (c *Cluster) waitReady(ctx context.Context) error {
+	deadline := time.Now().Add(c.timeout)
+	for {
+		_, err := command(ctx, nil, c.bin.path("pg_isready"), "-q", "-t", "2", "-d", c.URL("postgres"))
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			where := c.socketDir
+			if c.dataDir == "" {
+				where = redact(c.URL("postgres"))
+			}
+			return fmt.Errorf("postgresql at %s did not accept connections within %s: %w%s", where, c.timeout, err, logTail(c.logFileIfLocal()))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for postgresql: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (c *Cluster) logFileIfLocal() string {
+	if c.dataDir == "" {
+		return ""
+	}
+	return c.LogFile()
+}
+
+// rotateLog keeps the server log from growing forever on a machine that runs sqpdash for months.
+func rotateLog(path string) error {
+	info, err := os.Stat(path)
+	if err != nil || info.Size() < maxLogSize {
+		return nil
+	}
+	if err := os.Rename(path, path+".1"); err != nil {
+		return fmt.Errorf("rotate %s: %w", path, err)
+	}
+	return nil
+}
+
+// logTail returns the last lines of the server log, formatted to end an error message: the server
+// says there why it did not start.
+func logTail(path string) string {
+	if path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) == 0 {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	lines = lines[max(0, len(lines)-15):]
+	return "\nlast lines of " + path + ":\n  " + strings.Join(lines, "\n  ")
+}
+
+// lockDir takes an exclusive lock on the data directory so two sqpdash processes starting or stopping
+// the same cluster at once do not race; the returned function releases it.
+func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open %s to lock it: %w", dir, err)
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", dir, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("wait for the lock on %s: %w", dir, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
