@@ -1,0 +1,116 @@
+package sqp
+
+import (
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+)
+
+// Brand is a brand whose products the dashboard shows. Inactive brands are hidden from the web.
+type Brand struct {
+	ID          string
+	Name        string // brand_name, the import key
+	DisplayName string
+	Active      bool
+}
+
+// Product is an ASIN mapped to a brand.
+type Product struct {
+	BrandID string
+	ASIN    string
+	Title   string
+}
+
+// ProductSummary is one row of the product table: an ASIN's weekly segments in a range, summed, plus the
+// segment metadata that decides whether the row can expand.
+type ProductSummary struct {
+	ASIN            string
+	Title           string
+	Counts          metrics.Counts
+	WeeklySegments  int
+	MonthlySegments int
+}
+
+// Expandable reports whether the row has segments to show.
+func (p ProductSummary) Expandable() bool { return p.WeeklySegments > 0 || p.MonthlySegments > 0 }
+
+// ProductFilter selects, orders and pages the product table.
+type ProductFilter struct {
+	BrandID        string
+	Range          period.Range
+	Search         string // ASIN or title, case-insensitive substring; empty: all
+	MinImpressions int64
+	Sort           SortKey
+	Desc           bool
+	Limit          int // 0: all rows (the CSV export)
+	Offset         int
+}
+
+// ProductPage is one page of the product table and the number of products over all pages.
+type ProductPage struct {
+	Products []ProductSummary
+	Total    int
+}
+
+// Segment is one row of brand_product_segments: one ASIN in one week or calendar month.
+type Segment struct {
+	Type       period.SegmentType
+	Start, End time.Time
+	Counts     metrics.Counts
+	DataPoints int
+}
+
+// WeekCounts is the counts of one week, the unit of every trend line.
+type WeekCounts struct {
+	WeekStart time.Time
+	Counts    metrics.Counts
+}
+
+// QueryCounts is one search query's counts summed over some weeks.
+type QueryCounts struct {
+	Query  string
+	Counts metrics.Counts
+}
+
+// QueryFilter selects, orders and pages the search queries of one product.
+type QueryFilter struct {
+	BrandID string
+	ASIN    string
+	Range   period.Range
+	Sort    SortKey
+	Desc    bool
+	Limit   int // 0: all
+	Offset  int
+}
+
+// QueryPage is one page of search queries and the number of queries over all pages.
+type QueryPage struct {
+	Queries []QueryCounts
+	Total   int
+}
+
+// SortKey is a column the product or query table can be sorted by: a metric key, or one of the keys below.
+type SortKey string
+
+// Sort keys that are not metrics.
+const (
+	SortASIN     SortKey = "asin"
+	SortTitle    SortKey = "title"
+	SortSegments SortKey = "segments"
+	SortQuery    SortKey = "query"
+)
+
+// ProductSortKeys are the sort keys of the product table.
+var ProductSortKeys = append([]SortKey{SortASIN, SortTitle, SortSegments}, metricSortKeys()...)
+
+// QuerySortKeys are the sort keys of a product's search query table.
+var QuerySortKeys = append([]SortKey{SortQuery}, metricSortKeys()...)
+
+func metricSortKeys() []SortKey {
+	out := make([]SortKey, len(metrics.All))
+	for i, k := range metrics.All {
+		out[i] = SortKey(k)
+	}
+	return out
+}

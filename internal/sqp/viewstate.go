@@ -1,0 +1,456 @@
+package sqp
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/period"
+)
+
+// This file is the one place where user input of the dashboard is validated: path parameters and every
+// query parameter of the pages, partials, exports and the JSON API. It turns url.Values into a ViewState
+// or an apperr.Invalid naming the parameter, and a ViewState back into url.Values, so every link the
+// server renders carries the whole state and parses back to it.
+
+// Query parameter names.
+const (
+	ParamPreset      = "preset"
+	ParamFrom        = "from"
+	ParamTo          = "to"
+	ParamCompare     = "cmp"
+	ParamCompareFrom = "cmp_from"
+	ParamCompareTo   = "cmp_to"
+	ParamSort        = "sort"
+	ParamDir         = "dir"
+	ParamPage        = "page"
+	ParamSize        = "size"
+	ParamSearch      = "q"
+	ParamMinImpr     = "min_impr"
+	ParamOpen        = "open"
+	ParamQuerySort   = "qsort"
+	ParamQueryDir    = "qdir"
+	ParamQueryPage   = "qpage"
+	ParamType        = "type"
+	ParamBrandID     = "brandID"
+	ParamASIN        = "asin"
+)
+
+// Limits of the accepted input.
+const (
+	DefaultPageSize  = 25
+	MaxRangeDays     = 5*365 + 2 // five years, leap days included
+	maxSearchLen     = 100
+	maxOpen          = 50
+	maxPage          = 100000
+	maxMinImpression = 1_000_000_000_000
+	dateLayout       = "2006-01-02"
+)
+
+// PageSizes are the page sizes the product and query tables offer.
+var PageSizes = []int{10, 25, 50, 100}
+
+// Expansion is an expanded product row and the segment type it shows.
+type Expansion struct {
+	ASIN string
+	Type period.SegmentType
+}
+
+// ViewState is everything a user can set on the dashboard and product page. The URL holds all of it, so
+// reload, back/forward and a shared link reproduce the same view.
+type ViewState struct {
+	Preset      period.Preset
+	From, To    time.Time // set when Preset is Custom: whole weeks
+	Compare     period.Comparison
+	CompareFrom time.Time // set when Compare is CompareCustom: whole weeks
+	CompareTo   time.Time
+
+	Sort           SortKey
+	Desc           bool
+	Page           int
+	Size           int
+	Search         string
+	MinImpressions int64
+	Open           []Expansion
+
+	// The product page's search query table.
+	QuerySort SortKey
+	QueryDesc bool
+	QueryPage int
+}
+
+// DefaultViewState is the view of a URL without parameters.
+func DefaultViewState() ViewState {
+	return ViewState{
+		Preset:    period.DefaultPreset,
+		Compare:   period.DefaultComparison,
+		Sort:      SortKey("impressions"),
+		Desc:      true,
+		Page:      1,
+		Size:      DefaultPageSize,
+		QuerySort: SortKey("purchases"),
+		QueryDesc: true,
+		QueryPage: 1,
+	}
+}
+
+// ParseViewState validates the query parameters of a dashboard URL. Unknown parameters are ignored.
+func ParseViewState(v url.Values) (ViewState, error) {
+	s := DefaultViewState()
+	var err error
+	if s.Preset, s.From, s.To, err = parseRange(v); err != nil {
+		return s, err
+	}
+	if s.Compare, s.CompareFrom, s.CompareTo, err = parseComparison(v); err != nil {
+		return s, err
+	}
+	if s.Sort, err = parseSortKey(v, ParamSort, ProductSortKeys, s.Sort); err != nil {
+		return s, err
+	}
+	if s.Desc, err = parseDir(v, ParamDir, s.Desc); err != nil {
+		return s, err
+	}
+	if s.Page, err = parseInt(v, ParamPage, 1, maxPage, 1); err != nil {
+		return s, err
+	}
+	if s.Size, err = parsePageSize(v); err != nil {
+		return s, err
+	}
+	if s.Search, err = parseSearch(v); err != nil {
+		return s, err
+	}
+	minImpr, err := parseInt(v, ParamMinImpr, 0, maxMinImpression, 0)
+	if err != nil {
+		return s, err
+	}
+	s.MinImpressions = int64(minImpr)
+	if s.Open, err = parseOpen(v); err != nil {
+		return s, err
+	}
+	if s.QuerySort, err = parseSortKey(v, ParamQuerySort, QuerySortKeys, s.QuerySort); err != nil {
+		return s, err
+	}
+	if s.QueryDesc, err = parseDir(v, ParamQueryDir, s.QueryDesc); err != nil {
+		return s, err
+	}
+	if s.QueryPage, err = parseInt(v, ParamQueryPage, 1, maxPage, 1); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// ParseBrandID validates a brand id: a UUID in its canonical text form.
+func ParseBrandID(s string) (string, error) {
+	if len(s) != 36 {
+		return "", apperr.Invalid(ParamBrandID, "%q is not a brand id (a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e)", truncate(s))
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return "", apperr.Invalid(ParamBrandID, "%q is not a brand id (a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e)", truncate(s))
+			}
+		default:
+			if !isHex(r) {
+				return "", apperr.Invalid(ParamBrandID, "%q is not a brand id (a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e)", truncate(s))
+			}
+		}
+	}
+	return strings.ToLower(s), nil
+}
+
+// ParseASIN validates an ASIN: ten letters or digits. Lower case is accepted and upper-cased.
+func ParseASIN(s string) (string, error) {
+	u := strings.ToUpper(s)
+	if len(u) != 10 || strings.IndexFunc(u, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) >= 0 {
+		return "", apperr.Invalid(ParamASIN, "%q is not an ASIN (ten letters or digits, such as B0C1234567)", truncate(s))
+	}
+	return u, nil
+}
+
+// ParseSegmentType validates the segment type of an expansion; absent means weekly.
+func ParseSegmentType(v url.Values) (period.SegmentType, error) {
+	return segmentType(ParamType, v.Get(ParamType))
+}
+
+func segmentType(param, s string) (period.SegmentType, error) {
+	switch period.SegmentType(s) {
+	case "", period.Weekly:
+		return period.Weekly, nil
+	case period.Monthly:
+		return period.Monthly, nil
+	}
+	return "", apperr.Invalid(param, "%q is not a segment type (weekly or monthly)", truncate(s))
+}
+
+func parseRange(v url.Values) (period.Preset, time.Time, time.Time, error) {
+	preset := period.Preset(v.Get(ParamPreset))
+	hasDates := v.Get(ParamFrom) != "" || v.Get(ParamTo) != ""
+	switch {
+	case preset == "" && hasDates:
+		preset = period.Custom
+	case preset == "":
+		return period.DefaultPreset, time.Time{}, time.Time{}, nil
+	case !slices.Contains(period.Presets, preset):
+		return "", time.Time{}, time.Time{}, apperr.Invalid(ParamPreset, "%q is not a date preset (4w, 13w, 52w, ytd or custom)", truncate(string(preset)))
+	case preset != period.Custom:
+		// A preset wins over leftover dates, which the picker submits along with it.
+		return preset, time.Time{}, time.Time{}, nil
+	}
+	r, err := parseDates(v, ParamFrom, ParamTo)
+	return preset, r.From, r.To, err
+}
+
+func parseComparison(v url.Values) (period.Comparison, time.Time, time.Time, error) {
+	c := period.Comparison(v.Get(ParamCompare))
+	switch {
+	case c == "":
+		return period.DefaultComparison, time.Time{}, time.Time{}, nil
+	case !slices.Contains(period.Comparisons, c):
+		return "", time.Time{}, time.Time{}, apperr.Invalid(ParamCompare, "%q is not a comparison (prev, yoy, custom or off)", truncate(string(c)))
+	case c != period.CompareCustom:
+		return c, time.Time{}, time.Time{}, nil
+	}
+	r, err := parseDates(v, ParamCompareFrom, ParamCompareTo)
+	return c, r.From, r.To, err
+}
+
+// parseDates reads an inclusive date range and snaps it to whole weeks.
+func parseDates(v url.Values, fromParam, toParam string) (period.Range, error) {
+	from, err := parseDate(v, fromParam)
+	if err != nil {
+		return period.Range{}, err
+	}
+	to, err := parseDate(v, toParam)
+	if err != nil {
+		return period.Range{}, err
+	}
+	if from.After(to) {
+		return period.Range{}, apperr.Invalid(fromParam, "%s is after %s %s", from.Format(dateLayout), toParam, to.Format(dateLayout))
+	}
+	r := period.Snap(from, to)
+	if r.To.Sub(r.From) >= MaxRangeDays*period.Day {
+		return period.Range{}, apperr.Invalid(toParam, "the range %s to %s is longer than 5 years", from.Format(dateLayout), to.Format(dateLayout))
+	}
+	return r, nil
+}
+
+func parseDate(v url.Values, param string) (time.Time, error) {
+	s := v.Get(param)
+	if s == "" {
+		return time.Time{}, apperr.Invalid(param, "a date (YYYY-MM-DD) is required")
+	}
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return time.Time{}, apperr.Invalid(param, "%q is not a date (YYYY-MM-DD)", truncate(s))
+	}
+	if t.Year() < 2000 || t.Year() > 2100 {
+		return time.Time{}, apperr.Invalid(param, "%s is outside the years 2000 to 2100", s)
+	}
+	return t, nil
+}
+
+func parseSortKey(v url.Values, param string, allowed []SortKey, def SortKey) (SortKey, error) {
+	s := v.Get(param)
+	if s == "" {
+		return def, nil
+	}
+	if !slices.Contains(allowed, SortKey(s)) {
+		names := make([]string, len(allowed))
+		for i, k := range allowed {
+			names[i] = string(k)
+		}
+		return "", apperr.Invalid(param, "%q is not a sort key (one of %s)", truncate(s), strings.Join(names, ", "))
+	}
+	return SortKey(s), nil
+}
+
+func parseDir(v url.Values, param string, def bool) (bool, error) {
+	switch s := v.Get(param); s {
+	case "":
+		return def, nil
+	case "asc":
+		return false, nil
+	case "desc":
+		return true, nil
+	default:
+		return false, apperr.Invalid(param, "%q is not a sort direction (asc or desc)", truncate(s))
+	}
+}
+
+func parseInt(v url.Values, param string, lo, hi, def int) (int, error) {
+	s := v.Get(param)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, apperr.Invalid(param, "%q is not a whole number from %d to %d", truncate(s), lo, hi)
+	}
+	return n, nil
+}
+
+func parsePageSize(v url.Values) (int, error) {
+	s := v.Get(ParamSize)
+	if s == "" {
+		return DefaultPageSize, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || !slices.Contains(PageSizes, n) {
+		return 0, apperr.Invalid(ParamSize, "%q is not a page size (10, 25, 50 or 100)", truncate(s))
+	}
+	return n, nil
+}
+
+func parseSearch(v url.Values) (string, error) {
+	s := strings.TrimSpace(v.Get(ParamSearch))
+	if len([]rune(s)) > maxSearchLen {
+		return "", apperr.Invalid(ParamSearch, "the search is longer than %d characters", maxSearchLen)
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return "", apperr.Invalid(ParamSearch, "the search contains control characters")
+	}
+	return s, nil
+}
+
+// parseOpen reads the expanded rows: open=ASIN:weekly,ASIN:monthly (":weekly" may be left out).
+func parseOpen(v url.Values) ([]Expansion, error) {
+	var out []Expansion
+	for _, raw := range v[ParamOpen] {
+		for _, item := range strings.Split(raw, ",") {
+			if item == "" {
+				continue
+			}
+			asinText, typeText, _ := strings.Cut(item, ":")
+			asin, err := ParseASIN(asinText)
+			if err != nil {
+				return nil, apperr.Invalid(ParamOpen, "%q is not an ASIN (ten letters or digits)", truncate(asinText))
+			}
+			t, err := segmentType(ParamOpen, typeText)
+			if err != nil {
+				return nil, err
+			}
+			out = withExpansion(out, Expansion{ASIN: asin, Type: t})
+		}
+	}
+	if len(out) > maxOpen {
+		return nil, apperr.Invalid(ParamOpen, "more than %d expanded products", maxOpen)
+	}
+	return out, nil
+}
+
+// withExpansion returns open with e set, replacing an earlier expansion of the same ASIN.
+func withExpansion(open []Expansion, e Expansion) []Expansion {
+	out := slices.DeleteFunc(slices.Clone(open), func(x Expansion) bool { return x.ASIN == e.ASIN })
+	return append(out, e)
+}
+
+// Expanded returns the segment type shown for asin, or "" when its row is collapsed.
+func (s ViewState) Expanded(asin string) period.SegmentType {
+	for _, e := range s.Open {
+		if e.ASIN == asin {
+			return e.Type
+		}
+	}
+	return ""
+}
+
+// WithExpanded returns s with asin's row expanded to type t, or collapsed when t is "".
+func (s ViewState) WithExpanded(asin string, t period.SegmentType) ViewState {
+	if t == "" {
+		s.Open = slices.DeleteFunc(slices.Clone(s.Open), func(x Expansion) bool { return x.ASIN == asin })
+		return s
+	}
+	s.Open = withExpansion(s.Open, Expansion{ASIN: asin, Type: t})
+	return s
+}
+
+// Range resolves the selected range against the newest complete week with data.
+func (s ViewState) Range(lastWeekEnd time.Time) period.Range {
+	if s.Preset == period.Custom {
+		return period.Range{From: s.From, To: s.To}
+	}
+	return s.Preset.Resolve(lastWeekEnd)
+}
+
+// Base returns the comparison range of r, or ok false when the comparison is off.
+func (s ViewState) Base(r period.Range) (period.Range, bool) {
+	return s.Compare.Base(r, period.Range{From: s.CompareFrom, To: s.CompareTo})
+}
+
+// Values encodes s as query parameters, leaving out defaults so that URLs stay short. ParseViewState
+// of the result returns s.
+func (s ViewState) Values() url.Values {
+	d := DefaultViewState()
+	v := url.Values{}
+	if s.Preset != d.Preset {
+		v.Set(ParamPreset, string(s.Preset))
+	}
+	if s.Preset == period.Custom {
+		v.Set(ParamFrom, s.From.Format(dateLayout))
+		v.Set(ParamTo, s.To.Format(dateLayout))
+	}
+	if s.Compare != d.Compare {
+		v.Set(ParamCompare, string(s.Compare))
+	}
+	if s.Compare == period.CompareCustom {
+		v.Set(ParamCompareFrom, s.CompareFrom.Format(dateLayout))
+		v.Set(ParamCompareTo, s.CompareTo.Format(dateLayout))
+	}
+	if s.Sort != d.Sort {
+		v.Set(ParamSort, string(s.Sort))
+	}
+	if s.Desc != d.Desc {
+		v.Set(ParamDir, dirText(s.Desc))
+	}
+	if s.Page != d.Page {
+		v.Set(ParamPage, strconv.Itoa(s.Page))
+	}
+	if s.Size != d.Size {
+		v.Set(ParamSize, strconv.Itoa(s.Size))
+	}
+	if s.Search != "" {
+		v.Set(ParamSearch, s.Search)
+	}
+	if s.MinImpressions != 0 {
+		v.Set(ParamMinImpr, strconv.FormatInt(s.MinImpressions, 10))
+	}
+	if len(s.Open) > 0 {
+		items := make([]string, len(s.Open))
+		for i, e := range s.Open {
+			items[i] = e.ASIN + ":" + string(e.Type)
+		}
+		v.Set(ParamOpen, strings.Join(items, ","))
+	}
+	if s.QuerySort != d.QuerySort {
+		v.Set(ParamQuerySort, string(s.QuerySort))
+	}
+	if s.QueryDesc != d.QueryDesc {
+		v.Set(ParamQueryDir, dirText(s.QueryDesc))
+	}
+	if s.QueryPage != d.QueryPage {
+		v.Set(ParamQueryPage, strconv.Itoa(s.QueryPage))
+	}
+	return v
+}
+
+func dirText(desc bool) string {
+	if desc {
+		return "desc"
+	}
+	return "asc"
+}
+
+func isHex(r rune) bool { return r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F' }
+
+// truncate keeps error messages short when the input is long.
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,36 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// render writes a templ component as an HTML response. The component is rendered into a buffer first, so
+// a failure mid-page becomes a proper error response instead of half a page.
+func render(c echo.Context, status int, component templ.Component) error {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("render %s: %w", c.Path(), err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// shell returns what every full page needs: its title and the asset URLs.
+func (s *Server) shell(title string) views.Shell {
+	return views.Shell{
+		Title:     title,
+		CSSURL:    s.assetURL("css/app.css"),
+		HTMXURL:   s.assetURL("vendor/htmx-2.0.11.min.js"),
+		ScriptURL: s.assetURL("js/app.js"),
+	}
+}
+
+// assetURL is the fingerprinted URL of a static file.
+func (s *Server) assetURL(name string) string {
+	return s.echo.Reverse(routeStatic, name) + "?v=" + s.assets.Version(name)
+}

@@ -1,0 +1,40 @@
+package web
+
+// Route names, for reverse routing: links are built with s.echo.Reverse(name, params...), never by hand.
+const (
+	routeHome        = "home"
+	routeDashboard   = "dashboard"
+	routeProductsCSV = "products.csv"
+	routeProduct     = "product"
+	routeSegments    = "segments"
+	routeProductRow  = "product.row"
+	routeSegmentsCSV = "segments.csv"
+	routeAPIProducts = "api.products"
+	routeAPISegments = "api.segments"
+	routeStatic      = "static"
+)
+
+// routes is the one route table of the server.
+func (s *Server) routes() {
+	e := s.echo
+
+	// Static files: fingerprinted URLs, cached for a year.
+	e.GET("/static/*", s.staticServe).Name = routeStatic
+
+	// Brand dashboard: page, htmx partials of the product table, CSV export.
+	e.GET("/", s.homeRedirect).Name = routeHome
+	e.GET("/brands/:brandID", s.dashboardShow).Name = routeDashboard
+	e.GET("/brands/:brandID/products.csv", s.productsExport).Name = routeProductsCSV
+	e.GET("/brands/:brandID/products/:asin/segments", s.segmentsShow).Name = routeSegments
+	e.GET("/brands/:brandID/products/:asin/row", s.productRowShow).Name = routeProductRow
+	e.GET("/brands/:brandID/products/:asin/segments.csv", s.segmentsExport).Name = routeSegmentsCSV
+
+	// Product page.
+	e.GET("/brands/:brandID/products/:asin", s.productShow).Name = routeProduct
+
+	// JSON API: the same numbers as the pages.
+	e.GET("/api/brands/:brandID/products", s.apiProductsList).Name = routeAPIProducts
+	e.GET("/api/brands/:brandID/products/:asin/segments", s.apiSegmentsList).Name = routeAPISegments
+
+	// ---- Admin and operations (owned by the admin/ops engineer: /admin, /healthz, /readyz, /metrics) ----
+}

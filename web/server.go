@@ -1,0 +1,106 @@
+// Package web is the HTTP face of sqpdash: an Echo server with one route table (routes.go), one handler
+// per file (<resource>_<action>.go), handlers that return errors, and one error handler (errors.go) that
+// turns them into an HTML page, an htmx partial or JSON.
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/static"
+)
+
+// BrandStore reads brands. Brand returns an apperr.NotFound for an unknown or inactive brand.
+type BrandStore interface {
+	ActiveBrands(ctx context.Context) ([]sqp.Brand, error)
+	Brand(ctx context.Context, id string) (sqp.Brand, error)
+}
+
+// ProductStore reads the product table and the brand's weekly totals from brand_product_segments.
+type ProductStore interface {
+	// LastWeekEnd returns the end of the newest weekly segment of the brand; ok is false without data.
+	LastWeekEnd(ctx context.Context, brandID string) (end time.Time, ok bool, err error)
+	Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPage, error)
+	// ProductCounts sums the weekly segments in r of the given ASINs (the comparison of a page).
+	ProductCounts(ctx context.Context, brandID string, r period.Range, asins []string) (map[string]metrics.Counts, error)
+	// Product returns an active ASIN of the brand, or an apperr.NotFound.
+	Product(ctx context.Context, brandID, asin string) (sqp.Product, error)
+	// BrandWeeks sums the brand's products per week in r (the KPI cards and their trend lines).
+	BrandWeeks(ctx context.Context, brandID string, r period.Range) ([]sqp.WeekCounts, error)
+}
+
+// SegmentStore reads one product's segments and their top search queries.
+type SegmentStore interface {
+	// Segments returns the segments of type t lying wholly inside r, oldest first.
+	Segments(ctx context.Context, brandID, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error)
+	// TopQueries returns, per segment start, the n search queries with the most purchases, then clicks.
+	TopQueries(ctx context.Context, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error)
+}
+
+// QueryStore reads a product's search queries from the base tables.
+type QueryStore interface {
+	Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, error)
+	// QueryCounts sums the given queries of asin over r (the comparison of a page of queries).
+	QueryCounts(ctx context.Context, asin string, r period.Range, queries []string) (map[string]metrics.Counts, error)
+}
+
+// Options is what the server is built from.
+type Options struct {
+	Logger   *slog.Logger
+	Brands   BrandStore
+	Products ProductStore
+	Segments SegmentStore
+	Queries  QueryStore
+}
+
+// Server is the dashboard's HTTP server.
+type Server struct {
+	echo     *echo.Echo
+	log      *slog.Logger
+	assets   *static.Assets
+	brands   BrandStore
+	products ProductStore
+	segments SegmentStore
+	queries  QueryStore
+}
+
+// New builds the server and its routes.
+func New(opts Options) (*Server, error) {
+	assets, err := static.Load()
+	if err != nil {
+		return nil, fmt.Errorf("new web server: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	s := &Server{
+		echo:     e,
+		log:      log,
+		assets:   assets,
+		brands:   opts.Brands,
+		products: opts.Products,
+		segments: opts.Segments,
+		queries:  opts.Queries,
+	}
+	e.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the server as an http.Handler, for http.Server and httptest.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo returns the Echo instance, for middleware and routes added by other files of this package.
+func (s *Server) Echo() *echo.Echo { return s.echo }
