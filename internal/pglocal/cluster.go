@@ -81,6 +81,32 @@ type Cluster struct {
 // StartedByUs is false), and clears what a crashed server left behind (a stale postmaster.pid, orphaned
 // server processes). It returns once the server accepts connections.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	c, err := open(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Restart(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// StopDir stops the server running in opts.DataDir, if any, without starting one: for a command that
+// only stops the cluster, and for cleaning up after a test run that was killed.
+func StopDir(ctx context.Context, opts Options) error {
+	if _, err := os.Stat(filepath.Join(opts.DataDir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	c, err := open(opts)
+	if err != nil {
+		return err
+	}
+	return c.Stop(ctx)
+}
+
+// open resolves everything a cluster needs (binaries, the server's user, the data directory) without
+// starting anything.
+func open(opts Options) (*Cluster, error) {
 	opts = opts.withDefaults()
 	if opts.DataDir == "" {
 		return nil, errors.New("start postgresql: no data directory given")
@@ -111,16 +137,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if dataDir, err = filepath.EvalSymlinks(dataDir); err != nil {
 		return nil, fmt.Errorf("resolve data directory: %w", err)
 	}
-	unlock, err := lockDir(ctx, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if err := id.own(dataDir); err != nil {
-		return nil, err
-	}
-
-	c := &Cluster{
+	return &Cluster{
 		dataDir:   dataDir,
 		port:      opts.Port,
 		bin:       bin,
@@ -128,23 +145,39 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		ephemeral: opts.Ephemeral,
 		timeout:   opts.StartTimeout,
 		logger:    opts.Logger.With("data_dir", dataDir),
+	}, nil
+}
+
+// Restart brings the private cluster's server back after Stop (or a crash) with the same data
+// directory, socket and settings; a running server is reused. Tests use it to take the database away
+// and give it back.
+func (c *Cluster) Restart(ctx context.Context) error {
+	if c.dataDir == "" {
+		return errors.New("start postgresql: an attached server is not ours to start")
+	}
+	unlock, err := lockDir(ctx, c.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := c.id.own(c.dataDir); err != nil {
+		return err
+	}
+	major, err := readPGVersion(c.dataDir)
+	if err != nil {
+		return err
 	}
 	if major == "" {
 		if err := c.initdb(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	c.startedByUs = false
 	reused, err := c.reuseRunning(ctx)
-	if err != nil {
-		return nil, err
+	if err != nil || reused {
+		return err
 	}
-	if reused {
-		return c, nil
-	}
-	if err := c.start(ctx); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.start(ctx)
 }
 
 // Attach manages databases on a PostgreSQL server someone else runs (a CI service, a developer's own

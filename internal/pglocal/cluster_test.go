@@ -145,6 +145,34 @@ func TestStart(t *testing.T) {
 			t.Errorf("marker after restart = %q, want 42", got)
 		}
 	})
+
+	t.Run("restart brings the stopped server back on the same socket", func(t *testing.T) {
+		if err := c.Restart(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !c.StartedByUs() {
+			t.Error("StartedByUs() = false after restarting a stopped server")
+		}
+		if got := queryValue(t, c, "tpl", "SELECT id FROM marker"); got != "42" {
+			t.Errorf("marker after restart = %q, want 42", got)
+		}
+	})
+
+	t.Run("StopDir stops the running server without starting one", func(t *testing.T) {
+		pid := postmasterPID(t, dataDir)
+		if err := StopDir(ctx, Options{DataDir: dataDir}); err != nil {
+			t.Fatal(err)
+		}
+		if processExists(pid) {
+			t.Errorf("postmaster %d still alive after StopDir", pid)
+		}
+		if err := StopDir(ctx, Options{DataDir: dataDir}); err != nil {
+			t.Errorf("StopDir on a stopped cluster: %v", err)
+		}
+		if err := StopDir(ctx, Options{DataDir: filepath.Join(dataDir, "nothing-here")}); err != nil {
+			t.Errorf("StopDir on a directory without a cluster: %v", err)
+		}
+	})
 }
 
 func TestStartAfterCrash(t *testing.T) {
