@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// productRow is the scan target of one product table row.
+type productRow struct {
+	ASIN            string `db:"asin"`
+	Title           string `db:"title"`
+	WeeklySegments  int32  `db:"weekly_count"`
+	MonthlySegments int32  `db:"monthly_count"`
+	Total           int64  `db:"total"`
+	countsRow
+}
+
+// productSortExpr returns the ORDER BY expression of a product table sort key.
+func productSortExpr(k sqp.SortKey) (string, bool) {
+	switch k {
+	case sqp.SortASIN:
+		return "asin", true
+	case sqp.SortTitle:
+		return "lower(title)", true
+	case sqp.SortSegments:
+		return "weekly_count + monthly_count", true
+	}
+	return sortExpr(string(k))
+}
+
+// Products returns one page of the product table: an ASIN's weekly segments in the range summed (shares
+// are computed from the sums, never averaged), with the segment counts of get_product_segment_metadata.
+func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPage, error) {
+	expr, ok := productSortExpr(f.Sort)
+	if !ok {
+		return sqp.ProductPage{}, apperr.Invalid(sqp.ParamSort, "%q is not a sort key", f.Sort)
+	}
+	q := `
+		WITH sums AS (
+			SELECT asin, ` + sumSegmentCounts + `
+			FROM public.brand_product_segments
+			WHERE brand_id = $1 AND segment_type = 'weekly'
+			  AND period_start >= $2 AND period_end <= $3
+			GROUP BY asin
+		), rows AS (
+			SELECT s.*, coalesce(m.product_title, '') AS title,
+			       coalesce(md.weekly_count, 0)::int AS weekly_count,
+			       coalesce(md.monthly_count, 0)::int AS monthly_count
+			FROM sums s
+			JOIN public.asin_brand_mapping m ON m.asin = s.asin AND m.brand_id = $1
+			LEFT JOIN public.get_product_segment_metadata($1, $2, $3) md ON md.asin = s.asin
+			WHERE ($4 = '' OR s.asin ILIKE $5 OR m.product_title ILIKE $5)
+			  AND s.asin_impressions >= $6
+		)
+		SELECT *, count(*) OVER () AS total
+		FROM rows
+		` + orderBy(expr, f.Desc, "asin") + `
+		LIMIT $7 OFFSET $8`
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	rows, err := db.pool.Query(ctx, q, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset)
+	if err != nil {
+		return sqp.ProductPage{}, fmt.Errorf("list products of brand %s: %w", f.BrandID, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[productRow])
+	if err != nil {
+		return sqp.ProductPage{}, fmt.Errorf("list products of brand %s: %w", f.BrandID, err)
+	}
+	if len(found) == 0 && f.Offset > 0 {
+		// A page past the end: still report how many products there are.
+		f.Offset, f.Limit = 0, 1
+		all, err := db.Products(ctx, f)
+		return sqp.ProductPage{Total: all.Total}, err
+	}
+	page := sqp.ProductPage{Products: make([]sqp.ProductSummary, len(found))}
+	for i, r := range found {
+		page.Total = int(r.Total)
+		page.Products[i] = sqp.ProductSummary{
+			ASIN:            r.ASIN,
+			Title:           r.Title,
+			Counts:          r.counts(),
+			WeeklySegments:  int(r.WeeklySegments),
+			MonthlySegments: int(r.MonthlySegments),
+		}
+	}
+	return page, nil
+}
+
+// ProductCounts sums the weekly segments in r of the given ASINs of the brand.
+func (db *DB) ProductCounts(ctx context.Context, brandID string, r period.Range, asins []string) (map[string]metrics.Counts, error) {
+	q := `
+		SELECT asin, ` + sumSegmentCounts + `
+		FROM public.brand_product_segments
+		WHERE brand_id = $1 AND segment_type = 'weekly'
+		  AND period_start >= $2 AND period_end <= $3
+		  AND asin = ANY($4)
+		GROUP BY asin`
+	type row struct {
+		ASIN string `db:"asin"`
+		countsRow
+	}
+	rows, err := db.pool.Query(ctx, q, brandID, r.From, r.To, asins)
+	if err != nil {
+		return nil, fmt.Errorf("sum products of brand %s over %s: %w", brandID, r, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return nil, fmt.Errorf("sum products of brand %s over %s: %w", brandID, r, err)
+	}
+	out := make(map[string]metrics.Counts, len(found))
+	for _, f := range found {
+		out[f.ASIN] = f.counts()
+	}
+	return out, nil
+}
+
+// Product returns an active ASIN of an active brand; anything else is an apperr.NotFound.
+func (db *DB) Product(ctx context.Context, brandID, asin string) (sqp.Product, error) {
+	const q = `
+		SELECT m.brand_id::text AS brand_id, m.asin, coalesce(m.product_title, '') AS title
+		FROM public.asin_brand_mapping m
+		JOIN public.brands b ON b.id = m.brand_id
+		WHERE m.brand_id = $1 AND m.asin = $2 AND m.is_active AND b.is_active`
+	type row struct {
+		BrandID string `db:"brand_id"`
+		ASIN    string `db:"asin"`
+		Title   string `db:"title"`
+	}
+	rows, err := db.pool.Query(ctx, q, brandID, asin)
+	if err != nil {
+		return sqp.Product{}, fmt.Errorf("load product %s of brand %s: %w", asin, brandID, err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[row])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sqp.Product{}, apperr.NotFound("no product %s in this brand", asin)
+	}
+	if err != nil {
+		return sqp.Product{}, fmt.Errorf("load product %s of brand %s: %w", asin, brandID, err)
+	}
+	return sqp.Product{BrandID: r.BrandID, ASIN: r.ASIN, Title: r.Title}, nil
+}
+
+// LastWeekEnd returns the end of the brand's newest weekly segment: the default range ends there.
+func (db *DB) LastWeekEnd(ctx context.Context, brandID string) (time.Time, bool, error) {
+	const q = `
+		SELECT max(period_end)
+		FROM public.brand_product_segments
+		WHERE brand_id = $1 AND segment_type = 'weekly'`
+	var end *time.Time
+	if err := db.pool.QueryRow(ctx, q, brandID).Scan(&end); err != nil {
+		return time.Time{}, false, fmt.Errorf("find newest week of brand %s: %w", brandID, err)
+	}
+	if end == nil {
+		return time.Time{}, false, nil
+	}
+	return *end, true, nil
+}
+
+// BrandWeeks sums the brand's products per week in r, oldest first.
+func (db *DB) BrandWeeks(ctx context.Context, brandID string, r period.Range) ([]sqp.WeekCounts, error) {
+	q := `
+		SELECT period_start AS week_start, ` + sumSegmentCounts + `
+		FROM public.brand_product_segments
+		WHERE brand_id = $1 AND segment_type = 'weekly'
+		  AND period_start >= $2 AND period_end <= $3
+		GROUP BY period_start
+		ORDER BY period_start`
+	type row struct {
+		WeekStart time.Time `db:"week_start"`
+		countsRow
+	}
+	rows, err := db.pool.Query(ctx, q, brandID, r.From, r.To)
+	if err != nil {
+		return nil, fmt.Errorf("sum weeks of brand %s over %s: %w", brandID, r, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return nil, fmt.Errorf("sum weeks of brand %s over %s: %w", brandID, r, err)
+	}
+	out := make([]sqp.WeekCounts, len(found))
+	for i, f := range found {
+		out[i] = sqp.WeekCounts{WeekStart: f.WeekStart.UTC(), Counts: f.counts()}
+	}
+	return out, nil
+}

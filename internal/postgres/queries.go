@@ -1,0 +1,93 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// Queries returns one page of a product's search queries over the weeks in the range, summed from the
+// base tables.
+func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, error) {
+	expr, ok := sortExpr(string(f.Sort))
+	if f.Sort == sqp.SortQuery {
+		expr, ok = "query", true
+	}
+	if !ok {
+		return sqp.QueryPage{}, apperr.Invalid(sqp.ParamQuerySort, "%q is not a sort key", f.Sort)
+	}
+	q := `
+		WITH sums AS (
+			SELECT q.search_query AS query, ` + sumQueryCounts + `
+			FROM sqp.asin_performance_data a
+			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
+			WHERE a.asin = $1 AND a.start_date >= $2 AND a.end_date <= $3
+			GROUP BY q.search_query
+		)
+		SELECT *, count(*) OVER () AS total
+		FROM sums
+		` + orderBy(expr, f.Desc, "query") + `
+		LIMIT $4 OFFSET $5`
+	type row struct {
+		Query string `db:"query"`
+		Total int64  `db:"total"`
+		countsRow
+	}
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	rows, err := db.pool.Query(ctx, q, f.ASIN, f.Range.From, f.Range.To, limit, f.Offset)
+	if err != nil {
+		return sqp.QueryPage{}, fmt.Errorf("list search queries of %s over %s: %w", f.ASIN, f.Range, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return sqp.QueryPage{}, fmt.Errorf("list search queries of %s over %s: %w", f.ASIN, f.Range, err)
+	}
+	if len(found) == 0 && f.Offset > 0 {
+		f.Offset, f.Limit = 0, 1
+		all, err := db.Queries(ctx, f)
+		return sqp.QueryPage{Total: all.Total}, err
+	}
+	page := sqp.QueryPage{Queries: make([]sqp.QueryCounts, len(found))}
+	for i, r := range found {
+		page.Total = int(r.Total)
+		page.Queries[i] = sqp.QueryCounts{Query: r.Query, Counts: r.counts()}
+	}
+	return page, nil
+}
+
+// QueryCounts sums the given search queries of asin over the weeks in r.
+func (db *DB) QueryCounts(ctx context.Context, asin string, r period.Range, queries []string) (map[string]metrics.Counts, error) {
+	q := `
+		SELECT q.search_query AS query, ` + sumQueryCounts + `
+		FROM sqp.asin_performance_data a
+		JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
+		WHERE a.asin = $1 AND a.start_date >= $2 AND a.end_date <= $3
+		  AND q.search_query = ANY($4)
+		GROUP BY q.search_query`
+	type row struct {
+		Query string `db:"query"`
+		countsRow
+	}
+	rows, err := db.pool.Query(ctx, q, asin, r.From, r.To, queries)
+	if err != nil {
+		return nil, fmt.Errorf("sum search queries of %s over %s: %w", asin, r, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return nil, fmt.Errorf("sum search queries of %s over %s: %w", asin, r, err)
+	}
+	out := make(map[string]metrics.Counts, len(found))
+	for _, f := range found {
+		out[f.Query] = f.counts()
+	}
+	return out, nil
+}
