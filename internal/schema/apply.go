@@ -27,8 +27,10 @@ type Options struct {
 	AutoApprove bool
 	// Confirm is asked before destructive steps when AutoApprove is false; nil means refuse them.
 	Confirm func(plan *Plan) bool
-	// Out receives the plan and progress messages.
+	// Out receives the plan and progress messages; nil discards them.
 	Out io.Writer
+	// Getenv resolves getenv() in atlas.hcl; nil means os.Getenv.
+	Getenv func(string) string
 }
 
 // Plan is the ordered list of statements an apply runs in one transaction.
@@ -53,7 +55,8 @@ type Result struct {
 // ErrDestructiveNotApproved is returned when the plan drops something and nobody approved it.
 var ErrDestructiveNotApproved = errors.New("the plan contains destructive changes: rerun with --auto-approve or answer yes")
 
-// Apply plans and applies the schema. It is implemented in plan.go/apply.go.
+// Apply plans and applies the schema: it builds the desired state in the dev database, compares it with
+// the target, prints the plan and runs it in one transaction on the target.
 func Apply(ctx context.Context, opts Options) (*Result, error) {
 	return apply(ctx, opts)
 }

@@ -1,0 +1,358 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"ariga.io/atlas/sql/postgres"
+	atlasschema "ariga.io/atlas/sql/schema"
+)
+
+// built is the desired state as the dev database holds it.
+type built struct {
+	realm *atlasschema.Realm // tables as inspected (normalized) from the dev database
+	cat   *catalog
+}
+
+func apply(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	t, err := resolveTarget(opts, getenv)
+	if err != nil {
+		return nil, err
+	}
+	d, err := loadDesired(t.Src)
+	if err != nil {
+		return nil, err
+	}
+	roles := make([]string, 0, len(d.doc.Roles))
+	for _, r := range d.doc.Roles {
+		roles = append(roles, r.Name)
+	}
+
+	targetDB, targetCfg, err := openDB(t.URL)
+	if err != nil {
+		return nil, fmt.Errorf("open target: %w", err)
+	}
+	defer targetDB.Close()
+	targetVersion, err := majorVersion(ctx, targetDB)
+	if err != nil {
+		return nil, fmt.Errorf("connect to target: %w", err)
+	}
+	dev, err := openDev(ctx, t.DevURL, targetDB, targetCfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := dev.Close(ctx); cerr != nil {
+			fmt.Fprintf(out, "warning: %v\n", cerr)
+		}
+	}()
+	devVersion, err := majorVersion(ctx, dev.db)
+	if err != nil {
+		return nil, fmt.Errorf("connect to dev database: %w", err)
+	}
+	if devVersion != targetVersion {
+		return nil, fmt.Errorf("dev database runs PostgreSQL %d but the target runs %d: use a dev database of the same major version", devVersion, targetVersion)
+	}
+	b, err := buildDesired(ctx, dev.db, d, t.Schemas, roles)
+	if err != nil {
+		return nil, err
+	}
+
+	conn, err := targetDB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect to target: %w", err)
+	}
+	defer conn.Close()
+	plan, checks, err := planTarget(ctx, conn, b, t.Schemas, d.doc.Roles)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Plan: plan}
+	if len(plan.Statements) == 0 {
+		fmt.Fprintf(out, "Schema is up to date: nothing to do. (%s)\n", time.Since(start).Round(time.Millisecond))
+		return res, nil
+	}
+	printPlan(out, plan)
+	for _, c := range checks {
+		fmt.Fprintf(out, "-- prerequisite: %s\n", c)
+	}
+	if opts.DryRun {
+		fmt.Fprintln(out, "-- dry run: nothing was changed.")
+		return res, nil
+	}
+	if plan.Destructive && !opts.AutoApprove && (opts.Confirm == nil || !opts.Confirm(plan)) {
+		return res, ErrDestructiveNotApproved
+	}
+	if err := execute(ctx, conn, plan, b.cat, out); err != nil {
+		return res, err
+	}
+	res.Applied = true
+	fmt.Fprintf(out, "Applied %d statements in one transaction (%s).\n", len(plan.Statements), time.Since(start).Round(time.Millisecond))
+	return res, nil
+}
+
+// buildDesired creates the desired schema inside a transaction on the dev database, reads it back and rolls
+// the transaction back, so the dev database (and the cluster's roles) stay as they were.
+func buildDesired(ctx context.Context, db *sql.DB, d *desired, schemas, roles []string) (*built, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dev database: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // always rolled back: the dev database only serves as a mirror
+	drv, err := postgres.Open(tx)
+	if err != nil {
+		return nil, fmt.Errorf("dev database: open driver: %w", err)
+	}
+	empty, err := drv.InspectRealm(ctx, &atlasschema.InspectRealmOption{Schemas: schemas})
+	if err != nil {
+		return nil, fmt.Errorf("dev database: inspect: %w", err)
+	}
+	for _, s := range empty.Schemas {
+		if len(s.Tables) > 0 {
+			return nil, fmt.Errorf("dev database is not empty: schema %s has table %s (use an empty dev database)", s.Name, s.Tables[0].Name)
+		}
+	}
+	planIndex := func(v *atlasschema.View, idx *atlasschema.Index) (string, error) {
+		t := v.AsTable()
+		i := *idx
+		i.Table, i.View = t, nil
+		p, err := drv.PlanChanges(ctx, "index", []atlasschema.Change{
+			&atlasschema.ModifyTable{T: t, Changes: []atlasschema.Change{&atlasschema.AddIndex{I: &i}}},
+		})
+		if err != nil {
+			return "", err
+		}
+		if len(p.Changes) != 1 {
+			return "", fmt.Errorf("atlas planned %d statements for one index", len(p.Changes))
+		}
+		return p.Changes[0].Cmd, nil
+	}
+	steps, err := objectSteps(d, planIndex)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range d.realm.Schemas {
+		s.Views = nil // the engine's; Atlas's open-source planner refuses them
+	}
+	changes, err := drv.RealmDiff(empty, d.realm)
+	if err != nil {
+		return nil, fmt.Errorf("dev database: diff tables: %w", err)
+	}
+	tables, err := drv.PlanChanges(ctx, "dev", changes)
+	if err != nil {
+		return nil, fmt.Errorf("dev database: plan tables: %w", err)
+	}
+	for _, c := range tables.Changes {
+		if _, err := tx.ExecContext(ctx, c.Cmd); err != nil {
+			return nil, fmt.Errorf("schema files: %s: %w\n%s", c.Comment, err, c.Cmd)
+		}
+	}
+	realm, err := drv.InspectRealm(ctx, &atlasschema.InspectRealmOption{Schemas: schemas})
+	if err != nil {
+		return nil, fmt.Errorf("dev database: inspect tables: %w", err)
+	}
+	for _, r := range d.doc.Roles {
+		if _, err := tx.ExecContext(ctx, ensureRoleSQL(r)); err != nil {
+			return nil, fmt.Errorf("schema files: role %s: %w", r.Name, err)
+		}
+	}
+	for _, s := range steps {
+		if _, err := tx.ExecContext(ctx, s.SQL); err != nil {
+			return nil, fmt.Errorf("schema files: %s: %w\n%s", s.What, err, s.SQL)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL search_path = ''"); err != nil {
+		return nil, fmt.Errorf("dev database: %w", err)
+	}
+	cat, err := readCatalog(ctx, tx, schemas, roles)
+	if err != nil {
+		return nil, fmt.Errorf("dev database: %w", err)
+	}
+	return &built{realm: realm, cat: cat}, nil
+}
+
+// planTarget compares the target with the built state: tables through Atlas, the rest through the
+// catalogs. It also returns the prerequisite checks of the materialized views.
+func planTarget(ctx context.Context, conn *sql.Conn, b *built, schemas []string, roles []*roleSpec) (*Plan, []string, error) {
+	if _, err := conn.ExecContext(ctx, "SET search_path = ''"); err != nil {
+		return nil, nil, fmt.Errorf("target: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "RESET search_path") //nolint:errcheck // best effort; execute resets again
+	drv, err := postgres.Open(conn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("target: open driver: %w", err)
+	}
+	current, err := drv.InspectRealm(ctx, &atlasschema.InspectRealmOption{Schemas: schemas})
+	if err != nil {
+		return nil, nil, fmt.Errorf("target: inspect: %w", err)
+	}
+	changes, err := drv.RealmDiff(current, b.realm)
+	if err != nil {
+		return nil, nil, fmt.Errorf("target: diff tables: %w", err)
+	}
+	tables, err := drv.PlanChanges(ctx, "apply", changes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("target: plan tables: %w", err)
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.Name
+	}
+	cur, err := readCatalog(ctx, conn, schemas, names)
+	if err != nil {
+		return nil, nil, fmt.Errorf("target: %w", err)
+	}
+	risky, created := tableChangeInfo(changes)
+	p := &planner{cur: cur, des: b.cat, riskyTables: risky, newTables: created}
+	before, after := p.planObjects()
+
+	plan := &Plan{}
+	for _, r := range roles {
+		if !cur.roles[r.Name] {
+			plan.Statements = append(plan.Statements, Statement{SQL: ensureRoleSQL(r), Comment: "create role " + r.Name})
+		}
+	}
+	plan.Statements = append(plan.Statements, before...)
+	for _, c := range tables.Changes {
+		plan.Statements = append(plan.Statements, Statement{SQL: c.Cmd, Comment: c.Comment, Destructive: destructiveChange(c.Source)})
+	}
+	plan.Statements = append(plan.Statements, after...)
+	plan.Destructive = slices.ContainsFunc(plan.Statements, func(s Statement) bool { return s.Destructive })
+	return plan, prerequisites(b.cat, cur, created), nil
+}
+
+// prerequisites lists, for each materialized view, the tables it reads and whether the target has them
+// (the seed's "Check prerequisites" block, made declarative).
+func prerequisites(des, cur *catalog, created map[string]bool) []string {
+	var out []string
+	for _, name := range sortedKeys(des.relations) {
+		r := des.relations[name]
+		if r.Kind != "m" {
+			continue
+		}
+		var reads []string
+		for _, d := range des.deps {
+			if d.Dependent != r.OID {
+				continue
+			}
+			if t, ok := strings.CutPrefix(des.byOID[d.Referenced], "table:"); ok && !slices.Contains(reads, t) {
+				reads = append(reads, t)
+			}
+		}
+		slices.Sort(reads)
+		for _, t := range reads {
+			state := "present"
+			if _, ok := cur.tables[t]; !ok {
+				state = "missing now, created by this plan"
+				if !created[t] {
+					state = "MISSING"
+				}
+			}
+			out = append(out, fmt.Sprintf("%s reads table %s: %s", name, t, state))
+		}
+	}
+	return out
+}
+
+// execute runs the plan in one transaction, then validates the materialized views before committing.
+func execute(ctx context.Context, conn *sql.Conn, plan *Plan, des *catalog, out io.Writer) error {
+	if _, err := conn.ExecContext(ctx, "RESET search_path"); err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("target: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('sqpdash schema apply'))"); err != nil {
+		return fmt.Errorf("target: lock: %w", err)
+	}
+	for i, s := range plan.Statements {
+		if _, err := tx.ExecContext(ctx, s.SQL); err != nil {
+			return fmt.Errorf("statement %d of %d (%s) failed, nothing was changed: %w\n%s", i+1, len(plan.Statements), s.Comment, err, s.SQL)
+		}
+	}
+	if err := validate(ctx, tx, des, out); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("target: commit: %w", err)
+	}
+	return nil
+}
+
+// validate is the seed's "Migration validation": each materialized view has rows (a warning when empty)
+// and all its declared indexes.
+func validate(ctx context.Context, tx *sql.Tx, des *catalog, out io.Writer) error {
+	for _, name := range sortedKeys(des.relations) {
+		if des.relations[name].Kind != "m" {
+			continue
+		}
+		want := 0
+		for _, i := range des.indexes {
+			if i.Relation == name {
+				want++
+			}
+		}
+		var rows int64
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+name).Scan(&rows); err != nil {
+			return fmt.Errorf("validate %s: %w", name, err)
+		}
+		var indexes int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", name).Scan(&indexes); err != nil {
+			return fmt.Errorf("validate %s: %w", name, err)
+		}
+		fmt.Fprintf(out, "-- validation: %s has %d rows and %d indexes\n", name, rows, indexes)
+		if rows == 0 {
+			fmt.Fprintf(out, "-- warning: %s is empty: load data and refresh it\n", name)
+		}
+		if indexes != want {
+			return fmt.Errorf("validate %s: %d indexes, want %d: nothing was changed", name, indexes, want)
+		}
+	}
+	return nil
+}
+
+func ensureRoleSQL(r *roleSpec) string {
+	login := "NOLOGIN"
+	if r.Login {
+		login = "LOGIN"
+	}
+	return fmt.Sprintf("DO $$ BEGIN CREATE ROLE %s %s; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$", ident(r.Name), login)
+}
+
+func printPlan(out io.Writer, plan *Plan) {
+	destructive := 0
+	for _, s := range plan.Statements {
+		if s.Destructive {
+			destructive++
+		}
+	}
+	fmt.Fprintf(out, "-- Planned changes: %d statements, %d destructive, in one transaction\n", len(plan.Statements), destructive)
+	for i, s := range plan.Statements {
+		mark := ""
+		if s.Destructive {
+			mark = " [DESTRUCTIVE]"
+		}
+		fmt.Fprintf(out, "-- %d.%s %s\n%s;\n", i+1, mark, s.Comment, strings.TrimRight(strings.TrimSpace(s.SQL), ";"))
+	}
+}
+
+// IsDestructiveNotApproved reports whether err is the refusal of a destructive plan.
+func IsDestructiveNotApproved(err error) bool { return errors.Is(err, ErrDestructiveNotApproved) }

@@ -1,0 +1,404 @@
+package schema
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	atlasschema "ariga.io/atlas/sql/schema"
+)
+
+// planner derives the target's plan from two catalogs: cur (the target now) and des (the dev database
+// built from the schema files). What differs is dropped and created, replaced in place when PostgreSQL
+// allows it (CREATE OR REPLACE FUNCTION), and every view that depends on something dropped is dropped
+// first and created again.
+type planner struct {
+	cur, des *catalog
+	// riskyTables are tables whose Atlas changes (dropped, altered or dropped columns) fail while a view
+	// reads them.
+	riskyTables []string
+	// newTables are tables Atlas creates: they have no grants yet.
+	newTables map[string]bool
+
+	dropRel, recreateRel, createRel              map[string]bool
+	dropRoutine, recreateRoutine, replaceRoutine map[string]bool
+	createRoutine, recreateTrigger, createdIndex map[string]bool
+	createdTrigger                               map[string]bool
+}
+
+// planObjects returns the statements around Atlas's table statements: before (drops) and after
+// (creates, comments, grants).
+func (p *planner) planObjects() (before, after []Statement) {
+	p.dropRel, p.recreateRel, p.createRel = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	p.dropRoutine, p.recreateRoutine, p.replaceRoutine = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	p.createRoutine, p.recreateTrigger = map[string]bool{}, map[string]bool{}
+	p.createdIndex, p.createdTrigger = map[string]bool{}, map[string]bool{}
+
+	for name, r := range p.cur.relations {
+		switch d, ok := p.des.relations[name]; {
+		case !ok:
+			p.dropRel[name] = true
+		case d.Kind != r.Kind || d.Def != r.Def:
+			p.recreateRel[name] = true
+		}
+	}
+	for name := range p.des.relations {
+		if p.cur.relations[name] == nil {
+			p.createRel[name] = true
+		}
+	}
+	for sig, r := range p.cur.routines {
+		switch d, ok := p.des.routines[sig]; {
+		case !ok:
+			p.dropRoutine[sig] = true
+		case d.Def == r.Def:
+		case d.Kind != r.Kind || d.Result != r.Result || d.Args != r.Args:
+			p.recreateRoutine[sig] = true
+		default:
+			p.replaceRoutine[sig] = true
+		}
+	}
+	for sig := range p.des.routines {
+		if p.cur.routines[sig] == nil {
+			p.createRoutine[sig] = true
+		}
+	}
+	p.closeOverDependents()
+
+	before = append(before, p.dropTriggers()...)
+	before = append(before, p.dropIndexes()...)
+	before = append(before, p.dropRelations()...)
+	before = append(before, p.dropRoutines()...)
+	after = append(after, p.creates()...)
+	after = append(after, p.comments()...)
+	after = append(after, p.grants()...)
+	return before, after
+}
+
+// closeOverDependents adds every view that reads a dropped or recreated relation or function, or a table
+// Atlas alters, to the views to recreate (or to drop, when the schema files no longer declare it).
+func (p *planner) closeOverDependents() {
+	seeds := make(map[uint32]bool)
+	for name, r := range p.cur.relations {
+		if p.dropRel[name] || p.recreateRel[name] {
+			seeds[r.OID] = true
+		}
+	}
+	for sig, r := range p.cur.routines {
+		if p.dropRoutine[sig] || p.recreateRoutine[sig] {
+			seeds[r.OID] = true
+		}
+	}
+	for _, t := range p.riskyTables {
+		if oid, ok := p.cur.tables[t]; ok {
+			seeds[oid] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, d := range p.cur.deps {
+			if !seeds[d.Referenced] || seeds[d.Dependent] {
+				continue
+			}
+			owner, ok := p.cur.byOID[d.Dependent]
+			name, isRel := strings.CutPrefix(owner, "rel:")
+			if !ok || !isRel {
+				continue
+			}
+			seeds[d.Dependent], changed = true, true
+			if p.des.relations[name] != nil {
+				p.recreateRel[name] = true
+			}
+		}
+	}
+	for key, t := range p.cur.triggers {
+		if seeds[t.Func] && p.des.triggers[key] != nil {
+			p.recreateTrigger[key] = true
+		}
+	}
+}
+
+func (p *planner) relGone(name string) bool { return p.dropRel[name] || p.recreateRel[name] }
+
+func (p *planner) dropTriggers() []Statement {
+	var out []Statement
+	for _, key := range sortedKeys(p.cur.triggers) {
+		t := p.cur.triggers[key]
+		if p.relGone(t.Relation) {
+			continue
+		}
+		d := p.des.triggers[key]
+		switch {
+		case d == nil:
+			out = append(out, Statement{SQL: "DROP TRIGGER " + key, Comment: "drop trigger " + key + " (no longer declared)", Destructive: true})
+		case d.Def != t.Def || p.recreateTrigger[key]:
+			out = append(out, Statement{SQL: "DROP TRIGGER " + key, Comment: "drop trigger " + key + " (changed)"})
+			p.recreateTrigger[key] = true
+		}
+	}
+	return out
+}
+
+func (p *planner) dropIndexes() []Statement {
+	var out []Statement
+	for _, name := range sortedKeys(p.cur.indexes) {
+		i := p.cur.indexes[name]
+		if p.relGone(i.Relation) {
+			continue
+		}
+		switch d := p.des.indexes[name]; {
+		case d == nil:
+			out = append(out, Statement{SQL: "DROP INDEX " + name, Comment: "drop index " + name + " (no longer declared)", Destructive: true})
+		case d.Def != i.Def:
+			out = append(out, Statement{SQL: "DROP INDEX " + name, Comment: "drop index " + name + " (changed)"})
+		}
+	}
+	return out
+}
+
+// dropRelations drops views and materialized views, dependents before what they read.
+func (p *planner) dropRelations() []Statement {
+	pending := make(map[uint32]*catRelation)
+	for name, r := range p.cur.relations {
+		if p.relGone(name) {
+			pending[r.OID] = r
+		}
+	}
+	var out []Statement
+	for len(pending) > 0 {
+		var ready []*catRelation
+		for oid, r := range pending {
+			blocked := slices.ContainsFunc(p.cur.deps, func(d catDep) bool {
+				return d.Referenced == oid && pending[d.Dependent] != nil
+			})
+			if !blocked {
+				ready = append(ready, r)
+			}
+		}
+		if len(ready) == 0 { // a cycle cannot happen between views; drop the rest as they are
+			for _, r := range pending {
+				ready = append(ready, r)
+			}
+		}
+		slices.SortFunc(ready, func(a, b *catRelation) int { return cmp.Compare(b.OID, a.OID) })
+		for _, r := range ready {
+			delete(pending, r.OID)
+			why, destructive := "changed or depends on a change", false
+			if p.dropRel[r.Name] {
+				why, destructive = "no longer declared", true
+			}
+			out = append(out, Statement{SQL: "DROP " + relKeyword(r.Kind) + " " + r.Name, Comment: "drop " + strings.ToLower(relKeyword(r.Kind)) + " " + r.Name + " (" + why + ")", Destructive: destructive})
+		}
+	}
+	return out
+}
+
+func (p *planner) dropRoutines() []Statement {
+	var out []Statement
+	for _, sig := range sortedKeys(p.cur.routines) {
+		r := p.cur.routines[sig]
+		switch {
+		case p.dropRoutine[sig]:
+			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (no longer declared)", Destructive: true})
+		case p.recreateRoutine[sig]:
+			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (its signature or result changed)"})
+		}
+	}
+	return out
+}
+
+// creates creates and replaces objects in the order the dev database created them (its oids), which is a
+// dependency order.
+func (p *planner) creates() []Statement {
+	type created struct {
+		oid uint32
+		st  Statement
+	}
+	var list []created
+	for sig, d := range p.des.routines {
+		if p.createRoutine[sig] || p.recreateRoutine[sig] || p.replaceRoutine[sig] {
+			verb := "create"
+			if p.replaceRoutine[sig] {
+				verb = "replace"
+			}
+			list = append(list, created{d.OID, Statement{SQL: strings.TrimSpace(d.Def), Comment: verb + " " + strings.ToLower(routineKeyword(d.Kind)) + " " + sig}})
+		}
+	}
+	for name, d := range p.des.relations {
+		if p.createRel[name] || p.recreateRel[name] {
+			def := strings.TrimRight(strings.TrimSpace(d.Def), ";")
+			list = append(list, created{d.OID, Statement{SQL: "CREATE " + relKeyword(d.Kind) + " " + name + " AS\n" + def, Comment: "create " + strings.ToLower(relKeyword(d.Kind)) + " " + name}})
+		}
+	}
+	for name, d := range p.des.indexes {
+		c := p.cur.indexes[name]
+		if p.createRel[d.Relation] || p.recreateRel[d.Relation] || c == nil || c.Def != d.Def {
+			p.createdIndex[name] = true
+			list = append(list, created{d.OID, Statement{SQL: d.Def, Comment: "create index " + name + " on " + d.Relation}})
+		}
+	}
+	for key, d := range p.des.triggers {
+		c := p.cur.triggers[key]
+		if c == nil || p.recreateTrigger[key] || p.relGone(d.Relation) || p.createRel[d.Relation] {
+			p.createdTrigger[key] = true
+			list = append(list, created{d.OID, Statement{SQL: d.Def, Comment: "create trigger " + key}})
+		}
+	}
+	slices.SortFunc(list, func(a, b created) int { return cmp.Compare(a.oid, b.oid) })
+	out := make([]Statement, len(list))
+	for i, c := range list {
+		out[i] = c.st
+	}
+	return out
+}
+
+// isNew reports whether the owner of a comment or grant is created by this plan (so it has none yet).
+func (p *planner) isNew(owner string) bool {
+	kind, name, _ := strings.Cut(owner, ":")
+	switch kind {
+	case "rel":
+		return p.createRel[name] || p.recreateRel[name]
+	case "routine":
+		return p.createRoutine[name] || p.recreateRoutine[name]
+	case "index":
+		return p.createdIndex[name]
+	case "trigger":
+		return p.createdTrigger[name]
+	case "table":
+		return p.newTables[name]
+	}
+	return false
+}
+
+// isGone reports whether the owner of a comment or grant is dropped by this plan.
+func (p *planner) isGone(owner string) bool {
+	kind, name, _ := strings.Cut(owner, ":")
+	switch kind {
+	case "rel":
+		return p.relGone(name)
+	case "routine":
+		return p.dropRoutine[name] || p.recreateRoutine[name]
+	case "index":
+		return p.des.indexes[name] == nil || p.createdIndex[name]
+	case "trigger":
+		return p.des.triggers[strings.TrimPrefix(name, "")] == nil || p.createdTrigger[name]
+	case "table":
+		_, ok := p.des.tables[name]
+		return !ok
+	}
+	return false
+}
+
+func (p *planner) comments() []Statement {
+	var out []Statement
+	for _, on := range sortedKeys(p.des.comments) {
+		d := p.des.comments[on]
+		if c, ok := p.cur.comments[on]; !ok || c.Text != d.Text || p.isNew(d.Owner) {
+			out = append(out, Statement{SQL: "COMMENT ON " + on + " IS " + quote(d.Text), Comment: "comment on " + strings.ToLower(on)})
+		}
+	}
+	for _, on := range sortedKeys(p.cur.comments) {
+		c := p.cur.comments[on]
+		if _, ok := p.des.comments[on]; !ok && !p.isGone(c.Owner) {
+			out = append(out, Statement{SQL: "COMMENT ON " + on + " IS NULL", Comment: "remove comment on " + strings.ToLower(on)})
+		}
+	}
+	return out
+}
+
+func (p *planner) grants() []Statement {
+	var revokes, grants []Statement
+	for _, g := range sortedGrants(p.cur.grants) {
+		if !p.des.grants[g] && !p.isGone(g.Owner) {
+			revokes = append(revokes, Statement{SQL: fmt.Sprintf("REVOKE %s ON %s FROM %s", g.Privilege, g.On, ident(g.Role)), Comment: "revoke (no longer declared)"})
+		}
+	}
+	for _, g := range sortedGrants(p.des.grants) {
+		if !p.cur.grants[g] || p.isNew(g.Owner) {
+			sql := fmt.Sprintf("GRANT %s ON %s TO %s", g.Privilege, g.On, ident(g.Role))
+			if g.Grantable {
+				sql += " WITH GRANT OPTION"
+			}
+			grants = append(grants, Statement{SQL: sql, Comment: "grant"})
+		}
+	}
+	return append(revokes, grants...)
+}
+
+// tableChangeInfo reads Atlas's changes for the tables it creates and the tables whose changes would fail
+// while a view reads them.
+func tableChangeInfo(changes []atlasschema.Change) (risky []string, created map[string]bool) {
+	created = make(map[string]bool)
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *atlasschema.AddTable:
+			created[tableName(c.T)] = true
+		case *atlasschema.DropTable:
+			risky = append(risky, tableName(c.T))
+		case *atlasschema.ModifyTable:
+			for _, tc := range c.Changes {
+				switch tc.(type) {
+				case *atlasschema.DropColumn, *atlasschema.ModifyColumn, *atlasschema.RenameColumn:
+					risky = append(risky, tableName(c.T))
+				}
+			}
+		}
+	}
+	return risky, created
+}
+
+// destructiveChange reports Atlas changes that lose data: dropping a schema, a table or a column.
+func destructiveChange(c atlasschema.Change) bool {
+	switch c := c.(type) {
+	case *atlasschema.DropSchema, *atlasschema.DropTable:
+		return true
+	case *atlasschema.ModifyTable:
+		return slices.ContainsFunc(c.Changes, func(tc atlasschema.Change) bool {
+			_, ok := tc.(*atlasschema.DropColumn)
+			return ok
+		})
+	}
+	return false
+}
+
+func tableName(t *atlasschema.Table) string {
+	if t.Schema == nil {
+		return ident(t.Name)
+	}
+	return qident(t.Schema.Name, t.Name)
+}
+
+func relKeyword(kind string) string {
+	if kind == "m" {
+		return "MATERIALIZED VIEW"
+	}
+	return "VIEW"
+}
+
+func routineKeyword(kind string) string {
+	if kind == "p" {
+		return "PROCEDURE"
+	}
+	return "FUNCTION"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sortedGrants(m map[catGrant]bool) []catGrant {
+	out := make([]catGrant, 0, len(m))
+	for g := range m {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b catGrant) int {
+		return cmp.Or(cmp.Compare(a.On, b.On), cmp.Compare(a.Role, b.Role), cmp.Compare(a.Privilege, b.Privilege))
+	})
+	return out
+}
