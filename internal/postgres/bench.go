@@ -1,0 +1,310 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The benchmark (`sqpdash bench`) compares our brand_product_segments with the view the seed spec wrote
+// (database-schema.md §1), built from the same base rows under another name. Its SQL lives here because
+// this is the only package that speaks SQL.
+
+// SeedSegmentsView is the name the benchmark gives the seed spec's materialized view.
+const SeedSegmentsView = "public.seed_brand_product_segments"
+
+// seedSegmentsSQL is database-schema.md §1 as written, under SeedSegmentsView, with the one fix it
+// needs to be refreshed concurrently (corrections.md #5: a unique index without WHERE). It keeps the
+// spec's Monday weeks, its two passes over the base rows and its per-row CURRENT_TIMESTAMP: that is what
+// is being measured.
+var seedSegmentsSQL = []string{`
+CREATE MATERIALIZED VIEW ` + SeedSegmentsView + ` AS
+WITH date_segments AS (
+  SELECT abm.brand_id, apd.asin,
+    DATE_TRUNC('week', apd.start_date)::date as week_start,
+    (DATE_TRUNC('week', apd.start_date) + INTERVAL '6 days')::date as week_end,
+    DATE_TRUNC('month', apd.start_date)::date as month_start,
+    (DATE_TRUNC('month', apd.start_date) + INTERVAL '1 month' - INTERVAL '1 day')::date as month_end,
+    apd.start_date, apd.end_date, apd.id as asin_performance_id
+  FROM sqp.asin_performance_data apd
+  JOIN public.asin_brand_mapping abm ON apd.asin = abm.asin
+  WHERE abm.is_active = true
+),
+weekly_aggregates AS (
+  SELECT ds.brand_id, ds.asin, ds.week_start, ds.week_end, 'weekly' as segment_type,
+    SUM(sqp.total_query_impression_count) as total_impressions,
+    SUM(sqp.asin_impression_count) as asin_impressions,
+    SUM(sqp.total_click_count) as total_clicks,
+    SUM(sqp.asin_click_count) as asin_clicks,
+    SUM(sqp.total_cart_add_count) as total_cart_adds,
+    SUM(sqp.asin_cart_add_count) as asin_cart_adds,
+    SUM(sqp.total_purchase_count) as total_purchases,
+    SUM(sqp.asin_purchase_count) as asin_purchases,
+    CASE WHEN SUM(sqp.total_query_impression_count) > 0
+      THEN ROUND((SUM(sqp.asin_impression_count)::NUMERIC / SUM(sqp.total_query_impression_count)::NUMERIC * 100), 2) ELSE 0 END as impression_share_pct,
+    CASE WHEN SUM(sqp.total_click_count) > 0
+      THEN ROUND((SUM(sqp.asin_click_count)::NUMERIC / SUM(sqp.total_click_count)::NUMERIC * 100), 2) ELSE 0 END as click_share_pct,
+    CASE WHEN SUM(sqp.total_cart_add_count) > 0
+      THEN ROUND((SUM(sqp.asin_cart_add_count)::NUMERIC / SUM(sqp.total_cart_add_count)::NUMERIC * 100), 2) ELSE 0 END as cart_add_share_pct,
+    CASE WHEN SUM(sqp.total_purchase_count) > 0
+      THEN ROUND((SUM(sqp.asin_purchase_count)::NUMERIC / SUM(sqp.total_purchase_count)::NUMERIC * 100), 2) ELSE 0 END as purchase_share_pct,
+    CASE WHEN SUM(sqp.asin_impression_count) > 0
+      THEN ROUND((SUM(sqp.asin_click_count)::NUMERIC / SUM(sqp.asin_impression_count)::NUMERIC * 100), 2) ELSE 0 END as ctr_pct,
+    CASE WHEN SUM(sqp.asin_click_count) > 0
+      THEN ROUND((SUM(sqp.asin_purchase_count)::NUMERIC / SUM(sqp.asin_click_count)::NUMERIC * 100), 2) ELSE 0 END as cvr_pct,
+    CASE WHEN SUM(sqp.asin_purchase_count) > 0
+      THEN ROUND(SUM(sqp.asin_median_purchase_price * sqp.asin_purchase_count) / SUM(sqp.asin_purchase_count), 2) ELSE NULL END as avg_purchase_price,
+    COUNT(DISTINCT ds.asin_performance_id) as data_points_count,
+    MIN(ds.start_date) as earliest_date,
+    MAX(ds.end_date) as latest_date
+  FROM date_segments ds
+  JOIN sqp.search_query_performance sqp ON ds.asin_performance_id = sqp.asin_performance_id
+  GROUP BY ds.brand_id, ds.asin, ds.week_start, ds.week_end
+),
+monthly_aggregates AS (
+  SELECT ds.brand_id, ds.asin, ds.month_start, ds.month_end, 'monthly' as segment_type,
+    SUM(sqp.total_query_impression_count) as total_impressions,
+    SUM(sqp.asin_impression_count) as asin_impressions,
+    SUM(sqp.total_click_count) as total_clicks,
+    SUM(sqp.asin_click_count) as asin_clicks,
+    SUM(sqp.total_cart_add_count) as total_cart_adds,
+    SUM(sqp.asin_cart_add_count) as asin_cart_adds,
+    SUM(sqp.total_purchase_count) as total_purchases,
+    SUM(sqp.asin_purchase_count) as asin_purchases,
+    CASE WHEN SUM(sqp.total_query_impression_count) > 0
+      THEN ROUND((SUM(sqp.asin_impression_count)::NUMERIC / SUM(sqp.total_query_impression_count)::NUMERIC * 100), 2) ELSE 0 END as impression_share_pct,
+    CASE WHEN SUM(sqp.total_click_count) > 0
+      THEN ROUND((SUM(sqp.asin_click_count)::NUMERIC / SUM(sqp.total_click_count)::NUMERIC * 100), 2) ELSE 0 END as click_share_pct,
+    CASE WHEN SUM(sqp.total_cart_add_count) > 0
+      THEN ROUND((SUM(sqp.asin_cart_add_count)::NUMERIC / SUM(sqp.total_cart_add_count)::NUMERIC * 100), 2) ELSE 0 END as cart_add_share_pct,
+    CASE WHEN SUM(sqp.total_purchase_count) > 0
+      THEN ROUND((SUM(sqp.asin_purchase_count)::NUMERIC / SUM(sqp.total_purchase_count)::NUMERIC * 100), 2) ELSE 0 END as purchase_share_pct,
+    CASE WHEN SUM(sqp.asin_impression_count) > 0
+      THEN ROUND((SUM(sqp.asin_click_count)::NUMERIC / SUM(sqp.asin_impression_count)::NUMERIC * 100), 2) ELSE 0 END as ctr_pct,
+    CASE WHEN SUM(sqp.asin_click_count) > 0
+      THEN ROUND((SUM(sqp.asin_purchase_count)::NUMERIC / SUM(sqp.asin_click_count)::NUMERIC * 100), 2) ELSE 0 END as cvr_pct,
+    CASE WHEN SUM(sqp.asin_purchase_count) > 0
+      THEN ROUND(SUM(sqp.asin_median_purchase_price * sqp.asin_purchase_count) / SUM(sqp.asin_purchase_count), 2) ELSE NULL END as avg_purchase_price,
+    COUNT(DISTINCT ds.asin_performance_id) as data_points_count,
+    MIN(ds.start_date) as earliest_date,
+    MAX(ds.end_date) as latest_date
+  FROM date_segments ds
+  JOIN sqp.search_query_performance sqp ON ds.asin_performance_id = sqp.asin_performance_id
+  GROUP BY ds.brand_id, ds.asin, ds.month_start, ds.month_end
+)
+SELECT brand_id, asin, segment_type, week_start as period_start, week_end as period_end,
+  total_impressions, asin_impressions, total_clicks, asin_clicks, total_cart_adds, asin_cart_adds,
+  total_purchases, asin_purchases, impression_share_pct, click_share_pct, cart_add_share_pct,
+  purchase_share_pct, ctr_pct, cvr_pct, avg_purchase_price, data_points_count, earliest_date, latest_date,
+  CURRENT_TIMESTAMP as last_refreshed
+FROM weekly_aggregates
+UNION ALL
+SELECT brand_id, asin, segment_type, month_start as period_start, month_end as period_end,
+  total_impressions, asin_impressions, total_clicks, asin_clicks, total_cart_adds, asin_cart_adds,
+  total_purchases, asin_purchases, impression_share_pct, click_share_pct, cart_add_share_pct,
+  purchase_share_pct, ctr_pct, cvr_pct, avg_purchase_price, data_points_count, earliest_date, latest_date,
+  CURRENT_TIMESTAMP as last_refreshed
+FROM monthly_aggregates`,
+	// corrections.md #5: REFRESH ... CONCURRENTLY needs a unique index without WHERE.
+	`CREATE UNIQUE INDEX seed_bps_unique ON ` + SeedSegmentsView + ` (brand_id, asin, segment_type, period_start)`,
+	// §1 indexes.
+	`CREATE INDEX seed_bps_lookup ON ` + SeedSegmentsView + ` (brand_id, asin, segment_type, period_start)`,
+	`CREATE INDEX seed_bps_period ON ` + SeedSegmentsView + ` (period_start, period_end)`,
+	`CREATE INDEX seed_bps_brand ON ` + SeedSegmentsView + ` (brand_id)`,
+	`CREATE INDEX seed_bps_asin ON ` + SeedSegmentsView + ` (asin)`,
+	`CREATE INDEX seed_bps_performance ON ` + SeedSegmentsView + ` (asin_impressions DESC, asin_purchases DESC)`,
+	`CREATE INDEX seed_bps_dates ON ` + SeedSegmentsView + ` (earliest_date, latest_date)`,
+	// §4 indexes, but the recent-data one, which fails (corrections.md #3).
+	`CREATE INDEX seed_bps_brand_asin_type_period ON ` + SeedSegmentsView + ` (brand_id, asin, segment_type, period_start, period_end) WHERE asin_impressions > 0`,
+	`CREATE INDEX seed_bps_date_range ON ` + SeedSegmentsView + ` (period_start, period_end) INCLUDE (brand_id, asin, segment_type, asin_impressions)`,
+	`CREATE INDEX seed_bps_performance_ranking ON ` + SeedSegmentsView + ` (brand_id, segment_type, asin_impressions DESC, asin_purchases DESC) WHERE asin_impressions > 0`,
+	`CREATE INDEX seed_bps_asin_gin ON ` + SeedSegmentsView + ` USING GIN ((ARRAY[asin]))`,
+}
+
+// CreateSeedSegments builds the seed spec's view and its indexes, replacing an earlier one.
+func (db *DB) CreateSeedSegments(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DROP MATERIALIZED VIEW IF EXISTS `+SeedSegmentsView); err != nil {
+			return fmt.Errorf("drop %s: %w", SeedSegmentsView, err)
+		}
+		for _, stmt := range seedSegmentsSQL {
+			if _, err := tx.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("create %s: %w", SeedSegmentsView, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ViewRefresh is what one REFRESH MATERIALIZED VIEW did.
+type ViewRefresh struct {
+	Duration     time.Duration
+	RowsInserted int64 // rows the refresh wrote into the view (for a concurrent refresh: the changed ones)
+	RowsDeleted  int64
+}
+
+// RefreshView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] on view directly (not through the refresh
+// procedure, so that both views are measured the same way) and counts the rows it rewrote.
+// view must be one of the two segment views.
+func (db *DB) RefreshView(ctx context.Context, view string, concurrent bool) (ViewRefresh, error) {
+	if view != SeedSegmentsView && view != "public.brand_product_segments" {
+		return ViewRefresh{}, fmt.Errorf("refresh %s: not a segments view", view)
+	}
+	stmt := "REFRESH MATERIALIZED VIEW " + view
+	if concurrent {
+		stmt = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + view
+	}
+	var r ViewRefresh
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		start := time.Now()
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return err
+		}
+		r.Duration = time.Since(start)
+		// The transaction's own statistics: what this refresh inserted into and deleted from the view.
+		const q = `SELECT pg_stat_get_xact_tuples_inserted($1::regclass), pg_stat_get_xact_tuples_deleted($1::regclass)`
+		return tx.QueryRow(ctx, q, view).Scan(&r.RowsInserted, &r.RowsDeleted)
+	})
+	if err != nil {
+		return ViewRefresh{}, fmt.Errorf("refresh %s (concurrently=%t): %w", view, concurrent, err)
+	}
+	return r, nil
+}
+
+// ChangeNewestWeek adds one ASIN click to every query row of the newest week, as a corrected re-import
+// of last week's reports would: the changed data of the "with changed data" refresh runs.
+func (db *DB) ChangeNewestWeek(ctx context.Context) (int64, error) {
+	const q = `
+		UPDATE sqp.search_query_performance q
+		SET asin_click_count = q.asin_click_count + 1, updated_at = now()
+		FROM sqp.asin_performance_data a
+		WHERE a.id = q.asin_performance_id
+		  AND a.start_date = (SELECT max(start_date) FROM sqp.asin_performance_data)`
+	tag, err := db.pool.Exec(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("change newest week: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// BenchProduct is a product the benchmark requests pages of.
+type BenchProduct struct {
+	BrandID string
+	ASIN    string
+}
+
+// BenchProducts returns up to limit products of active brands with active mappings and reported weeks,
+// the biggest first, spread over the brands.
+func (db *DB) BenchProducts(ctx context.Context, limit int) ([]BenchProduct, error) {
+	const q = `
+		SELECT m.brand_id::text, m.asin
+		FROM public.asin_brand_mapping m
+		JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+		WHERE m.is_active AND EXISTS (SELECT 1 FROM sqp.asin_performance_data a WHERE a.asin = m.asin)
+		ORDER BY m.asin
+		LIMIT $1`
+	rows, _ := db.pool.Query(ctx, q, limit)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[BenchProduct])
+	if err != nil {
+		return nil, fmt.Errorf("list benchmark products: %w", err)
+	}
+	return out, nil
+}
+
+// ExpansionRows reads one product's weekly segments between from and to (whole weeks inside the range),
+// either from brand_product_segments or, live, from the base tables with the same definitions, and
+// returns how many rows it read. Both read every column the expansion shows.
+func (db *DB) ExpansionRows(ctx context.Context, p BenchProduct, from, to time.Time, live bool) (int, error) {
+	q := expansionFromViewSQL
+	if live {
+		q = expansionLiveSQL
+	}
+	rows, err := db.pool.Query(ctx, q, p.BrandID, p.ASIN, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("expansion rows of %s (live=%t): %w", p.ASIN, live, err)
+	}
+	n := 0
+	for rows.Next() {
+		if _, err := rows.Values(); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("expansion rows of %s (live=%t): %w", p.ASIN, live, err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("expansion rows of %s (live=%t): %w", p.ASIN, live, err)
+	}
+	return n, nil
+}
+
+const expansionFromViewSQL = `
+	SELECT period_start, period_end, total_impressions, asin_impressions, total_clicks, asin_clicks,
+	       total_cart_adds, asin_cart_adds, total_purchases, asin_purchases,
+	       impression_share_pct, click_share_pct, cart_add_share_pct, purchase_share_pct, ctr_pct, cvr_pct,
+	       avg_purchase_price, data_points_count
+	FROM public.brand_product_segments
+	WHERE brand_id = $1::uuid AND asin = $2 AND segment_type = 'weekly'
+	  AND period_start >= $3::date AND period_end <= $4::date
+	ORDER BY period_start`
+
+const expansionLiveSQL = `
+	SELECT w.period_start, w.period_start + 6 AS period_end, w.ti, w.ai, w.tc, w.ac, w.tca, w.aca, w.tp, w.ap,
+	       round(100.0 * w.ai / nullif(w.ti, 0), 2), round(100.0 * w.ac / nullif(w.tc, 0), 2),
+	       round(100.0 * w.aca / nullif(w.tca, 0), 2), round(100.0 * w.ap / nullif(w.tp, 0), 2),
+	       round(100.0 * w.ac / nullif(w.ai, 0), 2), round(100.0 * w.ap / nullif(w.ac, 0), 2),
+	       round(w.amount / nullif(w.priced, 0), 2), w.points
+	FROM (
+		SELECT a.start_date - extract(dow FROM a.start_date)::int AS period_start,
+		       sum(q.total_query_impression_count) AS ti, sum(q.asin_impression_count) AS ai,
+		       sum(q.total_click_count) AS tc, sum(q.asin_click_count) AS ac,
+		       sum(q.total_cart_add_count) AS tca, sum(q.asin_cart_add_count) AS aca,
+		       sum(q.total_purchase_count) AS tp, sum(q.asin_purchase_count) AS ap,
+		       sum(q.asin_median_purchase_price * q.asin_purchase_count) AS amount,
+		       sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL) AS priced,
+		       count(DISTINCT a.id) AS points
+		FROM public.asin_brand_mapping m
+		JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+		JOIN sqp.asin_performance_data a ON a.asin = m.asin
+		JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
+		WHERE m.brand_id = $1::uuid AND m.asin = $2 AND m.is_active
+		  AND a.start_date >= $3::date AND a.end_date <= $4::date
+		GROUP BY 1
+	) w
+	ORDER BY w.period_start`
+
+// ExplainAnalyze runs EXPLAIN (ANALYZE, BUFFERS) on one of the benchmark's statements and returns the
+// plan, for docs/benchmark.md. name is "expansion", "expansion-live" or "segments-definition" (the query
+// behind brand_product_segments, which is what a refresh runs).
+func (db *DB) ExplainAnalyze(ctx context.Context, name string, p BenchProduct, from, to time.Time) (string, error) {
+	var (
+		stmt string
+		args []any
+	)
+	switch name {
+	case "expansion":
+		stmt, args = expansionFromViewSQL, []any{p.BrandID, p.ASIN, from, to}
+	case "expansion-live":
+		stmt, args = expansionLiveSQL, []any{p.BrandID, p.ASIN, from, to}
+	case "segments-definition":
+		if err := db.pool.QueryRow(ctx, `SELECT pg_get_viewdef('public.brand_product_segments'::regclass)`).Scan(&stmt); err != nil {
+			return "", fmt.Errorf("read brand_product_segments definition: %w", err)
+		}
+	default:
+		return "", fmt.Errorf("explain %s: unknown statement", name)
+	}
+	rows, err := db.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+stmt, args...)
+	if err != nil {
+		return "", fmt.Errorf("explain %s: %w", name, err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("explain %s: %w", name, err)
+	}
+	var plan string
+	for _, l := range lines {
+		plan += l + "\n"
+	}
+	return plan, nil
+}
