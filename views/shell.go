@@ -9,6 +9,8 @@ type Shell struct {
 	CSSURL    string
 	HTMXURL   string
 	ScriptURL string
+	// CSRFScriptURL is static/js/csrf.js, which sends the CSRF token with htmx requests.
+	CSRFScriptURL string
 }
 
 // htmxConfig keeps htmx working under a strict Content-Security-Policy: no eval, no inline styles, no

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/views"
 )
 
 // CSRF token plumbing: the token lives in a cookie (double submit) and comes back in the form field
@@ -44,7 +45,12 @@ func protectCSRF(secureCookie bool) echo.MiddlewareFunc {
 		},
 	})
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		check := csrf(next)
+		check := csrf(func(c echo.Context) error {
+			// Hand the token to the templates (the layout's <meta>) through the request context.
+			req := c.Request()
+			c.SetRequest(req.WithContext(views.WithCSRFToken(req.Context(), CSRFToken(c))))
+			return next(c)
+		})
 		return func(c echo.Context) error {
 			req := c.Request()
 			if isSafeMethod(req.Method) && req.Header.Get(echo.HeaderSecFetchSite) != "" {

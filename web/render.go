@@ -23,10 +23,11 @@ func render(c echo.Context, status int, component templ.Component) error {
 // shell returns what every full page needs: its title and the asset URLs.
 func (s *Server) shell(title string) views.Shell {
 	return views.Shell{
-		Title:     title,
-		CSSURL:    s.assetURL("css/app.css"),
-		HTMXURL:   s.assetURL("vendor/htmx-2.0.11.min.js"),
-		ScriptURL: s.assetURL("js/app.js"),
+		Title:         title,
+		CSSURL:        s.assetURL("css/app.css"),
+		HTMXURL:       s.assetURL("vendor/htmx-2.0.11.min.js"),
+		ScriptURL:     s.assetURL("js/app.js"),
+		CSRFScriptURL: s.assetURL("js/csrf.js"),
 	}
 }
 

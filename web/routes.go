@@ -12,6 +12,13 @@ const (
 	routeAPIProducts = "api.products"
 	routeAPISegments = "api.segments"
 	routeStatic      = "static"
+	routeLogin       = "login"
+	routeLogout      = "logout"
+
+	routeAdmin            = "admin"
+	routeAdminRefresh     = "admin.refresh"
+	routeAdminRefreshPoll = "admin.refresh.poll"
+	routeAdminHistory     = "admin.history"
 )
 
 // routes is the one route table of the server.
@@ -20,6 +27,11 @@ func (s *Server) routes() {
 
 	// Static files: fingerprinted URLs, cached for a year.
 	e.GET("/static/*", s.staticServe).Name = routeStatic
+
+	// Signing in and out (who may use which route: routeAccess in auth_authorize.go).
+	e.GET("/login", s.loginShow).Name = routeLogin
+	e.POST("/login", s.loginSubmit)
+	e.POST("/logout", s.logout).Name = routeLogout
 
 	// Brand dashboard: page, htmx partials of the product table, CSV export.
 	e.GET("/", s.homeRedirect).Name = routeHome
@@ -37,4 +49,11 @@ func (s *Server) routes() {
 	e.GET("/api/brands/:brandID/products/:asin/segments", s.apiSegmentsList).Name = routeAPISegments
 
 	// ---- Admin and operations (owned by the admin/ops engineer: /admin, /healthz, /readyz, /metrics) ----
+	e.GET("/admin", s.adminShow).Name = routeAdmin
+	e.POST("/admin/refresh", s.adminRefreshCreate).Name = routeAdminRefresh
+	e.GET("/admin/refresh", s.adminRefreshShow).Name = routeAdminRefreshPoll
+	e.GET("/admin/history", s.adminHistoryList).Name = routeAdminHistory
+	e.GET("/healthz", handleHealthz)
+	e.GET("/readyz", handleReadyz(s.ops.Ready, s.log))
+	e.GET("/metrics", handleMetrics(s.ops.Metrics))
 }

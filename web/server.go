@@ -59,6 +59,10 @@ type Options struct {
 	Products ProductStore
 	Segments SegmentStore
 	Queries  QueryStore
+	// Ops are the dependencies of the admin page and the operations endpoints (admin_options.go).
+	Ops OpsOptions
+	// Auth is sign-in, sessions and the security middleware (auth_user.go).
+	Auth AuthOptions
 }
 
 // Server is the dashboard's HTTP server.
@@ -70,6 +74,8 @@ type Server struct {
 	products ProductStore
 	segments SegmentStore
 	queries  QueryStore
+	ops      OpsOptions
+	authOpts AuthOptions
 }
 
 // New builds the server and its routes.
@@ -89,12 +95,19 @@ func New(opts Options) (*Server, error) {
 		echo:     e,
 		log:      log,
 		assets:   assets,
-		brands:   opts.Brands,
+		brands:   scopedBrands{all: opts.Brands}, // each user sees only their brands (auth_brands.go)
 		products: opts.Products,
 		segments: opts.Segments,
 		queries:  opts.Queries,
+		ops:      opts.Ops,
+		authOpts: opts.Auth,
 	}
 	e.HTTPErrorHandler = s.handleError
+	s.useOpsMiddleware()
+	s.useSecurityMiddleware()
+	// CSRF last, just before the handlers: every unsafe request is checked before any work.
+	e.Use(protectCSRF(opts.Ops.SecureCookies))
+	s.useSessionMiddleware()
 	s.routes()
 	return s, nil
 }

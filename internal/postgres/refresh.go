@@ -110,6 +110,27 @@ func (db *DB) RunningRefresh(ctx context.Context) (refresh.Run, bool, error) {
 	return run, true, nil
 }
 
+// LastSuccessfulRefresh returns the newest successful run of the segments refresh.
+func (db *DB) LastSuccessfulRefresh(ctx context.Context) (refresh.Run, bool, error) {
+	q := `SELECT ` + runColumns + `
+		FROM public.materialized_view_refresh_log l
+		WHERE l.view_name = 'brand_product_segments' AND l.status = 'success'
+		ORDER BY l.id DESC
+		LIMIT 1`
+	rows, err := db.pool.Query(ctx, q)
+	if err != nil {
+		return refresh.Run{}, false, fmt.Errorf("read last successful refresh: %w", err)
+	}
+	run, err := pgx.CollectExactlyOneRow(rows, scanRun)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return refresh.Run{}, false, nil
+	}
+	if err != nil {
+		return refresh.Run{}, false, fmt.Errorf("read last successful refresh: %w", err)
+	}
+	return run, true, nil
+}
+
 // SegmentSourceChanged reports whether the base tables changed since the last successful refresh (or
 // whether there never was one). It reads two small rows, so the schedule can ask it every tick.
 func (db *DB) SegmentSourceChanged(ctx context.Context) (bool, error) {

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/refresh"
+)
+
+// RefreshStatusStore reads what the admin page shows about the segments and their refreshes.
+type RefreshStatusStore interface {
+	SegmentsStatus(ctx context.Context) (refresh.SegmentsStatus, error)
+	// RefreshHistory returns a page of the refresh log, newest first, and the number of rows in all.
+	RefreshHistory(ctx context.Context, limit, offset int) ([]refresh.Run, int, error)
+	// RunningRefresh returns the refresh running now in any process, if any.
+	RunningRefresh(ctx context.Context) (refresh.Run, bool, error)
+	// LastSuccessfulRefresh returns the newest successful run, if any (its duration estimates progress).
+	LastSuccessfulRefresh(ctx context.Context) (refresh.Run, bool, error)
+}
+
+// RefreshStarter starts refreshes in the background; *refresh.Refresher implements it.
+type RefreshStarter interface {
+	// Start returns an ECONFLICT *apperr.Error when a refresh is already running anywhere.
+	Start(ctx context.Context, req refresh.Request) error
+	// Busy reports whether this process is refreshing.
+	Busy() bool
+	// Last is the result of this process's last background refresh.
+	Last() (refresh.Finished, bool)
+}
+
+// OpsOptions are the dependencies of the admin page and the operations endpoints.
+type OpsOptions struct {
+	Ready     ReadinessChecker
+	Metrics   *Metrics
+	Status    RefreshStatusStore
+	Refresher RefreshStarter
+	// Schedule reports the schedule's state; nil when there is no schedule.
+	Schedule func() refresh.ScheduleState
+	// SecureCookies marks the CSRF cookie Secure (behind TLS).
+	SecureCookies bool
+	// Requester names the person behind a request for the refresh log. Until sign-in lands it is the
+	// client's address.
+	Requester func(c echo.Context) string
+}
+
+// requester names who is asking, for the refresh log.
+func (s *Server) requester(c echo.Context) string {
+	if s.ops.Requester != nil {
+		return s.ops.Requester(c)
+	}
+	return "admin@" + c.RealIP()
+}

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// adminShow serves GET /admin: segments status, coverage, schedule, the Refresh now panel and a page of
+// the refresh history (?page=N).
+func (s *Server) adminShow(c echo.Context) error {
+	return s.renderAdmin(c, http.StatusOK, "")
+}
+
+// renderAdmin renders the full admin page; message is the answer to a form post without htmx.
+func (s *Server) renderAdmin(c echo.Context, status int, message string) error {
+	page, err := historyPage(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	st, err := s.adminStatus(ctx)
+	if err != nil {
+		return err
+	}
+	panel, err := s.refreshPanel(c, message)
+	if err != nil {
+		return err
+	}
+	hist, err := s.refreshHistory(ctx, page)
+	if err != nil {
+		return err
+	}
+	p := views.AdminPage{Status: st, Refresh: panel, History: hist}
+	return render(c, status, views.AdminPageView(s.shell("Admin"), p))
+}
