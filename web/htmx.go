@@ -15,6 +15,7 @@ const (
 	hxTarget         = "HX-Target"
 	hxPushURL        = "HX-Push-Url"
 	hxReplaceURL     = "HX-Replace-Url"
+	hxRedirect       = "HX-Redirect" // full-page navigation, e.g. to the login page when a session ended
 )
 
 // htmxRequest is what htmx tells about a request.

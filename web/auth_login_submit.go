@@ -1,0 +1,47 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// Words shown on the login page. One message for an unknown email, a wrong password and a disabled
+// account: the page must not tell which accounts exist.
+const (
+	msgInvalidCredentials = "Incorrect email or password."
+	msgThrottled          = "Too many failed sign-in attempts. Wait a minute, then try again."
+)
+
+// loginSubmit checks the credentials (the CSRF middleware has checked the token before) and starts a new
+// session: a fresh token, whatever cookie the browser had, so a planted session id is never promoted.
+func (s *Server) loginSubmit(c echo.Context) error {
+	req := c.Request()
+	email, password := c.FormValue("email"), c.FormValue("password")
+	next := safeNext(c.FormValue("next"))
+	if s.authOpts.Service == nil {
+		return errors.New("login: no authentication service configured")
+	}
+	token, _, err := s.authOpts.Service.Login(req.Context(), auth.Credentials{
+		Email: email, Password: password, IP: c.RealIP(), UserAgent: req.UserAgent(),
+	})
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return s.renderLogin(c, http.StatusUnauthorized, views.LoginView{Email: email, Next: next, Error: msgInvalidCredentials})
+	case errors.Is(err, auth.ErrThrottled):
+		return s.renderLogin(c, http.StatusTooManyRequests, views.LoginView{Email: email, Next: next, Error: msgThrottled})
+	case err != nil:
+		return err
+	}
+	if old := sessionToken(c); old != "" {
+		if err := s.authOpts.Service.Logout(req.Context(), old); err != nil {
+			return err
+		}
+	}
+	s.setSessionCookie(c, token)
+	return c.Redirect(http.StatusSeeOther, next)
+}
