@@ -10,6 +10,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/pglocal"
+	"github.com/sqpdash/sqpdash/internal/postgres"
 )
 
 // localDatabase is the name of the application database inside the private cluster.
@@ -44,6 +45,40 @@ func openDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger) (
 		return "", nil, fmt.Errorf("create database %s: %w", localDatabase, err)
 	}
 	return cluster.URL(localDatabase), stop, nil
+}
+
+// openWebDatabaseURL returns the least-privilege connection URL of the web server (role
+// postgres.WebRole; see docs/security.md): SQPDASH_WEB_DATABASE_URL when set; on the private cluster the
+// owner URL with the user swapped, after giving the role LOGIN (the schema must be applied); with only
+// DATABASE_URL set, that URL, with a warning that the web server then runs with the owner's rights.
+func openWebDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger) (url string, stop func(), err error) {
+	if cfg.WebDatabaseURL != "" {
+		return cfg.WebDatabaseURL, func() {}, nil
+	}
+	ownerURL, stop, err := openDatabaseURL(ctx, cfg, log)
+	if err != nil {
+		return "", nil, err
+	}
+	if cfg.DatabaseURL != "" {
+		log.Warn("SQPDASH_WEB_DATABASE_URL is not set: the web server connects as the schema owner; give it the role " + postgres.WebRole + " (docs/security.md)")
+		return ownerURL, stop, nil
+	}
+	owner, err := postgres.Open(ctx, ownerURL)
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	defer owner.Close()
+	if err := owner.EnableLogin(ctx, postgres.WebRole); err != nil {
+		stop()
+		return "", nil, fmt.Errorf("prepare the web role (run sqpdash schema apply first): %w", err)
+	}
+	webURL, err := postgres.URLAsRole(ownerURL, postgres.WebRole)
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	return webURL, stop, nil
 }
 
 // newLogger returns the process logger: JSON unless stderr is a terminal (or as cfg.LogFormat says).
