@@ -2,14 +2,172 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/sqpdash/sqpdash/internal/config"
+	"github.com/sqpdash/sqpdash/internal/postgres"
+	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/web"
 )
 
-// runServe is a placeholder until its issue lands.
+// HTTP server timeouts. Writes get a minute because a CSV export of a large brand streams for a while.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 2 * time.Minute // uploads of SQP reports
+	writeTimeout      = time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 30 * time.Second
+)
+
+// runServe serves the dashboard until SIGINT/SIGTERM, then shuts down gracefully: in-flight requests
+// finish, a running refresh is cancelled and logged as cancelled, and the private PostgreSQL is stopped.
+// It applies no schema: `make run` runs `schema apply` and `demo` first.
 func runServe(ctx context.Context, cfg config.Config, args []string) int {
-	fmt.Fprintln(os.Stderr, "sqpdash serve: not implemented yet")
-	return exitFailure
+	fs := flag.NewFlagSet("sqpdash serve", flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen address (SQPDASH_ADDR)")
+	fs.DurationVar(&cfg.RefreshEvery, "refresh-every", cfg.RefreshEvery, "refresh the segments this often when base data changed; 0 disables (SQPDASH_REFRESH_EVERY)")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure: set it behind TLS (SQPDASH_SECURE_COOKIES)")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", cfg.TrustProxy, "trust X-Forwarded-For/-Proto from a reverse proxy (SQPDASH_TRUST_PROXY)")
+	dev := fs.Bool("dev", false, "development: text logs")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 || cfg.RefreshEvery < 0 {
+		fmt.Fprintln(os.Stderr, "sqpdash serve: takes only flags, and --refresh-every must not be negative")
+		return exitUsage
+	}
+	if *dev {
+		cfg.LogFormat = "text"
+	}
+	log := slog.New(web.WithRequestID(newLogger(cfg).Handler()))
+	if err := serve(ctx, cfg, log, nil); err != nil {
+		log.Error("sqpdash serve failed", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// serve runs the server until ctx ends. listening, when not nil, is told the bound address (tests listen
+// on port 0).
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening func(addr string)) error {
+	ownerURL, stopCluster, err := openDatabaseURL(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopCluster() // last: after the pools are closed
+	owner, err := postgres.Open(ctx, ownerURL)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	// The dashboard reads through the least-privilege connection when one is configured; refreshes and
+	// the admin page need the owner.
+	reader := owner
+	if cfg.WebDatabaseURL != "" && cfg.WebDatabaseURL != ownerURL {
+		if reader, err = postgres.Open(ctx, cfg.WebDatabaseURL); err != nil {
+			return err
+		}
+		defer reader.Close()
+	}
+
+	metrics := web.NewMetrics(func() web.PoolStats { return poolStats(reader) })
+	refresher := refresh.New(owner, refresh.Options{Logger: log, Observer: metrics})
+	// Neither step is fatal: without the schema the server still starts and /readyz says why.
+	if err := refresher.Recover(ctx); err != nil {
+		log.Warn("recover orphaned refresh runs", "err", err)
+	}
+	if run, ok, err := owner.LastSuccessfulRefresh(ctx); err == nil && ok {
+		metrics.SetLastSuccess(run.End)
+	}
+	scheduler := refresh.NewScheduler(refresher, cfg.RefreshEvery, log)
+
+	srv, err := web.New(web.Options{
+		Logger:   log,
+		Brands:   reader,
+		Products: reader,
+		Segments: reader,
+		Queries:  reader,
+		Ops: web.OpsOptions{
+			Ready:         owner,
+			Metrics:       metrics,
+			Status:        owner,
+			Refresher:     refresher,
+			Schedule:      scheduler.State,
+			SecureCookies: cfg.SecureCookies,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if listening != nil {
+		listening(ln.Addr().String())
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "refresh_every", cfg.RefreshEvery.String())
+
+	schedCtx, stopSchedule := context.WithCancel(context.WithoutCancel(ctx))
+	scheduleDone := make(chan struct{})
+	go func() {
+		defer close(scheduleDone)
+		scheduler.Run(schedCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	var failed error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests, cancelling a running refresh")
+	case err := <-serveErr:
+		failed = fmt.Errorf("serve http: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	stopSchedule()
+	if err := httpServer.Shutdown(sctx); err != nil {
+		log.Error("shut down http server", "err", err)
+	}
+	if err := refresher.Shutdown(sctx); err != nil {
+		log.Error("stop the running refresh", "err", err)
+	}
+	<-scheduleDone
+	log.Info("stopped")
+	return failed
+}
+
+// poolStats copies the pool statistics into the web package's plain struct.
+func poolStats(db *postgres.DB) web.PoolStats {
+	s := db.Pool().Stat()
+	return web.PoolStats{
+		AcquiredConns:        s.AcquiredConns(),
+		IdleConns:            s.IdleConns(),
+		TotalConns:           s.TotalConns(),
+		MaxConns:             s.MaxConns(),
+		AcquireCount:         s.AcquireCount(),
+		EmptyAcquireCount:    s.EmptyAcquireCount(),
+		CanceledAcquireCount: s.CanceledAcquireCount(),
+		NewConnsCount:        s.NewConnsCount(),
+		AcquireDuration:      s.AcquireDuration(),
+	}
 }
