@@ -40,7 +40,7 @@ func openDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger) (
 			log.Error("stop private PostgreSQL", "err", err)
 		}
 	}
-	if err := cluster.CreateDatabase(ctx, localDatabase, ""); err != nil {
+	if _, err := cluster.EnsureDatabase(ctx, localDatabase); err != nil {
 		stop()
 		return "", nil, fmt.Errorf("create database %s: %w", localDatabase, err)
 	}

@@ -123,6 +123,24 @@ func TestStart(t *testing.T) {
 		}
 	})
 
+	t.Run("EnsureDatabase creates a database once and then reuses it", func(t *testing.T) {
+		created, err := c.EnsureDatabase(ctx, "app")
+		if err != nil || !created {
+			t.Fatalf("first EnsureDatabase: created=%v err=%v, want a new database", created, err)
+		}
+		psql(t, c, "app", "CREATE TABLE kept (id int)")
+		created, err = c.EnsureDatabase(ctx, "app")
+		if err != nil || created {
+			t.Fatalf("second EnsureDatabase: created=%v err=%v, want the existing database", created, err)
+		}
+		if got := queryValue(t, c, "app", "SELECT to_regclass('kept') IS NOT NULL"); got != "t" {
+			t.Error("the existing database was replaced")
+		}
+		if exists, err := c.DatabaseExists(ctx, "ap"); err != nil || exists {
+			t.Errorf("DatabaseExists(ap) = %v, %v; want false (only app exists)", exists, err)
+		}
+	})
+
 	t.Run("stop shuts the server down and a new start keeps the data", func(t *testing.T) {
 		pid := postmasterPID(t, dataDir)
 		if err := c.Stop(ctx); err != nil {

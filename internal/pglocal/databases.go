@@ -3,6 +3,7 @@ package pglocal
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // CreateDatabase creates database name, as a copy of template when it is not empty (the fast way to
@@ -40,4 +41,40 @@ func (c *Cluster) maintenanceDB() string {
 		return db[1:]
 	}
 	return "postgres"
+}
+
+// EnsureDatabase creates database name unless it exists, for an application database that the first
+// run creates and every later run reuses; created reports which happened.
+func (c *Cluster) EnsureDatabase(ctx context.Context, name string) (created bool, err error) {
+	if c.dataDir != "" {
+		// Two sqpdash processes starting at once must not both try to create it.
+		unlock, err := lockDir(ctx, c.dataDir)
+		if err != nil {
+			return false, err
+		}
+		defer unlock()
+	}
+	exists, err := c.DatabaseExists(ctx, name)
+	if err != nil || exists {
+		return false, err
+	}
+	if err := c.CreateDatabase(ctx, name, ""); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// DatabaseExists reports whether the server has database name, from psql's database list (psql -l).
+func (c *Cluster) DatabaseExists(ctx context.Context, name string) (bool, error) {
+	out, err := command(ctx, nil, c.bin.path("psql"), "-X", "--list", "--tuples-only", "--no-align",
+		"--field-separator=\t", "-d", c.URL(c.maintenanceDB()))
+	if err != nil {
+		return false, fmt.Errorf("list databases: %w", err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if datname, _, _ := strings.Cut(line, "\t"); datname == name {
+			return true, nil
+		}
+	}
+	return false, nil
 }
