@@ -60,47 +60,39 @@ func runServe(ctx context.Context, cfg config.Config, args []string) int {
 // serve runs the server until ctx ends. listening, when not nil, is told the bound address (tests listen
 // on port 0).
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening func(addr string)) error {
-	ownerURL, stopCluster, err := openDatabaseURL(ctx, cfg, log)
+	// Everything, the refresh included, runs as the least-privilege web role (docs/security.md).
+	dbURL, stopCluster, err := openWebDatabaseURL(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer stopCluster() // last: after the pools are closed
-	owner, err := postgres.Open(ctx, ownerURL)
+	defer stopCluster() // last: after the pool is closed
+	db, err := postgres.Open(ctx, dbURL)
 	if err != nil {
 		return err
 	}
-	defer owner.Close()
-	// The dashboard reads through the least-privilege connection when one is configured; refreshes and
-	// the admin page need the owner.
-	reader := owner
-	if cfg.WebDatabaseURL != "" && cfg.WebDatabaseURL != ownerURL {
-		if reader, err = postgres.Open(ctx, cfg.WebDatabaseURL); err != nil {
-			return err
-		}
-		defer reader.Close()
-	}
+	defer db.Close()
 
-	metrics := web.NewMetrics(func() web.PoolStats { return poolStats(reader) })
-	refresher := refresh.New(owner, refresh.Options{Logger: log, Observer: metrics})
+	metrics := web.NewMetrics(func() web.PoolStats { return poolStats(db) })
+	refresher := refresh.New(db, refresh.Options{Logger: log, Observer: metrics})
 	// Neither step is fatal: without the schema the server still starts and /readyz says why.
 	if err := refresher.Recover(ctx); err != nil {
 		log.Warn("recover orphaned refresh runs", "err", err)
 	}
-	if run, ok, err := owner.LastSuccessfulRefresh(ctx); err == nil && ok {
+	if run, ok, err := db.LastSuccessfulRefresh(ctx); err == nil && ok {
 		metrics.SetLastSuccess(run.End)
 	}
 	scheduler := refresh.NewScheduler(refresher, cfg.RefreshEvery, log)
 
 	srv, err := web.New(web.Options{
 		Logger:   log,
-		Brands:   reader,
-		Products: reader,
-		Segments: reader,
-		Queries:  reader,
+		Brands:   db,
+		Products: db,
+		Segments: db,
+		Queries:  db,
 		Ops: web.OpsOptions{
-			Ready:         owner,
+			Ready:         db,
 			Metrics:       metrics,
-			Status:        owner,
+			Status:        db,
 			Refresher:     refresher,
 			Schedule:      scheduler.State,
 			SecureCookies: cfg.SecureCookies,
