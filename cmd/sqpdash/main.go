@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"import":  {"import SQP reports (SP-API JSON, Seller Central CSV) and brand mappings", runImport},
 		"refresh": {"refresh the brand_product_segments materialized view", runRefresh},
 		"users":   {"manage dashboard users", runUsers},
+		"bench":   {"measure refreshes, queries and the dashboard; write bench/results.md", runBench},
 	}
 }
 
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: sqpdash <command> [flags]\n\ncommands:")
-	for _, name := range []string{"serve", "schema", "demo", "import", "refresh", "users"} {
+	for _, name := range []string{"serve", "schema", "demo", "import", "refresh", "users", "bench"} {
 		fmt.Fprintf(w, "  %-8s %s\n", name, commands()[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'sqpdash <command> --help' for its flags. Environment: DATABASE_URL, SQPDASH_DATA_DIR,\nSQPDASH_ADDR, SQPDASH_REFRESH_EVERY, SQPDASH_LOG_FORMAT.")

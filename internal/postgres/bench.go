@@ -308,3 +308,12 @@ func (db *DB) ExplainAnalyze(ctx context.Context, name string, p BenchProduct, f
 	}
 	return plan, nil
 }
+
+// ServerVersion returns the server's version string, for the benchmark's machine description.
+func (db *DB) ServerVersion(ctx context.Context) (string, error) {
+	var v string
+	if err := db.pool.QueryRow(ctx, `SHOW server_version`).Scan(&v); err != nil {
+		return "", fmt.Errorf("read server version: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/bench"
+	"github.com/sqpdash/sqpdash/internal/config"
+	"github.com/sqpdash/sqpdash/internal/demo"
+	"github.com/sqpdash/sqpdash/internal/pglocal"
+	"github.com/sqpdash/sqpdash/internal/postgres"
+	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/schema"
+)
+
+// benchFlags are the settings of `sqpdash bench`.
+type benchFlags struct {
+	out       string
+	scales    []float64
+	clients   []int
+	opts      bench.Options
+	atlas     string
+	keep      bool
+	benchUser string
+}
+
+// benchPassword signs the benchmark's own admin in; the account exists only in the benchmark databases.
+const benchPassword = "bench-password-not-secret"
+
+// runBench builds the demo dataset at each scale in a private cluster of its own, measures refreshes,
+// queries and the HTTP server, and writes results.md and results.json.
+func runBench(ctx context.Context, cfg config.Config, args []string) int {
+	f, code, ok := parseBenchFlags(args, os.Stderr)
+	if !ok {
+		return code
+	}
+	log := newLogger(cfg)
+	if err := benchmark(ctx, cfg, f, log); err != nil {
+		fmt.Fprintf(os.Stderr, "sqpdash bench: %v\n", err)
+		return exitFailure
+	}
+	fmt.Printf("wrote %s and %s\n", filepath.Join(f.out, "results.md"), filepath.Join(f.out, "results.json"))
+	return exitOK
+}
+
+func parseBenchFlags(args []string, stderr io.Writer) (f benchFlags, code int, ok bool) {
+	fs := flag.NewFlagSet("sqpdash bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: sqpdash bench [--out DIR] [--scales 1,10] [--runs N] [--duration D] [--clients 1,8,64]")
+		fmt.Fprintln(stderr, "\nBuilds the demo dataset at each scale in a private PostgreSQL cluster (under SQPDASH_DATA_DIR/bench-pg),\nmeasures refreshes, the no-change check, the expansion query and the dashboard over HTTP, and writes\nDIR/results.md and DIR/results.json.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.out, "out", "bench", "directory for results.md and results.json")
+	scales := fs.String("scales", "1,10", "demo scales to build and measure, comma-separated")
+	clients := fs.String("clients", "1,8,64", "concurrent clients of each load, comma-separated")
+	fs.IntVar(&f.opts.Runs, "runs", 3, "runs of each refresh measurement (the median is reported)")
+	fs.IntVar(&f.opts.CheckRuns, "check-runs", 20, "runs of the no-change check")
+	fs.DurationVar(&f.opts.LoadDuration, "duration", 4*time.Second, "length of each load")
+	fs.StringVar(&f.atlas, "config", "atlas.hcl", "atlas.hcl of the schema to apply")
+	fs.BoolVar(&f.keep, "keep", false, "keep the benchmark databases (for profiling) instead of dropping them")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, exitOK, false
+		}
+		return f, exitUsage, false
+	}
+	bad := func(format string, a ...any) (benchFlags, int, bool) {
+		fmt.Fprintf(stderr, "sqpdash bench: "+format+"\n", a...)
+		return f, exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		return bad("unexpected arguments %q", fs.Args())
+	}
+	for _, s := range strings.Split(*scales, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || !(v > 0) || v > demo.MaxScale {
+			return bad("--scales %q: want numbers above 0 and at most %d", *scales, demo.MaxScale)
+		}
+		f.scales = append(f.scales, v)
+	}
+	for _, s := range strings.Split(*clients, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || v < 1 || v > 1024 {
+			return bad("--clients %q: want whole numbers from 1 to 1024", *clients)
+		}
+		f.clients = append(f.clients, v)
+	}
+	if f.opts.Runs < 1 || f.opts.CheckRuns < 1 || f.opts.LoadDuration <= 0 {
+		return bad("--runs, --check-runs and --duration must be positive")
+	}
+	f.opts.Clients = f.clients
+	f.benchUser = "bench@sqpdash.invalid"
+	return f, exitOK, true
+}
+
+// benchmark runs every scale against a private cluster and writes the results.
+func benchmark(ctx context.Context, cfg config.Config, f benchFlags, log *slog.Logger) error {
+	dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "bench-pg"))
+	if err != nil {
+		return fmt.Errorf("resolve bench data dir: %w", err)
+	}
+	cluster, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Logger: log})
+	if err != nil {
+		return fmt.Errorf("start benchmark PostgreSQL in %s: %w", dir, err)
+	}
+	defer func() {
+		if !cluster.StartedByUs() {
+			return
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := cluster.Stop(sctx); err != nil {
+			log.Error("stop benchmark PostgreSQL", "err", err)
+		}
+	}()
+
+	f.opts.Logger = log
+	results := bench.Results{Machine: bench.ReadMachine(), Date: time.Now().UTC()}
+	reference := time.Now()
+	for _, scale := range f.scales {
+		res, err := benchScale(ctx, cluster, f, scale, reference, log, &results.Machine)
+		if err != nil {
+			return fmt.Errorf("scale %g: %w", scale, err)
+		}
+		results.Scales = append(results.Scales, res)
+	}
+	weeks := demo.WeeksPerDataset
+	from, to := benchRange(reference, weeks)
+	results.Options = bench.ResultOptions{
+		Runs: f.opts.Runs, CheckRuns: f.opts.CheckRuns, LoadSeconds: f.opts.LoadDuration.Seconds(), Clients: f.clients,
+		RangeFrom: from.Format(time.DateOnly), RangeTo: to.Format(time.DateOnly),
+		Measurements: "One private cluster (default settings); each scale in its own database; `sqpdash serve` as a separate process.",
+	}
+	results.Targets = bench.CheckTargets(results.Scales)
+	return bench.WriteFiles(f.out, results)
+}
+
+// benchRange is the date range of the whole demo dataset built for reference.
+func benchRange(reference time.Time, weeks int) (from, to time.Time) {
+	ds, err := demo.New(demo.Options{Scale: 0.01, Reference: reference})
+	if err != nil {
+		return reference.AddDate(0, 0, -7*weeks), reference
+	}
+	w := ds.Weeks()
+	return w[0], w[len(w)-1].AddDate(0, 0, 6)
+}
+
+// benchScale prepares one database (schema, demo data, the seed's view, a server) and measures it.
+func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, scale float64, reference time.Time, log *slog.Logger, machine *bench.Machine) (bench.ScaleResult, error) {
+	name := "bench_scale_" + strings.ReplaceAll(strconv.FormatFloat(scale, 'f', -1, 64), ".", "_")
+	if err := cluster.DropDatabase(ctx, name); err != nil {
+		return bench.ScaleResult{}, err
+	}
+	if err := cluster.CreateDatabase(ctx, name, ""); err != nil {
+		return bench.ScaleResult{}, err
+	}
+	if !f.keep {
+		defer func() {
+			if err := cluster.DropDatabase(context.WithoutCancel(ctx), name); err != nil {
+				log.Error("drop benchmark database", "database", name, "err", err)
+			}
+		}()
+	}
+	url := cluster.URL(name)
+	log.Info("bench: apply schema", "database", name)
+	if _, err := schema.Apply(ctx, schema.Options{ConfigFile: f.atlas, Env: "local", URL: url, AutoApprove: true, Out: io.Discard}); err != nil {
+		return bench.ScaleResult{}, fmt.Errorf("apply schema: %w", err)
+	}
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return bench.ScaleResult{}, err
+	}
+	defer db.Close()
+	if machine.Postgres == "" {
+		machine.Postgres, _ = db.ServerVersion(ctx)
+	}
+
+	log.Info("bench: load demo data", "scale", scale)
+	ds, err := demo.New(demo.Options{Scale: scale, Seed: 1, Reference: reference})
+	if err != nil {
+		return bench.ScaleResult{}, err
+	}
+	began := time.Now()
+	loaded, err := db.LoadDemo(ctx, demoData(ds), postgres.DemoLoadOptions{})
+	if err != nil {
+		return bench.ScaleResult{}, err
+	}
+	refresher := refresh.New(db, refresh.Options{Logger: log})
+	out, err := refresher.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "bench", Force: true})
+	if err != nil {
+		return bench.ScaleResult{}, fmt.Errorf("first refresh: %w", err)
+	}
+	loadTime := time.Since(began)
+	log.Info("bench: create the seed's view", "scale", scale)
+	began = time.Now()
+	if err := db.CreateSeedSegments(ctx); err != nil {
+		return bench.ScaleResult{}, err
+	}
+	seedTime := time.Since(began)
+
+	products, err := db.BenchProducts(ctx, 200)
+	if err != nil {
+		return bench.ScaleResult{}, err
+	}
+	from, to := benchRange(reference, demo.WeeksPerDataset)
+	target := bench.Target{
+		Dataset: bench.Dataset{
+			Scale: scale, Brands: loaded.Brands, ASINs: loaded.Mappings, Weeks: int64(len(ds.Weeks())),
+			ASINWeeks: loaded.ASINWeeks, SQPRows: loaded.QueryRows, SegmentRows: out.RowCount,
+			LoadSeconds: loadTime.Seconds(), SeedCreateSeconds: seedTime.Seconds(),
+		},
+		Store: benchStore{db: db, refresher: refresher},
+		From:  from, To: to,
+	}
+	for _, p := range products {
+		target.Products = append(target.Products, bench.Product{BrandID: p.BrandID, ASIN: p.ASIN})
+	}
+
+	server, stop, err := startBenchServer(ctx, url, f.benchUser, log)
+	if err != nil {
+		log.Warn("bench: the HTTP measurements are skipped", "err", err)
+	} else {
+		defer stop()
+		target.Server = server
+	}
+	return bench.Measure(ctx, target, f.opts)
+}
+
+// startBenchServer starts `sqpdash serve` on a free loopback port against url, creates the benchmark's
+// admin and signs it in. stop ends the server.
+func startBenchServer(ctx context.Context, url, user string, log *slog.Logger) (*bench.Server, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("find own executable: %w", err)
+	}
+	env := append(os.Environ(), "DATABASE_URL="+url, "SQPDASH_REFRESH_EVERY=0", "SQPDASH_LOG_FORMAT=json")
+
+	add := exec.CommandContext(ctx, self, "users", "add", "--role", "admin", user)
+	add.Env = env
+	add.Stdin = strings.NewReader(benchPassword + "\n")
+	if outp, err := add.CombinedOutput(); err != nil {
+		return nil, nil, fmt.Errorf("create benchmark user: %v: %s", err, outp)
+	}
+
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	logFile, err := os.CreateTemp("", "sqpdash-bench-serve-*.log")
+	if err != nil {
+		return nil, nil, fmt.Errorf("create server log: %w", err)
+	}
+	cmd := exec.Command(self, "serve", "--addr", addr)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, nil, fmt.Errorf("start sqpdash serve: %w", err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		waited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-waited
+		}
+		logFile.Close()
+		log.Info("bench: server stopped", "log", logFile.Name())
+	}
+	base := "http://" + addr
+	if err := waitHealthy(ctx, base+"/healthz", 30*time.Second); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("%w (server log: %s)", err, logFile.Name())
+	}
+	server, err := bench.NewServer(ctx, base, cmd.Process.Pid, user, benchPassword)
+	if err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("%w (server log: %s)", err, logFile.Name())
+	}
+	return server, stop, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitHealthy(ctx context.Context, url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("server not healthy at %s after %s", url, timeout)
+}
+
+// benchStore adapts storage and the refresher to what the benchmark measures.
+type benchStore struct {
+	db        *postgres.DB
+	refresher *refresh.Refresher
+}
+
+func (s benchStore) RefreshView(ctx context.Context, view string, concurrent bool) (time.Duration, int64, error) {
+	r, err := s.db.RefreshView(ctx, view, concurrent)
+	return r.Duration, r.RowsInserted + r.RowsDeleted, err
+}
+
+func (s benchStore) RefreshThroughProcedure(ctx context.Context, force bool) (string, error) {
+	out, err := s.refresher.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "bench", Force: force})
+	return string(out.Status), err
+}
+
+func (s benchStore) ChangeNewestWeek(ctx context.Context) (int64, error) {
+	return s.db.ChangeNewestWeek(ctx)
+}
+
+func (s benchStore) ExpansionRows(ctx context.Context, p bench.Product, from, to time.Time, live bool) (int, error) {
+	return s.db.ExpansionRows(ctx, postgres.BenchProduct{BrandID: p.BrandID, ASIN: p.ASIN}, from, to, live)
+}
+
+func (s benchStore) Explain(ctx context.Context, name string, p bench.Product, from, to time.Time) (string, error) {
+	return s.db.ExplainAnalyze(ctx, name, postgres.BenchProduct{BrandID: p.BrandID, ASIN: p.ASIN}, from, to)
+}

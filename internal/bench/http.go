@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Server is a running `sqpdash serve` on loopback, with a signed-in client.
+type Server struct {
+	BaseURL string // http://127.0.0.1:PORT
+	PID     int    // for its peak RSS
+	client  *http.Client
+}
+
+// ExpansionURL is the htmx partial that expands p's row into its weekly segments (web/routes.go).
+func (s *Server) ExpansionURL(p Product, q url.Values) string {
+	v := cloneValues(q)
+	v.Set("type", "weekly")
+	return fmt.Sprintf("%s/brands/%s/products/%s/segments?%s", s.BaseURL, p.BrandID, p.ASIN, v.Encode())
+}
+
+// BrandURL is the brand dashboard of p's brand.
+func (s *Server) BrandURL(p Product, q url.Values) string {
+	return fmt.Sprintf("%s/brands/%s?%s", s.BaseURL, p.BrandID, q.Encode())
+}
+
+// ProductURL is p's product page.
+func (s *Server) ProductURL(p Product, q url.Values) string {
+	return fmt.Sprintf("%s/brands/%s/products/%s?%s", s.BaseURL, p.BrandID, p.ASIN, q.Encode())
+}
+
+// NewServer signs in to the server at baseURL with email and password (the login form with its CSRF
+// token) and returns it ready for load.
+func NewServer(ctx context.Context, baseURL string, pid int, email, password string) (*Server, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, fmt.Errorf("cookie jar: %w", err)
+	}
+	client := &http.Client{
+		Jar:       jar,
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},
+	}
+	s := &Server{BaseURL: baseURL, PID: pid, client: client}
+	if err := s.get(ctx, baseURL+"/login"); err != nil {
+		return nil, fmt.Errorf("open login page: %w", err)
+	}
+	base, _ := url.Parse(baseURL)
+	var token string
+	for _, c := range jar.Cookies(base) {
+		if c.Name == "_csrf" {
+			token = c.Value
+		}
+	}
+	form := url.Values{"email": {email}, "password": {password}, "_csrf": {token}, "next": {"/"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("sign in as %s: %w", email, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("sign in as %s: status %d", email, resp.StatusCode)
+	}
+	return s, nil
+}
+
+// Check requests url once and fails unless it answers 200: a benchmark of error pages measures nothing.
+func (s *Server) Check(ctx context.Context, url string) error { return s.get(ctx, url) }
+
+func (s *Server) get(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
+	if strings.Contains(url, "/segments?") {
+		req.Header.Set("HX-Request", "true")
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return nil
+}
+
+// load requests page(p) for the products in turn from clients goroutines.
+func (s *Server) load(ctx context.Context, clients int, d time.Duration, products []Product, page func(Product) string) LoadResult {
+	urls := make([]string, len(products))
+	for i, p := range products {
+		urls[i] = page(p)
+	}
+	return Load{Clients: clients, Duration: d, Do: func(ctx context.Context, c, n int) error {
+		return s.get(ctx, urls[(c*7919+n)%len(urls)])
+	}}.Run(ctx)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+// Package bench measures sqpdash: refreshes of the segments view next to the seed spec's view, the
+// refresh's no-change check, the expansion query from the view and live from the base tables, and the
+// dashboard over HTTP at several concurrencies. It writes the figures as markdown and JSON.
+//
+// It declares what it needs from storage and from the running server as small interfaces and plain
+// values (Store, Target); cmd/sqpdash/bench.go builds them.
+package bench
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Load is a closed-loop load: Clients goroutines each call Do back to back until Duration has passed.
+// Do gets the client number and a per-client request counter, so that clients spread over the products.
+type Load struct {
+	Clients  int
+	Duration time.Duration
+	Do       func(ctx context.Context, client, n int) error
+}
+
+// LoadResult is what a Load achieved. Latencies are of successful calls only.
+type LoadResult struct {
+	Clients  int     `json:"clients"`
+	Requests int     `json:"requests"`
+	Errors   int     `json:"errors"`
+	Seconds  float64 `json:"seconds"`
+	PerSec   float64 `json:"requests_per_second"`
+	P50ms    float64 `json:"p50_ms"`
+	P90ms    float64 `json:"p90_ms"`
+	P99ms    float64 `json:"p99_ms"`
+	MaxMs    float64 `json:"max_ms"`
+	// FirstError is one error's text, so that a run full of failures says why.
+	FirstError string `json:"first_error,omitempty"`
+}
+
+// Run runs the load and returns its latency distribution and throughput.
+func (l Load) Run(ctx context.Context) LoadResult {
+	ctx, cancel := context.WithTimeout(ctx, l.Duration)
+	defer cancel()
+	type clientResult struct {
+		latencies []time.Duration
+		errors    int
+		firstErr  error
+	}
+	results := make([]clientResult, l.Clients)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range l.Clients {
+		wg.Go(func() {
+			r := &results[c]
+			for n := 0; ctx.Err() == nil; n++ {
+				t0 := time.Now()
+				err := l.Do(ctx, c, n)
+				d := time.Since(t0)
+				switch {
+				case ctx.Err() != nil:
+					// The call was cut short by the end of the run: neither a success nor a failure.
+				case err != nil:
+					r.errors++
+					if r.firstErr == nil {
+						r.firstErr = err
+					}
+				default:
+					r.latencies = append(r.latencies, d)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	out := LoadResult{Clients: l.Clients, Seconds: elapsed.Seconds()}
+	var all []time.Duration
+	for _, r := range results {
+		all = append(all, r.latencies...)
+		out.Errors += r.errors
+		if out.FirstError == "" && r.firstErr != nil {
+			out.FirstError = r.firstErr.Error()
+		}
+	}
+	slices.Sort(all)
+	out.Requests = len(all)
+	out.PerSec = float64(len(all)) / elapsed.Seconds()
+	out.P50ms = ms(quantile(all, 0.50))
+	out.P90ms = ms(quantile(all, 0.90))
+	out.P99ms = ms(quantile(all, 0.99))
+	if len(all) > 0 {
+		out.MaxMs = ms(all[len(all)-1])
+	}
+	return out
+}
+
+// quantile returns the q-quantile of sorted durations (nearest rank), 0 for none.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,73 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// Machine describes the computer a benchmark ran on: figures mean little without it.
+type Machine struct {
+	CPU      string `json:"cpu"`
+	Cores    int    `json:"cores"`
+	RAMBytes int64  `json:"ram_bytes"`
+	OS       string `json:"os"`
+	Go       string `json:"go"`
+	Postgres string `json:"postgres,omitempty"`
+}
+
+// ReadMachine reads the CPU model and memory size from /proc (Linux); what it cannot read stays empty.
+func ReadMachine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version()}
+	if v, ok := procField("/proc/cpuinfo", "model name"); ok {
+		m.CPU = v
+	}
+	if v, ok := procField("/proc/meminfo", "MemTotal"); ok {
+		if kb, err := parseKB(v); err == nil {
+			m.RAMBytes = kb * 1024
+		}
+	}
+	return m
+}
+
+// PeakRSS returns a process's peak resident set size (VmHWM) in bytes.
+func PeakRSS(pid int) (int64, error) {
+	v, ok := procField(fmt.Sprintf("/proc/%d/status", pid), "VmHWM")
+	if !ok {
+		return 0, fmt.Errorf("read VmHWM of process %d: not found", pid)
+	}
+	kb, err := parseKB(v)
+	if err != nil {
+		return 0, fmt.Errorf("read VmHWM of process %d: %w", pid, err)
+	}
+	return kb * 1024, nil
+}
+
+// procField returns the value of the first "key: value" line of a /proc file.
+func procField(path, key string) (string, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
+// parseKB parses "123456 kB".
+func parseKB(v string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(v, "kB")), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parse %q as kB: %w", v, err)
+	}
+	return n, nil
+}

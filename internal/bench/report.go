@@ -1,0 +1,253 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Results is one benchmark run: the machine, the date and every figure of every scale.
+type Results struct {
+	Machine Machine       `json:"machine"`
+	Date    time.Time     `json:"date"`
+	Options ResultOptions `json:"options"`
+	Scales  []ScaleResult `json:"scales"`
+	Targets []TargetCheck `json:"targets"`
+}
+
+// ResultOptions records how the figures were taken.
+type ResultOptions struct {
+	Runs         int     `json:"refresh_runs"`
+	CheckRuns    int     `json:"check_runs"`
+	LoadSeconds  float64 `json:"load_seconds_per_measurement"`
+	Clients      []int   `json:"clients"`
+	RangeFrom    string  `json:"range_from"`
+	RangeTo      string  `json:"range_to"`
+	Measurements string  `json:"how"`
+}
+
+// TargetCheck is one target of the performance issue, checked against the largest scale measured.
+type TargetCheck struct {
+	Name   string  `json:"name"`
+	Limit  string  `json:"limit"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
+	Met    bool    `json:"met"`
+	Scale  float64 `json:"scale"`
+	Absent bool    `json:"not_measured,omitempty"`
+}
+
+// CheckTargets compares the largest scale's figures with the issue's targets.
+func CheckTargets(scales []ScaleResult) []TargetCheck {
+	if len(scales) == 0 {
+		return nil
+	}
+	s := scales[len(scales)-1]
+	sc := s.Dataset.Scale
+	var out []TargetCheck
+	add := func(name, limit string, value float64, unit string, met, absent bool) {
+		out = append(out, TargetCheck{Name: name, Limit: limit, Value: value, Unit: unit, Met: met && !absent, Scale: sc, Absent: absent})
+	}
+	if r, ok := s.refresh(OurView, true, true); ok {
+		add("concurrent refresh after a change", "<= 5000 ms", r.MedianMs, "ms", r.MedianMs <= 5000, false)
+	}
+	if r, ok := s.refresh(OurView, true, false); ok && r.RowsRewritten != nil {
+		add("rows rewritten by a concurrent refresh without change", "= 0", float64(*r.RowsRewritten), "rows", *r.RowsRewritten == 0, false)
+	}
+	add("no-change check", "<= 10 ms", s.NoChangeCheck.MedianMs, "ms", s.NoChangeCheck.MedianMs <= 10, false)
+	exp1, ok1 := s.http("expansion partial (htmx)", 1)
+	add("expansion partial p99, 1 client", "<= 3 ms", exp1.P99ms, "ms", exp1.P99ms <= 3, !ok1)
+	exp64, ok64 := s.http("expansion partial (htmx)", 64)
+	add("expansion partial throughput, 64 clients", ">= 5000 req/s", exp64.PerSec, "req/s", exp64.PerSec >= 5000, !ok64)
+	var under LoadResult
+	okUnder := false
+	if s.UnderRefresh != nil && len(s.UnderRefresh.Results) > 0 {
+		under, okUnder = s.UnderRefresh.Results[0], true
+	}
+	add("expansion partial p99 during concurrent refreshes, 1 client", "<= 10 ms", under.P99ms, "ms", under.P99ms <= 10, !okUnder)
+	brand, okB := s.http("brand page", 1)
+	add("brand page p99, 1 client", "<= 20 ms", brand.P99ms, "ms", brand.P99ms <= 20, !okB)
+	prod, okP := s.http("product page", 1)
+	add("product page p99, 1 client", "<= 30 ms", prod.P99ms, "ms", prod.P99ms <= 30, !okP)
+	mb := float64(s.PeakRSSBytes) / (1 << 20)
+	add("server peak RSS under load", "<= 150 MB", mb, "MB", mb <= 150, s.PeakRSSBytes == 0)
+	return out
+}
+
+func (s ScaleResult) refresh(view string, concurrent, changed bool) (Summary, bool) {
+	for _, r := range s.Refresh {
+		if r.View == view && r.Concurrent == concurrent && r.Changed == changed {
+			return r.Result, true
+		}
+	}
+	return Summary{}, false
+}
+
+func (s ScaleResult) http(name string, clients int) (LoadResult, bool) {
+	for _, c := range s.HTTP {
+		if c.Name != name {
+			continue
+		}
+		for _, r := range c.Results {
+			if r.Clients == clients && r.Requests > 0 {
+				return r, true
+			}
+		}
+	}
+	return LoadResult{}, false
+}
+
+// WriteFiles writes results.json and results.md into dir.
+func WriteFiles(dir string, r Results) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results.json: %w", err)
+	}
+	var b strings.Builder
+	WriteMarkdown(&b, r)
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write results.md: %w", err)
+	}
+	return nil
+}
+
+// WriteMarkdown renders the results as tables with one column per scale, side by side.
+func WriteMarkdown(w io.Writer, r Results) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("# sqpdash benchmark\n\n")
+	p("%s · %s, %d cores, %.1f GiB RAM · %s · %s · PostgreSQL %s\n\n", r.Date.UTC().Format("2006-01-02 15:04 UTC"),
+		r.Machine.CPU, r.Machine.Cores, float64(r.Machine.RAMBytes)/(1<<30), r.Machine.OS, r.Machine.Go, r.Machine.Postgres)
+	p("%s Refreshes: median of %d runs (min–max). Loads: %.0f s per concurrency, closed loop, loopback. Date range of every request: %s to %s.\n\n",
+		r.Options.Measurements, r.Options.Runs, r.Options.LoadSeconds, r.Options.RangeFrom, r.Options.RangeTo)
+
+	header := func(first string) {
+		p("| %s |", first)
+		for _, s := range r.Scales {
+			p(" scale %g |", s.Dataset.Scale)
+		}
+		p("\n|---|")
+		for range r.Scales {
+			p("---|")
+		}
+		p("\n")
+	}
+	row := func(name string, cell func(s ScaleResult) string) {
+		p("| %s |", name)
+		for _, s := range r.Scales {
+			p(" %s |", cell(s))
+		}
+		p("\n")
+	}
+
+	p("## Datasets\n\n")
+	header("")
+	row("SQP rows", func(s ScaleResult) string { return fmt.Sprint(s.Dataset.SQPRows) })
+	row("brands / ASINs / weeks", func(s ScaleResult) string {
+		return fmt.Sprintf("%d / %d / %d", s.Dataset.Brands, s.Dataset.ASINs, s.Dataset.Weeks)
+	})
+	row("weekly reports (ASIN-weeks)", func(s ScaleResult) string { return fmt.Sprint(s.Dataset.ASINWeeks) })
+	row("segment rows", func(s ScaleResult) string { return fmt.Sprint(s.Dataset.SegmentRows) })
+	row("demo load (COPY + first refresh)", func(s ScaleResult) string { return fmt.Sprintf("%.1f s", s.Dataset.LoadSeconds) })
+	row("create the seed's view + indexes", func(s ScaleResult) string { return fmt.Sprintf("%.1f s", s.Dataset.SeedCreateSeconds) })
+
+	p("\n## Refresh: ours next to the seed's view (ms, rows rewritten)\n\n")
+	header("")
+	if len(r.Scales) > 0 {
+		for _, c := range r.Scales[0].Refresh {
+			name := "ours"
+			if c.View == SeedView {
+				name = "seed spec §1"
+			}
+			kind := "REFRESH"
+			if c.Concurrent {
+				kind = "REFRESH CONCURRENTLY"
+			}
+			change := "unchanged data"
+			if c.Changed {
+				change = "newest week changed"
+			}
+			row(fmt.Sprintf("%s: %s, %s", name, kind, change), func(s ScaleResult) string {
+				x, ok := s.refresh(c.View, c.Concurrent, c.Changed)
+				if !ok {
+					return "–"
+				}
+				return summaryCell(x)
+			})
+		}
+	}
+	row("ours: procedure, forced (lock, log, refresh, validation)", func(s ScaleResult) string { return summaryCell(s.ForcedRefresh) })
+	row("ours: no-change check (procedure, nothing changed → skipped)", func(s ScaleResult) string { return summaryCell(s.NoChangeCheck) })
+
+	loadTable := func(title string, cases func(s ScaleResult) []LoadCase) {
+		if len(r.Scales) == 0 || len(cases(r.Scales[0])) == 0 {
+			return
+		}
+		p("\n## %s (p50 / p99 ms · requests/s)\n\n", title)
+		header("")
+		for i, c := range cases(r.Scales[0]) {
+			for j, lr := range c.Results {
+				row(fmt.Sprintf("%s, %d client(s)", c.Name, lr.Clients), func(s ScaleResult) string {
+					cs := cases(s)
+					if i >= len(cs) || j >= len(cs[i].Results) {
+						return "–"
+					}
+					x := cs[i].Results[j]
+					cell := fmt.Sprintf("%.2f / %.2f · %.0f/s", x.P50ms, x.P99ms, x.PerSec)
+					if x.Errors > 0 {
+						cell += fmt.Sprintf(" · %d errors", x.Errors)
+					}
+					return cell
+				})
+			}
+		}
+	}
+	loadTable("Expansion query: the view vs live from the base tables", func(s ScaleResult) []LoadCase { return s.Queries })
+	loadTable("HTTP against `sqpdash serve`", func(s ScaleResult) []LoadCase { return s.HTTP })
+	loadTable("HTTP expansion while concurrent refreshes of our view run back to back", func(s ScaleResult) []LoadCase {
+		if s.UnderRefresh == nil {
+			return nil
+		}
+		return []LoadCase{*s.UnderRefresh}
+	})
+	if len(r.Scales) > 0 && r.Scales[0].PeakRSSBytes > 0 {
+		p("\n")
+		header("server")
+		row("peak RSS (VmHWM) after the loads", func(s ScaleResult) string { return fmt.Sprintf("%.0f MB", float64(s.PeakRSSBytes)/(1<<20)) })
+		row("concurrent refreshes completed during the load", func(s ScaleResult) string { return fmt.Sprint(s.RefreshesRun) })
+	}
+
+	if len(r.Targets) > 0 {
+		p("\n## Targets (scale %g)\n\n| target | limit | measured | |\n|---|---|---|---|\n", r.Targets[0].Scale)
+		for _, t := range r.Targets {
+			verdict := "met"
+			switch {
+			case t.Absent:
+				verdict = "not measured"
+			case !t.Met:
+				verdict = "**missed**"
+			}
+			p("| %s | %s | %.2f %s | %s |\n", t.Name, t.Limit, t.Value, t.Unit, verdict)
+		}
+	}
+}
+
+func summaryCell(s Summary) string {
+	if len(s.Runs) == 0 {
+		return "–"
+	}
+	cell := fmt.Sprintf("%.1f (%.1f–%.1f)", s.MedianMs, s.MinMs, s.MaxMs)
+	if s.RowsRewritten != nil {
+		cell += fmt.Sprintf(", %d rows", *s.RowsRewritten)
+	}
+	return cell
+}

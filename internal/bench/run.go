@@ -1,0 +1,255 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+)
+
+// The two views compared.
+const (
+	OurView  = "public.brand_product_segments"
+	SeedView = "public.seed_brand_product_segments"
+)
+
+// Store is what the benchmark needs from the database. internal/postgres implements it (through a small
+// adapter in cmd/sqpdash).
+type Store interface {
+	// RefreshView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] directly and returns its duration and
+	// the rows it deleted plus inserted.
+	RefreshView(ctx context.Context, view string, concurrent bool) (time.Duration, int64, error)
+	// RefreshThroughProcedure calls the refresh procedure (change check, lock, log, validation) and
+	// returns the status it logged ("success", "skipped", ...).
+	RefreshThroughProcedure(ctx context.Context, force bool) (string, error)
+	// ChangeNewestWeek changes every query row of the newest week.
+	ChangeNewestWeek(ctx context.Context) (int64, error)
+	// ExpansionRows reads a product's weekly segments, from the view or live from the base tables.
+	ExpansionRows(ctx context.Context, p Product, from, to time.Time, live bool) (int, error)
+	// Explain returns EXPLAIN (ANALYZE, BUFFERS) of a named statement.
+	Explain(ctx context.Context, name string, p Product, from, to time.Time) (string, error)
+}
+
+// Product is one product whose pages are requested.
+type Product struct {
+	BrandID string
+	ASIN    string
+}
+
+// Dataset is the size of one benchmark database.
+type Dataset struct {
+	Scale             float64 `json:"scale"`
+	Brands            int64   `json:"brands"`
+	ASINs             int64   `json:"asins"`
+	Weeks             int64   `json:"weeks"`
+	ASINWeeks         int64   `json:"asin_weeks"`
+	SQPRows           int64   `json:"sqp_rows"`
+	SegmentRows       int64   `json:"segment_rows"`
+	LoadSeconds       float64 `json:"load_seconds"`
+	SeedCreateSeconds float64 `json:"seed_view_create_seconds"`
+}
+
+// Target is one prepared dataset: its database, its running server and the products to request.
+type Target struct {
+	Dataset  Dataset
+	Store    Store
+	Server   *Server // nil skips the HTTP measurements
+	Products []Product
+	From, To time.Time // the date range of every request: the whole dataset
+}
+
+// Options say how long and how often to measure.
+type Options struct {
+	Runs         int           // runs of each refresh measurement
+	CheckRuns    int           // runs of the no-change check
+	LoadDuration time.Duration // of each load at one concurrency
+	Clients      []int         // concurrencies of the loads
+	Logger       *slog.Logger
+}
+
+// RefreshCase is one refresh measurement.
+type RefreshCase struct {
+	View       string  `json:"view"`
+	Concurrent bool    `json:"concurrent"`
+	Changed    bool    `json:"changed_data"`
+	Result     Summary `json:"result"`
+}
+
+// LoadCase is one endpoint or query under load at several concurrencies.
+type LoadCase struct {
+	Name    string       `json:"name"`
+	Results []LoadResult `json:"results"`
+}
+
+// ScaleResult is every figure of one dataset.
+type ScaleResult struct {
+	Dataset       Dataset           `json:"dataset"`
+	Refresh       []RefreshCase     `json:"refresh"`
+	ForcedRefresh Summary           `json:"procedure_forced_refresh"`
+	NoChangeCheck Summary           `json:"no_change_check"`
+	Queries       []LoadCase        `json:"queries"`
+	HTTP          []LoadCase        `json:"http,omitempty"`
+	UnderRefresh  *LoadCase         `json:"http_expansion_during_concurrent_refresh,omitempty"`
+	RefreshesRun  int               `json:"concurrent_refreshes_during_load,omitempty"`
+	PeakRSSBytes  int64             `json:"server_peak_rss_bytes,omitempty"`
+	Explain       map[string]string `json:"explain,omitempty"`
+}
+
+// Measure takes every measurement of one target.
+func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	res := ScaleResult{Dataset: t.Dataset, Explain: map[string]string{}}
+	if len(t.Products) == 0 {
+		return res, fmt.Errorf("measure scale %v: no products to request", t.Dataset.Scale)
+	}
+
+	for _, view := range []string{OurView, SeedView} {
+		for _, c := range []struct{ concurrent, changed bool }{{false, false}, {false, true}, {true, false}, {true, true}} {
+			log.Info("bench: refresh", "scale", t.Dataset.Scale, "view", view, "concurrent", c.concurrent, "changed", c.changed)
+			s, err := measureRefresh(ctx, t.Store, view, c.concurrent, c.changed, opts.Runs)
+			if err != nil {
+				return res, err
+			}
+			res.Refresh = append(res.Refresh, RefreshCase{View: view, Concurrent: c.concurrent, Changed: c.changed, Result: s})
+		}
+	}
+
+	// The procedure: a forced refresh, then the no-change check (nothing changed since).
+	log.Info("bench: refresh procedure and no-change check", "scale", t.Dataset.Scale)
+	var forced, checks []time.Duration
+	for range opts.Runs {
+		d, status, err := timed(func() (string, error) { return t.Store.RefreshThroughProcedure(ctx, true) })
+		if err != nil || status != "success" {
+			return res, fmt.Errorf("forced refresh through the procedure: status %q: %w", status, err)
+		}
+		forced = append(forced, d)
+	}
+	for range opts.CheckRuns {
+		d, status, err := timed(func() (string, error) { return t.Store.RefreshThroughProcedure(ctx, false) })
+		if err != nil || status != "skipped" {
+			return res, fmt.Errorf("no-change check: status %q, want skipped: %w", status, err)
+		}
+		checks = append(checks, d)
+	}
+	res.ForcedRefresh = summarize(forced, nil)
+	res.NoChangeCheck = summarize(checks, nil)
+
+	// The expansion query, from the view and live, at each concurrency.
+	for _, live := range []bool{false, true} {
+		name := "expansion query (brand_product_segments)"
+		if live {
+			name = "expansion query, live from the base tables"
+		}
+		lc := LoadCase{Name: name}
+		for _, clients := range opts.Clients {
+			log.Info("bench: query load", "scale", t.Dataset.Scale, "query", name, "clients", clients)
+			lc.Results = append(lc.Results, Load{Clients: clients, Duration: opts.LoadDuration, Do: func(ctx context.Context, c, n int) error {
+				p := t.Products[(c*7919+n)%len(t.Products)]
+				_, err := t.Store.ExpansionRows(ctx, p, t.From, t.To, live)
+				return err
+			}}.Run(ctx))
+		}
+		res.Queries = append(res.Queries, lc)
+	}
+
+	if t.Server != nil {
+		if err := measureHTTP(ctx, t, opts, &res, log); err != nil {
+			return res, err
+		}
+	}
+
+	for _, name := range []string{"expansion", "expansion-live", "segments-definition"} {
+		plan, err := t.Store.Explain(ctx, name, t.Products[0], t.From, t.To)
+		if err != nil {
+			return res, err
+		}
+		res.Explain[name] = plan
+	}
+	return res, nil
+}
+
+// measureRefresh refreshes view runs times; with changed, the newest week's rows change before each run.
+func measureRefresh(ctx context.Context, s Store, view string, concurrent, changed bool, runs int) (Summary, error) {
+	var (
+		times     []time.Duration
+		rewritten []int64
+	)
+	// A first unmeasured refresh leaves the view current, so that "unchanged" really is.
+	if _, _, err := s.RefreshView(ctx, view, concurrent); err != nil {
+		return Summary{}, err
+	}
+	for range runs {
+		if changed {
+			if _, err := s.ChangeNewestWeek(ctx); err != nil {
+				return Summary{}, err
+			}
+		}
+		d, rows, err := s.RefreshView(ctx, view, concurrent)
+		if err != nil {
+			return Summary{}, err
+		}
+		times = append(times, d)
+		rewritten = append(rewritten, rows)
+	}
+	return summarize(times, rewritten), nil
+}
+
+// measureHTTP loads the three pages, the expansion under a refresh loop, and reads the server's peak RSS.
+func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, log *slog.Logger) error {
+	srv := t.Server
+	dates := url.Values{"from": {t.From.Format(time.DateOnly)}, "to": {t.To.Format(time.DateOnly)}}
+	pages := []struct {
+		name string
+		url  func(p Product) string
+	}{
+		{"expansion partial (htmx)", func(p Product) string { return srv.ExpansionURL(p, dates) }},
+		{"brand page", func(p Product) string { return srv.BrandURL(p, dates) }},
+		{"product page", func(p Product) string { return srv.ProductURL(p, dates) }},
+	}
+	for _, page := range pages {
+		lc := LoadCase{Name: page.name}
+		for _, clients := range opts.Clients {
+			log.Info("bench: http load", "scale", t.Dataset.Scale, "page", page.name, "clients", clients)
+			lc.Results = append(lc.Results, srv.load(ctx, clients, opts.LoadDuration, t.Products, page.url))
+		}
+		res.HTTP = append(res.HTTP, lc)
+	}
+
+	// The expansion while concurrent refreshes of our view run back to back.
+	log.Info("bench: http load during concurrent refreshes", "scale", t.Dataset.Scale)
+	loopCtx, stop := context.WithCancel(ctx)
+	done := make(chan int)
+	go func() {
+		n := 0
+		for loopCtx.Err() == nil {
+			if _, _, err := t.Store.RefreshView(loopCtx, OurView, true); err == nil {
+				n++
+			}
+		}
+		done <- n
+	}()
+	under := LoadCase{Name: "expansion partial during concurrent refreshes"}
+	for _, clients := range []int{1, 8} {
+		under.Results = append(under.Results, srv.load(ctx, clients, opts.LoadDuration, t.Products, pages[0].url))
+	}
+	stop()
+	res.RefreshesRun = <-done
+	res.UnderRefresh = &under
+
+	rss, err := PeakRSS(srv.PID)
+	if err != nil {
+		return err
+	}
+	res.PeakRSSBytes = rss
+	return nil
+}
+
+func timed[T any](f func() (T, error)) (time.Duration, T, error) {
+	start := time.Now()
+	v, err := f()
+	return time.Since(start), v, err
+}
