@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
@@ -82,6 +83,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening f
 		metrics.SetLastSuccess(run.End)
 	}
 	scheduler := refresh.NewScheduler(refresher, cfg.RefreshEvery, log)
+	authService, err := auth.NewService(db, auth.Config{})
+	if err != nil {
+		return err
+	}
 
 	srv, err := web.New(web.Options{
 		Logger:   log,
@@ -97,6 +102,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening f
 			Schedule:      scheduler.State,
 			SecureCookies: cfg.SecureCookies,
 		},
+		Auth: web.AuthOptions{Service: authService, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
 	})
 	if err != nil {
 		return err
