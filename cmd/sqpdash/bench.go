@@ -230,7 +230,7 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 		target.Products = append(target.Products, bench.Product{BrandID: p.BrandID, ASIN: p.ASIN})
 	}
 
-	server, stop, err := startBenchServer(ctx, url, f.benchUser, log)
+	server, stop, err := startBenchServer(ctx, db, url, f.benchUser, log)
 	if err != nil {
 		log.Warn("bench: the HTTP measurements are skipped", "err", err)
 	} else {
@@ -240,14 +240,23 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 	return bench.Measure(ctx, target, f.opts)
 }
 
-// startBenchServer starts `sqpdash serve` on a free loopback port against url, creates the benchmark's
-// admin and signs it in. stop ends the server.
-func startBenchServer(ctx context.Context, url, user string, log *slog.Logger) (*bench.Server, func(), error) {
+// startBenchServer starts `sqpdash serve` on a free loopback port against url, connected as the
+// least-privilege web role as in production, creates the benchmark's admin and signs it in. stop ends the
+// server.
+func startBenchServer(ctx context.Context, db *postgres.DB, url, user string, log *slog.Logger) (*bench.Server, func(), error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, nil, fmt.Errorf("find own executable: %w", err)
 	}
-	env := append(os.Environ(), "DATABASE_URL="+url, "SQPDASH_REFRESH_EVERY=0", "SQPDASH_LOG_FORMAT=json")
+	if err := db.EnableLogin(ctx, postgres.WebRole); err != nil {
+		return nil, nil, err
+	}
+	webURL, err := postgres.URLAsRole(url, postgres.WebRole)
+	if err != nil {
+		return nil, nil, err
+	}
+	env := append(os.Environ(), "DATABASE_URL="+url, "SQPDASH_WEB_DATABASE_URL="+webURL,
+		"SQPDASH_REFRESH_EVERY=0", "SQPDASH_LOG_FORMAT=json")
 
 	add := exec.CommandContext(ctx, self, "users", "add", "--role", "admin", user)
 	add.Env = env
