@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestLoadRun(t *testing.T) {
+	t.Run("counts successes and errors and orders the percentiles", func(t *testing.T) {
+		var calls atomic.Int64
+		res := Load{Clients: 4, Duration: 200 * time.Millisecond, Do: func(ctx context.Context, c, n int) error {
+			calls.Add(1)
+			if n%10 == 9 {
+				return errors.New("every tenth call fails")
+			}
+			time.Sleep(time.Duration(1+n%3) * time.Millisecond)
+			return nil
+		}}.Run(context.Background())
+		if res.Clients != 4 || res.Requests == 0 || res.Errors == 0 || res.FirstError == "" {
+			t.Fatalf("result %+v", res)
+		}
+		if int64(res.Requests+res.Errors) > calls.Load() {
+			t.Fatalf("%d requests and %d errors from %d calls", res.Requests, res.Errors, calls.Load())
+		}
+		if !(res.P50ms >= 1 && res.P50ms <= res.P90ms && res.P90ms <= res.P99ms && res.P99ms <= res.MaxMs) {
+			t.Fatalf("percentiles out of order or below the 1 ms sleep: %+v", res)
+		}
+		if res.Seconds < 0.2 || res.PerSec <= 0 {
+			t.Fatalf("duration %.3f s, %.1f/s", res.Seconds, res.PerSec)
+		}
+	})
+}
+
+func TestSummarize(t *testing.T) {
+	s := summarize([]time.Duration{30 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}, []int64{5, 0, 7})
+	if s.MedianMs != 25 || s.MinMs != 10 || s.MaxMs != 40 || len(s.Runs) != 4 || s.RowsRewritten == nil || *s.RowsRewritten != 5 {
+		t.Fatalf("summary %+v", s)
+	}
+	if q := quantile([]time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.5); q != 5 {
+		t.Fatalf("median of 1..10 by nearest rank = %d, want 5", q)
+	}
+}
+
+// sampleScale is a made-up result whose every target is on the given side of its limit.
+func sampleScale(good bool) ScaleResult {
+	pick := func(ok, bad float64) float64 {
+		if good {
+			return ok
+		}
+		return bad
+	}
+	zero := int64(pick(0, 10))
+	return ScaleResult{
+		Dataset: Dataset{Scale: 10, SQPRows: 2000000},
+		Refresh: []RefreshCase{
+			{View: OurView, Concurrent: true, Changed: true, Result: Summary{Runs: []float64{1}, MedianMs: pick(4000, 6000)}},
+			{View: OurView, Concurrent: true, Changed: false, Result: Summary{Runs: []float64{1}, MedianMs: 1, RowsRewritten: &zero}},
+		},
+		NoChangeCheck: Summary{Runs: []float64{1}, MedianMs: pick(2, 11)},
+		HTTP: []LoadCase{
+			{Name: "expansion partial (htmx)", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(2, 4)}, {Clients: 64, Requests: 10, PerSec: pick(6000, 4000)}}},
+			{Name: "brand page", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(10, 21)}}},
+			{Name: "product page", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(10, 31)}}},
+		},
+		UnderRefresh: &LoadCase{Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(5, 11)}}},
+		PeakRSSBytes: int64(pick(100, 200)) << 20,
+	}
+}
+
+func TestCheckTargets(t *testing.T) {
+	for _, good := range []bool{true, false} {
+		checks := CheckTargets([]ScaleResult{sampleScale(good)})
+		if len(checks) != 9 {
+			t.Fatalf("%d checks, want the issue's 9 targets: %+v", len(checks), checks)
+		}
+		for _, c := range checks {
+			if c.Met != good || c.Absent {
+				t.Errorf("good=%t: %+v", good, c)
+			}
+		}
+	}
+	t.Run("a target without a measurement is not met", func(t *testing.T) {
+		s := sampleScale(true)
+		s.HTTP = nil
+		for _, c := range CheckTargets([]ScaleResult{s}) {
+			if strings.Contains(c.Name, "page") && (c.Met || !c.Absent) {
+				t.Errorf("unmeasured target reported: %+v", c)
+			}
+		}
+	})
+}
+
+func TestWriteFiles(t *testing.T) {
+	dir := t.TempDir()
+	small := sampleScale(true)
+	small.Dataset.Scale = 1
+	r := Results{Machine: ReadMachine(), Date: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), Scales: []ScaleResult{small, sampleScale(false)}}
+	r.Targets = CheckTargets(r.Scales)
+	if err := WriteFiles(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "results.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| scale 1 | scale 10 |", "**missed**", "brand page, 1 client(s)", "ours: REFRESH CONCURRENTLY, newest week changed"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("results.md lacks %q:\n%s", want, md)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Results
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Scales) != 2 || back.Scales[1].HTTP[0].Results[1].PerSec != 4000 || back.Machine.Cores == 0 {
+		t.Fatalf("results.json does not round-trip: %+v", back)
+	}
+}
+
+func TestPeakRSS(t *testing.T) {
+	rss, err := PeakRSS(os.Getpid())
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	if rss < 1<<20 {
+		t.Fatalf("peak RSS of the test process is %d bytes", rss)
+	}
+}
