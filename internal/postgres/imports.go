@@ -1,0 +1,262 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// ImportWeeklyReports stores weekly reports in one transaction: all of them or, on any error, nothing.
+//
+// Each report replaces the query set of its ASIN-week: new queries are inserted, queries whose values
+// differ are updated, and queries the report no longer holds are deleted. A row is written only when
+// something really differs, so importing the same file twice writes nothing the second time and the
+// change-tracking triggers do not mark the segments stale. A report without queries is skipped: Amazon
+// leaves low-traffic ASINs out, which is not the same as zero traffic.
+//
+// The query rows are bulk-loaded with COPY into a temporary staging table and merged by one statement.
+func (db *DB) ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyReport) (sqp.ImportCounts, error) {
+	var counts sqp.ImportCounts
+	weeks := make([]sqp.WeeklyReport, 0, len(reports))
+	for _, r := range reports {
+		if len(r.Queries) > 0 {
+			weeks = append(weeks, r)
+		}
+	}
+	if len(weeks) == 0 {
+		return counts, nil
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		ids, isNew, err := upsertASINWeeks(ctx, tx, weeks)
+		if err != nil {
+			return err
+		}
+		if err := stageQueryRows(ctx, tx, weeks, ids); err != nil {
+			return err
+		}
+		changed, err := mergeQueryRows(ctx, tx, ids, isNew, &counts)
+		if err != nil {
+			return err
+		}
+		for _, n := range isNew {
+			if n {
+				counts.ASINWeeksNew++
+			}
+		}
+		counts.ASINWeeksChanged = changed
+		counts.ASINWeeksUnchanged = len(ids) - counts.ASINWeeksNew - changed
+		return nil
+	})
+	if err != nil {
+		return sqp.ImportCounts{}, fmt.Errorf("import %d weekly reports: %w", len(weeks), err)
+	}
+	return counts, nil
+}
+
+// upsertASINWeeks creates the asin_performance_data rows that do not exist yet and returns the id of
+// every report's row (in report order) and whether it was created now.
+func upsertASINWeeks(ctx context.Context, tx pgx.Tx, reports []sqp.WeeklyReport) ([]int64, []bool, error) {
+	asins := make([]string, len(reports))
+	starts := make([]time.Time, len(reports))
+	index := make(map[asinWeek]int, len(reports))
+	for i, r := range reports {
+		asins[i], starts[i] = r.ASIN, r.WeekStart
+		key := asinWeek{r.ASIN, dayOf(r.WeekStart)}
+		if _, dup := index[key]; dup {
+			return nil, nil, fmt.Errorf("ASIN %s week of %s appears twice in one import", r.ASIN, r.WeekStart.Format(time.DateOnly))
+		}
+		index[key] = i
+	}
+	// The second SELECT reads the snapshot taken before the INSERT, so it sees only rows that existed.
+	const q = `
+		WITH input AS (
+			SELECT * FROM unnest($1::text[], $2::date[]) AS i (asin, start_date)
+		), created AS (
+			INSERT INTO sqp.asin_performance_data (asin, start_date, end_date)
+			SELECT asin, start_date, start_date + 6 FROM input
+			ON CONFLICT (asin, start_date, end_date) DO NOTHING
+			RETURNING id, asin, start_date
+		)
+		SELECT id, asin::text, start_date, true FROM created
+		UNION ALL
+		SELECT a.id, a.asin::text, a.start_date, false
+		FROM sqp.asin_performance_data a
+		JOIN input i ON a.asin = i.asin AND a.start_date = i.start_date AND a.end_date = i.start_date + 6`
+	rows, _ := tx.Query(ctx, q, asins, starts)
+	ids := make([]int64, len(reports))
+	isNew := make([]bool, len(reports))
+	var (
+		id      int64
+		asin    string
+		start   time.Time
+		created bool
+	)
+	_, err := pgx.ForEachRow(rows, []any{&id, &asin, &start, &created}, func() error {
+		i, ok := index[asinWeek{asin, dayOf(start)}]
+		if !ok {
+			return fmt.Errorf("unexpected ASIN-week %s %s", asin, start.Format(time.DateOnly))
+		}
+		ids[i], isNew[i] = id, created
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("create ASIN-weeks: %w", err)
+	}
+	for i, id := range ids {
+		if id == 0 {
+			return nil, nil, fmt.Errorf("ASIN-week %s %s was neither created nor found", reports[i].ASIN, reports[i].WeekStart.Format(time.DateOnly))
+		}
+	}
+	return ids, isNew, nil
+}
+
+// stageQueryRows copies the reports' query rows into import_query, a temporary table with the columns
+// (and column types) of search_query_performance that dies with the transaction.
+func stageQueryRows(ctx context.Context, tx pgx.Tx, reports []sqp.WeeklyReport, ids []int64) error {
+	create := `CREATE TEMP TABLE import_query ON COMMIT DROP AS
+		SELECT ` + strings.Join(queryRowColumns, ", ") + ` FROM sqp.search_query_performance WITH NO DATA`
+	if _, err := tx.Exec(ctx, create); err != nil {
+		return fmt.Errorf("create staging table: %w", err)
+	}
+	var r, q int
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		for r < len(reports) && q >= len(reports[r].Queries) {
+			r, q = r+1, 0
+		}
+		if r == len(reports) {
+			return nil, nil
+		}
+		row := queryRowValues(ids[r], &reports[r].Queries[q])
+		q++
+		return row, nil
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_query"}, queryRowColumns, src); err != nil {
+		return fmt.Errorf("copy query rows to staging: %w", err)
+	}
+	// Statistics let the planner pick hash joins for the merge instead of guessing a tiny table.
+	if _, err := tx.Exec(ctx, `ANALYZE import_query`); err != nil {
+		return fmt.Errorf("analyze staging table: %w", err)
+	}
+	return nil
+}
+
+// mergeQueryRows makes the stored query sets of the ASIN-weeks ids equal to the staged ones, adds the row
+// counts to counts and returns how many ASIN-weeks that existed before were changed.
+func mergeQueryRows(ctx context.Context, tx pgx.Tx, ids []int64, isNew []bool, counts *sqp.ImportCounts) (int, error) {
+	existing := make([]int64, 0, len(ids))
+	for i, id := range ids {
+		if !isNew[i] {
+			existing = append(existing, id)
+		}
+	}
+	values := queryRowColumns[2:] // everything but the key (asin_performance_id, search_query)
+	set := make([]string, len(values))
+	for i, c := range values {
+		set[i] = c + " = EXCLUDED." + c
+	}
+	// The DELETE and the upsert touch disjoint rows (absent from vs present in the staging table), so
+	// they can share one statement.
+	merge := `
+		WITH deleted AS (
+			DELETE FROM sqp.search_query_performance q
+			WHERE q.asin_performance_id = ANY($1::bigint[])
+			  AND NOT EXISTS (SELECT 1 FROM import_query s
+			                  WHERE s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query)
+			RETURNING q.asin_performance_id
+		), upserted AS (
+			INSERT INTO sqp.search_query_performance AS q (` + strings.Join(queryRowColumns, ", ") + `)
+			SELECT ` + strings.Join(queryRowColumns, ", ") + ` FROM import_query
+			ON CONFLICT (asin_performance_id, search_query) DO UPDATE
+			SET ` + strings.Join(set, ", ") + `, updated_at = now()
+			WHERE (q.` + strings.Join(values, ", q.") + `) IS DISTINCT FROM (EXCLUDED.` + strings.Join(values, ", EXCLUDED.") + `)
+			RETURNING q.asin_performance_id, (q.xmax = 0) AS inserted
+		), touched AS (
+			SELECT asin_performance_id FROM deleted
+			UNION
+			SELECT asin_performance_id FROM upserted
+		)
+		SELECT (SELECT count(*) FROM deleted),
+		       (SELECT count(*) FILTER (WHERE inserted) FROM upserted),
+		       (SELECT count(*) FILTER (WHERE NOT inserted) FROM upserted),
+		       (SELECT coalesce(array_agg(asin_performance_id), '{}') FROM touched
+		        WHERE asin_performance_id = ANY($1::bigint[]))`
+	var (
+		deleted, inserted, updated int64
+		changed                    []int64
+	)
+	if err := tx.QueryRow(ctx, merge, existing).Scan(&deleted, &inserted, &updated, &changed); err != nil {
+		return 0, fmt.Errorf("merge query rows: %w", err)
+	}
+	counts.QueryRowsDeleted += int(deleted)
+	counts.QueryRowsInserted += int(inserted)
+	counts.QueryRowsUpdated += int(updated)
+	if len(changed) > 0 {
+		const touch = `UPDATE sqp.asin_performance_data SET updated_at = now() WHERE id = ANY($1::bigint[])`
+		if _, err := tx.Exec(ctx, touch, changed); err != nil {
+			return 0, fmt.Errorf("mark changed ASIN-weeks: %w", err)
+		}
+	}
+	return len(changed), nil
+}
+
+// ImportBrandMappings creates the brands the mappings name that do not exist yet (display name = brand
+// name, active) and creates or updates each ASIN's mapping, in one transaction. Like the report import it
+// writes only rows that really change, so re-importing the same file changes nothing.
+func (db *DB) ImportBrandMappings(ctx context.Context, mappings []sqp.BrandMapping) (sqp.MappingCounts, error) {
+	var counts sqp.MappingCounts
+	if len(mappings) == 0 {
+		return counts, nil
+	}
+	asins := make([]string, len(mappings))
+	brands := make([]string, len(mappings))
+	titles := make([]string, len(mappings))
+	active := make([]bool, len(mappings))
+	for i, m := range mappings {
+		asins[i], brands[i], titles[i], active[i] = m.ASIN, m.Brand, m.ProductTitle, m.Active
+	}
+	// The mapping upsert sees the brands created by the same statement through created's RETURNING; the
+	// foreign key is checked at the end of the statement, when they exist.
+	const q = `
+		WITH input AS (
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) AS i (asin, brand, title, active)
+		), created AS (
+			INSERT INTO public.brands (brand_name, display_name)
+			SELECT DISTINCT brand, brand FROM input
+			ON CONFLICT (brand_name) DO NOTHING
+			RETURNING id, brand_name
+		), brand_ids AS (
+			SELECT id, brand_name FROM created
+			UNION ALL
+			SELECT b.id, b.brand_name FROM public.brands b WHERE b.brand_name IN (SELECT brand FROM input)
+		), upserted AS (
+			INSERT INTO public.asin_brand_mapping AS m (asin, brand_id, product_title, is_active)
+			SELECT i.asin, b.id, NULLIF(i.title, ''), i.active
+			FROM input i JOIN brand_ids b ON b.brand_name = i.brand
+			ON CONFLICT (asin) DO UPDATE
+			SET brand_id = EXCLUDED.brand_id, product_title = EXCLUDED.product_title,
+			    is_active = EXCLUDED.is_active, updated_at = now()
+			WHERE (m.brand_id, m.product_title, m.is_active)
+			      IS DISTINCT FROM (EXCLUDED.brand_id, EXCLUDED.product_title, EXCLUDED.is_active)
+			RETURNING (m.xmax = 0) AS inserted
+		)
+		SELECT (SELECT count(*) FROM created),
+		       (SELECT count(*) FILTER (WHERE inserted) FROM upserted),
+		       (SELECT count(*) FILTER (WHERE NOT inserted) FROM upserted)`
+	var created, inserted, updated int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, q, asins, brands, titles, active).Scan(&created, &inserted, &updated)
+	})
+	if err != nil {
+		return counts, fmt.Errorf("import %d brand mappings: %w", len(mappings), err)
+	}
+	counts.BrandsCreated = int(created)
+	counts.MappingsNew = int(inserted)
+	counts.MappingsChanged = int(updated)
+	counts.MappingsUnchanged = len(mappings) - counts.MappingsNew - counts.MappingsChanged
+	return counts, nil
+}
