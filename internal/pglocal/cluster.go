@@ -127,10 +127,14 @@ func open(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Parents are created enterable (0755) for the server's user; the data directory itself is private.
+	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
+		return nil, fmt.Errorf("create the parent of the data directory: %w", err)
+	}
 	if err := id.checkReachable(dataDir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := os.Mkdir(dataDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	// /proc/<pid>/cwd of the server shows the resolved path, which is how a running server is recognized.

@@ -30,7 +30,7 @@ func TestStart(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); err != nil {
 			t.Fatalf("no cluster in the data directory: %v", err)
 		}
-		if got := queryValue(t, c, "postgres", "SELECT current_user"); got != Superuser {
+		if got := psql(t, c, "postgres", "SELECT current_user"); got != Superuser {
 			t.Errorf("connected as %q, want %q", got, Superuser)
 		}
 	})
@@ -49,10 +49,10 @@ func TestStart(t *testing.T) {
 	})
 
 	t.Run("listens on the private unix socket only", func(t *testing.T) {
-		if got := queryValue(t, c, "postgres", "SHOW listen_addresses"); got != "" {
+		if got := psql(t, c, "postgres", "SHOW listen_addresses"); got != "" {
 			t.Errorf("listen_addresses = %q, want empty", got)
 		}
-		if got := queryValue(t, c, "postgres", "SHOW unix_socket_directories"); got != c.SocketDir() {
+		if got := psql(t, c, "postgres", "SHOW unix_socket_directories"); got != c.SocketDir() {
 			t.Errorf("unix_socket_directories = %q, want %q", got, c.SocketDir())
 		}
 		info, err := os.Stat(c.SocketDir())
@@ -76,7 +76,7 @@ func TestStart(t *testing.T) {
 	})
 
 	t.Run("ephemeral cluster trades durability for speed", func(t *testing.T) {
-		if got := queryValue(t, c, "postgres", "SHOW fsync"); got != "off" {
+		if got := psql(t, c, "postgres", "SHOW fsync"); got != "off" {
 			t.Errorf("fsync = %q, want off", got)
 		}
 	})
@@ -106,13 +106,13 @@ func TestStart(t *testing.T) {
 		if err := c.CreateDatabase(ctx, "copy", "tpl"); err != nil {
 			t.Fatal(err)
 		}
-		if got := queryValue(t, c, "copy", "SELECT id FROM marker"); got != "42" {
+		if got := psql(t, c, "copy", "SELECT id FROM marker"); got != "42" {
 			t.Errorf("copy of the template has marker %q, want 42", got)
 		}
 		if err := c.DropDatabase(ctx, "copy"); err != nil {
 			t.Fatal(err)
 		}
-		if got := queryValue(t, c, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'copy'"); got != "0" {
+		if got := psql(t, c, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'copy'"); got != "0" {
 			t.Errorf("dropped database still listed (%s rows)", got)
 		}
 		if err := c.DropDatabase(ctx, "copy"); err != nil {
@@ -133,7 +133,7 @@ func TestStart(t *testing.T) {
 		if err != nil || created {
 			t.Fatalf("second EnsureDatabase: created=%v err=%v, want the existing database", created, err)
 		}
-		if got := queryValue(t, c, "app", "SELECT to_regclass('kept') IS NOT NULL"); got != "t" {
+		if got := psql(t, c, "app", "SELECT to_regclass('kept') IS NOT NULL"); got != "t" {
 			t.Error("the existing database was replaced")
 		}
 		if exists, err := c.DatabaseExists(ctx, "ap"); err != nil || exists {
@@ -159,7 +159,7 @@ func TestStart(t *testing.T) {
 		if !restarted.StartedByUs() {
 			t.Error("StartedByUs() = false after starting a stopped cluster")
 		}
-		if got := queryValue(t, restarted, "tpl", "SELECT id FROM marker"); got != "42" {
+		if got := psql(t, restarted, "tpl", "SELECT id FROM marker"); got != "42" {
 			t.Errorf("marker after restart = %q, want 42", got)
 		}
 	})
@@ -171,7 +171,7 @@ func TestStart(t *testing.T) {
 		if !c.StartedByUs() {
 			t.Error("StartedByUs() = false after restarting a stopped server")
 		}
-		if got := queryValue(t, c, "tpl", "SELECT id FROM marker"); got != "42" {
+		if got := psql(t, c, "tpl", "SELECT id FROM marker"); got != "42" {
 			t.Errorf("marker after restart = %q, want 42", got)
 		}
 	})
@@ -213,7 +213,7 @@ func TestStartAfterCrash(t *testing.T) {
 		if got := postmasterPID(t, dataDir); got == pid {
 			t.Errorf("postmaster pid still %d, the killed one", pid)
 		}
-		if got := queryValue(t, again, "postgres", "SELECT id FROM survivor"); got != "7" {
+		if got := psql(t, again, "postgres", "SELECT id FROM survivor"); got != "7" {
 			t.Errorf("survivor = %q, want 7", got)
 		}
 	})
@@ -306,11 +306,23 @@ func TestStartFailures(t *testing.T) {
 	})
 }
 
-func TestLongDataDirPath(t *testing.T) {
-	dataDir := filepath.Join(newDataDir(t), strings.Repeat("long-directory-name/", 5), "pg")
-	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
+func TestDataDirBelowNewDirectories(t *testing.T) {
+	dataDir := filepath.Join(newDataDir(t), "new", "parents", "pg")
+	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+	if got := psql(t, c, "postgres", "SELECT 1"); got != "1" {
+		t.Errorf("SELECT 1 = %q", got)
+	}
+	info, err := os.Stat(dataDir)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if perm := info.Mode().Perm(); perm != 0o700 {
+		t.Errorf("data directory mode = %o, want 700", perm)
+	}
+}
+
+func TestLongDataDirPath(t *testing.T) {
+	dataDir := filepath.Join(newDataDir(t), strings.Repeat("long-directory-name/", 5), "pg")
 	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
 	socket := filepath.Join(c.SocketDir(), ".s.PGSQL."+strconv.Itoa(c.Port()))
 	if len(socket) > maxSocketPath {
@@ -319,7 +331,7 @@ func TestLongDataDirPath(t *testing.T) {
 	if strings.HasPrefix(c.SocketDir(), dataDir) {
 		t.Errorf("socket directory %s is inside the long data directory path", c.SocketDir())
 	}
-	if got := queryValue(t, c, "postgres", "SELECT 1"); got != "1" {
+	if got := psql(t, c, "postgres", "SELECT 1"); got != "1" {
 		t.Errorf("SELECT 1 = %q", got)
 	}
 	if err := c.Stop(context.Background()); err != nil {
@@ -391,9 +403,4 @@ func psql(t *testing.T, c *Cluster, database, sql string) string {
 		t.Fatalf("psql %q on %s: %v: %s", sql, database, err, out)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func queryValue(t *testing.T, c *Cluster, database, sql string) string {
-	t.Helper()
-	return psql(t, c, database, sql)
 }
