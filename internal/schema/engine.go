@@ -57,19 +57,15 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	b, err := buildOnDev(ctx, dev, targetVersion, d, t.Schemas, roles)
+	// The dev database is done with once built: drop a scratch one while the target is planned.
+	closed := make(chan error, 1)
+	go func() { closed <- dev.Close(ctx) }()
 	defer func() {
-		if cerr := dev.Close(ctx); cerr != nil {
+		if cerr := <-closed; cerr != nil {
 			fmt.Fprintf(out, "warning: %v\n", cerr)
 		}
 	}()
-	devVersion, err := majorVersion(ctx, dev.db)
-	if err != nil {
-		return nil, fmt.Errorf("connect to dev database: %w", err)
-	}
-	if devVersion != targetVersion {
-		return nil, fmt.Errorf("dev database runs PostgreSQL %d but the target runs %d: use a dev database of the same major version", devVersion, targetVersion)
-	}
-	b, err := buildDesired(ctx, dev.db, d, t.Schemas, roles)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +101,19 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	res.Applied = true
 	fmt.Fprintf(out, "Applied %d statements in one transaction (%s).\n", len(plan.Statements), time.Since(start).Round(time.Millisecond))
 	return res, nil
+}
+
+// buildOnDev checks the dev database runs the target's PostgreSQL major version and builds the desired
+// state in it.
+func buildOnDev(ctx context.Context, dev *devDatabase, targetVersion int, d *desired, schemas, roles []string) (*built, error) {
+	devVersion, err := majorVersion(ctx, dev.db)
+	if err != nil {
+		return nil, fmt.Errorf("connect to dev database: %w", err)
+	}
+	if devVersion != targetVersion {
+		return nil, fmt.Errorf("dev database runs PostgreSQL %d but the target runs %d: use a dev database of the same major version", devVersion, targetVersion)
+	}
+	return buildDesired(ctx, dev.db, d, schemas, roles)
 }
 
 // buildDesired creates the desired schema inside a transaction on the dev database, reads it back and rolls
@@ -202,7 +211,9 @@ func planTarget(ctx context.Context, conn *sql.Conn, b *built, schemas []string,
 	if err != nil {
 		return nil, nil, fmt.Errorf("target: inspect: %w", err)
 	}
-	changes, err := drv.RealmDiff(current, b.realm)
+	// Both realms come from PostgreSQL's inspection, so expressions (checks, index expressions) compare
+	// as text.
+	changes, err := drv.RealmDiff(current, b.realm, atlasschema.DiffNormalized())
 	if err != nil {
 		return nil, nil, fmt.Errorf("target: diff tables: %w", err)
 	}
