@@ -66,6 +66,8 @@ const (
 	CartAddShare    Key = "cart_add_share"
 	PurchaseShare   Key = "purchase_share"
 	AvgPrice        Key = "avg_purchase_price"
+	// CartAddRate (cart adds per click) is shown only in the product page's funnel.
+	CartAddRate Key = "cart_add_rate"
 )
 
 // All lists every metric in the order tables show them.
@@ -118,6 +120,8 @@ func Label(k Key) string {
 		return "Purchase share"
 	case AvgPrice:
 		return "Avg. median purchase price"
+	case CartAddRate:
+		return "Cart-add rate"
 	}
 	return string(k)
 }
@@ -137,6 +141,8 @@ func (c Counts) Get(k Key) Value {
 		return percent(c.ASINClicks, c.ASINImpressions)
 	case CVR:
 		return percent(c.ASINPurchases, c.ASINClicks)
+	case CartAddRate:
+		return percent(c.ASINCartAdds, c.ASINClicks)
 	case ImpressionShare:
 		return percent(c.ASINImpressions, c.TotalImpressions)
 	case ClickShare:

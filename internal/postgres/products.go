@@ -60,6 +60,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 			LEFT JOIN public.get_product_segment_metadata($1, $2, $3) md ON md.asin = s.asin
 			WHERE ($4 = '' OR s.asin ILIKE $5 OR m.product_title ILIKE $5)
 			  AND s.asin_impressions >= $6
+			  AND ($9 = '' OR s.asin = $9)
 		)
 		SELECT *, count(*) OVER () AS total
 		FROM rows
@@ -69,7 +70,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	rows, err := db.pool.Query(ctx, q, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset)
+	rows, err := db.pool.Query(ctx, q, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset, f.ASIN)
 	if err != nil {
 		return sqp.ProductPage{}, fmt.Errorf("list products of brand %s: %w", f.BrandID, err)
 	}

@@ -39,6 +39,7 @@ func (p ProductSummary) Expandable() bool { return p.WeeklySegments > 0 || p.Mon
 type ProductFilter struct {
 	BrandID        string
 	Range          period.Range
+	ASIN           string // exactly this ASIN; empty: all
 	Search         string // ASIN or title, case-insensitive substring; empty: all
 	MinImpressions int64
 	Sort           SortKey
@@ -111,6 +112,32 @@ func metricSortKeys() []SortKey {
 	out := make([]SortKey, len(metrics.All))
 	for i, k := range metrics.All {
 		out[i] = SortKey(k)
+	}
+	return out
+}
+
+// SegmentPair is a segment and its comparison: the segment of the same type right before it, matched by
+// date (the previous week or calendar month), never by position. Previous is zero when there is none.
+type SegmentPair struct {
+	Segment     Segment
+	Previous    metrics.Counts
+	HasPrevious bool
+}
+
+// PairSegments pairs the segments lying wholly inside r with their previous segments, found among segs
+// (which may hold segments before r for that purpose). The result is oldest first.
+func PairSegments(segs []Segment, r period.Range) []SegmentPair {
+	byStart := make(map[time.Time]metrics.Counts, len(segs))
+	for _, s := range segs {
+		byStart[s.Start] = s.Counts
+	}
+	var out []SegmentPair
+	for _, s := range segs {
+		if !r.Contains(s.Start, s.End) {
+			continue
+		}
+		prev, ok := byStart[s.Type.Previous(s.Start)]
+		out = append(out, SegmentPair{Segment: s, Previous: prev, HasPrevious: ok})
 	}
 	return out
 }

@@ -1,0 +1,362 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// DashboardData is what the brand dashboard shows, as loaded from storage.
+type DashboardData struct {
+	Brand    sqp.Brand
+	Brands   []sqp.Brand
+	State    sqp.ViewState
+	HasData  bool
+	Range    period.Range
+	Base     period.Range
+	HasBase  bool
+	Weeks    []sqp.WeekCounts // the brand per week in Range
+	BaseSum  metrics.Counts   // the brand over Base
+	Page     sqp.ProductPage
+	BaseByID map[string]metrics.Counts // the products of Page over Base
+	// Expanded holds the segments of the expanded products of Page.
+	Expanded map[string]SegmentData
+}
+
+// SegmentData is one product's segments for its expansion.
+type SegmentData struct {
+	Type period.SegmentType
+	// Range is the dashboard range; Segments may also hold the segment right before it, the comparison
+	// of the first row.
+	Range    period.Range
+	Segments []sqp.Segment
+	Top      map[time.Time][]sqp.QueryCounts
+}
+
+// Dashboard is the brand dashboard page.
+type Dashboard struct {
+	Shell        Shell
+	BrandName    string
+	Brands       []BrandOption
+	Filters      Filters
+	RangeLabel   string
+	CompareLabel string
+	NoData       bool
+	KPIs         []KPI
+	Table        ProductTable
+}
+
+// BrandOption is one entry of the brand picker.
+type BrandOption struct {
+	Name     string
+	URL      string
+	Selected bool
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Filters is the settings form of the dashboard.
+type Filters struct {
+	Action      string
+	Presets     []Option
+	From, To    string
+	Comparisons []Option
+	CmpFrom     string
+	CmpTo       string
+	Search      string
+	MinImpr     string
+	Sizes       []Option
+	Hidden      []Option // settings the form does not show but must keep (sort, direction)
+	Open        string   // the expanded rows, kept in step with the address bar by app.js
+}
+
+// KPI is one KPI card.
+type KPI struct {
+	Metric   string
+	Label    string
+	Value    string
+	HasDelta bool
+	Delta    DeltaView
+	Spark    LineChart
+}
+
+// ProductTable is the product table with its header, rows and pager; the region htmx swaps on sort and page.
+type ProductTable struct {
+	Columns   []Column
+	Rows      []ProductRow
+	Pager     Pager
+	Compare   bool
+	ExportURL string
+	Empty     string // the message when there are no rows
+}
+
+// Column is a sortable column header.
+type Column struct {
+	Key      string
+	Label    string
+	URL      string
+	AriaSort string // "ascending", "descending" or "none"
+	Arrow    string
+	Numeric  bool
+}
+
+// Pager is the paging bar of a table.
+type Pager struct {
+	Summary string // "Products 26–50 of 132"
+	PrevURL string
+	NextURL string
+	Page    string
+}
+
+// KPIMetrics are the metrics of the KPI cards, in order.
+var KPIMetrics = []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases, metrics.ImpressionShare, metrics.PurchaseShare, metrics.CTR, metrics.CVR}
+
+// NewDashboard builds the dashboard page.
+func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
+	v := Dashboard{
+		Shell:     shell,
+		BrandName: d.Brand.DisplayName,
+		Filters:   newFilters(d, links),
+		NoData:    !d.HasData,
+		Table:     NewProductTable(d, links),
+	}
+	for _, b := range d.Brands {
+		s := d.State
+		s.Open, s.Page, s.Search = nil, 1, ""
+		v.Brands = append(v.Brands, BrandOption{Name: b.DisplayName, URL: links.Dashboard(b.ID, s), Selected: b.ID == d.Brand.ID})
+	}
+	if !d.HasData {
+		return v
+	}
+	v.RangeLabel = fmt.Sprintf("%s (%d weeks)", d.Range, d.Range.Weeks())
+	if d.HasBase {
+		v.CompareLabel = fmt.Sprintf("%s: %s", period.ComparisonLabel(d.State.Compare), d.Base)
+	}
+	var sum metrics.Counts
+	for _, w := range d.Weeks {
+		sum = sum.Add(w.Counts)
+	}
+	for _, k := range KPIMetrics {
+		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, d.Weeks)}
+		if d.HasBase {
+			kpi.HasDelta = true
+			kpi.Delta = NewDeltaView(metrics.Change(k, sum, d.BaseSum))
+		}
+		v.KPIs = append(v.KPIs, kpi)
+	}
+	return v
+}
+
+func newFilters(d DashboardData, links Links) Filters {
+	s := d.State
+	f := Filters{
+		Action:  links.Dashboard(d.Brand.ID, sqp.DefaultViewState()),
+		Search:  s.Search,
+		CmpFrom: dateValue(s.CompareFrom),
+		CmpTo:   dateValue(s.CompareTo),
+	}
+	if d.HasData {
+		f.From, f.To = dateValue(d.Range.From), dateValue(d.Range.To)
+		if !d.HasBase || s.Compare != period.CompareCustom {
+			f.CmpFrom, f.CmpTo = dateValue(d.Base.From), dateValue(d.Base.To)
+		}
+	}
+	if s.MinImpressions > 0 {
+		f.MinImpr = strconv.FormatInt(s.MinImpressions, 10)
+	}
+	for _, p := range period.Presets {
+		f.Presets = append(f.Presets, Option{Value: string(p), Label: period.PresetLabel(p), Selected: p == s.Preset})
+	}
+	for _, c := range period.Comparisons {
+		f.Comparisons = append(f.Comparisons, Option{Value: string(c), Label: period.ComparisonLabel(c), Selected: c == s.Compare})
+	}
+	for _, n := range sqp.PageSizes {
+		f.Sizes = append(f.Sizes, Option{Value: strconv.Itoa(n), Label: strconv.Itoa(n) + " per page", Selected: n == s.Size})
+	}
+	// Keep what the form does not edit. The page resets to 1 on purpose: the filter changed.
+	keep := s.Values()
+	f.Open = keep.Get(sqp.ParamOpen)
+	for _, name := range []string{sqp.ParamSort, sqp.ParamDir} {
+		if val := keep.Get(name); val != "" {
+			f.Hidden = append(f.Hidden, Option{Value: val, Label: name})
+		}
+	}
+	return f
+}
+
+func dateValue(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+// NewProductTable builds the product table region of the dashboard.
+func NewProductTable(d DashboardData, links Links) ProductTable {
+	s := d.State
+	t := ProductTable{Compare: d.HasBase, ExportURL: links.ProductsCSV(d.Brand.ID, s)}
+	t.Columns = append(t.Columns, newColumn(sqp.SortTitle, "Product", false, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
+	for _, k := range metrics.All {
+		t.Columns = append(t.Columns, newColumn(sqp.SortKey(k), metrics.Label(k), true, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
+	}
+	t.Columns = append(t.Columns, newColumn(sqp.SortSegments, "Segments", true, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
+	for _, p := range d.Page.Products {
+		var base *metrics.Counts
+		if d.HasBase {
+			b := d.BaseByID[p.ASIN]
+			base = &b
+		}
+		var seg *SegmentData
+		if sd, ok := d.Expanded[p.ASIN]; ok {
+			seg = &sd
+		}
+		t.Rows = append(t.Rows, NewProductRow(d.Brand.ID, p, base, seg, s, links))
+	}
+	t.Pager = newPager("Products", d.Page.Total, s.Page, s.Size, func(page int) string {
+		n := s
+		n.Page = page
+		return links.Dashboard(d.Brand.ID, n)
+	})
+	if len(t.Rows) == 0 {
+		t.Empty = "No products match these settings."
+	}
+	return t
+}
+
+// newColumn is a sortable header: a click sorts by it, descending first; a second click flips the order.
+func newColumn(key sqp.SortKey, label string, numeric bool, s sqp.ViewState, url func(sqp.ViewState) string) Column {
+	c := Column{Key: string(key), Label: label, Numeric: numeric, AriaSort: "none"}
+	n := s
+	n.Sort, n.Page = key, 1
+	n.Desc = numeric || key == sqp.SortSegments
+	if s.Sort == key {
+		n.Desc = !s.Desc
+		c.AriaSort, c.Arrow = "ascending", "▲"
+		if s.Desc {
+			c.AriaSort, c.Arrow = "descending", "▼"
+		}
+	}
+	c.URL = url(n)
+	return c
+}
+
+func newPager(noun string, total, page, size int, url func(int) string) Pager {
+	p := Pager{Page: strconv.Itoa(page)}
+	first := (page-1)*size + 1
+	last := min(page*size, total)
+	if total == 0 || first > total {
+		p.Summary = fmt.Sprintf("%s: none on page %d of %d in total", noun, page, total)
+		if total == 0 {
+			p.Summary = fmt.Sprintf("%s: 0", noun)
+		}
+	} else {
+		p.Summary = fmt.Sprintf("%s %s–%s of %s", noun, FormatCount(int64(first)), FormatCount(int64(last)), FormatCount(int64(total)))
+	}
+	if page > 1 {
+		p.PrevURL = url(min(page-1, max(1, (total+size-1)/size)))
+	}
+	if page*size < total {
+		p.NextURL = url(page + 1)
+	}
+	return p
+}
+
+// ProductRow is a product's <tbody>: its row and, when expanded, its segment rows. The full page and the
+// htmx partials render it with the same component.
+type ProductRow struct {
+	ASIN       string
+	Title      string
+	ProductURL string
+	Cells      []Cell
+	Segments   string // "13 W · 3 M"
+	Expandable bool
+	Expanded   bool
+	ToggleURL  string // expands (weekly) when collapsed, collapses when expanded
+	Expansion  Expansion
+}
+
+// Expansion is the segment rows under an expanded product.
+type Expansion struct {
+	Type       string
+	Note       string
+	WeeklyURL  string
+	MonthlyURL string
+	CSVURL     string
+	Rows       []SegmentRow
+	Empty      string
+}
+
+// SegmentRow is one week or month of an expanded product.
+type SegmentRow struct {
+	Start      string // YYYY-MM-DD, for tests and scripts
+	Label      string
+	Cells      []Cell
+	TopQueries []TopQuery
+}
+
+// TopQuery is one of a segment's top search queries.
+type TopQuery struct {
+	Query     string
+	Purchases string
+	Clicks    string
+}
+
+// ColumnCount is the number of columns of the product table: toggle, product, metrics, segments.
+func ColumnCount() int { return len(metrics.All) + 3 }
+
+// NewProductRow builds a product's tbody; seg is nil when the row is collapsed.
+func NewProductRow(brandID string, p sqp.ProductSummary, base *metrics.Counts, seg *SegmentData, s sqp.ViewState, links Links) ProductRow {
+	r := ProductRow{
+		ASIN:       p.ASIN,
+		Title:      p.Title,
+		ProductURL: links.Product(brandID, p.ASIN, s),
+		Cells:      newCells(p.Counts, base),
+		Segments:   fmt.Sprintf("%d W · %d M", p.WeeklySegments, p.MonthlySegments),
+		Expandable: p.Expandable(),
+		ToggleURL:  links.Segments(brandID, p.ASIN, period.Weekly, s),
+	}
+	if r.Title == "" {
+		r.Title = p.ASIN
+	}
+	if seg == nil {
+		return r
+	}
+	r.Expanded = true
+	r.ToggleURL = links.ProductRow(brandID, p.ASIN, s)
+	r.Expansion = newExpansion(brandID, p.ASIN, *seg, s, links)
+	return r
+}
+
+func newExpansion(brandID, asin string, seg SegmentData, s sqp.ViewState, links Links) Expansion {
+	e := Expansion{
+		Type:       string(seg.Type),
+		WeeklyURL:  links.Segments(brandID, asin, period.Weekly, s),
+		MonthlyURL: links.Segments(brandID, asin, period.Monthly, s),
+		CSVURL:     links.SegmentsCSV(brandID, asin, seg.Type, s),
+		Note:       "Weeks run Sunday to Saturday. Change is against the previous week.",
+	}
+	if seg.Type == period.Monthly {
+		e.Note = "Months are built from the weeks that start in them. Change is against the previous month."
+	}
+	for _, pair := range sqp.PairSegments(seg.Segments, seg.Range) {
+		sg := pair.Segment
+		row := SegmentRow{Start: dateValue(sg.Start), Label: period.SegmentLabel(seg.Type, sg.Start, sg.End), Cells: newCells(sg.Counts, &pair.Previous)}
+		for _, q := range seg.Top[sg.Start] {
+			row.TopQueries = append(row.TopQueries, TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases), Clicks: FormatCount(q.Counts.ASINClicks)})
+		}
+		e.Rows = append(e.Rows, row)
+	}
+	if len(e.Rows) == 0 {
+		e.Empty = fmt.Sprintf("No %s segments lie wholly inside this range.", seg.Type)
+	}
+	return e
+}

@@ -1,0 +1,116 @@
+package views
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+)
+
+// dash stands for a value that does not exist: a ratio with a zero denominator, a change from zero.
+const dash = "—"
+
+// FormatCount writes n with thousands separators: 1234567 -> "1,234,567".
+func FormatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// FormatMetric formats the metric k as the tables show it.
+func FormatMetric(k metrics.Key, v metrics.Value) string {
+	if !v.OK {
+		return dash
+	}
+	switch metrics.KindOf(k) {
+	case metrics.Count:
+		return FormatCount(int64(math.Round(v.V)))
+	case metrics.Money:
+		return formatDecimal(v.V)
+	}
+	return formatDecimal(v.V) + "%"
+}
+
+// formatDecimal writes x with two decimals and thousands separators.
+func formatDecimal(x float64) string {
+	cents := int64(math.Round(math.Abs(x) * 100))
+	s := FormatCount(cents/100) + fmt.Sprintf(".%02d", cents%100)
+	if x < 0 && cents != 0 {
+		return "-" + s
+	}
+	return s
+}
+
+// DeltaView is a change as shown beside a number: text, direction class and words for screen readers.
+type DeltaView struct {
+	Text  string // "+12.3%", "−0.4 pp", "—"
+	Dir   string // "up", "down", "flat" or "none" (no base)
+	Arrow string
+	Label string // "up 12.3% from 1,000"
+}
+
+// NewDeltaView formats a change with one rule everywhere: the sign and arrow follow the direction, up is
+// green, down is red, flat is neutral, and a change without a base is "—".
+func NewDeltaView(d metrics.Delta) DeltaView {
+	if !d.OK {
+		return DeltaView{Text: dash, Dir: "none", Label: "no comparison value"}
+	}
+	unit := "%"
+	if d.Unit == metrics.Points {
+		unit = " pp"
+	}
+	abs := strconv.FormatFloat(math.Abs(d.V), 'f', 1, 64)
+	switch d.Dir {
+	case metrics.Up:
+		return DeltaView{Text: "+" + abs + unit, Dir: "up", Arrow: "▲", Label: "up " + abs + unit}
+	case metrics.Down:
+		return DeltaView{Text: "−" + abs + unit, Dir: "down", Arrow: "▼", Label: "down " + abs + unit}
+	}
+	return DeltaView{Text: "0.0" + unit, Dir: "flat", Arrow: "▬", Label: "unchanged"}
+}
+
+// Cell is one numeric table cell: the formatted value, its raw value for machines (data-value) and,
+// when a comparison is on, its change.
+type Cell struct {
+	Metric   string
+	Text     string
+	Raw      string
+	HasDelta bool
+	Delta    DeltaView
+}
+
+// newCells formats every metric of cur; base, when given, adds the changes.
+func newCells(cur metrics.Counts, base *metrics.Counts) []Cell {
+	cells := make([]Cell, len(metrics.All))
+	for i, k := range metrics.All {
+		v := cur.Get(k)
+		c := Cell{Metric: string(k), Text: FormatMetric(k, v), Raw: rawValue(v)}
+		if base != nil {
+			c.HasDelta = true
+			c.Delta = NewDeltaView(metrics.Change(k, cur, *base))
+		}
+		cells[i] = c
+	}
+	return cells
+}
+
+// rawValue is the machine-readable value of a metric: exact, without separators; empty when undefined.
+func rawValue(v metrics.Value) string {
+	if !v.OK {
+		return ""
+	}
+	return strconv.FormatFloat(v.V, 'f', -1, 64)
+}

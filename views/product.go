@@ -1,0 +1,179 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// QueryPageSize is the page size of the product page's search query table.
+const QueryPageSize = 25
+
+// ProductPageData is what the product page shows, as loaded from storage.
+type ProductPageData struct {
+	Brand     sqp.Brand
+	Product   sqp.Product
+	State     sqp.ViewState
+	HasData   bool
+	Range     period.Range
+	Base      period.Range
+	HasBase   bool
+	Weeks     []sqp.WeekCounts // the product's weekly segments in Range
+	BaseSum   metrics.Counts
+	Queries   sqp.QueryPage
+	QueryBase map[string]metrics.Counts
+}
+
+// ProductPage is the product page.
+type ProductPage struct {
+	Shell        Shell
+	BrandName    string
+	BackURL      string
+	Title        string
+	ASIN         string
+	RangeLabel   string
+	CompareLabel string
+	NoData       bool
+	KPIs         []KPI
+	CountCharts  []LineChart
+	ShareCharts  []LineChart
+	Funnel       []FunnelStep
+	Queries      QueryTable
+	CSVURL       string
+}
+
+// FunnelStep is one step of impressions -> clicks -> cart adds -> purchases.
+type FunnelStep struct {
+	Metric    string
+	Label     string
+	Value     string
+	BarWidth  string // in SVG user units out of 100
+	RateLabel string // the rate from the previous step, e.g. "CTR 1.23%"
+}
+
+// QueryTable is the product page's search query table: the fragment htmx swaps on sort and page.
+type QueryTable struct {
+	Columns []Column
+	Rows    []QueryRow
+	Pager   Pager
+	Compare bool
+	Empty   string
+}
+
+// QueryRow is one search query of the range.
+type QueryRow struct {
+	Query string
+	Cells []Cell
+}
+
+// NewProductPage builds the product page.
+func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
+	v := ProductPage{
+		Shell:     shell,
+		BrandName: d.Brand.DisplayName,
+		BackURL:   links.Dashboard(d.Brand.ID, d.State),
+		Title:     d.Product.Title,
+		ASIN:      d.Product.ASIN,
+		NoData:    !d.HasData,
+		CSVURL:    links.SegmentsCSV(d.Brand.ID, d.Product.ASIN, period.Weekly, d.State),
+		Queries:   NewQueryTable(d, links),
+	}
+	if v.Title == "" {
+		v.Title = d.Product.ASIN
+	}
+	if !d.HasData {
+		return v
+	}
+	v.RangeLabel = fmt.Sprintf("%s (%d weeks)", d.Range, d.Range.Weeks())
+	if d.HasBase {
+		v.CompareLabel = fmt.Sprintf("%s: %s", period.ComparisonLabel(d.State.Compare), d.Base)
+	}
+	var sum metrics.Counts
+	for _, w := range d.Weeks {
+		sum = sum.Add(w.Counts)
+	}
+	for _, k := range KPIMetrics {
+		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, d.Weeks)}
+		if d.HasBase {
+			kpi.HasDelta, kpi.Delta = true, NewDeltaView(metrics.Change(k, sum, d.BaseSum))
+		}
+		v.KPIs = append(v.KPIs, kpi)
+	}
+	for _, k := range []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases} {
+		v.CountCharts = append(v.CountCharts, NewTrendChart(k, d.Weeks))
+	}
+	for _, k := range []metrics.Key{metrics.ImpressionShare, metrics.ClickShare, metrics.CartAddShare, metrics.PurchaseShare} {
+		v.ShareCharts = append(v.ShareCharts, NewTrendChart(k, d.Weeks))
+	}
+	v.Funnel = newFunnel(sum)
+	return v
+}
+
+func newFunnel(sum metrics.Counts) []FunnelStep {
+	steps := []struct {
+		k    metrics.Key
+		rate metrics.Key
+	}{{metrics.Impressions, ""}, {metrics.Clicks, metrics.CTR}, {metrics.CartAdds, metrics.CartAddRate}, {metrics.Purchases, metrics.CVR}}
+	top := float64(sum.ASINImpressions)
+	var out []FunnelStep
+	for _, s := range steps {
+		v := sum.Get(s.k)
+		width := 0.0
+		if top > 0 {
+			width = max(v.V/top*100, 0.5)
+		}
+		f := FunnelStep{Metric: string(s.k), Label: metrics.Label(s.k), Value: FormatMetric(s.k, v), BarWidth: strconv.FormatFloat(width, 'f', 2, 64)}
+		if s.rate != "" {
+			f.RateLabel = metrics.Label(s.rate) + " " + FormatMetric(s.rate, sum.Get(s.rate))
+			if s.rate == metrics.CVR {
+				f.RateLabel += " (purchases per click)"
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// NewQueryTable builds the search query table of the product page.
+func NewQueryTable(d ProductPageData, links Links) QueryTable {
+	s := d.State
+	url := func(n sqp.ViewState) string { return links.Product(d.Brand.ID, d.Product.ASIN, n) }
+	t := QueryTable{Compare: d.HasBase}
+	t.Columns = append(t.Columns, newQueryColumn(sqp.SortQuery, "Search query", false, s, url))
+	for _, k := range metrics.All {
+		t.Columns = append(t.Columns, newQueryColumn(sqp.SortKey(k), metrics.Label(k), true, s, url))
+	}
+	for _, q := range d.Queries.Queries {
+		var base *metrics.Counts
+		if d.HasBase {
+			b := d.QueryBase[q.Query]
+			base = &b
+		}
+		t.Rows = append(t.Rows, QueryRow{Query: q.Query, Cells: newCells(q.Counts, base)})
+	}
+	t.Pager = newPager("Search queries", d.Queries.Total, s.QueryPage, QueryPageSize, func(page int) string {
+		n := s
+		n.QueryPage = page
+		return url(n)
+	})
+	if len(t.Rows) == 0 {
+		t.Empty = "No search queries in this range."
+	}
+	return t
+}
+
+// newQueryColumn is a sortable header of the query table (its own sort parameters, qsort and qdir).
+func newQueryColumn(key sqp.SortKey, label string, numeric bool, s sqp.ViewState, url func(sqp.ViewState) string) Column {
+	// Reuse the product table's rule by swapping the query sort into the product sort fields.
+	as := s
+	as.Sort, as.Desc = s.QuerySort, s.QueryDesc
+	c := newColumn(key, label, numeric, as, func(n sqp.ViewState) string {
+		m := s
+		m.QuerySort, m.QueryDesc, m.QueryPage = n.Sort, n.Desc, 1
+		return url(m)
+	})
+	return c
+}

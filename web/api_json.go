@@ -1,0 +1,127 @@
+package web
+
+import (
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+)
+
+// The JSON API's shapes. Every number comes from the same metrics definitions as the pages.
+
+type apiRange struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Weeks int    `json:"weeks"`
+}
+
+func newAPIRange(r period.Range) *apiRange {
+	return &apiRange{From: r.From.Format(dateLayout), To: r.To.Format(dateLayout), Weeks: r.Weeks()}
+}
+
+type apiComparison struct {
+	Mode string `json:"mode"`
+	apiRange
+}
+
+// apiMetrics maps a metric key to its value; null when undefined (a zero denominator).
+type apiMetrics map[string]*float64
+
+func newAPIMetrics(c metrics.Counts) apiMetrics {
+	m := apiMetrics{}
+	for _, k := range metrics.All {
+		if v := c.Get(k); v.OK {
+			m[string(k)] = &v.V
+		} else {
+			m[string(k)] = nil
+		}
+	}
+	return m
+}
+
+type apiChange struct {
+	Value     float64 `json:"value"`
+	Unit      string  `json:"unit"` // "percent" or "points"
+	Direction string  `json:"direction"`
+}
+
+// newAPIChanges maps a metric key to its change from base; null when there is no base to compare with.
+func newAPIChanges(cur, base metrics.Counts) map[string]*apiChange {
+	out := map[string]*apiChange{}
+	for _, k := range metrics.All {
+		d := metrics.Change(k, cur, base)
+		if !d.OK {
+			out[string(k)] = nil
+			continue
+		}
+		ch := &apiChange{Value: d.V, Unit: "percent", Direction: "flat"}
+		if d.Unit == metrics.Points {
+			ch.Unit = "points"
+		}
+		switch d.Dir {
+		case metrics.Up:
+			ch.Direction = "up"
+		case metrics.Down:
+			ch.Direction = "down"
+		}
+		out[string(k)] = ch
+	}
+	return out
+}
+
+type apiCompared struct {
+	Counts  metrics.Counts        `json:"counts"`
+	Metrics apiMetrics            `json:"metrics"`
+	Changes map[string]*apiChange `json:"changes"`
+}
+
+type apiProduct struct {
+	ASIN            string         `json:"asin"`
+	Title           string         `json:"title"`
+	WeeklySegments  int            `json:"weekly_segments"`
+	MonthlySegments int            `json:"monthly_segments"`
+	Counts          metrics.Counts `json:"counts"`
+	Metrics         apiMetrics     `json:"metrics"`
+	Comparison      *apiCompared   `json:"comparison"`
+}
+
+type apiProducts struct {
+	BrandID    string         `json:"brand_id"`
+	Brand      string         `json:"brand"`
+	Range      *apiRange      `json:"range"`
+	Comparison *apiComparison `json:"comparison"`
+	Sort       string         `json:"sort"`
+	Dir        string         `json:"dir"`
+	Page       int            `json:"page"`
+	Size       int            `json:"size"`
+	Total      int            `json:"total"`
+	Products   []apiProduct   `json:"products"`
+}
+
+type apiTopQuery struct {
+	Query     string `json:"query"`
+	Purchases int64  `json:"purchases"`
+	Clicks    int64  `json:"clicks"`
+}
+
+type apiPrevious struct {
+	PeriodStart string `json:"period_start"`
+	apiCompared
+}
+
+type apiSegment struct {
+	PeriodStart string         `json:"period_start"`
+	PeriodEnd   string         `json:"period_end"`
+	Label       string         `json:"label"`
+	DataPoints  int            `json:"data_points"`
+	Counts      metrics.Counts `json:"counts"`
+	Metrics     apiMetrics     `json:"metrics"`
+	Previous    *apiPrevious   `json:"previous"`
+	TopQueries  []apiTopQuery  `json:"top_queries"`
+}
+
+type apiSegments struct {
+	BrandID  string       `json:"brand_id"`
+	ASIN     string       `json:"asin"`
+	Type     string       `json:"type"`
+	Range    *apiRange    `json:"range"`
+	Segments []apiSegment `json:"segments"`
+}

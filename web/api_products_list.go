@@ -1,0 +1,50 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// apiProductsList returns the product table as JSON: the same parameters, numbers and paging (by product)
+// as the page, each product paired with its own comparison counts.
+func (s *Server) apiProductsList(c echo.Context) error {
+	brand, err := s.brandOf(c)
+	if err != nil {
+		return err
+	}
+	st, err := viewState(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	rr, err := s.resolveRange(ctx, brand.ID, st)
+	if err != nil {
+		return err
+	}
+	out := apiProducts{BrandID: brand.ID, Brand: brand.DisplayName, Sort: string(st.Sort), Dir: "asc", Page: st.Page, Size: st.Size, Products: []apiProduct{}}
+	if st.Desc {
+		out.Dir = "desc"
+	}
+	if !rr.HasData {
+		return c.JSON(http.StatusOK, out)
+	}
+	out.Range = newAPIRange(rr.Range)
+	if rr.HasBase {
+		out.Comparison = &apiComparison{Mode: string(st.Compare), apiRange: *newAPIRange(rr.Base)}
+	}
+	page, base, err := s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, st, rr.Range))
+	if err != nil {
+		return err
+	}
+	out.Total = page.Total
+	for _, p := range page.Products {
+		ap := apiProduct{ASIN: p.ASIN, Title: p.Title, WeeklySegments: p.WeeklySegments, MonthlySegments: p.MonthlySegments, Counts: p.Counts, Metrics: newAPIMetrics(p.Counts)}
+		if rr.HasBase {
+			b := base[p.ASIN]
+			ap.Comparison = &apiCompared{Counts: b, Metrics: newAPIMetrics(b), Changes: newAPIChanges(p.Counts, b)}
+		}
+		out.Products = append(out.Products, ap)
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// topQueriesPerSegment is how many search queries a segment row lists.
+const topQueriesPerSegment = 3
+
+// viewState parses the request's query: the one entry point from user input to a validated ViewState.
+func viewState(c echo.Context) (sqp.ViewState, error) {
+	return sqp.ParseViewState(c.QueryParams())
+}
+
+// resolvedRange is the state's range (and comparison) against the brand's newest week of data.
+type resolvedRange struct {
+	HasData bool
+	Range   period.Range
+	Base    period.Range
+	HasBase bool
+}
+
+func (s *Server) resolveRange(ctx context.Context, brandID string, st sqp.ViewState) (resolvedRange, error) {
+	last, ok, err := s.products.LastWeekEnd(ctx, brandID)
+	if err != nil || !ok {
+		return resolvedRange{}, err
+	}
+	rr := resolvedRange{HasData: true, Range: st.Range(last)}
+	rr.Base, rr.HasBase = st.Base(rr.Range)
+	return rr, nil
+}
+
+// loadDashboard reads everything the dashboard page shows.
+func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st sqp.ViewState) (views.DashboardData, error) {
+	d := views.DashboardData{Brand: brand, State: st}
+	var err error
+	if d.Brands, err = s.brands.ActiveBrands(ctx); err != nil {
+		return d, err
+	}
+	rr, err := s.resolveRange(ctx, brand.ID, st)
+	if err != nil || !rr.HasData {
+		return d, err
+	}
+	d.HasData, d.Range, d.Base, d.HasBase = true, rr.Range, rr.Base, rr.HasBase
+	if d.Weeks, err = s.products.BrandWeeks(ctx, brand.ID, d.Range); err != nil {
+		return d, err
+	}
+	if d.HasBase {
+		baseWeeks, err := s.products.BrandWeeks(ctx, brand.ID, d.Base)
+		if err != nil {
+			return d, err
+		}
+		for _, w := range baseWeeks {
+			d.BaseSum = d.BaseSum.Add(w.Counts)
+		}
+	}
+	if d.Page, d.BaseByID, err = s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, st, rr.Range)); err != nil {
+		return d, err
+	}
+	d.Expanded = map[string]views.SegmentData{}
+	for _, p := range d.Page.Products {
+		if t := st.Expanded(p.ASIN); t != "" {
+			if d.Expanded[p.ASIN], err = s.loadSegments(ctx, brand.ID, p.ASIN, t, d.Range); err != nil {
+				return d, err
+			}
+		}
+	}
+	return d, nil
+}
+
+// productFilter is the product table query of a view state: its page, or every row when paging is off.
+func productFilter(brandID string, st sqp.ViewState, r period.Range) sqp.ProductFilter {
+	return sqp.ProductFilter{
+		BrandID:        brandID,
+		Range:          r,
+		Search:         st.Search,
+		MinImpressions: st.MinImpressions,
+		Sort:           st.Sort,
+		Desc:           st.Desc,
+		Limit:          st.Size,
+		Offset:         (st.Page - 1) * st.Size,
+	}
+}
+
+// loadProducts reads a page of products and, with a comparison on, the same products over the base range.
+func (s *Server) loadProducts(ctx context.Context, brandID string, st sqp.ViewState, rr resolvedRange, f sqp.ProductFilter) (sqp.ProductPage, map[string]metrics.Counts, error) {
+	page, err := s.products.Products(ctx, f)
+	if err != nil || !rr.HasBase || len(page.Products) == 0 {
+		return page, nil, err
+	}
+	asins := make([]string, len(page.Products))
+	for i, p := range page.Products {
+		asins[i] = p.ASIN
+	}
+	base, err := s.products.ProductCounts(ctx, brandID, rr.Base, asins)
+	return page, base, err
+}
+
+// loadSegments reads a product's segments of type t in r, plus the segment right before r (the
+// comparison of the first row), and each segment's top search queries.
+func (s *Server) loadSegments(ctx context.Context, brandID, asin string, t period.SegmentType, r period.Range) (views.SegmentData, error) {
+	ext := r
+	ext.From = t.Previous(r.From)
+	segs, err := s.segments.Segments(ctx, brandID, asin, t, ext)
+	if err != nil {
+		return views.SegmentData{}, err
+	}
+	top, err := s.segments.TopQueries(ctx, asin, t, r, topQueriesPerSegment)
+	if err != nil {
+		return views.SegmentData{}, err
+	}
+	return views.SegmentData{Type: t, Range: r, Segments: segs, Top: top}, nil
+}
+
+// productRowState is the state of an expand/collapse request. Its own query was rendered with the page,
+// so its expansions may be stale: the browser's current URL (sent by htmx) has the ones made since.
+func productRowState(c echo.Context, brandID string, l links) (sqp.ViewState, error) {
+	st, err := viewState(c)
+	if err != nil {
+		return st, err
+	}
+	cur := htmxOf(c.Request()).CurrentURL
+	if cur == nil {
+		return st, nil
+	}
+	dash, _ := url.Parse(l.Dashboard(brandID, sqp.DefaultViewState()))
+	if cur.Path != dash.Path {
+		return st, nil
+	}
+	if now, err := sqp.ParseViewState(cur.Query()); err == nil {
+		st.Open = now.Open
+	}
+	return st, nil
+}
+
+// loadProductRow reads one product of the table and, when t is set, its expansion.
+func (s *Server) loadProductRow(ctx context.Context, product sqp.Product, st sqp.ViewState, t period.SegmentType) (views.ProductRow, error) {
+	brandID, asin := product.BrandID, product.ASIN
+	rr, err := s.resolveRange(ctx, brandID, st)
+	if err != nil {
+		return views.ProductRow{}, err
+	}
+	if !rr.HasData {
+		return views.ProductRow{}, fmt.Errorf("product %s: brand %s has no weekly data", asin, brandID)
+	}
+	f := sqp.ProductFilter{BrandID: brandID, Range: rr.Range, ASIN: asin, Sort: sqp.SortASIN, Limit: 1}
+	page, base, err := s.loadProducts(ctx, brandID, st, rr, f)
+	if err != nil {
+		return views.ProductRow{}, err
+	}
+	p := sqp.ProductSummary{ASIN: asin, Title: product.Title}
+	if len(page.Products) == 1 {
+		p = page.Products[0]
+	}
+	var b *metrics.Counts
+	if rr.HasBase {
+		bc := base[asin]
+		b = &bc
+	}
+	var seg *views.SegmentData
+	if t != "" {
+		sd, err := s.loadSegments(ctx, brandID, asin, t, rr.Range)
+		if err != nil {
+			return views.ProductRow{}, err
+		}
+		seg = &sd
+	}
+	return views.NewProductRow(brandID, p, b, seg, st, links{s.echo}), nil
+}

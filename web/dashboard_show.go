@@ -1,0 +1,34 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// productTableTarget is the id of the product table region, the htmx target of sorting and paging.
+const productTableTarget = "product-table"
+
+// dashboardShow renders the brand dashboard, or only its product table when htmx sorts or pages it.
+func (s *Server) dashboardShow(c echo.Context) error {
+	brand, err := s.brandOf(c)
+	if err != nil {
+		return err
+	}
+	st, err := viewState(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.loadDashboard(c.Request().Context(), brand, st)
+	if err != nil {
+		return err
+	}
+	varyOnHTMX(c)
+	l := links{s.echo}
+	if hx := htmxOf(c.Request()); hx.Partial() && hx.Target == productTableTarget {
+		return render(c, http.StatusOK, views.ProductTableRegion(views.NewProductTable(d, l)))
+	}
+	return render(c, http.StatusOK, views.DashboardPage(views.NewDashboard(s.shell(brand.DisplayName), d, l)))
+}

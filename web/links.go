@@ -1,0 +1,49 @@
+package web
+
+import (
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// links builds the dashboard's URLs by reverse routing: a route name, its path parameters and the view
+// state as query. It implements views.Links.
+type links struct{ e *echo.Echo }
+
+func withQuery(path string, v url.Values) string {
+	if q := v.Encode(); q != "" {
+		return path + "?" + q
+	}
+	return path
+}
+
+func (l links) Dashboard(brandID string, s sqp.ViewState) string {
+	return withQuery(l.e.Reverse(routeDashboard, brandID), s.Values())
+}
+
+func (l links) Product(brandID, asin string, s sqp.ViewState) string {
+	return withQuery(l.e.Reverse(routeProduct, brandID, asin), s.Values())
+}
+
+func (l links) Segments(brandID, asin string, t period.SegmentType, s sqp.ViewState) string {
+	v := s.Values()
+	v.Set(sqp.ParamType, string(t))
+	return withQuery(l.e.Reverse(routeSegments, brandID, asin), v)
+}
+
+func (l links) ProductRow(brandID, asin string, s sqp.ViewState) string {
+	return withQuery(l.e.Reverse(routeProductRow, brandID, asin), s.Values())
+}
+
+func (l links) ProductsCSV(brandID string, s sqp.ViewState) string {
+	return withQuery(l.e.Reverse(routeProductsCSV, brandID), s.Values())
+}
+
+func (l links) SegmentsCSV(brandID, asin string, t period.SegmentType, s sqp.ViewState) string {
+	v := s.Values()
+	v.Set(sqp.ParamType, string(t))
+	return withQuery(l.e.Reverse(routeSegmentsCSV, brandID, asin), v)
+}

@@ -1,0 +1,30 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// productRowShow collapses a product row: htmx swaps the product's <tbody> for the tbody without its
+// segment rows, and the browser URL forgets the expansion.
+func (s *Server) productRowShow(c echo.Context) error {
+	product, st, err := s.productRowRequest(c)
+	if err != nil {
+		return err
+	}
+	st = st.WithExpanded(product.ASIN, "")
+	next := links{s.echo}.Dashboard(product.BrandID, st)
+	varyOnHTMX(c)
+	if !htmxOf(c.Request()).Enabled {
+		return c.Redirect(http.StatusSeeOther, next)
+	}
+	row, err := s.loadProductRow(c.Request().Context(), product, st, "")
+	if err != nil {
+		return err
+	}
+	pushURL(c, next)
+	return render(c, http.StatusOK, views.ProductBody(row))
+}

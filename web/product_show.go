@@ -1,0 +1,79 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// queryTableTarget is the id of the search query table, the htmx target of its sorting and paging.
+const queryTableTarget = "query-table"
+
+// productShow renders the product page, or only its search query table when htmx sorts or pages it.
+func (s *Server) productShow(c echo.Context) error {
+	product, st, err := s.productRowRequest(c)
+	if err != nil {
+		return err
+	}
+	brand, err := s.brands.Brand(c.Request().Context(), product.BrandID)
+	if err != nil {
+		return err
+	}
+	d, err := s.loadProductPage(c.Request().Context(), brand, product, st)
+	if err != nil {
+		return err
+	}
+	varyOnHTMX(c)
+	l := links{s.echo}
+	if hx := htmxOf(c.Request()); hx.Partial() && hx.Target == queryTableTarget {
+		return render(c, http.StatusOK, views.QueryTableRegion(views.NewQueryTable(d, l)))
+	}
+	title := product.Title
+	if title == "" {
+		title = product.ASIN
+	}
+	return render(c, http.StatusOK, views.ProductPageView(views.NewProductPage(s.shell(title), d, l)))
+}
+
+// loadProductPage reads the product's weekly segments, its comparison and a page of its search queries.
+func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product sqp.Product, st sqp.ViewState) (views.ProductPageData, error) {
+	d := views.ProductPageData{Brand: brand, Product: product, State: st}
+	rr, err := s.resolveRange(ctx, brand.ID, st)
+	if err != nil || !rr.HasData {
+		return d, err
+	}
+	d.HasData, d.Range, d.Base, d.HasBase = true, rr.Range, rr.Base, rr.HasBase
+	segs, err := s.segments.Segments(ctx, brand.ID, product.ASIN, period.Weekly, rr.Range)
+	if err != nil {
+		return d, err
+	}
+	for _, sg := range segs {
+		d.Weeks = append(d.Weeks, sqp.WeekCounts{WeekStart: sg.Start, Counts: sg.Counts})
+	}
+	if rr.HasBase {
+		base, err := s.products.ProductCounts(ctx, brand.ID, rr.Base, []string{product.ASIN})
+		if err != nil {
+			return d, err
+		}
+		d.BaseSum = base[product.ASIN]
+	}
+	d.Queries, err = s.queries.Queries(ctx, sqp.QueryFilter{
+		BrandID: brand.ID, ASIN: product.ASIN, Range: rr.Range,
+		Sort: st.QuerySort, Desc: st.QueryDesc,
+		Limit: views.QueryPageSize, Offset: (st.QueryPage - 1) * views.QueryPageSize,
+	})
+	if err != nil || !rr.HasBase || len(d.Queries.Queries) == 0 {
+		return d, err
+	}
+	names := make([]string, len(d.Queries.Queries))
+	for i, q := range d.Queries.Queries {
+		names[i] = q.Query
+	}
+	d.QueryBase, err = s.queries.QueryCounts(ctx, product.ASIN, rr.Base, names)
+	return d, err
+}

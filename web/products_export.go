@@ -1,0 +1,46 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+)
+
+// productsExport downloads the product table as CSV: the same range, comparison, filters and order as the
+// page, all pages.
+func (s *Server) productsExport(c echo.Context) error {
+	brand, err := s.brandOf(c)
+	if err != nil {
+		return err
+	}
+	st, err := viewState(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	rr, err := s.resolveRange(ctx, brand.ID, st)
+	if err != nil {
+		return err
+	}
+	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments")}
+	if rr.HasData {
+		f := productFilter(brand.ID, st, rr.Range)
+		f.Limit, f.Offset = 0, 0
+		page, base, err := s.loadProducts(ctx, brand.ID, st, rr, f)
+		if err != nil {
+			return err
+		}
+		for _, p := range page.Products {
+			var b *metrics.Counts
+			if rr.HasBase {
+				bc := base[p.ASIN]
+				b = &bc
+			}
+			rec := append([]string{p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
+			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments)))
+		}
+	}
+	return writeCSV(c, brand.Name+"-products.csv", records)
+}
