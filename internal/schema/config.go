@@ -148,3 +148,13 @@ func getenvFunc(getenv func(string) string) function.Function {
 		},
 	})
 }
+
+// EnvURL returns the target URL an env of atlas.hcl declares (empty when its getenv() variable is unset),
+// so a command can fall back to another database before calling Apply.
+func EnvURL(configFile, env string, getenv func(string) string) (string, error) {
+	e, err := loadEnv(configFile, env, getenv)
+	if err != nil {
+		return "", err
+	}
+	return e.URL, nil
+}
