@@ -39,15 +39,12 @@ type OpsOptions struct {
 	Schedule func() refresh.ScheduleState
 	// SecureCookies marks the CSRF cookie Secure (behind TLS).
 	SecureCookies bool
-	// Requester names the person behind a request for the refresh log. Until sign-in lands it is the
-	// client's address.
-	Requester func(c echo.Context) string
 }
 
-// requester names who is asking, for the refresh log.
+// requester names who is asking, for the refresh log: the signed-in user's email.
 func (s *Server) requester(c echo.Context) string {
-	if s.ops.Requester != nil {
-		return s.ops.Requester(c)
+	if u, ok := UserFrom(c.Request().Context()); ok {
+		return u.Email
 	}
-	return "admin@" + c.RealIP()
+	return "anonymous@" + c.RealIP()
 }
