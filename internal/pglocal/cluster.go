@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,7 +120,7 @@ func open(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	bin, err := findBinaries(opts.BinDir, append(serverPrograms, clientPrograms...), major)
+	bin, err := findBinaries(opts.BinDir, slices.Concat(serverPrograms, clientPrograms), major)
 	if err != nil {
 		return nil, err
 	}
@@ -258,9 +259,9 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stop postgresql in %s: %w", c.dataDir, err)
 	}
-	if !strings.HasPrefix(c.socketDir, c.dataDir+string(filepath.Separator)) {
+	if info.socketDir != "" && !strings.HasPrefix(info.socketDir, c.dataDir+string(filepath.Separator)) {
 		// The short fallback directory under /tmp; empty now, and recreated by the next start.
-		_ = os.Remove(c.socketDir)
+		_ = os.Remove(info.socketDir)
 	}
 	c.logger.Info("postgresql stopped")
 	return nil

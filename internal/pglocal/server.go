@@ -161,13 +161,18 @@ func (c *Cluster) prepareSocketDir() (string, error) {
 // writeConfig writes sqpdash.conf: a socket-only server sized for a development machine, and for
 // ephemeral (test) clusters no durability at all, which makes CREATE DATABASE and the tests fast.
 func (c *Cluster) writeConfig() error {
+	sharedBuffers := "256MB"
+	if c.ephemeral {
+		// Several test packages run their clusters side by side.
+		sharedBuffers = "128MB"
+	}
 	settings := []string{
 		"listen_addresses = ''",
 		"port = " + strconv.Itoa(c.port),
 		"unix_socket_directories = " + quoteConfig(c.socketDir),
 		"unix_socket_permissions = 0700",
 		"max_connections = 100",
-		"shared_buffers = '256MB'",
+		"shared_buffers = " + quoteConfig(sharedBuffers),
 		"work_mem = '32MB'",
 		"maintenance_work_mem = '256MB'",
 		"log_line_prefix = '%m [%p] %q%u@%d '",
@@ -175,7 +180,6 @@ func (c *Cluster) writeConfig() error {
 	}
 	if c.ephemeral {
 		settings = append(settings,
-			"shared_buffers = '128MB'",
 			"fsync = off",
 			"synchronous_commit = off",
 			"full_page_writes = off",
