@@ -29,6 +29,8 @@ type catRelation struct {
 	Name string
 	Kind string // "v" or "m"
 	Def  string
+	// Options are the reloptions (check_option, security_barrier), which pg_get_viewdef leaves out.
+	Options string
 }
 
 type catRoutine struct {
@@ -75,7 +77,8 @@ type catDep struct {
 
 const (
 	relationsSQL = `
-SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relkind::text, pg_get_viewdef(c.oid, true)
+SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relkind::text, pg_get_viewdef(c.oid, true),
+       coalesce(array_to_string(c.reloptions, ', '), '')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
@@ -180,7 +183,7 @@ func readCatalog(ctx context.Context, q atlasschema.ExecQuerier, schemas, roles 
 	nsp, rls := schemas, roles
 	err := scanRows(ctx, q, relationsSQL, []any{nsp}, func(rows *sql.Rows) error {
 		r := &catRelation{}
-		if err := rows.Scan(&r.OID, &r.Name, &r.Kind, &r.Def); err != nil {
+		if err := rows.Scan(&r.OID, &r.Name, &r.Kind, &r.Def, &r.Options); err != nil {
 			return err
 		}
 		c.relations[r.Name], c.byOID[r.OID] = r, "rel:"+r.Name

@@ -39,7 +39,7 @@ func (p *planner) planObjects() (before, after []Statement) {
 		switch d, ok := p.des.relations[name]; {
 		case !ok:
 			p.dropRel[name] = true
-		case d.Kind != r.Kind || d.Def != r.Def:
+		case d.Kind != r.Kind || d.Def != r.Def || d.Options != r.Options:
 			p.recreateRel[name] = true
 		}
 	}
@@ -228,7 +228,11 @@ func (p *planner) creates() []Statement {
 	for name, d := range p.des.relations {
 		if p.createRel[name] || p.recreateRel[name] {
 			def := strings.TrimRight(strings.TrimSpace(d.Def), ";")
-			list = append(list, created{d.OID, Statement{SQL: "CREATE " + relKeyword(d.Kind) + " " + name + " AS\n" + def, Comment: "create " + strings.ToLower(relKeyword(d.Kind)) + " " + name}})
+			with := ""
+			if d.Options != "" {
+				with = " WITH (" + d.Options + ")"
+			}
+			list = append(list, created{d.OID, Statement{SQL: "CREATE " + relKeyword(d.Kind) + " " + name + with + " AS\n" + def, Comment: "create " + strings.ToLower(relKeyword(d.Kind)) + " " + name}})
 		}
 	}
 	for name, d := range p.des.indexes {
@@ -282,7 +286,7 @@ func (p *planner) isGone(owner string) bool {
 	case "index":
 		return p.des.indexes[name] == nil || p.createdIndex[name]
 	case "trigger":
-		return p.des.triggers[strings.TrimPrefix(name, "")] == nil || p.createdTrigger[name]
+		return p.des.triggers[name] == nil || p.createdTrigger[name]
 	case "table":
 		_, ok := p.des.tables[name]
 		return !ok
@@ -311,7 +315,7 @@ func (p *planner) grants() []Statement {
 	var revokes, grants []Statement
 	for _, g := range sortedGrants(p.cur.grants) {
 		if !p.des.grants[g] && !p.isGone(g.Owner) {
-			revokes = append(revokes, Statement{SQL: fmt.Sprintf("REVOKE %s ON %s FROM %s", g.Privilege, g.On, ident(g.Role)), Comment: "revoke (no longer declared)"})
+			revokes = append(revokes, Statement{SQL: fmt.Sprintf("REVOKE %s ON %s FROM %s", g.Privilege, g.On, ident(g.Role)), Comment: fmt.Sprintf("revoke %s on %s from %s (no longer declared)", g.Privilege, strings.ToLower(g.On), g.Role)})
 		}
 	}
 	for _, g := range sortedGrants(p.des.grants) {
@@ -320,7 +324,7 @@ func (p *planner) grants() []Statement {
 			if g.Grantable {
 				sql += " WITH GRANT OPTION"
 			}
-			grants = append(grants, Statement{SQL: sql, Comment: "grant"})
+			grants = append(grants, Statement{SQL: sql, Comment: fmt.Sprintf("grant %s on %s to %s", g.Privilege, strings.ToLower(g.On), g.Role)})
 		}
 	}
 	return append(revokes, grants...)
@@ -337,11 +341,18 @@ func tableChangeInfo(changes []atlasschema.Change) (risky []string, created map[
 		case *atlasschema.DropTable:
 			risky = append(risky, tableName(c.T))
 		case *atlasschema.ModifyTable:
-			for _, tc := range c.Changes {
-				switch tc.(type) {
-				case *atlasschema.DropColumn, *atlasschema.ModifyColumn, *atlasschema.RenameColumn:
-					risky = append(risky, tableName(c.T))
+			// PostgreSQL refuses to drop a column or change its type while a view reads it; other column
+			// changes (default, null, comment, rename) leave the views alone.
+			if slices.ContainsFunc(c.Changes, func(tc atlasschema.Change) bool {
+				switch tc := tc.(type) {
+				case *atlasschema.DropColumn:
+					return true
+				case *atlasschema.ModifyColumn:
+					return tc.Change.Is(atlasschema.ChangeType)
 				}
+				return false
+			}) {
+				risky = append(risky, tableName(c.T))
 			}
 		}
 	}
