@@ -248,8 +248,12 @@ func parseDate(v url.Values, param string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, apperr.Invalid(param, "%q is not a date (YYYY-MM-DD)", truncate(s))
 	}
-	if t.Year() < 2000 || t.Year() > 2100 {
-		return time.Time{}, apperr.Invalid(param, "%s is outside the years 2000 to 2100", s)
+	// Bounds are checked on the week a date snaps to, so a snapped date parses again.
+	if w := period.WeekEnd(t); w.Year() < 2000 {
+		return time.Time{}, apperr.Invalid(param, "%s is before the year 2000", s)
+	}
+	if w := period.WeekStart(t); w.Year() > 2100 {
+		return time.Time{}, apperr.Invalid(param, "%s is after the year 2100", s)
 	}
 	return t, nil
 }

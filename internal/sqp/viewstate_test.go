@@ -1,0 +1,167 @@
+package sqp
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/period"
+)
+
+func TestParseViewStateRejectsBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		query string
+		param string
+	}{
+		{"malformed from date", "from=2024-13-01&to=2024-12-31", ParamFrom},
+		{"non-date to", "from=2024-01-01&to=yesterday", ParamTo},
+		{"missing to", "from=2024-01-01", ParamTo},
+		{"from after to", "from=2024-06-01&to=2024-05-01", ParamFrom},
+		{"range over five years", "from=2018-01-01&to=2024-01-01", ParamTo},
+		{"year out of bounds", "from=1999-12-20&to=2000-01-08", ParamFrom},
+		{"year far in the future", "from=2024-01-01&to=2101-01-08", ParamTo},
+		{"unknown preset", "preset=7d", ParamPreset},
+		{"unknown comparison", "cmp=lastyear", ParamCompare},
+		{"custom comparison without dates", "cmp=custom", ParamCompareFrom},
+		{"custom comparison reversed", "cmp=custom&cmp_from=2024-03-01&cmp_to=2024-02-01", ParamCompareFrom},
+		{"unknown sort key", "sort=revenue", ParamSort},
+		{"sql in sort key", "sort=asin%3Bdrop+table+brands", ParamSort},
+		{"unknown direction", "dir=up", ParamDir},
+		{"page zero", "page=0", ParamPage},
+		{"page not a number", "page=two", ParamPage},
+		{"page size out of range", "size=1000", ParamSize},
+		{"page size not offered", "size=20", ParamSize},
+		{"negative minimum impressions", "min_impr=-5", ParamMinImpr},
+		{"search too long", "q=" + strings.Repeat("x", 101), ParamSearch},
+		{"search with control character", "q=a%00b", ParamSearch},
+		{"malformed expanded ASIN", "open=B0SHORT", ParamOpen},
+		{"unknown expanded segment type", "open=B0C1234567:daily", ParamOpen},
+		{"unknown query sort key", "qsort=revenue", ParamQuerySort},
+		{"query page not a number", "qpage=x", ParamQueryPage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := url.ParseQuery(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ParseViewState(v)
+			e, ok := apperr.As(err)
+			if !ok || e.Code != apperr.EINVALID || e.Param != tc.param {
+				t.Fatalf("ParseViewState(%q) = %v, want an invalid %s", tc.query, err, tc.param)
+			}
+			if e.Message == "" {
+				t.Fatal("empty message")
+			}
+		})
+	}
+}
+
+func TestParseViewStateAccepts(t *testing.T) {
+	sunday := period.Date(2024, time.August, 4)
+	for _, tc := range []struct {
+		name  string
+		query string
+		check func(t *testing.T, s ViewState)
+	}{
+		{"empty query gives the defaults", "", func(t *testing.T, s ViewState) {
+			if !reflect.DeepEqual(s, DefaultViewState()) {
+				t.Fatalf("got %+v", s)
+			}
+		}},
+		{"dates snap to whole weeks", "from=2024-08-07&to=2024-08-14", func(t *testing.T, s ViewState) {
+			if s.Preset != period.Custom || !s.From.Equal(sunday) || !s.To.Equal(period.Date(2024, time.August, 17)) {
+				t.Fatalf("got %s..%s preset %s", s.From, s.To, s.Preset)
+			}
+		}},
+		{"a named preset wins over leftover dates", "preset=4w&from=2024-08-07&to=2024-08-14", func(t *testing.T, s ViewState) {
+			if s.Preset != period.Last4 || !s.From.IsZero() {
+				t.Fatalf("got %+v", s)
+			}
+		}},
+		{"expansions keep their type and drop duplicates", "open=b0c1234567,B0C7654321:monthly,B0C1234567:monthly", func(t *testing.T, s ViewState) {
+			want := []Expansion{{"B0C7654321", period.Monthly}, {"B0C1234567", period.Monthly}}
+			if !reflect.DeepEqual(s.Open, want) {
+				t.Fatalf("got %+v", s.Open)
+			}
+		}},
+		{"five years exactly is allowed", "from=2019-01-06&to=2023-12-30", func(t *testing.T, s ViewState) {}},
+		{"every setting", "cmp=custom&cmp_from=2023-08-06&cmp_to=2023-08-12&sort=ctr&dir=asc&page=3&size=50&q=+shoe+&min_impr=10&qsort=query&qdir=asc&qpage=2", func(t *testing.T, s ViewState) {
+			if s.Sort != "ctr" || s.Desc || s.Page != 3 || s.Size != 50 || s.Search != "shoe" || s.MinImpressions != 10 || s.QuerySort != SortQuery || s.QueryDesc || s.QueryPage != 2 || s.Compare != period.CompareCustom {
+				t.Fatalf("got %+v", s)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := url.ParseQuery(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := ParseViewState(v)
+			if err != nil {
+				t.Fatalf("ParseViewState(%q): %v", tc.query, err)
+			}
+			tc.check(t, s)
+			// Values is the inverse of ParseViewState.
+			again, err := ParseViewState(s.Values())
+			if err != nil || !reflect.DeepEqual(again, s) {
+				t.Fatalf("round trip of %q: %+v, %v; want %+v", s.Values().Encode(), again, err, s)
+			}
+		})
+	}
+}
+
+func TestParseBrandIDAndASIN(t *testing.T) {
+	if id, err := ParseBrandID("0F8FAD5B-D9CB-469F-A165-70867728950E"); err != nil || id != "0f8fad5b-d9cb-469f-a165-70867728950e" {
+		t.Fatalf("valid UUID: %q, %v", id, err)
+	}
+	for _, bad := range []string{"", "123", "0f8fad5b-d9cb-469f-a165-70867728950", "0f8fad5bxd9cb-469f-a165-70867728950e", "zf8fad5b-d9cb-469f-a165-70867728950e"} {
+		if _, err := ParseBrandID(bad); apperr.CodeOf(err) != apperr.EINVALID {
+			t.Errorf("ParseBrandID(%q) = %v, want invalid", bad, err)
+		}
+	}
+	if a, err := ParseASIN("b0c1234567"); err != nil || a != "B0C1234567" {
+		t.Fatalf("valid ASIN: %q, %v", a, err)
+	}
+	for _, bad := range []string{"", "B0C123456", "B0C12345678", "B0C12345-7", "B0C12345é7"} {
+		if _, err := ParseASIN(bad); apperr.CodeOf(err) != apperr.EINVALID {
+			t.Errorf("ParseASIN(%q) = %v, want invalid", bad, err)
+		}
+	}
+	for q, want := range map[string]period.SegmentType{"": period.Weekly, "type=weekly": period.Weekly, "type=monthly": period.Monthly} {
+		v, _ := url.ParseQuery(q)
+		if got, err := ParseSegmentType(v); err != nil || got != want {
+			t.Errorf("ParseSegmentType(%q) = %q, %v", q, got, err)
+		}
+	}
+	if _, err := ParseSegmentType(url.Values{"type": {"daily"}}); apperr.CodeOf(err) != apperr.EINVALID {
+		t.Errorf("daily segments accepted: %v", err)
+	}
+}
+
+// FuzzParseViewState checks that no input panics and that every accepted state survives a round trip.
+func FuzzParseViewState(f *testing.F) {
+	for _, seed := range []string{"", "from=2024-08-07&to=2024-08-14", "open=B0C1234567:monthly", "sort=ctr&dir=asc&page=2&size=10", "cmp=custom&cmp_from=2023-01-01&cmp_to=2023-02-01"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		v, err := url.ParseQuery(q)
+		if err != nil {
+			return
+		}
+		s, err := ParseViewState(v)
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.EINVALID {
+				t.Fatalf("non-validation error %v", err)
+			}
+			return
+		}
+		again, err := ParseViewState(s.Values())
+		if err != nil || !reflect.DeepEqual(again, s) {
+			t.Fatalf("round trip of %q: %v", q, err)
+		}
+	})
+}
