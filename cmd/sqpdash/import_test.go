@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sqpdash/sqpdash/internal/importer"
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/pgtest"
+	"github.com/sqpdash/sqpdash/internal/postgres"
+	"github.com/sqpdash/sqpdash/internal/refresh"
+)
+
+// importTestdata is the importer's hand-built sample files.
+const importTestdata = "../../internal/importer/testdata"
+
+var (
+	usCSV      = filepath.Join(importTestdata, "sellercentral", "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_31.csv")
+	ukCSV      = filepath.Join(importTestdata, "sellercentral", "UK_Search_Query_Performance_ASIN_View_Comprehensive_Week_2026_01_31.csv")
+	brandsCSV  = filepath.Join(importTestdata, "mapping", "brands.csv")
+	amazonJSON = filepath.Join(importTestdata, "amzn_sellingPartnerSearchQueryPerformanceReport.json")
+)
+
+// gzippedAmazonExample writes the example document of Amazon's schema as a .json.gz file.
+func gzippedAmazonExample(t *testing.T) string {
+	raw, err := os.ReadFile(amazonJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct{ Examples []json.RawMessage }
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(schema.Examples[0])
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "report.json.gz")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// importRun runs `sqpdash import` on a database and returns its exit code and output.
+func importRun(t *testing.T, db *postgres.DB, f importFlags) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	log := slog.New(slog.DiscardHandler)
+	code := importFiles(context.Background(), db, refresh.New(db, refresh.Options{Logger: log}), log, f, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func openImportDB(t *testing.T) *postgres.DB {
+	db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+func wantLines(t *testing.T, out string, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(out, l+"\n") {
+			t.Errorf("output lacks %q:\n%s", l, out)
+		}
+	}
+}
+
+func TestImportCommandEndToEnd(t *testing.T) {
+	db := openImportDB(t)
+	files := []string{brandsCSV, usCSV, ukCSV, gzippedAmazonExample(t)}
+
+	code, out, errOut := importRun(t, db, importFlags{files: files, requestedBy: "test"})
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	// 1 + 1 ASIN-weeks from the CSVs, 2 from the JSON example; 2 + 1 + 2 query rows.
+	wantLines(t, out, "files: 4 imported, 0 failed, 0 not tried (of 4)", "ASIN-weeks: 4 new, 0 changed, 0 unchanged",
+		"query rows: 5 inserted, 0 updated, 0 deleted", "brand mappings: 2 brands created, 2 mappings new, 0 changed, 0 unchanged",
+		"warnings: 0")
+	if !strings.Contains(out, "segments: refresh success") {
+		t.Errorf("no successful refresh:\n%s", out)
+	}
+
+	t.Run("the dashboard's numbers for the ASIN-week equal the file's", func(t *testing.T) {
+		f, err := os.Open(usCSV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		res, err := importer.Parse(filepath.Base(usCSV), f, importer.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := res.Reports[0]
+		var want metrics.Counts
+		for _, q := range rep.Queries {
+			want = want.Add(metrics.Counts{ASINImpressions: q.ASINImpressionCount, TotalImpressions: q.TotalQueryImpressionCount,
+				ASINClicks: q.ASINClickCount, TotalClicks: q.TotalClickCount, ASINCartAdds: q.ASINCartAddCount,
+				TotalCartAdds: q.TotalCartAddCount, ASINPurchases: q.ASINPurchaseCount, TotalPurchases: q.TotalPurchaseCount})
+			if q.ASINMedianPurchasePrice != nil {
+				want.PurchasePriceCents += int64(*q.ASINMedianPurchasePrice) * q.ASINPurchaseCount
+				want.PricedPurchases += q.ASINPurchaseCount
+			}
+		}
+		brands, err := db.ActiveBrands(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var brandID string
+		for _, b := range brands {
+			if b.Name == "Acme" {
+				brandID = b.ID
+			}
+		}
+		segs, err := db.Segments(context.Background(), brandID, rep.ASIN, period.Weekly, period.Range{From: rep.WeekStart, To: rep.WeekEnd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(segs) != 1 || !reflect.DeepEqual(segs[0].Counts, want) {
+			t.Errorf("segments of %s (brand %q): %+v, want counts %+v", rep.ASIN, brandID, segs, want)
+		}
+	})
+
+	t.Run("importing the same files again changes nothing", func(t *testing.T) {
+		code, out, errOut := importRun(t, db, importFlags{files: files, requestedBy: "test"})
+		if code != exitOK {
+			t.Fatalf("exit %d, stderr %s", code, errOut)
+		}
+		wantLines(t, out, "ASIN-weeks: 0 new, 0 changed, 4 unchanged", "query rows: 0 inserted, 0 updated, 0 deleted",
+			"brand mappings: 0 brands created, 0 mappings new, 0 changed, 2 unchanged", "segments: nothing changed, no refresh needed")
+	})
+}
+
+func TestImportCommandRefusedFiles(t *testing.T) {
+	dir := t.TempDir()
+	monthly := filepath.Join(dir, "US_Search_Query_Performance_ASIN_View_Simple_Month_2026_01_31.csv")
+	usData, err := os.ReadFile(usCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(monthly, usData, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("without --keep-going the import stops at the refused file", func(t *testing.T) {
+		db := openImportDB(t)
+		code, out, errOut := importRun(t, db, importFlags{files: []string{monthly, usCSV}, noRefresh: true})
+		if code != exitFailure {
+			t.Errorf("exit %d, want %d", code, exitFailure)
+		}
+		wantLines(t, out, "files: 0 imported, 1 failed, 1 not tried (of 2)", "ASIN-weeks: 0 new, 0 changed, 0 unchanged")
+		if !strings.Contains(errOut, "importing a monthly or quarterly report would double count") {
+			t.Errorf("stderr does not say why: %s", errOut)
+		}
+	})
+
+	t.Run("with --keep-going the good files are imported and the bad ones listed", func(t *testing.T) {
+		db := openImportDB(t)
+		missing := filepath.Join(dir, "missing.csv")
+		code, out, _ := importRun(t, db, importFlags{files: []string{monthly, usCSV, missing}, keepGoing: true, noRefresh: true})
+		if code != exitFailure {
+			t.Errorf("exit %d, want %d", code, exitFailure)
+		}
+		wantLines(t, out, "files: 1 imported, 2 failed, 0 not tried (of 3)", "ASIN-weeks: 1 new, 0 changed, 0 unchanged",
+			"query rows: 2 inserted, 0 updated, 0 deleted", "failed files (nothing of them was written):",
+			"segments: not refreshed (--no-refresh); run `sqpdash refresh` to update the dashboard")
+		if !strings.Contains(out, "  "+monthly+": ") || !strings.Contains(out, "  open "+missing+": ") {
+			t.Errorf("bad files not listed:\n%s", out)
+		}
+	})
+}
+
+func TestParseImportFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		ok   bool
+	}{
+		{"files with flags", []string{"--marketplace", "uk", "--no-refresh", "--keep-going", "a.csv", "b.json"}, exitOK, true},
+		{"help exits 0", []string{"--help"}, exitOK, false},
+		{"no file is bad usage", nil, exitUsage, false},
+		{"an unknown flag is bad usage", []string{"--nope", "a.csv"}, exitUsage, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, code, ok := parseImportFlags(tc.args, io.Discard)
+			if code != tc.code || ok != tc.ok {
+				t.Fatalf("parseImportFlags(%q) = %d, %t; want %d, %t", tc.args, code, ok, tc.code, tc.ok)
+			}
+			if ok && (f.marketplace != "UK" || !f.noRefresh || !f.keepGoing || len(f.files) != 2) {
+				t.Errorf("flags %+v", f)
+			}
+		})
+	}
+	t.Run("an unknown marketplace is bad usage", func(t *testing.T) {
+		code := importFiles(context.Background(), nil, nil, slog.New(slog.DiscardHandler),
+			importFlags{marketplace: "XX", files: []string{"a.csv"}}, io.Discard, io.Discard)
+		if code != exitUsage {
+			t.Errorf("exit %d, want %d", code, exitUsage)
+		}
+	})
+}
+
+func TestProgressLine(t *testing.T) {
+	if got := progressLine("f.csv", 500_000, 2_000_000); !strings.HasPrefix(got, "f.csv [#######.......................]  25% 0.5 of 2.0 MB") {
+		t.Errorf("progress line %q", got)
+	}
+	if got := progressLine("f.csv", 2_000_000, 2_000_000); got != "f.csv: read 2.0 MB, storing in the database ..." {
+		t.Errorf("progress line %q", got)
+	}
+}
