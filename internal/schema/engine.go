@@ -3,7 +3,6 @@ package schema
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -364,6 +363,3 @@ func printPlan(out io.Writer, plan *Plan) {
 		fmt.Fprintf(out, "-- %d.%s %s\n%s;\n", i+1, mark, s.Comment, strings.TrimRight(strings.TrimSpace(s.SQL), ";"))
 	}
 }
-
-// IsDestructiveNotApproved reports whether err is the refusal of a destructive plan.
-func IsDestructiveNotApproved(err error) bool { return errors.Is(err, ErrDestructiveNotApproved) }

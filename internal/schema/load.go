@@ -53,7 +53,7 @@ type permissionSpec struct {
 }
 
 // codecBlocks are the top-level blocks handed to Atlas's codec; the rest are the engine's.
-var codecBlocks = []string{"schema", "table", "view", "materialized", "enum", "sequence"}
+var codecBlocks = []string{"schema", "table", "view", "materialized", "enum"}
 
 // loadDesired parses the schema files twice (schemahcl mutates parsed bodies, so each pass gets its own
 // parser): once through Atlas's Postgres codec for tables, once into objectDoc for everything else.

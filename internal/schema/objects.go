@@ -598,8 +598,11 @@ func dollarQuote(body string) string {
 	return tag + "\n" + strings.TrimRight(body, " \t") + tag
 }
 
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// ident quotes a name unless PostgreSQL would read it unquoted as the same name.
 func ident(s string) string {
-	if regexp.MustCompile(`^[a-z_][a-z0-9_]*$`).MatchString(s) && !reserved[s] {
+	if plainIdent.MatchString(s) && !reserved[s] {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
