@@ -15,10 +15,11 @@ import (
 )
 
 // These tests start real PostgreSQL servers from the system's programs; each gets its own data
-// directory. They run as root here (the normal case for this project), which also exercises running
+// directory (and so its own socket), which lets them run in parallel. They run as root here (the normal case for this project), which also exercises running
 // the server as the postgres user.
 
 func TestStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dataDir := newDataDir(t)
 	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
@@ -194,6 +195,7 @@ func TestStart(t *testing.T) {
 }
 
 func TestStartAfterCrash(t *testing.T) {
+	t.Parallel()
 	t.Run("postmaster killed: start clears the stale pid file and starts again", func(t *testing.T) {
 		dataDir := newDataDir(t)
 		// Durable (not ephemeral), so the committed row must survive the crash.
@@ -307,6 +309,7 @@ func TestStartFailures(t *testing.T) {
 }
 
 func TestDataDirBelowNewDirectories(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(newDataDir(t), "new", "parents", "pg")
 	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
 	if got := psql(t, c, "postgres", "SELECT 1"); got != "1" {
@@ -322,6 +325,7 @@ func TestDataDirBelowNewDirectories(t *testing.T) {
 }
 
 func TestLongDataDirPath(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(newDataDir(t), strings.Repeat("long-directory-name/", 5), "pg")
 	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
 	socket := filepath.Join(c.SocketDir(), ".s.PGSQL."+strconv.Itoa(c.Port()))
