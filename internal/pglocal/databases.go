@@ -66,13 +66,15 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) (created bool
 
 // DatabaseExists reports whether the server has database name, from psql's database list (psql -l).
 func (c *Cluster) DatabaseExists(ctx context.Context, name string) (bool, error) {
+	// NUL-terminated records, because the access privileges column holds newlines; fields split by the
+	// ASCII unit separator, which no database name here contains.
 	out, err := command(ctx, nil, c.bin.path("psql"), "-X", "--list", "--tuples-only", "--no-align",
-		"--field-separator=\t", "-d", c.URL(c.maintenanceDB()))
+		"--field-separator=\x1f", "--record-separator-zero", "-d", c.URL(c.maintenanceDB()))
 	if err != nil {
 		return false, fmt.Errorf("list databases: %w", err)
 	}
-	for _, line := range strings.Split(out, "\n") {
-		if datname, _, _ := strings.Cut(line, "\t"); datname == name {
+	for _, record := range strings.Split(out, "\x00") {
+		if datname, _, _ := strings.Cut(record, "\x1f"); datname == name {
 			return true, nil
 		}
 	}
