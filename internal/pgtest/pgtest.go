@@ -200,7 +200,7 @@ func (env *environment) buildTemplate() (string, error) {
 		return "", fmt.Errorf("build the template database: %w", err)
 	}
 	defer func() {
-		// Only the plan was built there; a leftover is removed with the cluster anyway.
+		// Only the plan was built there: a leftover (private clusters are removed whole) is harmless.
 		_ = env.cluster.DropDatabase(context.Background(), dev)
 	}()
 	_, err := schema.Apply(ctx, schema.Options{
