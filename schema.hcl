@@ -1825,3 +1825,300 @@ permission {
   for        = procedure.refresh_brand_product_segments_incremental
   privileges = [EXECUTE]
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Access control (issue 7; docs/security.md): dashboard users, the brands a manager may see, server-side
+// sessions, login attempts for throttling, and sqpdash_web, the least-privilege role the web server
+// connects as. Everything from here to the end of the file belongs to this section.
+// ---------------------------------------------------------------------------------------------------------
+
+table "app_users" {
+  schema  = schema.public
+  comment = "People who may sign in. role admin: every brand, the admin pages, refresh and import; manager: read-only, only the brands in app_user_brands."
+  column "id" {
+    type    = uuid
+    default = sql("gen_random_uuid()")
+  }
+  column "email" {
+    type    = text
+    comment = "Lower-cased (checked), so that one address is one account."
+  }
+  column "password_hash" {
+    type    = text
+    comment = "argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$key); never a password."
+  }
+  column "role" {
+    type = text
+  }
+  column "is_active" {
+    type    = boolean
+    default = true
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "updated_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "last_login_at" {
+    type = timestamptz
+    null = true
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  index "app_users_email_key" {
+    unique  = true
+    columns = [column.email]
+  }
+  check "app_users_role_check" {
+    expr = "role IN ('admin', 'manager')"
+  }
+  check "app_users_email_lower_check" {
+    expr = "email = lower(email) AND position('@' in email) > 1"
+  }
+}
+
+table "app_user_brands" {
+  schema  = schema.public
+  comment = "The brands a manager may see. Admins see every brand whatever this holds."
+  column "user_id" {
+    type = uuid
+  }
+  column "brand_id" {
+    type = uuid
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.user_id, column.brand_id]
+  }
+  foreign_key "app_user_brands_user_id_fkey" {
+    columns     = [column.user_id]
+    ref_columns = [table.app_users.column.id]
+    on_delete   = CASCADE
+  }
+  foreign_key "app_user_brands_brand_id_fkey" {
+    columns     = [column.brand_id]
+    ref_columns = [table.brands.column.id]
+    on_delete   = CASCADE
+  }
+  index "app_user_brands_brand_id_idx" {
+    columns = [column.brand_id]
+  }
+}
+
+table "app_sessions" {
+  schema  = schema.public
+  comment = "Server-side sessions. Only the SHA-256 of the cookie's 32-byte token is stored, so a copy of this table signs nobody in."
+  column "token_hash" {
+    type = bytea
+  }
+  column "user_id" {
+    type = uuid
+  }
+  column "created_at" {
+    type = timestamptz
+  }
+  column "last_seen_at" {
+    type    = timestamptz
+    comment = "Written at most once a minute; the idle timeout counts from it."
+  }
+  column "expires_at" {
+    type    = timestamptz
+    comment = "Absolute end, fixed at sign-in."
+  }
+  column "ip" {
+    type    = text
+    default = ""
+  }
+  column "user_agent" {
+    type    = text
+    default = ""
+  }
+  primary_key {
+    columns = [column.token_hash]
+  }
+  foreign_key "app_sessions_user_id_fkey" {
+    columns     = [column.user_id]
+    ref_columns = [table.app_users.column.id]
+    on_delete   = CASCADE
+  }
+  index "app_sessions_user_id_idx" {
+    columns = [column.user_id]
+  }
+  check "app_sessions_token_hash_check" {
+    expr = "octet_length(token_hash) = 32"
+  }
+}
+
+table "login_attempts" {
+  schema  = schema.public
+  comment = "Sign-in attempts of the last day, counted per email and per client address to throttle guessing across every sqpdash process."
+  column "id" {
+    type = bigint
+    identity {
+      generated = ALWAYS
+    }
+  }
+  column "email" {
+    type = text
+  }
+  column "ip" {
+    type = text
+  }
+  column "succeeded" {
+    type = boolean
+  }
+  column "attempted_at" {
+    type = timestamptz
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  index "login_attempts_email_idx" {
+    columns = [column.email, column.attempted_at]
+  }
+  index "login_attempts_ip_idx" {
+    columns = [column.ip, column.attempted_at]
+  }
+  index "login_attempts_attempted_at_idx" {
+    columns = [column.attempted_at]
+  }
+}
+
+// The web server's role. It owns nothing, so it can neither ALTER nor DROP anything; it reads what the pages
+// read, writes sessions, login attempts, last_login_at, the refresh log and imports (the admin upload), and
+// runs the refresh, whose REFRESH runs in the SECURITY DEFINER brand_product_segments_refresh_run. LOGIN
+// without a password: the private cluster trusts its unix socket; elsewhere the operator sets a password
+// (ALTER ROLE sqpdash_web PASSWORD ...) or creates the role beforehand. schema apply runs as the owner.
+role "sqpdash_web" {
+  login   = true
+  comment = "sqpdash serve: least privilege (docs/security.md)"
+}
+
+// app_users: UPDATE is for last_login_at at sign-in (the engine grants whole tables, not columns).
+
+permission {
+  to         = role.sqpdash_web
+  for        = schema.public
+  privileges = [USAGE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = schema.sqp
+  privileges = [USAGE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.brands
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.asin_brand_mapping
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.asin_performance_data
+  privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.search_query_performance
+  privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.materialized_view_refresh_log
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = view.segment_source_state
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = materialized.brand_product_segments
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = view.brand_performance_enhanced
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.get_product_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.brand_product_segments_last_refreshed
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.validate_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.brand_product_segments_refresh_run
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = procedure.refresh_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = procedure.refresh_brand_product_segments_incremental
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.app_users
+  privileges = [SELECT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.app_user_brands
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.app_sessions
+  privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.login_attempts
+  privileges = [SELECT, INSERT, DELETE]
+}

@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/pgtest"
+	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// openAsWebRole returns the owner connection and a connection as WebRole to a fresh database.
+func openAsWebRole(t *testing.T) (owner, web *DB) {
+	t.Helper()
+	if os.Getenv(pgtest.DatabaseURLEnv) != "" {
+		t.Skip("the web role logs in without a password only on the private test cluster")
+	}
+	ctx := context.Background()
+	ownerURL := pgtest.NewDatabase(t)
+	owner = openTestDB(t, ownerURL)
+	if err := owner.EnableLogin(ctx, WebRole); err != nil {
+		t.Fatal(err)
+	}
+	webURL, err := URLAsRole(ownerURL, WebRole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web = openTestDB(t, webURL)
+	var user string
+	if err := web.pool.QueryRow(ctx, `SELECT current_user`).Scan(&user); err != nil || user != WebRole {
+		t.Fatalf("connected as %q (%v), want %s", user, err, WebRole)
+	}
+	return owner, web
+}
+
+func TestWebRoleCannotChangeTheSchema(t *testing.T) {
+	_, web := openAsWebRole(t)
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`DROP TABLE public.brands`,
+		`DROP TABLE sqp.search_query_performance`,
+		`DROP TABLE public.app_users`,
+		`ALTER TABLE public.brands ADD COLUMN evil int`,
+		`ALTER TABLE public.app_sessions DROP CONSTRAINT app_sessions_user_id_fkey`,
+		`TRUNCATE public.brands`,
+		`TRUNCATE public.app_users`,
+		`DROP MATERIALIZED VIEW public.brand_product_segments`,
+		`ALTER MATERIALIZED VIEW public.brand_product_segments RENAME TO evil`,
+		`REFRESH MATERIALIZED VIEW public.brand_product_segments`,
+		`DROP VIEW public.brand_performance_enhanced`,
+		`DROP PROCEDURE public.refresh_brand_product_segments`,
+		`CREATE TABLE public.evil (id int)`,
+		`CREATE TABLE sqp.evil (id int)`,
+		`CREATE SCHEMA evil`,
+		`CREATE FUNCTION public.evil() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
+		`ALTER ROLE sqpdash_web SUPERUSER`,
+		`CREATE ROLE evil LOGIN SUPERUSER`,
+		// Data it has no business changing: users and grants are the CLI's, the log is an audit trail.
+		`INSERT INTO public.app_users (email, role, password_hash) VALUES ('evil@example.com', 'admin', 'x')`,
+		`DELETE FROM public.app_users`,
+		`DELETE FROM public.materialized_view_refresh_log`,
+		`DELETE FROM public.brands`,
+		`UPDATE public.segment_source_counter SET change_seq = 0`,
+		`INSERT INTO public.app_user_brands (user_id, brand_id) SELECT gen_random_uuid(), gen_random_uuid()`,
+	} {
+		t.Run(stmt+" is refused", func(t *testing.T) {
+			_, err := web.pool.Exec(ctx, stmt)
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+				t.Errorf("err = %v, want insufficient_privilege (42501)", err)
+			}
+		})
+	}
+}
+
+// TestWebRoleCanServe runs, as the web role, every kind of storage call the web server makes: the grants
+// must be enough for the pages, sign-in, the refresh and the admin upload.
+func TestWebRoleCanServe(t *testing.T) {
+	owner, web := openAsWebRole(t)
+	ctx := context.Background()
+	hash := "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
+	u, err := owner.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: auth.RoleAdmin, PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := time.Date(2026, 1, 4, 0, 0, 0, 0, time.UTC)
+	now := time.Now()
+	_, tokenHash, _ := auth.NewToken()
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"import a brand mapping", func() error {
+			_, err := web.ImportBrandMappings(ctx, []sqp.BrandMapping{{ASIN: "B0ACME0001", Brand: "acme", ProductTitle: "Anvil", Active: true}})
+			return err
+		}},
+		{"import a weekly report", func() error {
+			_, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{{ASIN: "B0ACME0001", WeekStart: week, WeekEnd: week.AddDate(0, 0, 6),
+				Queries: []sqp.QueryRow{{SearchQuery: "anvil", TotalQueryImpressionCount: 100, ASINImpressionCount: 10}}}})
+			return err
+		}},
+		{"refresh the segments", func() error {
+			out, err := web.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "test", Force: true})
+			if err == nil && out.Status != refresh.StatusSuccess {
+				return errors.New("refresh status " + string(out.Status) + ": " + out.Error)
+			}
+			return err
+		}},
+		{"read the refresh history and status", func() error {
+			if _, _, err := web.RefreshHistory(ctx, 10, 0); err != nil {
+				return err
+			}
+			_, err := web.SegmentsStatus(ctx)
+			return err
+		}},
+		{"list brands", func() error { _, err := web.ActiveBrands(ctx); return err }},
+		{"read credentials", func() error { _, _, err := web.UserCredentials(ctx, u.Email); return err }},
+		{"count and record login attempts", func() error {
+			if _, err := web.FailedLogins(ctx, u.Email, "192.0.2.1", now.Add(-time.Minute)); err != nil {
+				return err
+			}
+			return web.RecordLoginAttempt(ctx, auth.LoginAttempt{Email: u.Email, IP: "192.0.2.1", Succeeded: true, At: now})
+		}},
+		{"open, read, touch and delete a session", func() error {
+			if err := web.CreateSession(ctx, auth.Session{TokenHash: tokenHash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				return err
+			}
+			if _, _, err := web.SessionUser(ctx, tokenHash); err != nil {
+				return err
+			}
+			if err := web.TouchSession(ctx, tokenHash, now.Add(time.Minute)); err != nil {
+				return err
+			}
+			return web.DeleteSession(ctx, tokenHash)
+		}},
+		{"mark a login", func() error { return web.MarkLogin(ctx, u.ID, now) }},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if err := s.run(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
