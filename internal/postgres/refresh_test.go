@@ -35,7 +35,7 @@ func seedWeek(t *testing.T, db *DB, asin string, weekStart string) {
 			RETURNING id
 		)
 		INSERT INTO public.asin_brand_mapping (asin, brand_id, product_title)
-		SELECT $2, b.id, 'Test product ' || $2 FROM b
+		SELECT $2::varchar(20), b.id, 'Test product ' || $2::text FROM b
 		ON CONFLICT (asin) DO NOTHING`, "Brand of "+asin, asin)
 	if err != nil {
 		t.Fatalf("seed brand and mapping: %v", err)

@@ -90,6 +90,7 @@ func (r *Refresher) Run(ctx context.Context, req Request) (Outcome, error) {
 		out.Status = StatusFailed
 		err = fmt.Errorf("refresh segments (%s): %w", req.Trigger, err)
 	case out.Status == StatusBusy:
+		r.describeRunning(ctx, &out)
 		err = apperr.Conflict("%s", busyMessage(out.RunningSince, out.RunningBy))
 	}
 	took := time.Since(began)
@@ -98,6 +99,30 @@ func (r *Refresher) Run(ctx context.Context, req Request) (Outcome, error) {
 	}
 	r.logOutcome(ctx, req, out, took, err)
 	return out, err
+}
+
+// busyRowWait bounds how long a busy answer waits to see the other session's running row: that session
+// takes the lock a moment before it commits the row.
+const busyRowWait = time.Second
+
+// describeRunning fills in who started the refresh that made this call busy, when the procedure could not
+// see its log row yet.
+func (r *Refresher) describeRunning(ctx context.Context, out *Outcome) {
+	for deadline := time.Now().Add(busyRowWait); out.RunningSince.IsZero() && time.Now().Before(deadline); {
+		run, ok, err := r.store.RunningRefresh(ctx)
+		if err != nil {
+			return
+		}
+		if ok {
+			out.RunningSince, out.RunningBy = run.Start, orTrigger(run.RequestedBy, run.Trigger)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // cancelRun stops the interrupted session and records the cancellation from a fresh context: the
