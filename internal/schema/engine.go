@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/postgres"
 	atlasschema "ariga.io/atlas/sql/schema"
+	"github.com/jackc/pgx/v5"
 )
 
 // built is the desired state as the dev database holds it.
@@ -52,29 +54,30 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to target: %w", err)
 	}
-	dev, err := openDev(ctx, t.DevURL, targetDB, targetCfg)
-	if err != nil {
-		return nil, err
-	}
-	b, err := buildOnDev(ctx, dev, targetVersion, d, t.Schemas, roles)
-	// The dev database is done with once built: drop a scratch one while the target is planned.
-	closed := make(chan error, 1)
-	go func() { closed <- dev.Close(ctx) }()
-	defer func() {
-		if cerr := <-closed; cerr != nil {
-			fmt.Fprintf(out, "warning: %v\n", cerr)
-		}
-	}()
-	if err != nil {
-		return nil, err
-	}
-
 	conn, err := targetDB.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect to target: %w", err)
 	}
 	defer conn.Close()
-	plan, checks, err := planTarget(ctx, conn, b, t.Schemas, d.doc.Roles)
+	// The target is read while the dev database is created and built: they are independent.
+	type inspected struct {
+		state *targetState
+		err   error
+	}
+	current := make(chan inspected, 1)
+	go func() {
+		s, err := inspectTarget(ctx, conn, t.Schemas, roles)
+		current <- inspected{s, err}
+	}()
+	b, err := buildOnNewDev(ctx, t.DevURL, targetDB, targetCfg, targetVersion, d, t.Schemas, roles, out)
+	cur := <-current
+	if err != nil {
+		return nil, err
+	}
+	if cur.err != nil {
+		return nil, cur.err
+	}
+	plan, checks, err := planTarget(ctx, cur.state, b, d.doc.Roles)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +105,18 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// buildOnDev checks the dev database runs the target's PostgreSQL major version and builds the desired
-// state in it.
-func buildOnDev(ctx context.Context, dev *devDatabase, targetVersion int, d *desired, schemas, roles []string) (*built, error) {
+// buildOnNewDev opens (or creates) the dev database, checks it runs the target's PostgreSQL major version,
+// builds the desired state in it and closes (or drops) it.
+func buildOnNewDev(ctx context.Context, devURL string, targetDB *sql.DB, targetCfg *pgx.ConnConfig, targetVersion int, d *desired, schemas, roles []string, out io.Writer) (*built, error) {
+	dev, err := openDev(ctx, devURL, targetDB, targetCfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := dev.Close(ctx); err != nil {
+			fmt.Fprintf(out, "warning: %v\n", err)
+		}
+	}()
 	devVersion, err := majorVersion(ctx, dev.db)
 	if err != nil {
 		return nil, fmt.Errorf("connect to dev database: %w", err)
@@ -127,14 +139,9 @@ func buildDesired(ctx context.Context, db *sql.DB, d *desired, schemas, roles []
 	if err != nil {
 		return nil, fmt.Errorf("dev database: open driver: %w", err)
 	}
-	empty, err := drv.InspectRealm(ctx, &atlasschema.InspectRealmOption{Schemas: schemas})
+	empty, err := emptyRealm(ctx, tx, schemas)
 	if err != nil {
-		return nil, fmt.Errorf("dev database: inspect: %w", err)
-	}
-	for _, s := range empty.Schemas {
-		if len(s.Tables) > 0 {
-			return nil, fmt.Errorf("dev database is not empty: schema %s has table %s (use an empty dev database)", s.Name, s.Tables[0].Name)
-		}
+		return nil, err
 	}
 	planIndex := func(v *atlasschema.View, idx *atlasschema.Index) (string, error) {
 		t := v.AsTable()
@@ -195,39 +202,76 @@ func buildDesired(ctx context.Context, db *sql.DB, d *desired, schemas, roles []
 	return &built{realm: realm, cat: cat}, nil
 }
 
-// planTarget compares the target with the built state: tables through Atlas, the rest through the
-// catalogs. It also returns the prerequisite checks of the materialized views.
-func planTarget(ctx context.Context, conn *sql.Conn, b *built, schemas []string, roles []*roleSpec) (*Plan, []string, error) {
+// targetState is the target as it is now: Atlas's view of its tables and the catalog of the rest.
+type targetState struct {
+	drv   migrate.Driver
+	realm *atlasschema.Realm
+	cat   *catalog
+}
+
+// inspectTarget reads the target's tables (Atlas) and objects (catalog) on one session.
+func inspectTarget(ctx context.Context, conn *sql.Conn, schemas, roles []string) (*targetState, error) {
 	if _, err := conn.ExecContext(ctx, "SET search_path = ''"); err != nil {
-		return nil, nil, fmt.Errorf("target: %w", err)
+		return nil, fmt.Errorf("target: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "RESET search_path") //nolint:errcheck // best effort; execute resets again
 	drv, err := postgres.Open(conn)
 	if err != nil {
-		return nil, nil, fmt.Errorf("target: open driver: %w", err)
+		return nil, fmt.Errorf("target: open driver: %w", err)
 	}
-	current, err := drv.InspectRealm(ctx, &atlasschema.InspectRealmOption{Schemas: schemas})
+	realm, err := drv.InspectRealm(ctx, &atlasschema.InspectRealmOption{Schemas: schemas})
 	if err != nil {
-		return nil, nil, fmt.Errorf("target: inspect: %w", err)
+		return nil, fmt.Errorf("target: inspect: %w", err)
 	}
+	cat, err := readCatalog(ctx, conn, schemas, roles)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	return &targetState{drv: drv, realm: realm, cat: cat}, nil
+}
+
+// emptyRealm checks the managed schemas of the dev database hold nothing and returns them as a realm, the
+// starting point of the dev build (cheaper than an inspection).
+func emptyRealm(ctx context.Context, tx *sql.Tx, schemas []string) (*atlasschema.Realm, error) {
+	var objects int
+	err := tx.QueryRowContext(ctx, `
+SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')`, schemas).Scan(&objects)
+	if err != nil {
+		return nil, fmt.Errorf("dev database: %w", err)
+	}
+	if objects > 0 {
+		return nil, fmt.Errorf("dev database is not empty: %d relations in %v (use an empty dev database)", objects, schemas)
+	}
+	realm := atlasschema.NewRealm()
+	err = scanRows(ctx, tx, "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)", []any{schemas}, func(rows *sql.Rows) error {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return err
+		}
+		realm.AddSchemas(atlasschema.New(name))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dev database: %w", err)
+	}
+	return realm, nil
+}
+
+// planTarget compares the target with the built state: tables through Atlas, the rest through the
+// catalogs. It also returns the prerequisite checks of the materialized views.
+func planTarget(ctx context.Context, ts *targetState, b *built, roles []*roleSpec) (*Plan, []string, error) {
 	// Both realms come from PostgreSQL's inspection, so expressions (checks, index expressions) compare
 	// as text.
-	changes, err := drv.RealmDiff(current, b.realm, atlasschema.DiffNormalized())
+	changes, err := ts.drv.RealmDiff(ts.realm, b.realm, atlasschema.DiffNormalized())
 	if err != nil {
 		return nil, nil, fmt.Errorf("target: diff tables: %w", err)
 	}
-	tables, err := drv.PlanChanges(ctx, "apply", changes)
+	tables, err := ts.drv.PlanChanges(ctx, "apply", changes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("target: plan tables: %w", err)
 	}
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = r.Name
-	}
-	cur, err := readCatalog(ctx, conn, schemas, names)
-	if err != nil {
-		return nil, nil, fmt.Errorf("target: %w", err)
-	}
+	cur := ts.cat
 	risky, created := tableChangeInfo(changes)
 	p := &planner{cur: cur, des: b.cat, riskyTables: risky, newTables: created}
 	before, after := p.planObjects()
