@@ -296,6 +296,30 @@ func TestStartFailures(t *testing.T) {
 		}
 	})
 
+	t.Run("server that does not start: the error shows the end of its log", func(t *testing.T) {
+		dataDir := newDataDir(t)
+		c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+		if err := c.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		conf, err := os.OpenFile(filepath.Join(dataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conf.WriteString("shared_buffers = 'plenty'\n")
+		conf.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Start(context.Background(), Options{DataDir: dataDir, Ephemeral: true, StartTimeout: 20 * time.Second})
+		if err == nil {
+			t.Fatal("Start succeeded with an invalid setting")
+		}
+		if msg := err.Error(); !strings.Contains(msg, "last lines of "+c.LogFile()) || !strings.Contains(msg, "shared_buffers") {
+			t.Errorf("error = %q, want the log tail that names shared_buffers", msg)
+		}
+	})
+
 	t.Run("non-empty directory without a cluster is left alone", func(t *testing.T) {
 		dataDir := newDataDir(t)
 		if err := os.MkdirAll(dataDir, 0o755); err != nil {

@@ -100,10 +100,11 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err := rotateLog(logFile); err != nil {
 		return err
 	}
+	logStart := fileSize(logFile)
 	_, err = command(ctx, c.id.credential, c.bin.path("pg_ctl"), "start", "-D", c.dataDir, "-l", logFile,
 		"-w", "-t", seconds(c.timeout), "-s")
 	if err != nil {
-		return fmt.Errorf("start postgresql in %s: %w%s", c.dataDir, err, logTail(logFile))
+		return fmt.Errorf("start postgresql in %s: %w%s", c.dataDir, err, logTail(logFile, logStart))
 	}
 	if err := c.waitReady(ctx); err != nil {
 		return err
@@ -216,7 +217,7 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 			if c.dataDir == "" {
 				where = redact(c.URL("postgres"))
 			}
-			return fmt.Errorf("postgresql at %s did not accept connections within %s: %w%s", where, c.timeout, err, logTail(c.logFileIfLocal()))
+			return fmt.Errorf("postgresql at %s did not accept connections within %s: %w%s", where, c.timeout, err, logTail(c.logFileIfLocal(), 0))
 		}
 		select {
 		case <-ctx.Done():
@@ -245,19 +246,28 @@ func rotateLog(path string) error {
 	return nil
 }
 
-// logTail returns the last lines of the server log, formatted to end an error message: the server
-// says there why it did not start.
-func logTail(path string) string {
+// logTail returns the last lines the server logged after offset, formatted to end an error message:
+// the server says there why it did not start.
+func logTail(path string, offset int64) string {
 	if path == "" {
 		return ""
 	}
 	data, err := os.ReadFile(path)
-	if err != nil || len(data) == 0 {
+	if err != nil || int64(len(data)) <= offset {
 		return ""
 	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(string(data[offset:]), "\n"), "\n")
 	lines = lines[max(0, len(lines)-15):]
 	return "\nlast lines of " + path + ":\n  " + strings.Join(lines, "\n  ")
+}
+
+// fileSize is the size of path, 0 when it does not exist.
+func fileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
 }
 
 // lockDir takes an exclusive lock on the data directory so two sqpdash processes starting or stopping
