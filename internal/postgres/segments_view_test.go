@@ -1,0 +1,447 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Tests of the SQL objects schema.hcl declares around brand_product_segments, on the hand-built dataset of
+// testdata_test.go: the materialized view, get_product_segment_metadata, brand_performance_enhanced and
+// validate_brand_product_segments.
+
+func TestBrandProductSegments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, conn, ids := handDatabase(ctx, t)
+	want := expectedSegments(t, handData(), ids)
+	got := readSegments(ctx, t, conn)
+
+	t.Run("every row equals the one computed by hand", func(t *testing.T) {
+		if len(got) != len(want) {
+			t.Errorf("view has %d rows, want %d", len(got), len(want))
+		}
+		for _, g := range got {
+			w, ok := want[g.segmentKey]
+			if !ok {
+				t.Errorf("unexpected row %+v", g.segmentKey)
+				continue
+			}
+			if diff := diffSegment(g, w); diff != "" {
+				t.Errorf("row %+v:\n%s", g.segmentKey, diff)
+			}
+		}
+		seen := map[segmentKey]bool{}
+		for _, g := range got {
+			seen[g.segmentKey] = true
+		}
+		for k := range want {
+			if !seen[k] {
+				t.Errorf("missing row %+v", k)
+			}
+		}
+	})
+
+	t.Run("a week crossing a month end counts wholly in the month it starts in", func(t *testing.T) {
+		july := findSegment(got, ids["acme"], "B0ACME0001", "monthly", "2024-07-01")
+		august := findSegment(got, ids["acme"], "B0ACME0001", "monthly", "2024-08-01")
+		if july == nil || august == nil {
+			t.Fatalf("July or August segment of B0ACME0001 missing")
+		}
+		// Weeks of 21 and 28 July are in July (the second ends on 3 August); the week of 4 August alone in August.
+		if july.DataPoints != 2 || july.Latest != "2024-08-03" || july.End != "2024-07-31" {
+			t.Errorf("July = %d reports, latest %s, end %s; want 2 reports, latest 2024-08-03, end 2024-07-31",
+				july.DataPoints, july.Latest, july.End)
+		}
+		if august.DataPoints != 1 || august.Earliest != "2024-08-04" {
+			t.Errorf("August = %d reports from %s, want 1 report from 2024-08-04", august.DataPoints, august.Earliest)
+		}
+	})
+
+	t.Run("weeks run Sunday to Saturday", func(t *testing.T) {
+		for _, g := range got {
+			if g.Type != "weekly" {
+				continue
+			}
+			start := mustDate(t, g.Start)
+			if start.Weekday().String() != "Sunday" || mustDate(t, g.End).Sub(start).Hours() != 6*24 {
+				t.Errorf("weekly segment %s..%s is not Sunday to Saturday", g.Start, g.End)
+			}
+		}
+	})
+
+	t.Run("inactive mappings, inactive brands and unmapped ASINs have no segments", func(t *testing.T) {
+		for _, g := range got {
+			switch g.ASIN {
+			case "B0ACME0003", "B0INIT0001", "B0NOMAP001":
+				t.Errorf("segment %+v of an excluded ASIN", g.segmentKey)
+			}
+		}
+	})
+
+	t.Run("a zero denominator gives NULL, not 0", func(t *testing.T) {
+		noImpressions := findSegment(got, ids["acme"], "B0ACME0002", "weekly", "2024-07-28")
+		if noImpressions == nil {
+			t.Fatal("week of zero ASIN impressions missing")
+		}
+		if noImpressions.CTR != nil || noImpressions.CVR != nil || noImpressions.AvgPrice != nil {
+			t.Errorf("ctr, cvr, avg price = %s, %s, %s; want NULL", deref(noImpressions.CTR),
+				deref(noImpressions.CVR), deref(noImpressions.AvgPrice))
+		}
+		if noImpressions.ImpressionShare == nil || *noImpressions.ImpressionShare != "0.00" {
+			t.Errorf("impression share = %s, want 0.00 (the market had impressions)", deref(noImpressions.ImpressionShare))
+		}
+		noPurchases := findSegment(got, ids["acme"], "B0ACME0002", "weekly", "2024-08-04")
+		if noPurchases == nil || noPurchases.PurchaseShare != nil {
+			t.Errorf("purchase share without market purchases = %v, want NULL", noPurchases)
+		}
+	})
+
+	t.Run("the average price weighs only the purchases that have a price", func(t *testing.T) {
+		week := findSegment(got, ids["acme"], "B0ACME0001", "weekly", "2024-07-28")
+		if week == nil {
+			t.Fatal("week of 28 July missing")
+		}
+		// 6 x 31.99 + 13 x 24.75 over 19 priced purchases; the 2 purchases of "trail shoes" have no price.
+		if week.PricedPurchases != week.ASINPurchases-2 {
+			t.Errorf("priced purchases = %d of %d, want all but the 2 without a price", week.PricedPurchases, week.ASINPurchases)
+		}
+	})
+}
+
+func diffSegment(got, want segmentRow) string {
+	var b strings.Builder
+	check := func(name string, g, w any) {
+		if fmt.Sprint(g) != fmt.Sprint(w) {
+			fmt.Fprintf(&b, "  %s = %v, want %v\n", name, g, w)
+		}
+	}
+	check("period_end", got.End, want.End)
+	check("total_impressions", got.TotalImpressions, want.TotalImpressions)
+	check("asin_impressions", got.ASINImpressions, want.ASINImpressions)
+	check("total_clicks", got.TotalClicks, want.TotalClicks)
+	check("asin_clicks", got.ASINClicks, want.ASINClicks)
+	check("total_cart_adds", got.TotalCartAdds, want.TotalCartAdds)
+	check("asin_cart_adds", got.ASINCartAdds, want.ASINCartAdds)
+	check("total_purchases", got.TotalPurchases, want.TotalPurchases)
+	check("asin_purchases", got.ASINPurchases, want.ASINPurchases)
+	check("impression_share_pct", deref(got.ImpressionShare), deref(want.ImpressionShare))
+	check("click_share_pct", deref(got.ClickShare), deref(want.ClickShare))
+	check("cart_add_share_pct", deref(got.CartAddShare), deref(want.CartAddShare))
+	check("purchase_share_pct", deref(got.PurchaseShare), deref(want.PurchaseShare))
+	check("ctr_pct", deref(got.CTR), deref(want.CTR))
+	check("cvr_pct", deref(got.CVR), deref(want.CVR))
+	check("avg_purchase_price", deref(got.AvgPrice), deref(want.AvgPrice))
+	check("data_points_count", got.DataPoints, want.DataPoints)
+	check("earliest_date", got.Earliest, want.Earliest)
+	check("latest_date", got.Latest, want.Latest)
+	check("purchase_price_amount x 100", got.PriceAmountCents, want.PriceAmountCents)
+	check("priced_purchases", got.PricedPurchases, want.PricedPurchases)
+	return b.String()
+}
+
+func findSegment(rows []segmentRow, brandID, asin, typ, start string) *segmentRow {
+	for i := range rows {
+		if rows[i].segmentKey == (segmentKey{brandID, asin, typ, start}) {
+			return &rows[i]
+		}
+	}
+	return nil
+}
+
+func TestGetProductSegmentMetadata(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, conn, ids := handDatabase(ctx, t)
+	want := expectedSegments(t, handData(), ids)
+
+	const q = `SELECT * FROM public.get_product_segment_metadata($1::uuid, $2::date, $3::date)`
+
+	t.Run("columns have the declared types", func(t *testing.T) {
+		rows, err := conn.Query(ctx, q, ids["acme"], "2024-07-01", "2024-08-31")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		wantTypes := []struct {
+			name string
+			oid  uint32
+		}{
+			{"asin", pgtype.VarcharOID}, {"has_weekly_segments", pgtype.BoolOID},
+			{"has_monthly_segments", pgtype.BoolOID}, {"weekly_count", pgtype.Int4OID},
+			{"monthly_count", pgtype.Int4OID}, {"earliest_segment_date", pgtype.DateOID},
+			{"latest_segment_date", pgtype.DateOID}, {"total_segment_impressions", pgtype.Int8OID},
+		}
+		fields := rows.FieldDescriptions()
+		if len(fields) != len(wantTypes) {
+			t.Fatalf("%d columns, want %d", len(fields), len(wantTypes))
+		}
+		for i, f := range fields {
+			if f.Name != wantTypes[i].name || f.DataTypeOID != wantTypes[i].oid {
+				t.Errorf("column %d = %s (oid %d), want %s (oid %d)", i, f.Name, f.DataTypeOID, wantTypes[i].name, wantTypes[i].oid)
+			}
+		}
+	})
+
+	type meta struct {
+		ASIN                   string
+		HasWeekly, HasMonthly  bool
+		Weekly, Monthly        int32
+		Earliest, Latest       string
+		TotalWeeklyImpressions int64
+	}
+	read := func(t *testing.T, brand, from, to string) []meta {
+		t.Helper()
+		rows, err := conn.Query(ctx, `
+			SELECT asin, has_weekly_segments, has_monthly_segments, weekly_count, monthly_count,
+			       earliest_segment_date::text, latest_segment_date::text, total_segment_impressions
+			FROM public.get_product_segment_metadata($1::uuid, $2::date, $3::date)`, brand, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[meta])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// expect derives the function's answer from the hand-computed segments: segments wholly inside the
+	// range with ASIN impressions, impressions summed over weekly segments only, most impressions first.
+	expect := func(brand, from, to string) []meta {
+		by := map[string]*meta{}
+		for _, s := range want {
+			if s.BrandID != brand || s.Start < from || s.End > to || s.ASINImpressions <= 0 {
+				continue
+			}
+			m := by[s.ASIN]
+			if m == nil {
+				m = &meta{ASIN: s.ASIN, Earliest: s.Earliest, Latest: s.Latest}
+				by[s.ASIN] = m
+			}
+			if s.Type == "weekly" {
+				m.HasWeekly = true
+				m.Weekly++
+				m.TotalWeeklyImpressions += s.ASINImpressions
+			} else {
+				m.HasMonthly = true
+				m.Monthly++
+			}
+			m.Earliest = min(m.Earliest, s.Earliest)
+			m.Latest = max(m.Latest, s.Latest)
+		}
+		var out []meta
+		for _, m := range by {
+			out = append(out, *m)
+		}
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].TotalWeeklyImpressions != out[j].TotalWeeklyImpressions {
+				return out[i].TotalWeeklyImpressions > out[j].TotalWeeklyImpressions
+			}
+			return out[i].ASIN < out[j].ASIN
+		})
+		return out
+	}
+
+	for _, tc := range []struct{ name, brand, from, to string }{
+		{"July and August of acme: weekly-only impression totals", ids["acme"], "2024-07-01", "2024-08-31"},
+		{"a range that cuts a month keeps only the segments wholly inside", ids["acme"], "2024-07-21", "2024-08-10"},
+		{"globex across two months", ids["globex"], "2024-08-01", "2024-09-30"},
+		{"an inactive brand has none", ids["initech"], "2024-01-01", "2024-12-31"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := read(t, tc.brand, tc.from, tc.to)
+			exp := expect(tc.brand, tc.from, tc.to)
+			if fmt.Sprint(got) != fmt.Sprint(exp) {
+				t.Errorf("got  %+v\nwant %+v", got, exp)
+			}
+		})
+	}
+
+	t.Run("the impression total never adds monthly rows to weekly rows", func(t *testing.T) {
+		got := read(t, ids["acme"], "2024-07-01", "2024-08-31")
+		var weekly int64
+		for _, s := range want {
+			if s.BrandID == ids["acme"] && s.ASIN == "B0ACME0001" && s.Type == "weekly" {
+				weekly += s.ASINImpressions
+			}
+		}
+		for _, m := range got {
+			if m.ASIN == "B0ACME0001" && m.TotalWeeklyImpressions != weekly {
+				t.Errorf("total_segment_impressions = %d, want the weekly sum %d", m.TotalWeeklyImpressions, weekly)
+			}
+		}
+	})
+}
+
+func TestBrandPerformanceEnhanced(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, conn, ids := handDatabase(ctx, t)
+	segments := expectedSegments(t, handData(), ids)
+
+	type brandRow struct {
+		BrandID, Name                            string
+		ASINs, WithWeekly, WithMonthly           int64
+		Impressions, Clicks, CartAdds, Purchases int64
+		ImpressionShare, PurchaseShare           string // "NULL" for NULL
+		Start, End                               string
+	}
+	rows, err := conn.Query(ctx, `
+		SELECT brand_id::text, brand_name, total_asins, asins_with_weekly_data, asins_with_monthly_data,
+		       total_impressions, total_clicks, total_cart_adds, total_purchases,
+		       coalesce(avg_impression_share::text, 'NULL'), coalesce(avg_purchase_share::text, 'NULL'),
+		       data_start_date::text, data_end_date::text
+		FROM public.brand_performance_enhanced
+		ORDER BY brand_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[brandRow])
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same per-brand figures from the hand-computed monthly segments (each week is in exactly one month).
+	var want []brandRow
+	for _, name := range []string{"acme", "globex"} {
+		w := brandRow{BrandID: ids[name], Name: name}
+		weekly, monthly, all := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		var marketImpressions, marketPurchases int64
+		for _, s := range segments {
+			if s.BrandID != ids[name] {
+				continue
+			}
+			all[s.ASIN] = true
+			if s.Type == "weekly" && s.ASINImpressions > 0 {
+				weekly[s.ASIN] = true
+			}
+			if w.Start == "" || s.Earliest < w.Start {
+				w.Start = s.Earliest
+			}
+			w.End = max(w.End, s.Latest)
+			if s.Type != "monthly" {
+				continue
+			}
+			if s.ASINImpressions > 0 {
+				monthly[s.ASIN] = true
+			}
+			w.Impressions += s.ASINImpressions
+			w.Clicks += s.ASINClicks
+			w.CartAdds += s.ASINCartAdds
+			w.Purchases += s.ASINPurchases
+			marketImpressions += s.TotalImpressions
+			marketPurchases += s.TotalPurchases
+		}
+		w.ASINs, w.WithWeekly, w.WithMonthly = int64(len(all)), int64(len(weekly)), int64(len(monthly))
+		w.ImpressionShare = deref(percent(w.Impressions, marketImpressions))
+		w.PurchaseShare = deref(percent(w.Purchases, marketPurchases))
+		want = append(want, w)
+	}
+
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Errorf("brand_performance_enhanced =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestValidateBrandProductSegments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	type violation struct {
+		Check, BrandID, ASIN, Type, Start, Detail string
+	}
+	validate := func(t *testing.T, conn *pgx.Conn) []violation {
+		t.Helper()
+		rows, err := conn.Query(ctx, `
+			SELECT check_name, brand_id::text, asin, segment_type, period_start::text, detail
+			FROM public.validate_brand_product_segments()
+			ORDER BY 1, 2, 3, 4, 5`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[violation])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	checks := func(vs []violation) map[string]int {
+		n := map[string]int{}
+		for _, v := range vs {
+			n[v.Check]++
+		}
+		return n
+	}
+
+	t.Run("consistent data has no violation", func(t *testing.T) {
+		t.Parallel()
+		_, conn, _ := handDatabase(ctx, t)
+		if got := validate(t, conn); len(got) != 0 {
+			t.Errorf("violations = %+v, want none", got)
+		}
+	})
+
+	t.Run("segments of a brand deactivated since the refresh are reported", func(t *testing.T) {
+		t.Parallel()
+		_, conn, ids := handDatabase(ctx, t)
+		if _, err := conn.Exec(ctx, `UPDATE public.brands SET is_active = false WHERE brand_name = 'globex'`); err != nil {
+			t.Fatal(err)
+		}
+		var globex int
+		for _, s := range expectedSegments(t, handData(), ids) {
+			if s.BrandID == ids["globex"] {
+				globex++
+			}
+		}
+		got := validate(t, conn)
+		if n := checks(got)["brand_not_active"]; n != globex {
+			t.Errorf("brand_not_active = %d violations, want one per globex segment (%d): %+v", n, globex, got)
+		}
+	})
+
+	t.Run("a newest-week row that no longer matches its base rows is reported", func(t *testing.T) {
+		t.Parallel()
+		_, conn, _ := handDatabase(ctx, t)
+		// The newest week is globex's week of 1 September.
+		if _, err := conn.Exec(ctx, `
+			UPDATE sqp.search_query_performance SET asin_click_count = asin_click_count + 5
+			WHERE search_query = 'desk lamp'
+			  AND asin_performance_id = (SELECT id FROM sqp.asin_performance_data WHERE asin = 'B0GLOBX001' AND start_date = '2024-09-01')`); err != nil {
+			t.Fatal(err)
+		}
+		got := validate(t, conn)
+		if len(got) != 1 || got[0].Check != "weekly_differs_from_base" || got[0].ASIN != "B0GLOBX001" || got[0].Start != "2024-09-01" {
+			t.Errorf("violations = %+v, want one weekly_differs_from_base for B0GLOBX001 2024-09-01", got)
+		}
+	})
+
+	t.Run("an ASIN count above its market total is reported with its share", func(t *testing.T) {
+		t.Parallel()
+		_, conn, _ := handDatabase(ctx, t)
+		if _, err := conn.Exec(ctx, `
+			UPDATE sqp.search_query_performance SET asin_impression_count = total_query_impression_count + 10
+			WHERE search_query = 'red shoes'
+			  AND asin_performance_id = (SELECT id FROM sqp.asin_performance_data WHERE asin = 'B0ACME0001' AND start_date = '2024-07-21')`); err != nil {
+			t.Fatal(err)
+		}
+		// One query of 2 is above its total, but the week's sum stays below: only a sum above counts.
+		if _, err := conn.Exec(ctx, `
+			UPDATE sqp.search_query_performance SET asin_impression_count = 10000
+			WHERE search_query = 'wool socks'`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments`); err != nil {
+			t.Fatal(err)
+		}
+		got := checks(validate(t, conn))
+		// wool socks: B0ACME0002's week of 4 August and its August month.
+		if got["asin_count_above_total"] != 2 || got["share_out_of_range"] != 2 || len(got) != 2 {
+			t.Errorf("violations by check = %v, want 2 asin_count_above_total and 2 share_out_of_range", got)
+		}
+	})
+}

@@ -1,0 +1,370 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sqpdash/sqpdash/internal/pgtest"
+)
+
+// This file holds a small hand-built dataset and an independent, in-Go computation of the segments the
+// materialized view must hold for it. The expectations are derived from the rows below, never copied from
+// the database's output.
+
+// handQuery is one search query row of a weekly report. PriceCents is the ASIN's median purchase price in
+// cents; nil is a missing price.
+type handQuery struct {
+	Query                             string
+	TotalImpressions, ASINImpressions int64
+	TotalClicks, ASINClicks           int64
+	TotalCartAdds, ASINCartAdds       int64
+	TotalPurchases, ASINPurchases     int64
+	PriceCents                        *int64
+}
+
+// handReport is one ASIN's weekly report; Start is its Sunday.
+type handReport struct {
+	ASIN    string
+	Start   string
+	Queries []handQuery
+}
+
+type handMapping struct {
+	ASIN, Brand string
+	Active      bool
+}
+
+type handBrand struct {
+	Name   string
+	Active bool
+}
+
+type handDataset struct {
+	Brands   []handBrand
+	Mappings []handMapping
+	Reports  []handReport
+}
+
+func cents(c int64) *int64 { return &c }
+
+// handData is the dataset of the view tests:
+//   - acme (active): B0ACME0001 over three weeks, the second crossing the July/August month end and one
+//     query without a price; B0ACME0002 with a week of zero ASIN impressions (and zero clicks) and a week
+//     without market purchases; B0ACME0003, whose mapping is inactive;
+//   - globex (active): B0GLOBX001 in August and September, all prices missing in one week;
+//   - initech (inactive): B0INIT0001;
+//   - B0NOMAP001 has reports but no mapping.
+func handData() handDataset {
+	return handDataset{
+		Brands: []handBrand{{"acme", true}, {"globex", true}, {"initech", false}},
+		Mappings: []handMapping{
+			{"B0ACME0001", "acme", true},
+			{"B0ACME0002", "acme", true},
+			{"B0ACME0003", "acme", false},
+			{"B0GLOBX001", "globex", true},
+			{"B0INIT0001", "initech", true},
+		},
+		Reports: []handReport{
+			{"B0ACME0001", "2024-07-21", []handQuery{
+				{"red shoes", 4000, 300, 400, 33, 90, 12, 40, 7, cents(2999)},
+				{"running shoes", 2500, 120, 210, 9, 40, 4, 18, 3, cents(4550)},
+			}},
+			{"B0ACME0001", "2024-07-28", []handQuery{ // Sunday 28 July to Saturday 3 August: counts in July
+				{"red shoes", 3800, 250, 380, 31, 85, 11, 37, 6, cents(3199)},
+				{"trail shoes", 900, 45, 70, 5, 12, 2, 5, 2, nil},
+				{"shoes sale", 5200, 410, 600, 47, 140, 19, 66, 13, cents(2475)},
+			}},
+			{"B0ACME0001", "2024-08-04", []handQuery{
+				{"red shoes", 4100, 333, 420, 37, 91, 15, 42, 9, cents(3050)},
+			}},
+			{"B0ACME0002", "2024-07-28", []handQuery{ // zero ASIN impressions and clicks: CTR and CVR are NULL
+				{"blue socks", 1500, 0, 120, 0, 30, 0, 10, 0, nil},
+			}},
+			{"B0ACME0002", "2024-08-04", []handQuery{ // no market purchases: purchase share is NULL
+				{"blue socks", 1700, 85, 130, 6, 33, 2, 0, 0, nil},
+				{"wool socks", 800, 64, 50, 7, 12, 3, 0, 0, nil},
+			}},
+			{"B0ACME0003", "2024-08-04", []handQuery{
+				{"green hat", 700, 70, 60, 6, 10, 1, 4, 1, cents(1999)},
+			}},
+			{"B0GLOBX001", "2024-08-25", []handQuery{
+				{"desk lamp", 2200, 150, 190, 21, 44, 8, 20, 5, nil},
+				{"led lamp", 1300, 91, 120, 11, 25, 3, 9, 2, nil},
+			}},
+			{"B0GLOBX001", "2024-09-01", []handQuery{
+				{"desk lamp", 2100, 160, 185, 19, 40, 9, 22, 6, cents(5999)},
+				{"led lamp", 1250, 80, 115, 13, 22, 4, 8, 1, cents(4725)},
+				{"reading lamp", 600, 75, 48, 8, 9, 2, 3, 1, cents(3500)},
+			}},
+			{"B0INIT0001", "2024-08-04", []handQuery{
+				{"stapler", 500, 50, 40, 4, 8, 2, 3, 1, cents(1299)},
+			}},
+			{"B0NOMAP001", "2024-08-04", []handQuery{
+				{"mystery", 300, 30, 20, 2, 4, 1, 1, 1, cents(999)},
+			}},
+		},
+	}
+}
+
+// loadHandData inserts the dataset and returns the brand ids by name.
+func loadHandData(ctx context.Context, t *testing.T, conn *pgx.Conn, d handDataset) map[string]string {
+	t.Helper()
+	ids := make(map[string]string)
+	for _, b := range d.Brands {
+		var id string
+		err := conn.QueryRow(ctx,
+			`INSERT INTO public.brands (brand_name, display_name, is_active) VALUES ($1, $2, $3) RETURNING id::text`,
+			b.Name, "Brand "+b.Name, b.Active).Scan(&id)
+		if err != nil {
+			t.Fatalf("insert brand %s: %v", b.Name, err)
+		}
+		ids[b.Name] = id
+	}
+	for _, m := range d.Mappings {
+		_, err := conn.Exec(ctx,
+			`INSERT INTO public.asin_brand_mapping (asin, brand_id, product_title, is_active) VALUES ($1, $2, $3, $4)`,
+			m.ASIN, ids[m.Brand], "Product "+m.ASIN, m.Active)
+		if err != nil {
+			t.Fatalf("insert mapping %s: %v", m.ASIN, err)
+		}
+	}
+	for _, r := range d.Reports {
+		start := mustDate(t, r.Start)
+		var reportID int64
+		err := conn.QueryRow(ctx,
+			`INSERT INTO sqp.asin_performance_data (asin, start_date, end_date) VALUES ($1, $2, $3) RETURNING id`,
+			r.ASIN, start, start.AddDate(0, 0, 6)).Scan(&reportID)
+		if err != nil {
+			t.Fatalf("insert report %s %s: %v", r.ASIN, r.Start, err)
+		}
+		for _, q := range r.Queries {
+			var price *string
+			if q.PriceCents != nil {
+				p := centsText(*q.PriceCents)
+				price = &p
+			}
+			_, err := conn.Exec(ctx, `
+				INSERT INTO sqp.search_query_performance (asin_performance_id, search_query,
+					total_query_impression_count, asin_impression_count, total_click_count, asin_click_count,
+					total_cart_add_count, asin_cart_add_count, total_purchase_count, asin_purchase_count,
+					asin_median_purchase_price, currency_code)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, 'USD')`,
+				reportID, q.Query, q.TotalImpressions, q.ASINImpressions, q.TotalClicks, q.ASINClicks,
+				q.TotalCartAdds, q.ASINCartAdds, q.TotalPurchases, q.ASINPurchases, price)
+			if err != nil {
+				t.Fatalf("insert query %q of %s %s: %v", q.Query, r.ASIN, r.Start, err)
+			}
+		}
+	}
+	return ids
+}
+
+// segmentKey identifies a row of brand_product_segments.
+type segmentKey struct {
+	BrandID, ASIN, Type, Start string
+}
+
+// segmentRow is a row of brand_product_segments with every number as text (numeric as PostgreSQL prints it);
+// nil is NULL.
+type segmentRow struct {
+	segmentKey
+	End                                                        string
+	TotalImpressions, ASINImpressions, TotalClicks, ASINClicks int64
+	TotalCartAdds, ASINCartAdds, TotalPurchases, ASINPurchases int64
+	ImpressionShare, ClickShare, CartAddShare, PurchaseShare   *string
+	CTR, CVR, AvgPrice                                         *string
+	DataPoints                                                 int64
+	Earliest, Latest                                           string
+	PriceAmountCents                                           int64 // purchase_price_amount x 100
+	PricedPurchases                                            int64
+}
+
+// expectedSegments computes, from the dataset alone, the rows brand_product_segments must hold: active
+// mappings of active brands, Sunday-Saturday weeks, months from the weeks that start in them, ratio-of-sums
+// percentages rounded half away from zero to 2 decimals, NULL for a zero denominator.
+func expectedSegments(t *testing.T, d handDataset, brandIDs map[string]string) map[segmentKey]segmentRow {
+	t.Helper()
+	activeBrand := map[string]bool{}
+	for _, b := range d.Brands {
+		activeBrand[b.Name] = b.Active
+	}
+	brandOf := map[string]string{}
+	for _, m := range d.Mappings {
+		if m.Active && activeBrand[m.Brand] {
+			brandOf[m.ASIN] = brandIDs[m.Brand]
+		}
+	}
+	rows := map[segmentKey]segmentRow{}
+	add := func(k segmentKey, end string, r handReport) {
+		row, ok := rows[k]
+		if !ok {
+			row = segmentRow{segmentKey: k, End: end, Earliest: r.Start}
+		}
+		for _, q := range r.Queries {
+			row.TotalImpressions += q.TotalImpressions
+			row.ASINImpressions += q.ASINImpressions
+			row.TotalClicks += q.TotalClicks
+			row.ASINClicks += q.ASINClicks
+			row.TotalCartAdds += q.TotalCartAdds
+			row.ASINCartAdds += q.ASINCartAdds
+			row.TotalPurchases += q.TotalPurchases
+			row.ASINPurchases += q.ASINPurchases
+			if q.PriceCents != nil {
+				row.PriceAmountCents += *q.PriceCents * q.ASINPurchases
+				row.PricedPurchases += q.ASINPurchases
+			}
+		}
+		row.DataPoints++
+		if r.Start < row.Earliest {
+			row.Earliest = r.Start
+		}
+		if last := mustDate(t, r.Start).AddDate(0, 0, 6).Format(time.DateOnly); last > row.Latest {
+			row.Latest = last
+		}
+		rows[k] = row
+	}
+	for _, r := range d.Reports {
+		brand, ok := brandOf[r.ASIN]
+		if !ok {
+			continue
+		}
+		start := mustDate(t, r.Start)
+		if start.Weekday() != time.Sunday {
+			t.Fatalf("hand dataset: report %s %s does not start on a Sunday", r.ASIN, r.Start)
+		}
+		add(segmentKey{brand, r.ASIN, "weekly", r.Start}, start.AddDate(0, 0, 6).Format(time.DateOnly), r)
+		month := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
+		add(segmentKey{brand, r.ASIN, "monthly", month.Format(time.DateOnly)},
+			month.AddDate(0, 1, -1).Format(time.DateOnly), r)
+	}
+	for k, row := range rows {
+		row.ImpressionShare = percent(row.ASINImpressions, row.TotalImpressions)
+		row.ClickShare = percent(row.ASINClicks, row.TotalClicks)
+		row.CartAddShare = percent(row.ASINCartAdds, row.TotalCartAdds)
+		row.PurchaseShare = percent(row.ASINPurchases, row.TotalPurchases)
+		row.CTR = percent(row.ASINClicks, row.ASINImpressions)
+		row.CVR = percent(row.ASINPurchases, row.ASINClicks)
+		if row.PricedPurchases > 0 {
+			// cents / purchases / 100, to 2 decimals
+			s := round2(new(big.Rat).SetFrac64(row.PriceAmountCents, row.PricedPurchases*100))
+			row.AvgPrice = &s
+		}
+		rows[k] = row
+	}
+	return rows
+}
+
+// percent is 100 x num / den to 2 decimals (half away from zero), or nil when den is 0.
+func percent(num, den int64) *string {
+	if den == 0 {
+		return nil
+	}
+	s := round2(new(big.Rat).SetFrac64(100*num, den))
+	return &s
+}
+
+// round2 formats a non-negative rational to 2 decimals, rounding half away from zero like PostgreSQL's
+// round(numeric, 2).
+func round2(r *big.Rat) string {
+	if r.Sign() < 0 {
+		panic("round2: negative value")
+	}
+	scaled := new(big.Rat).Mul(r, big.NewRat(100, 1))
+	scaled.Add(scaled, big.NewRat(1, 2))
+	hundredths := new(big.Int).Quo(scaled.Num(), scaled.Denom())
+	whole, frac := new(big.Int).QuoRem(hundredths, big.NewInt(100), new(big.Int))
+	return fmt.Sprintf("%s.%02d", whole, frac.Int64())
+}
+
+func centsText(c int64) string { return fmt.Sprintf("%d.%02d", c/100, c%100) }
+
+func mustDate(t testing.TB, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatalf("bad date %q: %v", s, err)
+	}
+	return d
+}
+
+// readSegments returns every row of brand_product_segments, sorted by key.
+func readSegments(ctx context.Context, t *testing.T, conn *pgx.Conn) []segmentRow {
+	t.Helper()
+	rows, err := conn.Query(ctx, `
+		SELECT brand_id::text, asin, segment_type, period_start::text, period_end::text,
+		       total_impressions, asin_impressions, total_clicks, asin_clicks,
+		       total_cart_adds, asin_cart_adds, total_purchases, asin_purchases,
+		       impression_share_pct::text, click_share_pct::text, cart_add_share_pct::text, purchase_share_pct::text,
+		       ctr_pct::text, cvr_pct::text, avg_purchase_price::text,
+		       data_points_count, earliest_date::text, latest_date::text,
+		       (purchase_price_amount * 100)::bigint, priced_purchases
+		FROM public.brand_product_segments`)
+	if err != nil {
+		t.Fatalf("read brand_product_segments: %v", err)
+	}
+	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (segmentRow, error) {
+		var s segmentRow
+		err := row.Scan(&s.BrandID, &s.ASIN, &s.Type, &s.Start, &s.End,
+			&s.TotalImpressions, &s.ASINImpressions, &s.TotalClicks, &s.ASINClicks,
+			&s.TotalCartAdds, &s.ASINCartAdds, &s.TotalPurchases, &s.ASINPurchases,
+			&s.ImpressionShare, &s.ClickShare, &s.CartAddShare, &s.PurchaseShare,
+			&s.CTR, &s.CVR, &s.AvgPrice, &s.DataPoints, &s.Earliest, &s.Latest,
+			&s.PriceAmountCents, &s.PricedPurchases)
+		return s, err
+	})
+	if err != nil {
+		t.Fatalf("scan brand_product_segments: %v", err)
+	}
+	sort.Slice(got, func(i, j int) bool { return lessKey(got[i].segmentKey, got[j].segmentKey) })
+	return got
+}
+
+func lessKey(a, b segmentKey) bool {
+	if a.BrandID != b.BrandID {
+		return a.BrandID < b.BrandID
+	}
+	if a.ASIN != b.ASIN {
+		return a.ASIN < b.ASIN
+	}
+	if a.Type != b.Type {
+		return a.Type < b.Type
+	}
+	return a.Start < b.Start
+}
+
+// connect opens one session on url, closed at the end of the test.
+func connect(ctx context.Context, t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// handDatabase returns a fresh database with the hand dataset loaded and the view refreshed, a session on
+// it, and the brand ids.
+func handDatabase(ctx context.Context, t *testing.T) (string, *pgx.Conn, map[string]string) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	conn := connect(ctx, t, url)
+	ids := loadHandData(ctx, t, conn, handData())
+	if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments`); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	return url, conn, ids
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "NULL"
+	}
+	return *s
+}
