@@ -1,0 +1,401 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// The default range: the 13 weeks up to the newest; the default comparison: the 13 weeks before.
+var (
+	curFrom, curTo   = weekStart(12), lastWeekEnd
+	baseFrom, baseTo = weekStart(25), weekStart(13).AddDate(0, 0, 6)
+)
+
+func (f *fixture) dashboardPath(query string) string {
+	p := "/brands/" + f.brandID
+	if query != "" {
+		p += "?" + query
+	}
+	return p
+}
+
+func rowOf(d *goquery.Document, asin string) *goquery.Selection {
+	return d.Find(`tbody[data-asin="` + asin + `"] tr[data-testid=product-row]`)
+}
+
+func asinsOf(d *goquery.Selection) []string {
+	var out []string
+	d.Find("tbody[data-asin]").Each(func(_ int, s *goquery.Selection) {
+		out = append(out, s.AttrOr("data-asin", ""))
+	})
+	return out
+}
+
+// pctChange is the expected text of a count's change: one decimal, "+"/"−", "—" from zero.
+func pctChange(cur, base int64) string {
+	if base == 0 {
+		return "—"
+	}
+	return signed(math.Round(float64(cur-base)/float64(base)*1000)/10, "%")
+}
+
+// ppChange is the expected text of a share's change in percentage points.
+func ppChange(num, den, bnum, bden int64) string {
+	if den == 0 || bden == 0 {
+		return "—"
+	}
+	a := math.Round(float64(num)/float64(den)*10000) / 100
+	b := math.Round(float64(bnum)/float64(bden)*10000) / 100
+	return signed(math.Round((a-b)*100)/100, " pp")
+}
+
+func signed(v float64, unit string) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', 1, 64)
+	switch {
+	case s == "0.0":
+		return "0.0" + unit
+	case v > 0:
+		return "+" + s + unit
+	}
+	return "−" + s + unit
+}
+
+func TestDashboardShowsTheProductTable(t *testing.T) {
+	f := newFixture(t)
+	d, res := f.doc(f.dashboardPath(""), http.StatusOK, nil)
+	if !strings.Contains(vary(res), "HX-Request") {
+		t.Errorf("Vary = %q, want HX-Request", vary(res))
+	}
+
+	t.Run("one row per product, by impressions", func(t *testing.T) {
+		got := asinsOf(d.Selection)
+		if len(got) != 3+fillers || got[0] != asinA || got[1] != asinB || got[2] != asinC {
+			t.Fatalf("rows = %v", got)
+		}
+		for _, a := range got {
+			if a == asinOther {
+				t.Fatal("another brand's product is listed")
+			}
+		}
+		if s := d.Find("[data-testid=pager-summary]").Text(); s != fmt.Sprintf("Products 1–%d of %d", 3+fillers, 3+fillers) {
+			t.Errorf("pager summary %q", s)
+		}
+	})
+
+	t.Run("numbers are sums and ratios of sums of the base rows", func(t *testing.T) {
+		for _, asin := range []string{asinA, asinB, asinC} {
+			e := expected(asin, curFrom, curTo)
+			row := rowOf(d, asin)
+			for metric, want := range map[string]string{
+				"impressions":      thousands(e.impr),
+				"clicks":           thousands(e.clicks),
+				"cart_adds":        thousands(e.carts),
+				"purchases":        thousands(e.purch),
+				"ctr":              pct(e.clicks, e.impr),
+				"cvr":              pct(e.purch, e.clicks),
+				"impression_share": pct(e.impr, e.totalImpr),
+				"click_share":      pct(e.clicks, e.totalClicks),
+				"cart_add_share":   pct(e.carts, e.totalCarts),
+				"purchase_share":   pct(e.purch, e.totalPurch),
+			} {
+				if got := cell(row, metric); got != want {
+					t.Errorf("%s %s = %q, want %q", asin, metric, got, want)
+				}
+			}
+			wantPrice := "—"
+			if e.priced > 0 {
+				wantPrice = fmt.Sprintf("%.2f", float64(e.priceCents)/float64(e.priced)/100)
+			}
+			if got := cell(row, "avg_purchase_price"); got != wantPrice {
+				t.Errorf("%s price = %q, want %q", asin, got, wantPrice)
+			}
+		}
+	})
+
+	t.Run("segment counts come from the metadata and decide the toggle", func(t *testing.T) {
+		// A: 13 weeks; months wholly inside Jul 28..Oct 26 are August and September.
+		if got := strings.TrimSpace(rowOf(d, asinA).Find(`td[data-metric=segments]`).Text()); got != "13 W · 2 M" {
+			t.Errorf("A segments %q", got)
+		}
+		if got := strings.TrimSpace(rowOf(d, asinB).Find(`td[data-metric=segments]`).Text()); got != "8 W · 1 M" {
+			t.Errorf("B segments %q", got)
+		}
+		btn := rowOf(d, asinA).Find("button[data-testid=toggle]")
+		if btn.AttrOr("aria-expanded", "") != "false" || !strings.Contains(btn.AttrOr("hx-get", ""), "/products/"+asinA+"/segments?") {
+			t.Errorf("toggle of A: %v", btn.Nodes)
+		}
+	})
+
+	t.Run("every numeric cell has its change against the previous period", func(t *testing.T) {
+		e, b := expected(asinA, curFrom, curTo), expected(asinA, baseFrom, baseTo)
+		row := rowOf(d, asinA)
+		for metric, want := range map[string]string{
+			"impressions":      pctChange(e.impr, b.impr),
+			"purchases":        pctChange(e.purch, b.purch),
+			"impression_share": ppChange(e.impr, e.totalImpr, b.impr, b.totalImpr),
+			"ctr":              ppChange(e.clicks, e.impr, b.clicks, b.impr),
+		} {
+			if got := deltaText(row, metric); got != want {
+				t.Errorf("A %s change = %q, want %q", metric, got, want)
+			}
+		}
+		if got := row.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""); got != "up" {
+			t.Errorf("A impressions direction %q, want up", got)
+		}
+		// B has no data in the previous period: every change is "—".
+		if got := deltaText(rowOf(d, asinB), "impressions"); got != "—" {
+			t.Errorf("B impressions change = %q, want —", got)
+		}
+	})
+
+	t.Run("KPI cards sum the brand", func(t *testing.T) {
+		var impr, totalImpr int64
+		for _, a := range []string{asinA, asinB, asinC} {
+			e := expected(a, curFrom, curTo)
+			impr, totalImpr = impr+e.impr, totalImpr+e.totalImpr
+		}
+		for i := range fillers {
+			e := expected(fillerASIN(i), curFrom, curTo)
+			impr, totalImpr = impr+e.impr, totalImpr+e.totalImpr
+		}
+		if got := d.Find(`[data-testid=kpi][data-metric=impressions] [data-testid=kpi-value]`).Text(); got != thousands(impr) {
+			t.Errorf("impressions KPI %q, want %q", got, thousands(impr))
+		}
+		if got := d.Find(`[data-testid=kpi][data-metric=impression_share] [data-testid=kpi-value]`).Text(); got != pct(impr, totalImpr) {
+			t.Errorf("impression share KPI %q, want %q", got, pct(impr, totalImpr))
+		}
+		if n := d.Find(`[data-testid=kpi][data-metric=impressions] circle`).Length(); n != 13 {
+			t.Errorf("impressions sparkline has %d points, want 13", n)
+		}
+	})
+
+	t.Run("brand picker lists the active brands and keeps the settings", func(t *testing.T) {
+		d, _ := f.doc(f.dashboardPath("sort=ctr&dir=asc&preset=4w"), http.StatusOK, nil)
+		var alt string
+		d.Find("[data-testid=brand-picker] a").Each(func(_ int, s *goquery.Selection) {
+			if strings.Contains(s.AttrOr("href", ""), f.altID) {
+				alt = s.AttrOr("href", "")
+			}
+		})
+		if alt == "" || !strings.Contains(alt, "sort=ctr") || !strings.Contains(alt, "preset=4w") || !strings.Contains(alt, "dir=asc") {
+			t.Errorf("link to the other brand %q", alt)
+		}
+	})
+}
+
+func TestDashboardSortsPagesAndFilters(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		name  string
+		query string
+		want  []string // the first rows
+		count int
+	}{
+		{"impressions ascending", "sort=impressions&dir=asc", []string{fillerASIN(0), fillerASIN(1)}, 3 + fillers},
+		{"title ascending", "sort=title&dir=asc", []string{asinB, fillerASIN(0)}, 3 + fillers},
+		{"CTR descending puts undefined last", "sort=ctr&dir=desc", []string{asinB}, 3 + fillers},
+		{"page 2 of 10", "size=10&page=2", []string{fillerASIN(2), fillerASIN(1), fillerASIN(0)}, 3},
+		{"search by title", "q=widget", []string{asinB}, 1},
+		{"search by ASIN, any case", "q=b0testccc3", []string{asinC}, 1},
+		{"minimum impressions", "min_impr=100", []string{asinA, asinB}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, _ := f.doc(f.dashboardPath(tc.query), http.StatusOK, nil)
+			got := asinsOf(d.Selection)
+			if len(got) != tc.count {
+				t.Fatalf("%d rows %v, want %d", len(got), got, tc.count)
+			}
+			for i, a := range tc.want {
+				if got[i] != a {
+					t.Fatalf("rows %v, want first %v", got, tc.want)
+				}
+			}
+		})
+	}
+
+	t.Run("the last row of CTR descending has no CTR", func(t *testing.T) {
+		d, _ := f.doc(f.dashboardPath("sort=ctr&dir=desc"), http.StatusOK, nil)
+		got := asinsOf(d.Selection)
+		if last := got[len(got)-1]; last != asinC {
+			t.Fatalf("last row %s, want %s (no clicks at all)", last, asinC)
+		}
+	})
+
+	t.Run("page 2 reports the total and links back", func(t *testing.T) {
+		d, _ := f.doc(f.dashboardPath("size=10&page=2"), http.StatusOK, nil)
+		if s := d.Find("[data-testid=pager-summary]").Text(); s != fmt.Sprintf("Products 11–%d of %d", 3+fillers, 3+fillers) {
+			t.Errorf("summary %q", s)
+		}
+		if href := d.Find("[data-testid=prev]").AttrOr("href", ""); !strings.Contains(href, "size=10") || strings.Contains(href, "page=") {
+			t.Errorf("previous page link %q", href)
+		}
+	})
+
+	t.Run("sorting by htmx returns only the table region", func(t *testing.T) {
+		body, res := f.body(f.dashboardPath("sort=clicks"), http.StatusOK, map[string]string{"HX-Request": "true", "HX-Target": "product-table"})
+		if strings.Contains(body, "<html") || !strings.HasPrefix(strings.TrimSpace(body), `<section id="product-table"`) {
+			t.Fatalf("partial is not the table region: %.200s", body)
+		}
+		if !strings.Contains(vary(res), "HX-Request") {
+			t.Error("no Vary: HX-Request")
+		}
+		d, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
+		th := d.Find(`th[data-sort-key=clicks]`)
+		if th.AttrOr("aria-sort", "") != "descending" || !strings.Contains(th.Find("a").AttrOr("href", ""), "dir=asc") {
+			t.Errorf("clicks header %v", th.Nodes)
+		}
+	})
+}
+
+// segmentsPath is the expansion URL of asin with the given segment type and extra state.
+func (f *fixture) segmentsPath(asin, typ, query string) string {
+	p := "/brands/" + f.brandID + "/products/" + asin + "/segments?type=" + typ
+	if query != "" {
+		p += "&" + query
+	}
+	return p
+}
+
+var htmxHeaders = map[string]string{"HX-Request": "true"}
+
+func TestExpansion(t *testing.T) {
+	f := newFixture(t)
+
+	t.Run("weekly rows with changes against the previous week and top queries", func(t *testing.T) {
+		d, res := f.partial(f.segmentsPath(asinA, "weekly", ""), http.StatusOK, htmxHeaders)
+		if push := res.Header.Get("HX-Push-Url"); !strings.Contains(push, "open="+url.QueryEscape(asinA+":weekly")) {
+			t.Errorf("HX-Push-Url %q", push)
+		}
+		if d.Find("tbody").Length() != 1 || d.Find("tbody").AttrOr("id", "") != "p-"+asinA {
+			t.Fatalf("partial is not the product's tbody")
+		}
+		if d.Find("button[data-testid=toggle]").AttrOr("aria-expanded", "") != "true" {
+			t.Error("toggle not expanded")
+		}
+		rows := d.Find("tr[data-testid=segment-row]")
+		if rows.Length() != 13 {
+			t.Fatalf("%d weekly rows, want 13", rows.Length())
+		}
+		newest := rows.Last()
+		if l := newest.Find("[data-testid=segment-label]").Text(); l != "Oct 20 – Oct 26, 2024" {
+			t.Errorf("newest label %q", l)
+		}
+		w0, w1 := expected(asinA, weekStart(0), lastWeekEnd), expected(asinA, weekStart(1), weekStart(1).AddDate(0, 0, 6))
+		if got := cell(newest, "impressions"); got != thousands(w0.impr) {
+			t.Errorf("newest week impressions %q, want %q", got, thousands(w0.impr))
+		}
+		if got := cell(newest, "purchase_share"); got != pct(w0.purch, w0.totalPurch) {
+			t.Errorf("newest week purchase share %q", got)
+		}
+		if got := deltaText(newest, "impressions"); got != pctChange(w0.impr, w1.impr) {
+			t.Errorf("newest week change %q, want %q", got, pctChange(w0.impr, w1.impr))
+		}
+		var top []string
+		newest.Find("[data-testid=top-queries] .q").Each(func(_ int, s *goquery.Selection) { top = append(top, s.Text()) })
+		if strings.Join(top, "|") != "garden hose|hose reel" {
+			t.Errorf("top queries %v", top)
+		}
+		// The oldest week in range compares with the week before the range, matched by date.
+		oldest := rows.First()
+		w12, w13 := expected(asinA, weekStart(12), weekStart(12).AddDate(0, 0, 6)), expected(asinA, weekStart(13), weekStart(13).AddDate(0, 0, 6))
+		if got := deltaText(oldest, "impressions"); got != pctChange(w12.impr, w13.impr) {
+			t.Errorf("oldest week change %q, want %q", got, pctChange(w12.impr, w13.impr))
+		}
+	})
+
+	t.Run("top three queries by purchases then clicks", func(t *testing.T) {
+		d, _ := f.partial(f.segmentsPath(asinB, "weekly", ""), http.StatusOK, htmxHeaders)
+		var top []string
+		d.Find("tr[data-testid=segment-row]").Last().Find("[data-testid=top-queries] .q").Each(func(_ int, s *goquery.Selection) { top = append(top, s.Text()) })
+		// blue widget and widget tie on purchases (9): blue widget has more clicks; gizmo beats doohickey on clicks.
+		if strings.Join(top, "|") != "blue widget|widget|gizmo" {
+			t.Errorf("top queries %v", top)
+		}
+	})
+
+	t.Run("monthly rows are months wholly inside the range, compared by date", func(t *testing.T) {
+		d, res := f.partial(f.segmentsPath(asinA, "monthly", ""), http.StatusOK, htmxHeaders)
+		rows := d.Find("tr[data-testid=segment-row]")
+		if rows.Length() != 2 {
+			t.Fatalf("%d monthly rows", rows.Length())
+		}
+		if a, b := rows.Eq(0).Find("[data-testid=segment-label]").Text(), rows.Eq(1).Find("[data-testid=segment-label]").Text(); a != "August 2024" || b != "September 2024" {
+			t.Errorf("labels %q, %q", a, b)
+		}
+		monthOf := func(y int, m time.Month) sums { // the weeks that start in the month
+			first := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+			var s sums
+			for n := 0; n < 26; n++ {
+				if ws := weekStart(n); !ws.Before(first) && ws.Before(first.AddDate(0, 1, 0)) {
+					e := expected(asinA, ws, ws.AddDate(0, 0, 6))
+					s.impr += e.impr
+				}
+			}
+			return s
+		}
+		aug, jul := monthOf(2024, time.August), monthOf(2024, time.July)
+		if got := cell(rows.Eq(0), "impressions"); got != thousands(aug.impr) {
+			t.Errorf("August impressions %q, want %q", got, thousands(aug.impr))
+		}
+		// July lies outside the range but is August's previous month.
+		if got := deltaText(rows.Eq(0), "impressions"); got != pctChange(aug.impr, jul.impr) {
+			t.Errorf("August change %q, want %q", got, pctChange(aug.impr, jul.impr))
+		}
+		if d.Find("[data-testid=seg-monthly]").AttrOr("aria-pressed", "") != "true" {
+			t.Error("monthly switch not pressed")
+		}
+		if !strings.Contains(res.Header.Get("HX-Push-Url"), url.QueryEscape(asinA+":monthly")) {
+			t.Errorf("push url %q", res.Header.Get("HX-Push-Url"))
+		}
+	})
+
+	t.Run("expansions made since the page loaded are kept", func(t *testing.T) {
+		cur := "http://example.com" + f.dashboardPath("sort=ctr&open="+url.QueryEscape(asinB+":monthly"))
+		_, res := f.partial(f.segmentsPath(asinA, "weekly", "sort=ctr"), http.StatusOK, map[string]string{"HX-Request": "true", "HX-Current-URL": cur})
+		push := res.Header.Get("HX-Push-Url")
+		u, err := url.Parse(push)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := u.Query().Get("open"); got != asinB+":monthly,"+asinA+":weekly" || u.Query().Get("sort") != "ctr" {
+			t.Errorf("pushed %q", push)
+		}
+	})
+
+	t.Run("collapse returns the row alone and forgets the expansion", func(t *testing.T) {
+		path := "/brands/" + f.brandID + "/products/" + asinA + "/row?open=" + url.QueryEscape(asinA+":weekly")
+		d, res := f.partial(path, http.StatusOK, htmxHeaders)
+		if d.Find("tr[data-testid=segment-row]").Length() != 0 || d.Find("button[data-testid=toggle]").AttrOr("aria-expanded", "") != "false" {
+			t.Error("row still expanded")
+		}
+		if strings.Contains(res.Header.Get("HX-Push-Url"), "open=") {
+			t.Errorf("push url keeps the expansion: %q", res.Header.Get("HX-Push-Url"))
+		}
+	})
+
+	t.Run("the page renders expansions named in the URL with the same rows", func(t *testing.T) {
+		partial, _ := f.partial(f.segmentsPath(asinA, "monthly", ""), http.StatusOK, htmxHeaders)
+		page, _ := f.doc(f.dashboardPath("open="+url.QueryEscape(asinA+":monthly")), http.StatusOK, nil)
+		a, _ := partial.Find("tbody").Html()
+		b, _ := page.Find("tbody#p-" + asinA).Html()
+		if a != b || !strings.Contains(b, "segment-row") {
+			t.Errorf("page and partial differ:\n%s\n---\n%s", a, b)
+		}
+	})
+
+	t.Run("without htmx the expansion leads to the dashboard", func(t *testing.T) {
+		res := f.get(f.segmentsPath(asinA, "weekly", "sort=ctr"), nil)
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "/brands/"+f.brandID+"?") || !strings.Contains(loc, "sort=ctr") || !strings.Contains(loc, "open=") {
+			t.Errorf("%d %q", res.StatusCode, loc)
+		}
+	})
+}
