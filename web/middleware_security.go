@@ -1,10 +1,9 @@
 package web
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,7 +45,9 @@ func secureHeaders(hsts func(c echo.Context) bool) echo.MiddlewareFunc {
 
 // limitBody refuses request bodies over max bytes with a 413, unless large says the route takes large
 // bodies (the upload routes set their own limit). A declared Content-Length over the limit is refused
-// before the body is read; a body that only turns out too long while being read fails the read.
+// before anything is read. A body of unknown length (chunked) is read here, up to one byte over the limit,
+// so that the 413 does not depend on how a handler or middleware reads the form: Echo's form helpers drop
+// read errors. A body with a Content-Length cannot be longer than declared: net/http cuts it there.
 func limitBody(max int64, large func(c echo.Context) bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -57,7 +58,18 @@ func limitBody(max int64, large func(c echo.Context) bool) echo.MiddlewareFunc {
 			if req.ContentLength > max {
 				return tooLarge(max)
 			}
-			req.Body = &limitedBody{ReadCloser: http.MaxBytesReader(c.Response(), req.Body, max), max: max}
+			if req.ContentLength < 0 && req.Body != nil {
+				body, err := io.ReadAll(io.LimitReader(req.Body, max+1))
+				if err != nil {
+					// The client went away or sent a broken chunk: its fault, not a server error.
+					return apperr.Invalid("body", "the request body could not be read")
+				}
+				if int64(len(body)) > max {
+					return tooLarge(max)
+				}
+				req.Body = io.NopCloser(bytes.NewReader(body))
+				req.ContentLength = int64(len(body))
+			}
 			return next(c)
 		}
 	}
@@ -65,20 +77,4 @@ func limitBody(max int64, large func(c echo.Context) bool) echo.MiddlewareFunc {
 
 func tooLarge(max int64) error {
 	return &apperr.Error{Code: apperr.ETOOLARGE, Message: fmt.Sprintf("the request body is larger than %d KiB", max>>10)}
-}
-
-// limitedBody turns http.MaxBytesReader's error into the typed 413 error, so that a handler that returns
-// its bind error unchanged still answers 413.
-type limitedBody struct {
-	io.ReadCloser
-	max int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return n, tooLarge(b.max)
-	}
-	return n, err
 }
