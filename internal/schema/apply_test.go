@@ -390,6 +390,15 @@ func TestApplyFailures(t *testing.T) {
 		}
 	})
 
+	t.Run("an attribute the engine would ignore is reported", func(t *testing.T) {
+		tg := &target{t: t, url: "postgres://127.0.0.1:1/never-connected"}
+		typo := variant(t, `comment    = "total of one customer"`, `commnet    = "total of one customer"`)
+		_, _, err := tg.apply(typo, nil)
+		if err == nil || !strings.Contains(err.Error(), `attribute "commnet" is not supported`) {
+			t.Errorf("want the typo reported, got %v", err)
+		}
+	})
+
 	t.Run("a dry run prints the plan and changes nothing", func(t *testing.T) {
 		tg := newTarget(t)
 		res, out := tg.mustApply("", func(o *schema.Options) { o.DryRun = true })

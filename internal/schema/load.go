@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -95,6 +96,9 @@ func loadDesired(paths []string) (*desired, error) {
 			return nil, fmt.Errorf("load %v: block %q is not supported by sqpdash schema apply (see docs/schema-apply.md)", paths, r.Type)
 		}
 	}
+	if err := checkKnown(doc); err != nil {
+		return nil, fmt.Errorf("load %v: %w", paths, err)
+	}
 	return &desired{realm: realm, doc: doc}, nil
 }
 
@@ -162,4 +166,57 @@ func newHCLState() *schemahcl.State {
 		schemahcl.WithTypes("function.return_table.column.type", types),
 	)
 	return schemahcl.New(opts...)
+}
+
+// Attributes and child blocks the engine reads per block type, beyond the typed fields; anything else is
+// a typo or an unsupported feature, reported instead of silently ignored.
+var knownAttrs = map[string]struct{ attrs, blocks []string }{
+	"function":     {[]string{"return", "as", "volatility", "security", "parallel", "strict", "leakproof", "cost", "rows", "comment", "depends_on"}, []string{"return_table"}},
+	"procedure":    {[]string{"as", "security", "comment", "depends_on"}, nil},
+	"view":         {[]string{"as", "comment", "depends_on", "check_option"}, nil},
+	"materialized": {[]string{"as", "comment", "depends_on"}, nil},
+	"trigger":      {[]string{"for", "when", "comment"}, []string{"before", "after", "instead_of", "referencing", "execute"}},
+	"role":         {[]string{"comment"}, nil},
+	"permission":   {nil, nil},
+}
+
+// checkKnown reports the first attribute or block of an engine object that the engine would ignore.
+func checkKnown(doc *objectDoc) error {
+	check := func(kind, name string, ext *schemahcl.DefaultExtension) error {
+		known := knownAttrs[kind]
+		for _, a := range ext.Extra.Attrs {
+			if !slices.Contains(known.attrs, a.K) {
+				return fmt.Errorf("%s %q: attribute %q is not supported (see docs/schema-apply.md)", kind, name, a.K)
+			}
+		}
+		for _, c := range ext.Extra.Children {
+			if !slices.Contains(known.blocks, c.Type) {
+				return fmt.Errorf("%s %q: block %q is not supported (see docs/schema-apply.md)", kind, name, c.Type)
+			}
+		}
+		return nil
+	}
+	var err error
+	for _, f := range doc.Funcs {
+		err = errors.Join(err, check("function", f.Name, &f.DefaultExtension))
+	}
+	for _, p := range doc.Procs {
+		err = errors.Join(err, check("procedure", p.Name, &p.DefaultExtension))
+	}
+	for _, v := range doc.Views {
+		err = errors.Join(err, check("view", v.Name, &v.DefaultExtension))
+	}
+	for _, v := range doc.Materialized {
+		err = errors.Join(err, check("materialized", v.Name, &v.DefaultExtension))
+	}
+	for _, t := range doc.Triggers {
+		err = errors.Join(err, check("trigger", t.Name, &t.DefaultExtension))
+	}
+	for _, r := range doc.Roles {
+		err = errors.Join(err, check("role", r.Name, &r.DefaultExtension))
+	}
+	for _, p := range doc.Permissions {
+		err = errors.Join(err, check("permission", "", &p.DefaultExtension))
+	}
+	return err
 }
