@@ -33,8 +33,8 @@ type DemoData struct {
 
 // DemoLoadOptions control LoadDemo.
 type DemoLoadOptions struct {
-	// Replace empties the base tables first (in the same transaction) instead of refusing to load into a
-	// database that has data.
+	// Replace deletes the existing mappings and reports (in the same transaction) instead of refusing to
+	// load into a database that has data. Brands of the same name keep their ids and their users' grants.
 	Replace bool
 	// Progress, when set, is called with the number of query rows copied so far, every few thousand rows.
 	Progress func(queryRows int64)
@@ -66,7 +66,8 @@ const hasDataSQL = `
 	    OR EXISTS (SELECT 1 FROM public.asin_brand_mapping)
 	    OR EXISTS (SELECT 1 FROM sqp.asin_performance_data)`
 
-// LoadDemo writes a demo dataset with COPY in one transaction: either all of it is loaded or nothing.
+// LoadDemo writes a demo dataset in one transaction, the reports with COPY: either all of it is loaded or
+// nothing.
 // A database that already has data gives an ECONFLICT error unless opts.Replace. It does not refresh
 // brand_product_segments; the caller does, through the one refresh path.
 func (db *DB) LoadDemo(ctx context.Context, data DemoData, opts DemoLoadOptions) (DemoCounts, error) {
@@ -97,8 +98,8 @@ func (db *DB) LoadDemo(ctx context.Context, data DemoData, opts DemoLoadOptions)
 	return counts, nil
 }
 
-// emptyForDemo refuses a database with data, or empties the base tables when replace is set. The refresh
-// log is kept: it is history, not data.
+// emptyForDemo refuses a database with data, or, when replace is set, empties the mappings and reports.
+// The refresh log is kept: it is history, not data.
 func emptyForDemo(ctx context.Context, tx pgx.Tx, replace bool) error {
 	var has bool
 	if err := tx.QueryRow(ctx, hasDataSQL).Scan(&has); err != nil {
@@ -110,9 +111,10 @@ func emptyForDemo(ctx context.Context, tx pgx.Tx, replace bool) error {
 	if !replace {
 		return apperr.Conflict("the database already has brands or reports; demo data is only loaded into an empty database (--replace deletes the existing data first)")
 	}
+	// Brands are kept (copyDemoBrands updates them by name and deletes the others): deleting a brand
+	// deletes the users' grants on it, and the demo brands come back under the same names.
 	const truncate = `
-		TRUNCATE sqp.search_query_performance, sqp.asin_performance_data,
-		         public.asin_brand_mapping, public.brands
+		TRUNCATE sqp.search_query_performance, sqp.asin_performance_data, public.asin_brand_mapping
 		RESTART IDENTITY`
 	if _, err := tx.Exec(ctx, truncate); err != nil {
 		return fmt.Errorf("empty base tables: %w", err)
@@ -120,28 +122,34 @@ func emptyForDemo(ctx context.Context, tx pgx.Tx, replace bool) error {
 	return nil
 }
 
-// copyDemoBrands writes the brands and returns their ids by brand_name.
+// copyDemoBrands writes the brands and returns their ids by brand_name. A brand that exists under the
+// same name keeps its id (and so the users' grants on it); brands not in the dataset are deleted.
 func copyDemoBrands(ctx context.Context, tx pgx.Tx, brands []DemoBrand) (map[string]pgtype.UUID, error) {
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"public", "brands"},
-		[]string{"brand_name", "display_name", "is_active"},
-		pgx.CopyFromSlice(len(brands), func(i int) ([]any, error) {
-			return []any{brands[i].Name, brands[i].DisplayName, brands[i].Active}, nil
-		}))
-	if err != nil {
-		return nil, fmt.Errorf("copy %d brands: %w", len(brands), err)
+	names, displays, active := make([]string, len(brands)), make([]string, len(brands)), make([]bool, len(brands))
+	for i, b := range brands {
+		names[i], displays[i], active[i] = b.Name, b.DisplayName, b.Active
 	}
-	rows, _ := tx.Query(ctx, `SELECT brand_name, id FROM public.brands`)
+	if _, err := tx.Exec(ctx, `DELETE FROM public.brands WHERE brand_name <> ALL($1::text[])`, names); err != nil {
+		return nil, fmt.Errorf("delete brands not in the demo dataset: %w", err)
+	}
+	const upsert = `
+		INSERT INTO public.brands (brand_name, display_name, is_active)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[])
+		ON CONFLICT (brand_name) DO UPDATE
+		SET display_name = EXCLUDED.display_name, is_active = EXCLUDED.is_active
+		RETURNING brand_name, id`
+	rows, _ := tx.Query(ctx, upsert, names, displays, active)
 	ids := make(map[string]pgtype.UUID, len(brands))
 	var (
 		name string
 		id   pgtype.UUID
 	)
-	_, err = pgx.ForEachRow(rows, []any{&name, &id}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&name, &id}, func() error {
 		ids[name] = id
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read brand ids: %w", err)
+		return nil, fmt.Errorf("write %d brands: %w", len(brands), err)
 	}
 	return ids, nil
 }

@@ -115,8 +115,9 @@ func TestLoadDemo(t *testing.T) {
 		}
 	})
 
-	t.Run("replace reloads the same data", func(t *testing.T) {
+	t.Run("replace reloads the same data and keeps the brand ids", func(t *testing.T) {
 		_, data, _ := demoTestData(t)
+		idsBefore := brandIDs(t, db)
 		again, err := db.LoadDemo(ctx, data, DemoLoadOptions{Replace: true})
 		if err != nil {
 			t.Fatalf("LoadDemo with Replace: %v", err)
@@ -124,6 +125,9 @@ func TestLoadDemo(t *testing.T) {
 		stored, storedSums := storedDemo(t, db)
 		if again != got || stored != got || storedSums != sums {
 			t.Fatalf("after replace: reported %+v, stored %+v %+v; want %+v %+v", again, stored, storedSums, got, sums)
+		}
+		if idsAfter := brandIDs(t, db); idsAfter != idsBefore {
+			t.Fatalf("brand ids changed on replace:\n%s\n%s", idsBefore, idsAfter)
 		}
 	})
 
@@ -151,4 +155,16 @@ func TestLoadDemo(t *testing.T) {
 			t.Fatalf("concurrent refresh: %v", err)
 		}
 	})
+}
+
+// brandIDs lists brand names and ids in one string, to compare before and after a reload.
+func brandIDs(t *testing.T, db *DB) string {
+	t.Helper()
+	var s string
+	err := db.pool.QueryRow(context.Background(),
+		`SELECT string_agg(brand_name || '=' || id::text, ',' ORDER BY brand_name) FROM public.brands`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
