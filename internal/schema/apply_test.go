@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -456,22 +457,121 @@ func withoutOIDs(s string) string {
 }
 
 func TestApplyRepositorySchema(t *testing.T) {
+	if _, err := os.Stat("../../schema.hcl"); err != nil {
+		t.Fatalf("the repository's schema.hcl: %v", err)
+	}
+	repo := func(o *schema.Options) { o.ConfigFile = "../../atlas.hcl"; o.AutoApprove = true }
+
 	t.Run("schema.hcl applies through atlas.hcl's test env and a second run plans nothing", func(t *testing.T) {
-		if _, err := os.Stat("../../schema.hcl"); err != nil {
-			t.Skip("schema.hcl is not written yet")
-		}
 		tg := newTarget(t)
-		tweak := func(o *schema.Options) { o.ConfigFile = "../../atlas.hcl"; o.AutoApprove = true }
-		res, out := tg.mustApply("", tweak)
+		res, out := tg.mustApply("", repo)
 		if !res.Applied {
 			t.Fatalf("first apply did nothing:\n%s", out)
 		}
-		if !strings.Contains(out, "-- validation: public.brand_product_segments has 0 rows") {
-			t.Errorf("no validation of brand_product_segments:\n%s", out)
+		for _, want := range []string{
+			"-- prerequisite: public.brand_product_segments reads table sqp.asin_performance_data",
+			"-- prerequisite: public.brand_product_segments reads table public.asin_brand_mapping",
+			"-- validation: public.brand_product_segments has 0 rows",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
 		}
-		res, out = tg.mustApply("", tweak)
+		for _, role := range []string{"authenticated", "service_role"} {
+			if got := tg.queryString("SELECT (NOT rolcanlogin)::text FROM pg_roles WHERE rolname = $1", role); got != "true" {
+				t.Errorf("role %s: nologin=%s", role, got)
+			}
+		}
+		res, out = tg.mustApply("", repo)
 		if len(res.Plan.Statements) != 0 {
 			t.Errorf("second apply planned %d statements:\n%s", len(res.Plan.Statements), out)
 		}
 	})
+
+	t.Run("changing brand_product_segments' SQL recreates it with its indexes and brand_performance_enhanced", func(t *testing.T) {
+		tg := newTarget(t)
+		tg.mustApply("", repo)
+		tg.exec(`WITH b AS (INSERT INTO public.brands (brand_name, display_name) VALUES ('acme', 'Acme') RETURNING id),
+		              m AS (INSERT INTO public.asin_brand_mapping (asin, brand_id) SELECT 'B000TEST01', id FROM b),
+		              p AS (INSERT INTO sqp.asin_performance_data (asin, start_date, end_date)
+		                    VALUES ('B000TEST01', date '2024-08-04', date '2024-08-10') RETURNING id)
+		         INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, total_query_impression_count, asin_impression_count)
+		         SELECT id, 'widget', 100, 10 FROM p`)
+		tg.exec("REFRESH MATERIALIZED VIEW public.brand_product_segments")
+		rows := tg.queryString("SELECT count(*)::text FROM public.brand_product_segments")
+		indexes := tg.queryString("SELECT count(*)::text FROM pg_index WHERE indrelid = 'public.brand_product_segments'::regclass")
+		if rows == "0" {
+			t.Fatal("the seeded week produced no segment rows")
+		}
+		wrapped := wrapMaterializedQuery(t, "../../schema.hcl", "brand_product_segments")
+		res, _ := tg.mustApply(wrapped, repo)
+		got := sqlOf(res)
+		for _, want := range []string{"DROP VIEW public.brand_performance_enhanced", "DROP MATERIALIZED VIEW public.brand_product_segments"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("plan lacks %q", want)
+			}
+		}
+		creates := 0
+		for _, s := range got {
+			if strings.Contains(s, "INDEX") && strings.Contains(s, "ON public.brand_product_segments") {
+				creates++
+			}
+			if strings.HasPrefix(s, "ALTER TABLE") || strings.HasPrefix(s, "CREATE TABLE") || strings.Contains(s, "FUNCTION") {
+				t.Errorf("an MV change touched something else: %s", s)
+			}
+		}
+		if strconv.Itoa(creates) != indexes {
+			t.Errorf("plan creates %d indexes on the MV, it has %s", creates, indexes)
+		}
+		if after := tg.queryString("SELECT count(*)::text FROM public.brand_product_segments"); after != rows {
+			t.Errorf("recreated MV has %s rows, had %s", after, rows)
+		}
+		tg.exec("REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_product_segments")
+		if res, _ := tg.mustApply(wrapped, repo); len(res.Plan.Statements) != 0 {
+			t.Errorf("re-applying the changed file planned %q", sqlOf(res))
+		}
+		tg.mustApply("", repo)
+		if res, _ := tg.mustApply("", repo); len(res.Plan.Statements) != 0 {
+			t.Errorf("after rolling back, a second apply planned %q", sqlOf(res))
+		}
+	})
+}
+
+// wrapMaterializedQuery copies a schema file with the named materialized view's query wrapped in
+// SELECT * FROM (...): the same rows through a different definition.
+func wrapMaterializedQuery(t *testing.T, file, name string) string {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	start := slices.Index(lines, `materialized "`+name+`" {`)
+	if start < 0 {
+		t.Fatalf("%s: no materialized %q block", file, name)
+	}
+	as := -1
+	for i := start; i < len(lines) && lines[i] != "}"; i++ {
+		if f := strings.Fields(lines[i]); len(f) == 3 && f[0] == "as" && f[1] == "=" && f[2] == "<<-SQL" {
+			as = i
+			break
+		}
+	}
+	end := -1
+	for i := as + 1; as >= 0 && i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) == "SQL" {
+			end = i
+			break
+		}
+	}
+	if as < 0 || end < 0 {
+		t.Fatalf("%s: materialized %q has no as = <<-SQL ... SQL query", file, name)
+	}
+	indent := lines[as+1][:len(lines[as+1])-len(strings.TrimLeft(lines[as+1], " "))]
+	out := slices.Concat(lines[:as+1], []string{indent + "SELECT * FROM ("}, lines[as+1:end], []string{indent + ") AS wrapped"}, lines[end:])
+	path := filepath.Join(t.TempDir(), "schema.hcl")
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
