@@ -131,7 +131,6 @@ func loadDemo(ctx context.Context, db *postgres.DB, f demoFlags, r *refresh.Refr
 	if err != nil {
 		return fmt.Errorf("refresh after loading demo data: %w", err)
 	}
-	progress.done()
 	weeks := ds.Weeks()
 	fmt.Fprintf(stdout, "demo data loaded: %d brands (1 inactive), %d ASINs, %d weeks (%s to %s), %d weekly reports, %d SQP rows\n",
 		loaded.Brands, loaded.Mappings, len(weeks), weeks[0].Format(time.DateOnly),
@@ -179,7 +178,7 @@ func (p *demoProgress) report(rows int64) {
 
 func (p *demoProgress) say(msg string) {
 	if p.on {
-		fmt.Fprint(p.w, msg)
+		fmt.Fprintln(p.w, msg)
 	}
 }
 
