@@ -19,7 +19,8 @@ type Options struct {
 	// DevURL overrides the env's dev database URL. Empty: a scratch database is created and dropped on the
 	// target's server.
 	DevURL string
-	// To overrides the env's src (e.g. "file://old/schema.hcl" for a rollback).
+	// To overrides the env's src (e.g. "file://old/schema.hcl" for a rollback); a relative path is relative
+	// to the working directory.
 	To string
 	// DryRun prints the plan and changes nothing.
 	DryRun bool

@@ -66,10 +66,11 @@ func resolveTarget(opts Options, getenv func(string) string) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("env %q of %s: %w", envName, configFile, err)
 	}
-	if opts.To != "" {
-		srcs = []string{opts.To}
-	}
 	base := filepath.Dir(configFile)
+	if opts.To != "" {
+		// A command-line path is relative to the working directory, like any other file argument.
+		srcs, base = []string{opts.To}, "."
+	}
 	for _, src := range srcs {
 		path, err := filePath(src, base)
 		if err != nil {
