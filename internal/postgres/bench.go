@@ -158,14 +158,25 @@ func (db *DB) RefreshView(ctx context.Context, view string, concurrent bool) (Vi
 	}
 	var r ViewRefresh
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// The session's not yet reported statistics: what it inserted into and deleted from the view. They
+		// can include earlier transactions of the session (they are reported at most once a second), so
+		// the refresh's own rows are the difference across it, inside one transaction.
+		const q = `SELECT pg_stat_get_xact_tuples_inserted($1::regclass), pg_stat_get_xact_tuples_deleted($1::regclass)`
+		var ins0, del0 int64
+		if err := tx.QueryRow(ctx, q, view).Scan(&ins0, &del0); err != nil {
+			return err
+		}
 		start := time.Now()
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
 		}
 		r.Duration = time.Since(start)
-		// The transaction's own statistics: what this refresh inserted into and deleted from the view.
-		const q = `SELECT pg_stat_get_xact_tuples_inserted($1::regclass), pg_stat_get_xact_tuples_deleted($1::regclass)`
-		return tx.QueryRow(ctx, q, view).Scan(&r.RowsInserted, &r.RowsDeleted)
+		if err := tx.QueryRow(ctx, q, view).Scan(&r.RowsInserted, &r.RowsDeleted); err != nil {
+			return err
+		}
+		r.RowsInserted -= ins0
+		r.RowsDeleted -= del0
+		return nil
 	})
 	if err != nil {
 		return ViewRefresh{}, fmt.Errorf("refresh %s (concurrently=%t): %w", view, concurrent, err)
