@@ -67,9 +67,12 @@ func objectSteps(d *desired, planIndex indexPlanner) ([]step, error) {
 			nodes = append(nodes, n)
 		}
 	}
-	ordered, err := orderNodes(nodes)
+	ordered, err := orderNodes(nodes, true)
 	if err != nil {
-		return nil, err
+		// A name mentioned in a comment or a string can make a false cycle: trust depends_on alone.
+		if ordered, err = orderNodes(nodes, false); err != nil {
+			return nil, err
+		}
 	}
 	var steps []step
 	for _, n := range ordered {
@@ -478,9 +481,9 @@ func (r *resolver) grantStep(p *permissionSpec) (step, error) {
 	return step{What: "permission " + sql, SQL: sql}, nil
 }
 
-// orderNodes sorts objects so each comes after what it depends on: its depends_on references and the
-// other objects whose names appear as words in its SQL. Ties keep the declaration order.
-func orderNodes(nodes []*objectNode) ([]*objectNode, error) {
+// orderNodes sorts objects so each comes after what it depends on: its depends_on references and, with
+// byText, the other objects whose names appear as words in its SQL. Ties keep the declaration order.
+func orderNodes(nodes []*objectNode, byText bool) ([]*objectNode, error) {
 	byRef := make(map[string][]int)
 	for i, n := range nodes {
 		byRef[n.ref] = append(byRef[n.ref], i)
@@ -491,7 +494,7 @@ func orderNodes(nodes []*objectNode) ([]*objectNode, error) {
 			edges[i] = append(edges[i], byRef[d]...)
 		}
 		for j, m := range nodes {
-			if i != j && m.name != n.name && mentions(n.text, m.name) {
+			if byText && i != j && m.name != n.name && mentions(n.text, m.name) {
 				edges[i] = append(edges[i], j)
 			}
 		}
