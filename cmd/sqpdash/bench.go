@@ -351,6 +351,10 @@ func (s benchStore) RefreshThroughProcedure(ctx context.Context, force bool) (st
 	return string(out.Status), err
 }
 
+func (s benchStore) SourceChanged(ctx context.Context) (bool, error) {
+	return s.db.SegmentSourceChanged(ctx)
+}
+
 func (s benchStore) ChangeNewestWeek(ctx context.Context) (int64, error) {
 	return s.db.ChangeNewestWeek(ctx)
 }

@@ -187,6 +187,7 @@ func WriteMarkdown(w io.Writer, r Results) {
 	}
 	row("ours: procedure, forced (lock, log, refresh, validation)", func(s ScaleResult) string { return summaryCell(s.ForcedRefresh) })
 	row("ours: no-change check (procedure, nothing changed → skipped)", func(s ScaleResult) string { return summaryCell(s.NoChangeCheck) })
+	row("ours: read-only change check (what the schedule asks first)", func(s ScaleResult) string { return summaryCell(s.ChangedQuery) })
 
 	loadTable := func(title string, cases func(s ScaleResult) []LoadCase) {
 		if len(r.Scales) == 0 || len(cases(r.Scales[0])) == 0 {

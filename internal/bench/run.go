@@ -23,6 +23,9 @@ type Store interface {
 	// RefreshThroughProcedure calls the refresh procedure (change check, lock, log, validation) and
 	// returns the status it logged ("success", "skipped", ...).
 	RefreshThroughProcedure(ctx context.Context, force bool) (string, error)
+	// SourceChanged is the read-only question the schedule asks before calling the procedure: did the
+	// base data change since the last successful refresh?
+	SourceChanged(ctx context.Context) (bool, error)
 	// ChangeNewestWeek changes every query row of the newest week.
 	ChangeNewestWeek(ctx context.Context) (int64, error)
 	// ExpansionRows reads a product's weekly segments, from the view or live from the base tables.
@@ -88,6 +91,7 @@ type ScaleResult struct {
 	Refresh       []RefreshCase     `json:"refresh"`
 	ForcedRefresh Summary           `json:"procedure_forced_refresh"`
 	NoChangeCheck Summary           `json:"no_change_check"`
+	ChangedQuery  Summary           `json:"read_only_change_check"`
 	Queries       []LoadCase        `json:"queries"`
 	HTTP          []LoadCase        `json:"http,omitempty"`
 	UnderRefresh  *LoadCase         `json:"http_expansion_during_concurrent_refresh,omitempty"`
@@ -135,8 +139,17 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 		}
 		checks = append(checks, d)
 	}
+	var reads []time.Duration
+	for range opts.CheckRuns {
+		d, changed, err := timed(func() (bool, error) { return t.Store.SourceChanged(ctx) })
+		if err != nil || changed {
+			return res, fmt.Errorf("read-only change check: changed=%t, want false: %w", changed, err)
+		}
+		reads = append(reads, d)
+	}
 	res.ForcedRefresh = summarize(forced, nil)
 	res.NoChangeCheck = summarize(checks, nil)
+	res.ChangedQuery = summarize(reads, nil)
 
 	// The expansion query, from the view and live, at each concurrency.
 	for _, live := range []bool{false, true} {
