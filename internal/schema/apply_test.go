@@ -141,6 +141,19 @@ func (tg *target) snapshot() string {
 	return tg.queryString(snapshotSQL)
 }
 
+// assertFailsUnchanged applies file, which must fail with an error containing wantErr and leave the
+// target's snapshot as before.
+func (tg *target) assertFailsUnchanged(file, before, wantErr string) {
+	tg.t.Helper()
+	_, out, err := tg.apply(file, func(o *schema.Options) { o.AutoApprove = true })
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		tg.t.Fatalf("want an error containing %q, got %v\n%s", wantErr, err, out)
+	}
+	if after := tg.snapshot(); after != before {
+		tg.t.Errorf("the target changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
 func (tg *target) oid(regclass string) string {
 	tg.t.Helper()
 	return tg.queryString("SELECT $1::regclass::oid::text", regclass)
@@ -333,13 +346,7 @@ func TestApplyFailures(t *testing.T) {
 			"WHERE customer_id = p_customer", "WHERE customer_id = p_customer AND total > 0",
 			`as         = "SELECT customer_id FROM public.customer_totals WHERE total > 100"`,
 			`as         = "SELECT customer_id FROM public.no_such_table"`)
-		_, out, err := tg.apply(broken, func(o *schema.Options) { o.AutoApprove = true })
-		if err == nil || !strings.Contains(err.Error(), "view public.big_customers") {
-			t.Fatalf("want an error naming the view, got %v\n%s", err, out)
-		}
-		if after := tg.snapshot(); after != before {
-			t.Errorf("the target changed:\nbefore:\n%s\nafter:\n%s", before, after)
-		}
+		tg.assertFailsUnchanged(broken, before, "view public.big_customers")
 	})
 
 	t.Run("a statement failing on the target rolls the whole plan back", func(t *testing.T) {
@@ -351,13 +358,7 @@ func TestApplyFailures(t *testing.T) {
 		failing := variant(t,
 			"WHERE c.active", "WHERE c.active AND o.amount > 0",
 			`expr = "amount >= 0"`, `expr = "amount > 0"`)
-		_, out, err := tg.apply(failing, func(o *schema.Options) { o.AutoApprove = true })
-		if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
-			t.Fatalf("want a failed statement, got %v\n%s", err, out)
-		}
-		if after := tg.snapshot(); after != before {
-			t.Errorf("the target changed:\nbefore:\n%s\nafter:\n%s", before, after)
-		}
+		tg.assertFailsUnchanged(failing, before, "nothing was changed")
 	})
 
 	t.Run("a destructive change is refused without approval and applied with it", func(t *testing.T) {

@@ -123,22 +123,37 @@ func (r *resolver) object(ref *schemahcl.Ref) (kind, qualified string, err error
 	if len(ids) > 1 {
 		qualifier = ids[0]
 	}
-	match := func(n, q string, s *schemahcl.Ref) (string, bool) {
-		if n != name || (qualifier != "" && q != qualifier) {
-			return "", false
-		}
-		sch, err := r.schemaOf(s, n)
-		if err != nil {
-			return "", false
-		}
-		return qident(sch, n), true
+	switch kind {
+	case "schema", "role":
+		return kind, ident(name), nil
 	}
+	for _, obj := range r.declared(kind) {
+		if obj.Label() != name || (qualifier != "" && obj.QualifierLabel() != qualifier) {
+			continue
+		}
+		sch, err := r.schemaOf(obj.SchemaRef(), name)
+		if err != nil {
+			return "", "", err
+		}
+		return kind, qident(sch, name), nil
+	}
+	return "", "", fmt.Errorf("reference %q: no such %s in the schema files", ref.V, kind)
+}
+
+// declaredObject is what tables, views and functions of the schema files have in common.
+type declaredObject interface {
+	Label() string
+	QualifierLabel() string
+	SchemaRef() *schemahcl.Ref
+}
+
+// declared lists the blocks of one type that references can point to.
+func (r *resolver) declared(kind string) []declaredObject {
+	var out []declaredObject
 	switch kind {
 	case "table":
 		for _, t := range r.doc.Tables {
-			if q, ok := match(t.Name, t.Qualifier, t.Schema); ok {
-				return kind, q, nil
-			}
+			out = append(out, t)
 		}
 	case "view", "materialized":
 		specs := r.doc.Views
@@ -146,9 +161,7 @@ func (r *resolver) object(ref *schemahcl.Ref) (kind, qualified string, err error
 			specs = r.doc.Materialized
 		}
 		for _, v := range specs {
-			if q, ok := match(v.Name, v.Qualifier, v.Schema); ok {
-				return kind, q, nil
-			}
+			out = append(out, v)
 		}
 	case "function", "procedure":
 		specs := r.doc.Funcs
@@ -156,16 +169,10 @@ func (r *resolver) object(ref *schemahcl.Ref) (kind, qualified string, err error
 			specs = r.doc.Procs
 		}
 		for _, f := range specs {
-			if q, ok := match(f.Name, f.Qualifier, f.Schema); ok {
-				return kind, q, nil
-			}
+			out = append(out, f)
 		}
-	case "schema":
-		return kind, ident(name), nil
-	case "role":
-		return kind, ident(name), nil
 	}
-	return "", "", fmt.Errorf("reference %q: no such %s in the schema files", ref.V, kind)
+	return out
 }
 
 func (r *resolver) routineNode(kind string, f *sqlspec.Func) (*objectNode, error) {
