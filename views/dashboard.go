@@ -137,23 +137,36 @@ func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 	if !d.HasData {
 		return v
 	}
-	v.RangeLabel = fmt.Sprintf("%s (%d weeks)", d.Range, d.Range.Weeks())
-	if d.HasBase {
-		v.CompareLabel = fmt.Sprintf("%s: %s", period.ComparisonLabel(d.State.Compare), d.Base)
+	v.RangeLabel, v.CompareLabel = rangeLabels(d.Range, d.Base, d.HasBase, d.State.Compare)
+	v.KPIs, _ = newKPIs(d.Weeks, d.BaseSum, d.HasBase)
+	return v
+}
+
+// rangeLabels describe the range and its comparison: "Jul 28 – Oct 26, 2024 (13 weeks)" and
+// "Previous period: Apr 28 – Jul 27, 2024" ("" without a comparison).
+func rangeLabels(r, base period.Range, hasBase bool, c period.Comparison) (string, string) {
+	rl := fmt.Sprintf("%s (%d weeks)", r, r.Weeks())
+	if !hasBase {
+		return rl, ""
 	}
+	return rl, fmt.Sprintf("%s: %s", period.ComparisonLabel(c), base)
+}
+
+// newKPIs builds the KPI cards of weekly counts (their sum, change and trend line) and returns the sum.
+func newKPIs(weeks []sqp.WeekCounts, base metrics.Counts, hasBase bool) ([]KPI, metrics.Counts) {
 	var sum metrics.Counts
-	for _, w := range d.Weeks {
+	for _, w := range weeks {
 		sum = sum.Add(w.Counts)
 	}
+	kpis := make([]KPI, 0, len(KPIMetrics))
 	for _, k := range KPIMetrics {
-		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, d.Weeks)}
-		if d.HasBase {
-			kpi.HasDelta = true
-			kpi.Delta = NewDeltaView(metrics.Change(k, sum, d.BaseSum))
+		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, weeks)}
+		if hasBase {
+			kpi.HasDelta, kpi.Delta = true, NewDeltaView(metrics.Change(k, sum, base))
 		}
-		v.KPIs = append(v.KPIs, kpi)
+		kpis = append(kpis, kpi)
 	}
-	return v
+	return kpis, sum
 }
 
 func newFilters(d DashboardData, links Links) Filters {

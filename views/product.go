@@ -1,7 +1,6 @@
 package views
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/sqpdash/sqpdash/internal/metrics"
@@ -87,21 +86,9 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 	if !d.HasData {
 		return v
 	}
-	v.RangeLabel = fmt.Sprintf("%s (%d weeks)", d.Range, d.Range.Weeks())
-	if d.HasBase {
-		v.CompareLabel = fmt.Sprintf("%s: %s", period.ComparisonLabel(d.State.Compare), d.Base)
-	}
+	v.RangeLabel, v.CompareLabel = rangeLabels(d.Range, d.Base, d.HasBase, d.State.Compare)
 	var sum metrics.Counts
-	for _, w := range d.Weeks {
-		sum = sum.Add(w.Counts)
-	}
-	for _, k := range KPIMetrics {
-		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, d.Weeks)}
-		if d.HasBase {
-			kpi.HasDelta, kpi.Delta = true, NewDeltaView(metrics.Change(k, sum, d.BaseSum))
-		}
-		v.KPIs = append(v.KPIs, kpi)
-	}
+	v.KPIs, sum = newKPIs(d.Weeks, d.BaseSum, d.HasBase)
 	for _, k := range []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases} {
 		v.CountCharts = append(v.CountCharts, NewTrendChart(k, d.Weeks))
 	}

@@ -9,11 +9,7 @@ import (
 // apiProductsList returns the product table as JSON: the same parameters, numbers and paging (by product)
 // as the page, each product paired with its own comparison counts.
 func (s *Server) apiProductsList(c echo.Context) error {
-	brand, err := s.brandOf(c)
-	if err != nil {
-		return err
-	}
-	st, err := viewState(c)
+	brand, st, err := s.brandRequest(c)
 	if err != nil {
 		return err
 	}

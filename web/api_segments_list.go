@@ -12,11 +12,7 @@ import (
 // apiSegmentsList returns one product's segments of the range as JSON, each paired by date with the
 // previous segment of the same type, with its top search queries.
 func (s *Server) apiSegmentsList(c echo.Context) error {
-	product, st, err := s.productRowRequest(c)
-	if err != nil {
-		return err
-	}
-	t, err := sqp.ParseSegmentType(c.QueryParams())
+	product, st, t, err := s.segmentsRequest(c)
 	if err != nil {
 		return err
 	}

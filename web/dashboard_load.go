@@ -3,9 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"net/url"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
@@ -15,11 +12,6 @@ import (
 
 // topQueriesPerSegment is how many search queries a segment row lists.
 const topQueriesPerSegment = 3
-
-// viewState parses the request's query: the one entry point from user input to a validated ViewState.
-func viewState(c echo.Context) (sqp.ViewState, error) {
-	return sqp.ParseViewState(c.QueryParams())
-}
 
 // resolvedRange is the state's range (and comparison) against the brand's newest week of data.
 type resolvedRange struct {
@@ -119,27 +111,6 @@ func (s *Server) loadSegments(ctx context.Context, brandID, asin string, t perio
 		return views.SegmentData{}, err
 	}
 	return views.SegmentData{Type: t, Range: r, Segments: segs, Top: top}, nil
-}
-
-// productRowState is the state of an expand/collapse request. Its own query was rendered with the page,
-// so its expansions may be stale: the browser's current URL (sent by htmx) has the ones made since.
-func productRowState(c echo.Context, brandID string, l links) (sqp.ViewState, error) {
-	st, err := viewState(c)
-	if err != nil {
-		return st, err
-	}
-	cur := htmxOf(c.Request()).CurrentURL
-	if cur == nil {
-		return st, nil
-	}
-	dash, _ := url.Parse(l.Dashboard(brandID, sqp.DefaultViewState()))
-	if cur.Path != dash.Path {
-		return st, nil
-	}
-	if now, err := sqp.ParseViewState(cur.Query()); err == nil {
-		st.Open = now.Open
-	}
-	return st, nil
 }
 
 // loadProductRow reads one product of the table and, when t is set, its expansion.

@@ -13,11 +13,7 @@ const productTableTarget = "product-table"
 
 // dashboardShow renders the brand dashboard, or only its product table when htmx sorts or pages it.
 func (s *Server) dashboardShow(c echo.Context) error {
-	brand, err := s.brandOf(c)
-	if err != nil {
-		return err
-	}
-	st, err := viewState(c)
+	brand, st, err := s.brandRequest(c)
 	if err != nil {
 		return err
 	}

@@ -355,6 +355,11 @@ func TestExpansion(t *testing.T) {
 		if !strings.Contains(res.Header.Get("HX-Push-Url"), url.QueryEscape(asinA+":monthly")) {
 			t.Errorf("push url %q", res.Header.Get("HX-Push-Url"))
 		}
+		// Switching an open row replaces the history entry instead of adding one.
+		_, res = f.partial(f.segmentsPath(asinA, "monthly", "open="+url.QueryEscape(asinA+":weekly")), http.StatusOK, htmxHeaders)
+		if res.Header.Get("HX-Push-Url") != "" || !strings.Contains(res.Header.Get("HX-Replace-Url"), url.QueryEscape(asinA+":monthly")) {
+			t.Errorf("switch: push %q, replace %q", res.Header.Get("HX-Push-Url"), res.Header.Get("HX-Replace-Url"))
+		}
 	})
 
 	t.Run("expansions made since the page loaded are kept", func(t *testing.T) {

@@ -11,11 +11,7 @@ import (
 // productsExport downloads the product table as CSV: the same range, comparison, filters and order as the
 // page, all pages.
 func (s *Server) productsExport(c echo.Context) error {
-	brand, err := s.brandOf(c)
-	if err != nil {
-		return err
-	}
-	st, err := viewState(c)
+	brand, st, err := s.brandRequest(c)
 	if err != nil {
 		return err
 	}

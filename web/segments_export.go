@@ -12,11 +12,7 @@ import (
 // segmentsExport downloads one product's segments of the range as CSV, each with its change against the
 // previous segment of the same type and its top search queries.
 func (s *Server) segmentsExport(c echo.Context) error {
-	product, st, err := s.productRowRequest(c)
-	if err != nil {
-		return err
-	}
-	t, err := sqp.ParseSegmentType(c.QueryParams())
+	product, st, t, err := s.segmentsRequest(c)
 	if err != nil {
 		return err
 	}

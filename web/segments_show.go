@@ -5,19 +5,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/sqpdash/sqpdash/internal/sqp"
 	"github.com/sqpdash/sqpdash/views"
 )
 
 // segmentsShow expands a product row: htmx swaps the product's <tbody> for the same tbody with its
-// segment rows, and the browser URL records the expansion. Without htmx it leads to the dashboard with the
+// segment rows, and the browser URL records the expansion (a new history entry; switching an open row
+// between weekly and monthly replaces the entry). Without htmx it leads to the dashboard with the
 // row expanded.
 func (s *Server) segmentsShow(c echo.Context) error {
-	product, st, err := s.productRowRequest(c)
-	if err != nil {
-		return err
-	}
-	t, err := sqp.ParseSegmentType(c.QueryParams())
+	product, st, t, err := s.segmentsRequest(c)
 	if err != nil {
 		return err
 	}
@@ -31,24 +27,11 @@ func (s *Server) segmentsShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pushURL(c, next)
+	if st.Expanded(product.ASIN) != "" {
+		// A weekly/monthly switch of an open row: the same view step, so the history entry is replaced.
+		replaceURL(c, next)
+	} else {
+		pushURL(c, next)
+	}
 	return render(c, http.StatusOK, views.ProductBody(row))
-}
-
-// productRowRequest validates an expand/collapse request: the brand, the product and the view state.
-func (s *Server) productRowRequest(c echo.Context) (sqp.Product, sqp.ViewState, error) {
-	brand, err := s.brandOf(c)
-	if err != nil {
-		return sqp.Product{}, sqp.ViewState{}, err
-	}
-	asin, err := sqp.ParseASIN(c.Param("asin"))
-	if err != nil {
-		return sqp.Product{}, sqp.ViewState{}, err
-	}
-	product, err := s.products.Product(c.Request().Context(), brand.ID, asin)
-	if err != nil {
-		return sqp.Product{}, sqp.ViewState{}, err
-	}
-	st, err := productRowState(c, brand.ID, links{s.echo})
-	return product, st, err
 }
