@@ -89,6 +89,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func TestServeAdminRefreshInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	dbURL := pgtest.NewDatabase(t)
+	seedServe(t, dbURL)
 	s := startServe(t, dbURL, 0)
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 

@@ -56,7 +56,8 @@ type testServe struct {
 	db     *postgres.DB // a pool of the test's own on the same database
 	logs   *syncBuffer
 	cancel context.CancelFunc
-	done   chan error
+	done   chan struct{} // closed when serve has returned, with err
+	err    error
 }
 
 // stop sends the shutdown signal and waits until serve has returned.
@@ -64,24 +65,24 @@ func (s *testServe) stop(t *testing.T) {
 	t.Helper()
 	s.cancel()
 	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Fatalf("serve returned %v", err)
+	case <-s.done:
+		if s.err != nil {
+			t.Fatalf("serve returned %v", s.err)
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not stop within 60s")
 	}
 }
 
-// startServe seeds a small demo dataset and an admin into a fresh database, and serves it.
-func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testServe {
+// seedServe loads a small demo dataset (refreshed) and the test admin into a fresh database.
+func seedServe(t *testing.T, dbURL string) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(db.Close)
+	defer db.Close()
 	seed := demoFlags{opts: demo.Options{Scale: 0.05, Seed: 7, Reference: time.Date(2026, 3, 18, 0, 0, 0, 0, time.UTC)}}
 	if err := loadDemo(ctx, db, seed, refresh.New(db, refresh.Options{}), io.Discard, io.Discard); err != nil {
 		t.Fatalf("load demo data: %v", err)
@@ -97,7 +98,17 @@ func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testSer
 	if _, err := db.CreateUser(ctx, postgres.NewUser{Email: testAdminEmail, Role: auth.RoleAdmin, PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
+}
 
+// startServe serves dbURL on a port of its own until the test ends.
+func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testServe {
+	t.Helper()
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
 	cfg := config.Default()
 	cfg.DatabaseURL = dbURL
 	cfg.Addr = "127.0.0.1:0"
@@ -105,14 +116,17 @@ func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testSer
 	logs := &syncBuffer{}
 	log := slog.New(web.WithRequestID(slog.NewJSONHandler(logs, nil)))
 	sctx, cancel := context.WithCancel(ctx)
-	s := &testServe{db: db, logs: logs, cancel: cancel, done: make(chan error, 1)}
+	s := &testServe{db: db, logs: logs, cancel: cancel, done: make(chan struct{})}
 	addr := make(chan string, 1)
-	go func() { s.done <- serve(sctx, cfg, log, func(a string) { addr <- a }) }()
+	go func() {
+		defer close(s.done)
+		s.err = serve(sctx, cfg, log, func(a string) { addr <- a })
+	}()
 	select {
 	case a := <-addr:
 		s.base = "http://" + a
-	case err := <-s.done:
-		t.Fatalf("serve did not start: %v", err)
+	case <-s.done:
+		t.Fatalf("serve did not start: %v", s.err)
 	}
 	t.Cleanup(func() {
 		cancel()
@@ -234,7 +248,9 @@ func postRefresh(t *testing.T, c *http.Client, s *testServe, form url.Values, he
 }
 
 func TestServeRefreshNeedsCSRFToken(t *testing.T) {
-	s := startServe(t, pgtest.NewDatabase(t), 0)
+	dbURL := pgtest.NewDatabase(t)
+	seedServe(t, dbURL)
+	s := startServe(t, dbURL, 0)
 	c, token := signedInClient(t, s)
 	before := refreshRuns(t, s.db)
 
@@ -279,6 +295,7 @@ func TestServeRefreshNeedsCSRFToken(t *testing.T) {
 
 func TestServeSecondRefreshIsToldOneIsRunning(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
+	seedServe(t, dbURL)
 	s := startServe(t, dbURL, 0)
 	c, token := signedInClient(t, s)
 	release := holdBaseTableLock(t, dbURL)
@@ -340,6 +357,7 @@ func TestServeSecondRefreshIsToldOneIsRunning(t *testing.T) {
 
 func TestServeShutdownCancelsARunningRefresh(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
+	seedServe(t, dbURL)
 	s := startServe(t, dbURL, 0)
 	c, token := signedInClient(t, s)
 	release := holdBaseTableLock(t, dbURL)
@@ -366,6 +384,7 @@ func TestServeShutdownCancelsARunningRefresh(t *testing.T) {
 
 func TestServeOperations(t *testing.T) {
 	dbURL := withPassword(t, pgtest.NewDatabase(t), "s3cret-password")
+	seedServe(t, dbURL)
 	s := startServe(t, dbURL, 50*time.Millisecond)
 	c := &http.Client{Timeout: 10 * time.Second}
 	get := func(path string) (int, string, http.Header) {
@@ -447,7 +466,9 @@ func TestServeReadyzFollowsTheDatabase(t *testing.T) {
 	if cluster == nil || cluster.DataDir() == "" {
 		t.Skip("needs the private test cluster (SQPDASH_TEST_DATABASE_URL is set)")
 	}
-	s := startServe(t, pgtest.NewDatabase(t), 0)
+	dbURL := pgtest.NewDatabase(t)
+	seedServe(t, dbURL)
+	s := startServe(t, dbURL, 0)
 	readyz := func() (int, string) {
 		res, err := http.Get(s.base + "/readyz")
 		if err != nil {
