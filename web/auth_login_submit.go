@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -26,17 +27,21 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	if s.authOpts.Service == nil {
 		return errors.New("login: no authentication service configured")
 	}
-	token, _, err := s.authOpts.Service.Login(req.Context(), auth.Credentials{
+	token, user, err := s.authOpts.Service.Login(req.Context(), auth.Credentials{
 		Email: email, Password: password, IP: c.RealIP(), UserAgent: req.UserAgent(),
 	})
+	// The audit trail names the account and address, never the password or the token.
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
+		s.log.WarnContext(req.Context(), "sign-in refused", slog.String("email", email), slog.String("remote_ip", c.RealIP()))
 		return s.renderLogin(c, http.StatusUnauthorized, views.LoginView{Email: email, Next: next, Error: msgInvalidCredentials})
 	case errors.Is(err, auth.ErrThrottled):
+		s.log.WarnContext(req.Context(), "sign-in throttled", slog.String("email", email), slog.String("remote_ip", c.RealIP()))
 		return s.renderLogin(c, http.StatusTooManyRequests, views.LoginView{Email: email, Next: next, Error: msgThrottled})
 	case err != nil:
 		return err
 	}
+	s.log.InfoContext(req.Context(), "signed in", slog.String("email", user.Email), slog.String("role", string(user.Role)), slog.String("remote_ip", c.RealIP()))
 	if old := sessionToken(c); old != "" {
 		if err := s.authOpts.Service.Logout(req.Context(), old); err != nil {
 			return err
