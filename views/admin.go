@@ -94,6 +94,7 @@ type RefreshPanel struct {
 	StartedAt string
 	RunningBy string
 	Elapsed   string
+	ElapsedMS int64
 	// Percent estimates the progress from the duration of the last successful refresh; -1 when unknown.
 	Percent  int
 	Estimate string
@@ -134,14 +135,17 @@ func NewRefreshPanel(in RefreshPanelInput) RefreshPanel {
 	if !in.Run.Start.IsZero() {
 		elapsed := in.Now.Sub(in.Run.Start)
 		p.StartedAt = adminTime(in.Run.Start)
-		p.Elapsed = adminDuration(elapsed)
+		p.Elapsed, p.ElapsedMS = adminDuration(elapsed), elapsed.Milliseconds()
 		p.RunningBy = in.Run.RequestedBy
 		if p.RunningBy == "" {
 			p.RunningBy = in.Run.Trigger
 		}
 		if in.LastDuration > 0 {
 			p.Percent = min(99, int(100*elapsed/in.LastDuration))
-			p.Estimate = "the last refresh took " + adminDuration(in.LastDuration)
+			p.Estimate = fmt.Sprintf("About %d%% done: the last refresh took %s.", p.Percent, adminDuration(in.LastDuration))
+			if elapsed > in.LastDuration {
+				p.Estimate = "Taking longer than the last refresh, which took " + adminDuration(in.LastDuration) + "."
+			}
 		}
 	}
 	return p

@@ -77,8 +77,8 @@ func TestRefreshPanelView(t *testing.T) {
 		in.Running = true
 		in.Run = refresh.Run{Start: now.Add(-5 * time.Minute)}
 		in.LastDuration = time.Minute
-		if p := NewRefreshPanel(in); p.Percent != 99 {
-			t.Fatalf("percent = %d, want 99", p.Percent)
+		if p := NewRefreshPanel(in); p.Percent != 99 || !strings.HasPrefix(p.Estimate, "Taking longer than the last refresh") {
+			t.Fatalf("panel = %+v, want 99%% and a note that it takes longer", p)
 		}
 	})
 

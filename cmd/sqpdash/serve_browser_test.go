@@ -76,7 +76,7 @@ func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Act
 // screenshot saves the page under testdata/screenshots (git-ignored) for a person to look at.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 	dir := filepath.Join("testdata", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -115,10 +115,10 @@ func TestServeAdminRefreshInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`#refresh-panel[data-state="running"] [data-testid="refresh-running"]`)),
 		chromedp.WaitVisible(css(`#refresh-panel [data-testid="refresh-now"][disabled]`)),
 	)
-	// Polling replaces the panel every second: the elapsed time must move past 1 s.
+	// Polling replaces the panel every second: the elapsed time must move past 1.5 s.
 	value(t, ctx, "see the elapsed time grow", chromedp.Poll[bool](`(() => {
 		const e = document.querySelector('[data-testid="refresh-elapsed"]');
-		return !!e && parseFloat(e.textContent) >= 1; })()`, chromedp.WithPollingTimeout(20*time.Second)))
+		return !!e && Number(e.dataset.elapsedMs) >= 1500; })()`, chromedp.WithPollingTimeout(20*time.Second)))
 	elapsed := value(t, ctx, "read the elapsed time", chromedp.Text(css(`[data-testid="refresh-elapsed"]`)))
 	screenshot(t, ctx, "admin-refresh-running.png")
 	release()
