@@ -100,15 +100,22 @@ func seedServe(t *testing.T, dbURL string) {
 	}
 }
 
-// startServe serves dbURL on a port of its own until the test ends.
-func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testServe {
+// openServeTestDB opens a pool of the test's own on dbURL.
+func openServeTestDB(t *testing.T, dbURL string) *postgres.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dbURL)
+	db, err := postgres.Open(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
+	return db
+}
+
+// startServe serves dbURL on a port of its own until the test ends.
+func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testServe {
+	t.Helper()
+	ctx := context.Background()
+	db := openServeTestDB(t, dbURL)
 	cfg := config.Default()
 	cfg.DatabaseURL = dbURL
 	cfg.Addr = "127.0.0.1:0"
