@@ -128,6 +128,9 @@ func benchmark(ctx context.Context, cfg config.Config, f benchFlags, log *slog.L
 		}
 	}()
 
+	if err := preloadStatementStats(ctx, cluster); err != nil {
+		return err
+	}
 	f.opts.Logger = log
 	results := bench.Results{Machine: bench.ReadMachine(), Date: time.Now().UTC()}
 	reference := time.Now()
@@ -147,6 +150,26 @@ func benchmark(ctx context.Context, cfg config.Config, f benchFlags, log *slog.L
 	}
 	results.Targets = bench.CheckTargets(results.Scales)
 	return bench.WriteFiles(f.out, results)
+}
+
+// preloadStatementStats restarts the benchmark cluster with pg_stat_statements loaded, once.
+func preloadStatementStats(ctx context.Context, cluster *pglocal.Cluster) error {
+	db, err := postgres.Open(ctx, cluster.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	restart, err := db.PreloadStatementStats(ctx)
+	db.Close()
+	if err != nil || !restart {
+		return err
+	}
+	if err := cluster.Stop(ctx); err != nil {
+		return fmt.Errorf("restart benchmark PostgreSQL: %w", err)
+	}
+	if err := cluster.Restart(ctx); err != nil {
+		return fmt.Errorf("restart benchmark PostgreSQL: %w", err)
+	}
+	return nil
 }
 
 // benchRange is the date range of the whole demo dataset built for reference.
@@ -361,6 +384,19 @@ func (s benchStore) ChangeNewestWeek(ctx context.Context) (int64, error) {
 
 func (s benchStore) ExpansionRows(ctx context.Context, p bench.Product, from, to time.Time, live bool) (int, error) {
 	return s.db.ExpansionRows(ctx, postgres.BenchProduct{BrandID: p.BrandID, ASIN: p.ASIN}, from, to, live)
+}
+
+func (s benchStore) ResetStatementStats(ctx context.Context) error {
+	return s.db.ResetStatementStats(ctx)
+}
+
+func (s benchStore) TopStatements(ctx context.Context, n int) ([]bench.StatementStat, error) {
+	top, err := s.db.TopStatements(ctx, n)
+	out := make([]bench.StatementStat, len(top))
+	for i, t := range top {
+		out[i] = bench.StatementStat(t)
+	}
+	return out, err
 }
 
 func (s benchStore) Explain(ctx context.Context, name string, p bench.Product, from, to time.Time) (string, error) {

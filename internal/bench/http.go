@@ -110,9 +110,14 @@ func (s *Server) load(ctx context.Context, clients int, d time.Duration, product
 	for i, p := range products {
 		urls[i] = page(p)
 	}
-	return Load{Clients: clients, Duration: d, Do: func(ctx context.Context, c, n int) error {
+	cpu0, cpuErr := ProcessCPU(s.PID)
+	res := Load{Clients: clients, Duration: d, Do: func(ctx context.Context, c, n int) error {
 		return s.get(ctx, urls[(c*7919+n)%len(urls)])
 	}}.Run(ctx)
+	if cpu1, err := ProcessCPU(s.PID); err == nil && cpuErr == nil && res.Requests > 0 {
+		res.ServerCPUPerReqMs = ms(cpu1-cpu0) / float64(res.Requests)
+	}
+	return res
 }
 
 func cloneValues(v url.Values) url.Values {

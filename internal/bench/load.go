@@ -34,6 +34,8 @@ type LoadResult struct {
 	MaxMs    float64 `json:"max_ms"`
 	// FirstError is one error's text, so that a run full of failures says why.
 	FirstError string `json:"first_error,omitempty"`
+	// ServerCPUPerReqMs is the server process's CPU time per successful request (HTTP loads only).
+	ServerCPUPerReqMs float64 `json:"server_cpu_per_request_ms,omitempty"`
 }
 
 // Run runs the load and returns its latency distribution and throughput.

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Machine describes the computer a benchmark ran on: figures mean little without it.
@@ -71,3 +72,29 @@ func parseKB(v string) (int64, error) {
 	}
 	return n, nil
 }
+
+// ProcessCPU returns the CPU time (user + system) a process has used so far, from /proc/PID/stat.
+func ProcessCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time of process %d: %w", pid, err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count fields after its end.
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("read CPU time of process %d: short stat line", pid)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] { // utime and stime, fields 14 and 15 of the line
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("read CPU time of process %d: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicksPerSecond, nil
+}
+
+// clockTicksPerSecond is Linux's USER_HZ, which is 100 on every architecture Go supports.
+const clockTicksPerSecond = 100

@@ -204,6 +204,9 @@ func WriteMarkdown(w io.Writer, r Results) {
 					}
 					x := cs[i].Results[j]
 					cell := fmt.Sprintf("%.2f / %.2f · %.0f/s", x.P50ms, x.P99ms, x.PerSec)
+					if x.ServerCPUPerReqMs > 0 {
+						cell += fmt.Sprintf(" · server CPU %.2f ms/req", x.ServerCPUPerReqMs)
+					}
 					if x.Errors > 0 {
 						cell += fmt.Sprintf(" · %d errors", x.Errors)
 					}
@@ -225,6 +228,21 @@ func WriteMarkdown(w io.Writer, r Results) {
 		header("server")
 		row("peak RSS (VmHWM) after the loads", func(s ScaleResult) string { return fmt.Sprintf("%.0f MB", float64(s.PeakRSSBytes)/(1<<20)) })
 		row("concurrent refreshes completed during the load", func(s ScaleResult) string { return fmt.Sprint(s.RefreshesRun) })
+	}
+
+	if n := len(r.Scales); n > 0 && len(r.Scales[n-1].HTTP) > 0 {
+		last := r.Scales[n-1]
+		p("\n## Database statements behind each page (scale %g, pg_stat_statements over all its loads)\n\n", last.Dataset.Scale)
+		p("| page | statement | calls per request | mean ms |\n|---|---|---|---|\n")
+		for _, c := range last.HTTP {
+			requests := 0
+			for _, x := range c.Results {
+				requests += x.Requests + x.Errors
+			}
+			for _, st := range c.Statements {
+				p("| %s | `%s` | %.2f | %.3f |\n", c.Name, markdownCode(st.Query, 120), float64(st.Calls)/float64(max(requests, 1)), st.MeanMs)
+			}
+		}
 	}
 
 	if len(r.Targets) > 0 {
@@ -251,4 +269,13 @@ func summaryCell(s Summary) string {
 		cell += fmt.Sprintf(", %d rows", *s.RowsRewritten)
 	}
 	return cell
+}
+
+// markdownCode shortens a statement to n characters and keeps it inside one table cell.
+func markdownCode(q string, n int) string {
+	q = strings.NewReplacer("|", "\\|", "`", "'").Replace(q)
+	if len(q) > n {
+		q = q[:n] + "…"
+	}
+	return q
 }

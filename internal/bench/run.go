@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,10 @@ type Store interface {
 	ChangeNewestWeek(ctx context.Context) (int64, error)
 	// ExpansionRows reads a product's weekly segments, from the view or live from the base tables.
 	ExpansionRows(ctx context.Context, p Product, from, to time.Time, live bool) (int, error)
+	// ResetStatementStats clears the per-statement statistics (pg_stat_statements).
+	ResetStatementStats(ctx context.Context) error
+	// TopStatements returns the statements with the most execution time since the reset.
+	TopStatements(ctx context.Context, n int) ([]StatementStat, error)
 	// Explain returns EXPLAIN (ANALYZE, BUFFERS) of a named statement.
 	Explain(ctx context.Context, name string, p Product, from, to time.Time) (string, error)
 }
@@ -83,6 +88,17 @@ type RefreshCase struct {
 type LoadCase struct {
 	Name    string       `json:"name"`
 	Results []LoadResult `json:"results"`
+	// Statements are the database statements that took the most time during the loads of an HTTP case.
+	Statements []StatementStat `json:"top_statements,omitempty"`
+}
+
+// StatementStat is one statement's database time during a load (pg_stat_statements).
+type StatementStat struct {
+	Query   string  `json:"query"`
+	Calls   int64   `json:"calls"`
+	TotalMs float64 `json:"total_ms"`
+	MeanMs  float64 `json:"mean_ms"`
+	Rows    int64   `json:"rows"`
 }
 
 // ScaleResult is every figure of one dataset.
@@ -95,7 +111,7 @@ type ScaleResult struct {
 	Queries       []LoadCase        `json:"queries"`
 	HTTP          []LoadCase        `json:"http,omitempty"`
 	UnderRefresh  *LoadCase         `json:"http_expansion_during_concurrent_refresh,omitempty"`
-	RefreshesRun  int               `json:"concurrent_refreshes_during_load,omitempty"`
+	RefreshesRun  int               `json:"concurrent_refreshes_during_load,omitempty"` // finished ones, the last one after the load
 	PeakRSSBytes  int64             `json:"server_peak_rss_bytes,omitempty"`
 	Explain       map[string]string `json:"explain,omitempty"`
 }
@@ -228,31 +244,46 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 	}
 	for _, page := range pages {
 		lc := LoadCase{Name: page.name}
+		if err := srv.Check(ctx, page.url(t.Products[0])); err != nil {
+			return fmt.Errorf("%s: %w", page.name, err)
+		}
+		if err := t.Store.ResetStatementStats(ctx); err != nil {
+			return err
+		}
 		for _, clients := range opts.Clients {
 			log.Info("bench: http load", "scale", t.Dataset.Scale, "page", page.name, "clients", clients)
 			lc.Results = append(lc.Results, srv.load(ctx, clients, opts.LoadDuration, t.Products, page.url))
 		}
+		top, err := t.Store.TopStatements(ctx, 5)
+		if err != nil {
+			return err
+		}
+		lc.Statements = top
 		res.HTTP = append(res.HTTP, lc)
 	}
 
-	// The expansion while concurrent refreshes of our view run back to back.
+	// The expansion while concurrent refreshes of our view run back to back. The refresh in flight when
+	// the loads end is waited for, so that every load overlaps a refresh from start to end.
 	log.Info("bench: http load during concurrent refreshes", "scale", t.Dataset.Scale)
-	loopCtx, stop := context.WithCancel(ctx)
+	var stop atomic.Bool
 	done := make(chan int)
 	go func() {
 		n := 0
-		for loopCtx.Err() == nil {
-			if _, _, err := t.Store.RefreshView(loopCtx, OurView, true); err == nil {
-				n++
+		for !stop.Load() {
+			if _, _, err := t.Store.RefreshView(ctx, OurView, true); err != nil {
+				log.Error("bench: refresh during load", "err", err)
+				break
 			}
+			n++
 		}
 		done <- n
 	}()
+	time.Sleep(100 * time.Millisecond) // let the first refresh begin
 	under := LoadCase{Name: "expansion partial during concurrent refreshes"}
 	for _, clients := range []int{1, 8} {
 		under.Results = append(under.Results, srv.load(ctx, clients, opts.LoadDuration, t.Products, pages[0].url))
 	}
-	stop()
+	stop.Store(true)
 	res.RefreshesRun = <-done
 	res.UnderRefresh = &under
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -327,4 +328,60 @@ func (db *DB) ServerVersion(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("read server version: %w", err)
 	}
 	return v, nil
+}
+
+// PreloadStatementStats makes the server load pg_stat_statements from its next start on (ALTER SYSTEM)
+// and reports whether a restart is needed for that. The benchmark uses it on its own cluster only: the
+// statistics show which statements a page runs, how often and for how long.
+func (db *DB) PreloadStatementStats(ctx context.Context) (restart bool, err error) {
+	var libs string
+	if err := db.pool.QueryRow(ctx, `SHOW shared_preload_libraries`).Scan(&libs); err != nil {
+		return false, fmt.Errorf("read shared_preload_libraries: %w", err)
+	}
+	if strings.Contains(libs, "pg_stat_statements") {
+		return false, nil
+	}
+	if _, err := db.pool.Exec(ctx, `ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`); err != nil {
+		return false, fmt.Errorf("preload pg_stat_statements: %w", err)
+	}
+	return true, nil
+}
+
+// StatementStat is one statement's share of the database time since the last reset.
+type StatementStat struct {
+	Query   string
+	Calls   int64
+	TotalMs float64
+	MeanMs  float64
+	Rows    int64
+}
+
+// ResetStatementStats creates pg_stat_statements in this database if needed and clears its figures.
+func (db *DB) ResetStatementStats(ctx context.Context) error {
+	if _, err := db.pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+		return fmt.Errorf("create pg_stat_statements: %w", err)
+	}
+	if _, err := db.pool.Exec(ctx, `SELECT pg_stat_statements_reset()`); err != nil {
+		return fmt.Errorf("reset pg_stat_statements: %w", err)
+	}
+	return nil
+}
+
+// TopStatements returns the n statements of this database with the most total execution time since the
+// last reset.
+func (db *DB) TopStatements(ctx context.Context, n int) ([]StatementStat, error) {
+	const q = `
+		SELECT regexp_replace(left(s.query, 300), '\s+', ' ', 'g'), s.calls,
+		       s.total_exec_time, s.mean_exec_time, s.rows
+		FROM pg_stat_statements s
+		WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND s.query NOT ILIKE '%pg_stat_statements%'
+		ORDER BY s.total_exec_time DESC
+		LIMIT $1`
+	rows, _ := db.pool.Query(ctx, q, n)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StatementStat])
+	if err != nil {
+		return nil, fmt.Errorf("read pg_stat_statements: %w", err)
+	}
+	return out, nil
 }
