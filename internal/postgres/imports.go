@@ -19,7 +19,9 @@ import (
 // change-tracking triggers do not mark the segments stale. A report without queries is skipped: Amazon
 // leaves low-traffic ASINs out, which is not the same as zero traffic.
 //
-// The query rows are bulk-loaded with COPY into a temporary staging table and merged by one statement.
+// The query rows of ASIN-weeks that already exist are bulk-loaded with COPY into a temporary staging
+// table and merged by set-based statements (delete, update, insert); those of new ASIN-weeks are copied
+// straight into the table.
 func (db *DB) ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyReport) (sqp.ImportCounts, error) {
 	var counts sqp.ImportCounts
 	weeks := make([]sqp.WeeklyReport, 0, len(reports))
@@ -36,26 +38,66 @@ func (db *DB) ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyRepor
 		if err != nil {
 			return err
 		}
-		if err := stageQueryRows(ctx, tx, weeks, ids); err != nil {
+		var fresh, existing weekRows
+		for i, r := range weeks {
+			if isNew[i] {
+				fresh.add(r, ids[i])
+			} else {
+				existing.add(r, ids[i])
+			}
+		}
+		// A week created just now has no rows to compare with: its rows go straight into the table.
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"sqp", "search_query_performance"}, queryRowColumns, fresh.source())
+		if err != nil {
+			return fmt.Errorf("copy query rows of new ASIN-weeks: %w", err)
+		}
+		counts.ASINWeeksNew = len(fresh.ids)
+		counts.QueryRowsInserted = int(n)
+		if len(existing.ids) == 0 {
+			return nil
+		}
+		if err := stageQueryRows(ctx, tx, existing); err != nil {
 			return err
 		}
-		changed, err := mergeQueryRows(ctx, tx, ids, isNew, &counts)
+		changed, err := mergeQueryRows(ctx, tx, existing.ids, &counts)
 		if err != nil {
 			return err
 		}
-		for _, n := range isNew {
-			if n {
-				counts.ASINWeeksNew++
-			}
-		}
 		counts.ASINWeeksChanged = changed
-		counts.ASINWeeksUnchanged = len(ids) - counts.ASINWeeksNew - changed
+		counts.ASINWeeksUnchanged = len(existing.ids) - changed
 		return nil
 	})
 	if err != nil {
 		return sqp.ImportCounts{}, fmt.Errorf("import %d weekly reports: %w", len(weeks), err)
 	}
 	return counts, nil
+}
+
+// weekRows is a set of weekly reports with the ids of their asin_performance_data rows.
+type weekRows struct {
+	reports []sqp.WeeklyReport
+	ids     []int64
+}
+
+func (w *weekRows) add(r sqp.WeeklyReport, id int64) {
+	w.reports = append(w.reports, r)
+	w.ids = append(w.ids, id)
+}
+
+// source streams the query rows of all reports to COPY, in the column order of queryRowColumns.
+func (w *weekRows) source() pgx.CopyFromSource {
+	var r, q int
+	return pgx.CopyFromFunc(func() ([]any, error) {
+		for r < len(w.reports) && q >= len(w.reports[r].Queries) {
+			r, q = r+1, 0
+		}
+		if r == len(w.reports) {
+			return nil, nil
+		}
+		row := queryRowValues(w.ids[r], &w.reports[r].Queries[q])
+		q++
+		return row, nil
+	})
 }
 
 // upsertASINWeeks creates the asin_performance_data rows that do not exist yet and returns the id of
@@ -115,93 +157,101 @@ func upsertASINWeeks(ctx context.Context, tx pgx.Tx, reports []sqp.WeeklyReport)
 	return ids, isNew, nil
 }
 
-// stageQueryRows copies the reports' query rows into import_query, a temporary table with the columns
-// (and column types) of search_query_performance that dies with the transaction.
-func stageQueryRows(ctx context.Context, tx pgx.Tx, reports []sqp.WeeklyReport, ids []int64) error {
+// stageQueryRows copies the query rows of ASIN-weeks that already exist into import_query, a temporary
+// table with the columns (and column types) of search_query_performance that dies with the transaction.
+func stageQueryRows(ctx context.Context, tx pgx.Tx, w weekRows) error {
 	create := `CREATE TEMP TABLE import_query ON COMMIT DROP AS
 		SELECT ` + strings.Join(queryRowColumns, ", ") + ` FROM sqp.search_query_performance WITH NO DATA`
 	if _, err := tx.Exec(ctx, create); err != nil {
 		return fmt.Errorf("create staging table: %w", err)
 	}
-	var r, q int
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		for r < len(reports) && q >= len(reports[r].Queries) {
-			r, q = r+1, 0
-		}
-		if r == len(reports) {
-			return nil, nil
-		}
-		row := queryRowValues(ids[r], &reports[r].Queries[q])
-		q++
-		return row, nil
-	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_query"}, queryRowColumns, src); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_query"}, queryRowColumns, w.source()); err != nil {
 		return fmt.Errorf("copy query rows to staging: %w", err)
 	}
-	// Statistics let the planner pick hash joins for the merge instead of guessing a tiny table.
-	if _, err := tx.Exec(ctx, `ANALYZE import_query`); err != nil {
-		return fmt.Errorf("analyze staging table: %w", err)
+	// The index keeps the merge's lookups into the staging table cheap whatever plan the (often stale,
+	// right after a large import) statistics of the target table lead to.
+	if _, err := tx.Exec(ctx, `CREATE UNIQUE INDEX ON import_query (asin_performance_id, search_query)`); err != nil {
+		return fmt.Errorf("index staging table: %w", err)
 	}
 	return nil
 }
 
-// mergeQueryRows makes the stored query sets of the ASIN-weeks ids equal to the staged ones, adds the row
-// counts to counts and returns how many ASIN-weeks that existed before were changed.
-func mergeQueryRows(ctx context.Context, tx pgx.Tx, ids []int64, isNew []bool, counts *sqp.ImportCounts) (int, error) {
-	existing := make([]int64, 0, len(ids))
-	for i, id := range ids {
-		if !isNew[i] {
-			existing = append(existing, id)
-		}
-	}
+// mergeQueryRows makes the stored query sets of the existing ASIN-weeks equal to the staged ones, adds
+// the row counts to counts and returns how many of the ASIN-weeks were changed.
+//
+// Three set-based statements (hash joins against the staging table) rather than one
+// INSERT ... ON CONFLICT: an upsert visits and locks every conflicting row even when nothing changes,
+// which makes re-importing a file as slow as importing it and writes to every page it touches.
+func mergeQueryRows(ctx context.Context, tx pgx.Tx, existing []int64, counts *sqp.ImportCounts) (int, error) {
+	changed := map[int64]bool{}
 	values := queryRowColumns[2:] // everything but the key (asin_performance_id, search_query)
 	set := make([]string, len(values))
 	for i, c := range values {
-		set[i] = c + " = EXCLUDED." + c
+		set[i] = c + " = s." + c
 	}
-	// The DELETE and the upsert touch disjoint rows (absent from vs present in the staging table), so
-	// they can share one statement.
-	merge := `
-		WITH deleted AS (
-			DELETE FROM sqp.search_query_performance q
-			WHERE q.asin_performance_id = ANY($1::bigint[])
-			  AND NOT EXISTS (SELECT 1 FROM import_query s
-			                  WHERE s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query)
-			RETURNING q.asin_performance_id
-		), upserted AS (
-			INSERT INTO sqp.search_query_performance AS q (` + strings.Join(queryRowColumns, ", ") + `)
-			SELECT ` + strings.Join(queryRowColumns, ", ") + ` FROM import_query
-			ON CONFLICT (asin_performance_id, search_query) DO UPDATE
-			SET ` + strings.Join(set, ", ") + `, updated_at = now()
-			WHERE (q.` + strings.Join(values, ", q.") + `) IS DISTINCT FROM (EXCLUDED.` + strings.Join(values, ", EXCLUDED.") + `)
-			RETURNING q.asin_performance_id, (q.xmax = 0) AS inserted
-		), touched AS (
-			SELECT asin_performance_id FROM deleted
-			UNION
-			SELECT asin_performance_id FROM upserted
+	cols := strings.Join(queryRowColumns, ", ")
+	statements := []struct {
+		what string
+		sql  string
+		n    *int
+		args []any
+	}{
+		{"delete query rows no longer reported", `
+			WITH deleted AS (
+				DELETE FROM sqp.search_query_performance q
+				WHERE q.asin_performance_id = ANY($1::bigint[])
+				  AND NOT EXISTS (SELECT 1 FROM import_query s
+				                  WHERE s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query)
+				RETURNING q.asin_performance_id
+			)
+			SELECT count(*), coalesce(array_agg(DISTINCT asin_performance_id), '{}') FROM deleted`, &counts.QueryRowsDeleted, []any{existing}},
+		{"update changed query rows", `
+			WITH updated AS (
+				UPDATE sqp.search_query_performance q
+				SET ` + strings.Join(set, ", ") + `, updated_at = now()
+				FROM import_query s
+				WHERE q.asin_performance_id = ANY($1::bigint[])
+				  AND s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query
+				  AND (q.` + strings.Join(values, ", q.") + `) IS DISTINCT FROM (s.` + strings.Join(values, ", s.") + `)
+				RETURNING q.asin_performance_id
+			)
+			SELECT count(*), coalesce(array_agg(DISTINCT asin_performance_id), '{}') FROM updated`, &counts.QueryRowsUpdated, []any{existing}},
+		{"insert new query rows", `
+			WITH inserted AS (
+				INSERT INTO sqp.search_query_performance (` + cols + `)
+				SELECT ` + cols + ` FROM import_query s
+				WHERE NOT EXISTS (SELECT 1 FROM sqp.search_query_performance q
+				                  WHERE q.asin_performance_id = s.asin_performance_id AND q.search_query = s.search_query)
+				RETURNING asin_performance_id
+			)
+			SELECT count(*), coalesce(array_agg(DISTINCT asin_performance_id), '{}') FROM inserted`, &counts.QueryRowsInserted, nil},
+	}
+	for _, st := range statements {
+		var (
+			n       int64
+			touched []int64
 		)
-		SELECT (SELECT count(*) FROM deleted),
-		       (SELECT count(*) FILTER (WHERE inserted) FROM upserted),
-		       (SELECT count(*) FILTER (WHERE NOT inserted) FROM upserted),
-		       (SELECT coalesce(array_agg(asin_performance_id), '{}') FROM touched
-		        WHERE asin_performance_id = ANY($1::bigint[]))`
-	var (
-		deleted, inserted, updated int64
-		changed                    []int64
-	)
-	if err := tx.QueryRow(ctx, merge, existing).Scan(&deleted, &inserted, &updated, &changed); err != nil {
-		return 0, fmt.Errorf("merge query rows: %w", err)
+		if err := tx.QueryRow(ctx, st.sql, st.args...).Scan(&n, &touched); err != nil {
+			return 0, fmt.Errorf("%s: %w", st.what, err)
+		}
+		*st.n += int(n)
+		for _, id := range touched {
+			changed[id] = true
+		}
 	}
-	counts.QueryRowsDeleted += int(deleted)
-	counts.QueryRowsInserted += int(inserted)
-	counts.QueryRowsUpdated += int(updated)
-	if len(changed) > 0 {
+	var changedExisting []int64
+	for _, id := range existing {
+		if changed[id] {
+			changedExisting = append(changedExisting, id)
+		}
+	}
+	if len(changedExisting) > 0 {
 		const touch = `UPDATE sqp.asin_performance_data SET updated_at = now() WHERE id = ANY($1::bigint[])`
-		if _, err := tx.Exec(ctx, touch, changed); err != nil {
+		if _, err := tx.Exec(ctx, touch, changedExisting); err != nil {
 			return 0, fmt.Errorf("mark changed ASIN-weeks: %w", err)
 		}
 	}
-	return len(changed), nil
+	return len(changedExisting), nil
 }
 
 // ImportBrandMappings creates the brands the mappings name that do not exist yet (display name = brand
