@@ -97,14 +97,20 @@ func busyMessage(since time.Time, by string) string {
 	if since.IsZero() {
 		return "a refresh is already running"
 	}
-	when := since.Local().Format("15:04")
-	if y, m, d := since.Local().Date(); y != time.Now().Year() || m != time.Now().Month() || d != time.Now().Day() {
-		when = since.Local().Format("Jan 2 15:04")
+	since = since.Local()
+	when := since.Format("15:04")
+	if y, m, d := since.Date(); !sameDay(y, m, d, time.Now()) {
+		when = since.Format("Jan 2 15:04")
 	}
 	if by == "" {
 		return fmt.Sprintf("a refresh is already running (started %s)", when)
 	}
 	return fmt.Sprintf("a refresh is already running (started %s by %s)", when, by)
+}
+
+func sameDay(y int, m time.Month, d int, t time.Time) bool {
+	ty, tm, td := t.Date()
+	return y == ty && m == tm && d == td
 }
 
 // cancelTimeout bounds the clean-up after an interrupted refresh, which runs after the caller's context is
