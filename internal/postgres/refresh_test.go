@@ -298,6 +298,47 @@ func TestRefreshSegments(t *testing.T) {
 		}
 	})
 
+	t.Run("the least-privilege web role can refresh, read the status and cancel its refresh", func(t *testing.T) {
+		t.Parallel()
+		ownerURL := pgtest.NewDatabase(t)
+		owner := openRefreshDB(t, ownerURL)
+		if err := owner.EnableLogin(ctx, WebRole); err != nil {
+			t.Fatal(err)
+		}
+		webURL, err := URLAsRole(ownerURL, WebRole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		web := openRefreshDB(t, webURL)
+		seedWeek(t, owner, "B000TEST07", "2026-02-22")
+		r := refresh.New(web, refresh.Options{})
+		if err := r.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "web"}); err != nil || out.Status != refresh.StatusSuccess {
+			t.Fatalf("refresh as %s = %+v, %v; want success", WebRole, out, err)
+		}
+		if _, err := web.SegmentsStatus(ctx); err != nil {
+			t.Fatalf("status as %s: %v", WebRole, err)
+		}
+		if err := web.Readiness(ctx); err != nil {
+			t.Fatalf("readiness as %s: %v", WebRole, err)
+		}
+		release := blockRefresh(t, owner)
+		if err := r.Start(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "web", Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		waitRunning(t, web)
+		if err := r.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		release()
+		rows := logRows(t, owner)
+		if last := rows[len(rows)-1]; last.Status != refresh.StatusCancelled {
+			t.Fatalf("last run = %+v, want cancelled by the web role itself", last)
+		}
+	})
+
 	t.Run("running rows of dead sessions are marked failed on start", func(t *testing.T) {
 		t.Parallel()
 		db := openRefreshDB(t, pgtest.NewDatabase(t))
