@@ -75,8 +75,9 @@ type Filters struct {
 	Search      string
 	MinImpr     string
 	Sizes       []Option
-	Hidden      []Option // settings the form does not show but must keep (sort, direction)
-	Open        string   // the expanded rows, kept in step with the address bar by app.js
+	// Hidden are the settings the form does not show but must keep: sort, direction and the expanded
+	// rows. htmx changes them after the page loaded, so app.js keeps them in step with the address bar.
+	Hidden []Option
 }
 
 // KPI is one KPI card.
@@ -197,11 +198,8 @@ func newFilters(d DashboardData, links Links) Filters {
 	}
 	// Keep what the form does not edit. The page resets to 1 on purpose: the filter changed.
 	keep := s.Values()
-	f.Open = keep.Get(sqp.ParamOpen)
-	for _, name := range []string{sqp.ParamSort, sqp.ParamDir} {
-		if val := keep.Get(name); val != "" {
-			f.Hidden = append(f.Hidden, Option{Value: val, Label: name})
-		}
+	for _, name := range []string{sqp.ParamSort, sqp.ParamDir, sqp.ParamOpen} {
+		f.Hidden = append(f.Hidden, Option{Value: keep.Get(name), Label: name})
 	}
 	return f
 }

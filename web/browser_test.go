@@ -68,6 +68,13 @@ func startDashBrowser(t *testing.T, f *fixture) *dashBrowser {
 	return b
 }
 
+// with returns the browser reporting failures to t, a subtest.
+func (b *dashBrowser) with(t *testing.T) *dashBrowser {
+	c := *b
+	c.t = t
+	return &c
+}
+
 func (b *dashBrowser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
@@ -151,6 +158,7 @@ func TestBrowserExpansion(t *testing.T) {
 	b.waitFor("the product table", "document.querySelector('"+toggleA+"')")
 
 	t.Run("expand shows the weekly rows under the product and records them in the URL", func(t *testing.T) {
+		b := b.with(t)
 		b.click(toggleA)
 		b.waitFor("weekly rows", segmentRows(asinA)+".length === 13")
 		if got := evalIn[string](b, `document.querySelector('`+toggleA+`').getAttribute('aria-expanded')`); got != "true" {
@@ -173,6 +181,7 @@ func TestBrowserExpansion(t *testing.T) {
 	})
 
 	t.Run("monthly switch re-fetches", func(t *testing.T) {
+		b := b.with(t)
 		b.click("#segm-" + asinA)
 		b.waitFor("monthly rows", segmentRows(asinA)+".length === 2 && "+segmentRows(asinA)+"[0].dataset.type === 'monthly'")
 		if got := evalIn[string](b, segmentRows(asinA)+`[0].querySelector('[data-testid=segment-label]').textContent`); got != "August 2024" {
@@ -182,12 +191,14 @@ func TestBrowserExpansion(t *testing.T) {
 	})
 
 	t.Run("collapse removes the rows", func(t *testing.T) {
+		b := b.with(t)
 		b.click(toggleA)
 		b.waitFor("collapsed", segmentRows(asinA)+".length === 0 && document.querySelector('"+toggleA+"').getAttribute('aria-expanded') === 'false'")
 		b.waitFor("the URL to forget the expansion", `!new URL(location.href).searchParams.has('open')`)
 	})
 
 	t.Run("reload restores expansions from the URL", func(t *testing.T) {
+		b := b.with(t)
 		b.click(toggleA)
 		b.waitFor("weekly rows", segmentRows(asinA)+".length === 13")
 		b.click("#toggle-" + asinB)
@@ -200,6 +211,7 @@ func TestBrowserExpansion(t *testing.T) {
 	})
 
 	t.Run("product page and back keep the state", func(t *testing.T) {
+		b := b.with(t)
 		// The product link was rendered before B was expanded; it must carry both expansions.
 		b.click(`#p-` + asinA + ` a[data-testid=product-link]`)
 		b.waitFor("the product page", "document.querySelector('[data-testid=product-title]')")
@@ -216,6 +228,7 @@ func TestBrowserExpansion(t *testing.T) {
 	})
 
 	t.Run("keyboard expands and keeps focus on the toggle", func(t *testing.T) {
+		b := b.with(t)
 		toggleC := "#toggle-" + asinC
 		b.do(chromedp.Focus(chromedp.CSS(toggleC)), chromedp.KeyEvent(kb.Enter))
 		b.waitFor("C's rows", segmentRows(asinC)+".length === 13")
@@ -227,6 +240,7 @@ func TestBrowserExpansion(t *testing.T) {
 	})
 
 	t.Run("a failed fetch shows an error row with a retry link", func(t *testing.T) {
+		b := b.with(t)
 		// Point B's monthly switch at an invalid segment type, as a broken server would answer.
 		evalIn[bool](b, `(function(){var el=document.querySelector('#segm-`+asinB+`');el.setAttribute('hx-get', el.getAttribute('hx-get').replace('type=monthly','type=daily'));htmx.process(el);return true})()`)
 		b.click("#segm-" + asinB)
@@ -236,6 +250,28 @@ func TestBrowserExpansion(t *testing.T) {
 		}
 		if evalIn[string](b, `document.querySelector('#p-`+asinB+` [data-testid=retry]').getAttribute('href')`) == "" {
 			t.Error("retry link without href")
+		}
+	})
+
+	t.Run("sorting by htmx keeps the expansions, also those made since the page loaded", func(t *testing.T) {
+		b := b.with(t)
+		b.click("#toggle-" + asinC) // the sort links were rendered before this expansion
+		b.waitFor("C's rows", segmentRows(asinC)+".length === 13")
+		b.click(`th[data-sort-key=clicks] a`)
+		b.waitFor("the sorted table", `new URL(location.href).searchParams.get('sort') === 'clicks' && document.querySelector('th[data-sort-key=clicks]').getAttribute('aria-sort') === 'descending'`)
+		b.waitFor("expansions after sorting", segmentRows(asinA)+".length === 13 && "+segmentRows(asinB)+".length === 8 && "+segmentRows(asinC)+".length === 13")
+		if got := b.openParam(); got != asinA+":weekly,"+asinB+":weekly,"+asinC+":weekly" {
+			t.Errorf("open = %q after sorting", got)
+		}
+	})
+
+	t.Run("the settings form keeps the expansions", func(t *testing.T) {
+		b := b.with(t)
+		b.do(chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "garden"), chromedp.Click(chromedp.CSS(`form[data-testid=filters] button[type=submit]`)))
+		b.waitFor("the filtered table", `new URL(location.href).searchParams.get('q') === 'garden' && document.querySelectorAll('tbody[data-asin]').length === 1`)
+		b.waitFor("A still expanded", segmentRows(asinA)+".length === 13")
+		if got := evalIn[string](b, `new URL(location.href).searchParams.get('sort')`); got != "clicks" {
+			t.Errorf("sort = %q after filtering", got)
 		}
 	})
 }

@@ -24,6 +24,8 @@ func (s *Server) dashboardShow(c echo.Context) error {
 	varyOnHTMX(c)
 	l := links{s.echo}
 	if hx := htmxOf(c.Request()); hx.Partial() && hx.Target == productTableTarget {
+		// The link's own URL may lack expansions made since the page loaded: push the merged state.
+		pushURL(c, l.Dashboard(brand.ID, st))
 		return render(c, http.StatusOK, views.ProductTableRegion(views.NewProductTable(d, l)))
 	}
 	return render(c, http.StatusOK, views.DashboardPage(views.NewDashboard(s.shell(brand.DisplayName), d, l)))

@@ -23,7 +23,7 @@ func (s *Server) brandRequest(c echo.Context) (sqp.Brand, sqp.ViewState, error) 
 	if err != nil {
 		return sqp.Brand{}, sqp.ViewState{}, err
 	}
-	st, err := viewState(c)
+	st, err := dashboardState(c, brand.ID, links{s.echo})
 	return brand, st, err
 }
 
@@ -41,7 +41,7 @@ func (s *Server) productRowRequest(c echo.Context) (sqp.Product, sqp.ViewState, 
 	if err != nil {
 		return sqp.Product{}, sqp.ViewState{}, err
 	}
-	st, err := productRowState(c, brand.ID, links{s.echo})
+	st, err := dashboardState(c, brand.ID, links{s.echo})
 	return product, st, err
 }
 
@@ -55,9 +55,10 @@ func (s *Server) segmentsRequest(c echo.Context) (sqp.Product, sqp.ViewState, pe
 	return product, st, t, err
 }
 
-// productRowState is the state of an expand/collapse request. Its own query was rendered with the page,
-// so its expansions may be stale: the browser's current URL (sent by htmx) has the ones made since.
-func productRowState(c echo.Context, brandID string, l links) (sqp.ViewState, error) {
+// dashboardState is the view state of a request issued by htmx from the dashboard (expand, collapse,
+// sort, page). Its URL was rendered with the page, so its expansions may be stale: the browser's current
+// URL (sent by htmx) has the ones made since, and they win.
+func dashboardState(c echo.Context, brandID string, l links) (sqp.ViewState, error) {
 	st, err := viewState(c)
 	if err != nil {
 		return st, err

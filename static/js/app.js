@@ -4,25 +4,28 @@
 (function () {
   "use strict";
 
-  // Links and hidden inputs marked data-sync-open carry the expanded rows (the "open" parameter). Rows
-  // are expanded and collapsed by htmx after the page was rendered, so after every URL change the
-  // current "open" of the address bar is copied into them: sorting, paging, the product page and the
-  // export keep the expansions.
-  function syncOpen() {
-    var open = new URLSearchParams(window.location.search).get("open") || "";
-    document.querySelectorAll("[data-sync-open]").forEach(function (el) {
-      if (el.tagName === "INPUT") {
-        el.value = open;
-        el.disabled = open === "";
-        return;
-      }
-      var url = new URL(el.getAttribute("href"), window.location.href);
-      if (open) {
-        url.searchParams.set("open", open);
-      } else {
-        url.searchParams.delete("open");
-      }
-      el.setAttribute("href", url.pathname + url.search);
+  // Settings that htmx changes after the page was rendered (expanded rows, sort order) are copied from
+  // the address bar after every URL change: a link marked data-sync="open sort dir" gets those parameters
+  // of the current URL, so sorting, paging, the product page, the brand picker and the export keep them;
+  // hidden form inputs marked data-sync-param get the parameter of their name, so the settings form
+  // keeps them too.
+  function syncState() {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("a[data-sync]").forEach(function (a) {
+      var url = new URL(a.getAttribute("href"), window.location.href);
+      a.getAttribute("data-sync").split(" ").forEach(function (name) {
+        if (params.get(name)) {
+          url.searchParams.set(name, params.get(name));
+        } else {
+          url.searchParams.delete(name);
+        }
+      });
+      a.setAttribute("href", url.pathname + url.search);
+    });
+    document.querySelectorAll("input[data-sync-param]").forEach(function (input) {
+      var value = params.get(input.name) || "";
+      input.value = value;
+      input.disabled = value === ""; // leave the parameter out rather than send it empty
     });
   }
 
@@ -97,13 +100,13 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", syncOpen);
-  document.addEventListener("htmx:pushedIntoHistory", syncOpen);
-  document.addEventListener("htmx:replacedInHistory", syncOpen);
-  document.addEventListener("htmx:historyRestore", syncOpen);
-  document.addEventListener("htmx:afterSettle", syncOpen);
+  document.addEventListener("DOMContentLoaded", syncState);
+  document.addEventListener("htmx:pushedIntoHistory", syncState);
+  document.addEventListener("htmx:replacedInHistory", syncState);
+  document.addEventListener("htmx:historyRestore", syncState);
+  document.addEventListener("htmx:afterSettle", syncState);
   document.addEventListener("htmx:responseError", onError);
   document.addEventListener("htmx:sendError", onError);
   document.addEventListener("change", onDateChange);
-  window.addEventListener("popstate", function () { window.setTimeout(syncOpen, 0); });
+  window.addEventListener("popstate", function () { window.setTimeout(syncState, 0); });
 })();
