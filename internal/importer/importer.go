@@ -31,7 +31,8 @@ type Options struct {
 	Marketplace string
 }
 
-// Result is what one file holds, ready to be stored. Exactly one of Reports and Mappings is set.
+// Result is what one file holds, ready to be stored: Reports for SQP reports (empty when the report
+// has no rows), Mappings for a brand-mapping CSV.
 type Result struct {
 	File     string
 	Format   Format
