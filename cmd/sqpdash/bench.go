@@ -364,8 +364,8 @@ type benchStore struct {
 	refresher *refresh.Refresher
 }
 
-func (s benchStore) RefreshView(ctx context.Context, view string, concurrent bool) (time.Duration, int64, error) {
-	r, err := s.db.RefreshView(ctx, view, concurrent)
+func (s benchStore) RefreshView(ctx context.Context, view string, concurrent bool, workMem string) (time.Duration, int64, error) {
+	r, err := s.db.RefreshView(ctx, view, postgres.RefreshOptions{Concurrent: concurrent, WorkMem: workMem})
 	return r.Duration, r.RowsInserted + r.RowsDeleted, err
 }
 

@@ -52,10 +52,10 @@ func CheckTargets(scales []ScaleResult) []TargetCheck {
 	add := func(name, limit string, value float64, unit string, met, absent bool) {
 		out = append(out, TargetCheck{Name: name, Limit: limit, Value: value, Unit: unit, Met: met && !absent, Scale: sc, Absent: absent})
 	}
-	if r, ok := s.refresh(OurView, true, true); ok {
+	if r, ok := s.refresh(OurView, true, true, ""); ok {
 		add("concurrent refresh after a change", "<= 5000 ms", r.MedianMs, "ms", r.MedianMs <= 5000, false)
 	}
-	if r, ok := s.refresh(OurView, true, false); ok && r.RowsRewritten != nil {
+	if r, ok := s.refresh(OurView, true, false, ""); ok && r.RowsRewritten != nil {
 		add("rows rewritten by a concurrent refresh without change", "= 0", float64(*r.RowsRewritten), "rows", *r.RowsRewritten == 0, false)
 	}
 	add("no-change check", "<= 10 ms", s.NoChangeCheck.MedianMs, "ms", s.NoChangeCheck.MedianMs <= 10, false)
@@ -78,9 +78,9 @@ func CheckTargets(scales []ScaleResult) []TargetCheck {
 	return out
 }
 
-func (s ScaleResult) refresh(view string, concurrent, changed bool) (Summary, bool) {
+func (s ScaleResult) refresh(view string, concurrent, changed bool, workMem string) (Summary, bool) {
 	for _, r := range s.Refresh {
-		if r.View == view && r.Concurrent == concurrent && r.Changed == changed {
+		if r.View == view && r.Concurrent == concurrent && r.Changed == changed && r.WorkMem == workMem {
 			return r.Result, true
 		}
 	}
@@ -176,8 +176,11 @@ func WriteMarkdown(w io.Writer, r Results) {
 			if c.Changed {
 				change = "newest week changed"
 			}
+			if c.WorkMem != "" {
+				change += ", work_mem " + c.WorkMem
+			}
 			row(fmt.Sprintf("%s: %s, %s", name, kind, change), func(s ScaleResult) string {
-				x, ok := s.refresh(c.View, c.Concurrent, c.Changed)
+				x, ok := s.refresh(c.View, c.Concurrent, c.Changed, c.WorkMem)
 				if !ok {
 					return "–"
 				}

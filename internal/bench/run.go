@@ -18,9 +18,9 @@ const (
 // Store is what the benchmark needs from the database. internal/postgres implements it (through a small
 // adapter in cmd/sqpdash).
 type Store interface {
-	// RefreshView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] directly and returns its duration and
-	// the rows it deleted plus inserted.
-	RefreshView(ctx context.Context, view string, concurrent bool) (time.Duration, int64, error)
+	// RefreshView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] directly, with the server's work_mem or
+	// workMem, and returns its duration and the rows it deleted plus inserted.
+	RefreshView(ctx context.Context, view string, concurrent bool, workMem string) (time.Duration, int64, error)
 	// RefreshThroughProcedure calls the refresh procedure (change check, lock, log, validation) and
 	// returns the status it logged ("success", "skipped", ...).
 	RefreshThroughProcedure(ctx context.Context, force bool) (string, error)
@@ -81,7 +81,23 @@ type RefreshCase struct {
 	View       string  `json:"view"`
 	Concurrent bool    `json:"concurrent"`
 	Changed    bool    `json:"changed_data"`
+	WorkMem    string  `json:"work_mem,omitempty"` // empty: the server's setting
 	Result     Summary `json:"result"`
+}
+
+// refreshCases are the refreshes measured, in this order: each "unchanged" concurrent case follows a
+// plain refresh of the same view, which left it current. A plain REFRESH recomputes everything whether
+// or not data changed, so the seed's view is measured plainly once; ours both ways, as a check. The
+// work_mem case tries the setting the refresh's aggregation needs at large scales.
+var refreshCases = []RefreshCase{
+	{View: OurView},
+	{View: OurView, Changed: true},
+	{View: OurView, Concurrent: true},
+	{View: OurView, Concurrent: true, Changed: true},
+	{View: OurView, Concurrent: true, Changed: true, WorkMem: "256MB"},
+	{View: SeedView},
+	{View: SeedView, Concurrent: true},
+	{View: SeedView, Concurrent: true, Changed: true},
 }
 
 // LoadCase is one endpoint or query under load at several concurrencies.
@@ -127,15 +143,14 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 		return res, fmt.Errorf("measure scale %v: no products to request", t.Dataset.Scale)
 	}
 
-	for _, view := range []string{OurView, SeedView} {
-		for _, c := range []struct{ concurrent, changed bool }{{false, false}, {false, true}, {true, false}, {true, true}} {
-			log.Info("bench: refresh", "scale", t.Dataset.Scale, "view", view, "concurrent", c.concurrent, "changed", c.changed)
-			s, err := measureRefresh(ctx, t.Store, view, c.concurrent, c.changed, opts.Runs)
-			if err != nil {
-				return res, err
-			}
-			res.Refresh = append(res.Refresh, RefreshCase{View: view, Concurrent: c.concurrent, Changed: c.changed, Result: s})
+	for _, c := range refreshCases {
+		log.Info("bench: refresh", "scale", t.Dataset.Scale, "view", c.View, "concurrent", c.Concurrent, "changed", c.Changed, "work_mem", c.WorkMem)
+		s, err := measureRefresh(ctx, t.Store, c, opts.Runs)
+		if err != nil {
+			return res, err
 		}
+		c.Result = s
+		res.Refresh = append(res.Refresh, c)
 	}
 
 	// The procedure: a forced refresh, then the no-change check (nothing changed since).
@@ -201,29 +216,26 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 	return res, nil
 }
 
-// measureRefresh refreshes view runs times; with changed, the newest week's rows change before each run.
-func measureRefresh(ctx context.Context, s Store, view string, concurrent, changed bool, runs int) (Summary, error) {
+// measureRefresh refreshes c.View runs times; with c.Changed, the newest week's rows change before each
+// run.
+func measureRefresh(ctx context.Context, s Store, c RefreshCase, runs int) (Summary, error) {
 	var (
 		times     []time.Duration
 		rewritten []int64
 	)
-	// A first unmeasured refresh leaves the view current, so that "unchanged" really is.
-	if _, _, err := s.RefreshView(ctx, view, concurrent); err != nil {
-		return Summary{}, err
-	}
 	for range runs {
-		if changed {
+		if c.Changed {
 			if _, err := s.ChangeNewestWeek(ctx); err != nil {
 				return Summary{}, err
 			}
 		}
-		d, rows, err := s.RefreshView(ctx, view, concurrent)
+		d, rows, err := s.RefreshView(ctx, c.View, c.Concurrent, c.WorkMem)
 		if err != nil {
 			return Summary{}, err
 		}
 		times = append(times, d)
 		// A plain REFRESH rewrites the whole view whatever changed: only a concurrent one has a diff.
-		if concurrent {
+		if c.Concurrent {
 			rewritten = append(rewritten, rows)
 		}
 	}
@@ -270,7 +282,7 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 	go func() {
 		n := 0
 		for !stop.Load() {
-			if _, _, err := t.Store.RefreshView(ctx, OurView, true); err != nil {
+			if _, _, err := t.Store.RefreshView(ctx, OurView, true, ""); err != nil {
 				log.Error("bench: refresh during load", "err", err)
 				break
 			}

@@ -146,13 +146,22 @@ type ViewRefresh struct {
 	RowsDeleted  int64
 }
 
+// RefreshOptions choose how RefreshView refreshes.
+type RefreshOptions struct {
+	Concurrent bool
+	// WorkMem, when set, is the work_mem of the refresh's transaction (e.g. "256MB"): the aggregation
+	// over every query row spills to disk when it does not fit.
+	WorkMem string
+}
+
 // RefreshView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] on view directly (not through the refresh
 // procedure, so that both views are measured the same way) and counts the rows it rewrote.
 // view must be one of the two segment views.
-func (db *DB) RefreshView(ctx context.Context, view string, concurrent bool) (ViewRefresh, error) {
+func (db *DB) RefreshView(ctx context.Context, view string, opts RefreshOptions) (ViewRefresh, error) {
 	if view != SeedSegmentsView && view != "public.brand_product_segments" {
 		return ViewRefresh{}, fmt.Errorf("refresh %s: not a segments view", view)
 	}
+	concurrent := opts.Concurrent
 	stmt := "REFRESH MATERIALIZED VIEW " + view
 	if concurrent {
 		stmt = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + view
@@ -166,6 +175,11 @@ func (db *DB) RefreshView(ctx context.Context, view string, concurrent bool) (Vi
 		var ins0, del0 int64
 		if err := tx.QueryRow(ctx, q, view).Scan(&ins0, &del0); err != nil {
 			return err
+		}
+		if opts.WorkMem != "" {
+			if _, err := tx.Exec(ctx, `SELECT set_config('work_mem', $1, true)`, opts.WorkMem); err != nil {
+				return err
+			}
 		}
 		start := time.Now()
 		if _, err := tx.Exec(ctx, stmt); err != nil {
