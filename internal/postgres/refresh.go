@@ -90,43 +90,33 @@ func (db *DB) FailOrphanedRefreshes(ctx context.Context, reason string) (int64, 
 
 // RunningRefresh returns the newest running log row whose session is still alive.
 func (db *DB) RunningRefresh(ctx context.Context) (refresh.Run, bool, error) {
-	q := `SELECT ` + runColumns + `
-		FROM public.materialized_view_refresh_log l
-		WHERE l.status = 'running'
-		  AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.backend_pid)
-		ORDER BY l.id DESC
-		LIMIT 1`
-	rows, err := db.pool.Query(ctx, q)
-	if err != nil {
-		return refresh.Run{}, false, fmt.Errorf("find running refresh: %w", err)
-	}
-	run, err := pgx.CollectExactlyOneRow(rows, scanRun)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return refresh.Run{}, false, nil
-	}
-	if err != nil {
-		return refresh.Run{}, false, fmt.Errorf("find running refresh: %w", err)
-	}
-	return run, true, nil
+	return db.newestRun(ctx, "find running refresh", `
+		l.status = 'running'
+		AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.backend_pid)`)
 }
 
 // LastSuccessfulRefresh returns the newest successful run of the segments refresh.
 func (db *DB) LastSuccessfulRefresh(ctx context.Context) (refresh.Run, bool, error) {
+	return db.newestRun(ctx, "read last successful refresh", `l.status = 'success'`)
+}
+
+// newestRun returns the newest segments refresh run that matches where (a constant condition on l).
+func (db *DB) newestRun(ctx context.Context, op, where string) (refresh.Run, bool, error) {
 	q := `SELECT ` + runColumns + `
 		FROM public.materialized_view_refresh_log l
-		WHERE l.view_name = 'brand_product_segments' AND l.status = 'success'
+		WHERE l.view_name = 'brand_product_segments' AND ` + where + `
 		ORDER BY l.id DESC
 		LIMIT 1`
 	rows, err := db.pool.Query(ctx, q)
 	if err != nil {
-		return refresh.Run{}, false, fmt.Errorf("read last successful refresh: %w", err)
+		return refresh.Run{}, false, fmt.Errorf("%s: %w", op, err)
 	}
 	run, err := pgx.CollectExactlyOneRow(rows, scanRun)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return refresh.Run{}, false, nil
 	}
 	if err != nil {
-		return refresh.Run{}, false, fmt.Errorf("read last successful refresh: %w", err)
+		return refresh.Run{}, false, fmt.Errorf("%s: %w", op, err)
 	}
 	return run, true, nil
 }
@@ -151,6 +141,7 @@ func (db *DB) SegmentSourceChanged(ctx context.Context) (bool, error) {
 func (db *DB) RefreshHistory(ctx context.Context, limit, offset int) ([]refresh.Run, int, error) {
 	q := `SELECT ` + runColumns + `, count(*) OVER () AS total
 		FROM public.materialized_view_refresh_log l
+		WHERE l.view_name = 'brand_product_segments'
 		ORDER BY l.id DESC
 		LIMIT $1 OFFSET $2`
 	rows, err := db.pool.Query(ctx, q, limit, offset)
@@ -166,7 +157,7 @@ func (db *DB) RefreshHistory(ctx context.Context, limit, offset int) ([]refresh.
 	}
 	if len(runs) == 0 && offset > 0 {
 		// Past the last page: the window function saw no row, so count separately.
-		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM public.materialized_view_refresh_log`).Scan(&total); err != nil {
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM public.materialized_view_refresh_log WHERE view_name = 'brand_product_segments'`).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count refresh history: %w", err)
 		}
 	}

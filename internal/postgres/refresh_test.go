@@ -13,17 +13,6 @@ import (
 	"github.com/sqpdash/sqpdash/internal/refresh"
 )
 
-// openRefreshDB opens a pool of its own on url, closed when the test ends.
-func openRefreshDB(t *testing.T, url string) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	return db
-}
-
 // seedWeek inserts one active brand, one mapped ASIN and one weekly report with two queries.
 func seedWeek(t *testing.T, db *DB, asin string, weekStart string) {
 	t.Helper()
@@ -119,7 +108,7 @@ func TestRefreshSegments(t *testing.T) {
 
 	t.Run("skipped when nothing changed, refreshed after insert, update and delete", func(t *testing.T) {
 		t.Parallel()
-		db := openRefreshDB(t, pgtest.NewDatabase(t))
+		db := openTestDB(t, pgtest.NewDatabase(t))
 		r := refresh.New(db, refresh.Options{})
 		seedWeek(t, db, "B000TEST01", "2026-01-04")
 
@@ -191,7 +180,7 @@ func TestRefreshSegments(t *testing.T) {
 	t.Run("two refreshers on separate pools: one runs, the other is told it is running", func(t *testing.T) {
 		t.Parallel()
 		url := pgtest.NewDatabase(t)
-		dbA, dbB, dbLock := openRefreshDB(t, url), openRefreshDB(t, url), openRefreshDB(t, url)
+		dbA, dbB, dbLock := openTestDB(t, url), openTestDB(t, url), openTestDB(t, url)
 		seedWeek(t, dbA, "B000TEST02", "2026-01-11")
 		release := blockRefresh(t, dbLock)
 
@@ -234,7 +223,7 @@ func TestRefreshSegments(t *testing.T) {
 	t.Run("a failing refresh is logged failed and the segments keep serving", func(t *testing.T) {
 		t.Parallel()
 		dbURL := pgtest.NewDatabase(t)
-		db := openRefreshDB(t, dbURL)
+		db := openTestDB(t, dbURL)
 		seedWeek(t, db, "B000TEST03", "2026-01-18")
 		r := refresh.New(db, refresh.Options{})
 		if _, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, Force: true}); err != nil {
@@ -243,7 +232,7 @@ func TestRefreshSegments(t *testing.T) {
 		served := segmentCount(t, db)
 
 		// A session whose lock_timeout is short fails the refresh while a base table is locked.
-		impatient := openRefreshDB(t, withParam(t, dbURL, "lock_timeout", "300ms"))
+		impatient := openTestDB(t, withParam(t, dbURL, "lock_timeout", "300ms"))
 		release := blockRefresh(t, db)
 		out, err := refresh.New(impatient, refresh.Options{}).Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, Force: true})
 		if err == nil || out.Status != refresh.StatusFailed {
@@ -266,7 +255,7 @@ func TestRefreshSegments(t *testing.T) {
 	t.Run("a refresh cancelled by shutdown is logged cancelled and releases the lock", func(t *testing.T) {
 		t.Parallel()
 		url := pgtest.NewDatabase(t)
-		db, dbLock := openRefreshDB(t, url), openRefreshDB(t, url)
+		db, dbLock := openTestDB(t, url), openTestDB(t, url)
 		seedWeek(t, db, "B000TEST04", "2026-01-25")
 		r := refresh.New(db, refresh.Options{})
 		release := blockRefresh(t, dbLock)
@@ -301,7 +290,7 @@ func TestRefreshSegments(t *testing.T) {
 	t.Run("the least-privilege web role can refresh, read the status and cancel its refresh", func(t *testing.T) {
 		t.Parallel()
 		ownerURL := pgtest.NewDatabase(t)
-		owner := openRefreshDB(t, ownerURL)
+		owner := openTestDB(t, ownerURL)
 		if err := owner.EnableLogin(ctx, WebRole); err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +298,7 @@ func TestRefreshSegments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		web := openRefreshDB(t, webURL)
+		web := openTestDB(t, webURL)
 		seedWeek(t, owner, "B000TEST07", "2026-02-22")
 		r := refresh.New(web, refresh.Options{})
 		if err := r.Recover(ctx); err != nil {
@@ -341,7 +330,7 @@ func TestRefreshSegments(t *testing.T) {
 
 	t.Run("running rows of dead sessions are marked failed on start", func(t *testing.T) {
 		t.Parallel()
-		db := openRefreshDB(t, pgtest.NewDatabase(t))
+		db := openTestDB(t, pgtest.NewDatabase(t))
 		// pid 1 is never a PostgreSQL backend.
 		_, err := db.pool.Exec(ctx, `
 			INSERT INTO public.materialized_view_refresh_log (view_name, refresh_start, status, trigger_source, backend_pid)
@@ -368,7 +357,7 @@ func TestScheduler(t *testing.T) {
 
 	t.Run("fires when base data changed and skips without a log row when not", func(t *testing.T) {
 		t.Parallel()
-		db := openRefreshDB(t, pgtest.NewDatabase(t))
+		db := openTestDB(t, pgtest.NewDatabase(t))
 		seedWeek(t, db, "B000TEST05", "2026-02-01")
 		s := refresh.NewScheduler(refresh.New(db, refresh.Options{}), 50*time.Millisecond, nil)
 		sctx, stop := context.WithCancel(ctx)
@@ -408,7 +397,7 @@ func TestScheduler(t *testing.T) {
 func TestSegmentsStatusAndReadiness(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := openRefreshDB(t, pgtest.NewDatabase(t))
+	db := openTestDB(t, pgtest.NewDatabase(t))
 	seedWeek(t, db, "B000TEST06", "2026-02-08")
 	seedWeek(t, db, "B000TEST06", "2026-02-15")
 
