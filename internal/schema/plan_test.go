@@ -1,0 +1,138 @@
+package schema
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// newCatalog returns an empty catalog for the planner's tests.
+func newCatalog() *catalog {
+	return &catalog{
+		relations: map[string]*catRelation{}, routines: map[string]*catRoutine{}, indexes: map[string]*catIndex{},
+		triggers: map[string]*catTrigger{}, comments: map[string]catComment{}, grants: map[catGrant]bool{},
+		tables: map[string]uint32{}, roles: map[string]bool{}, byOID: map[uint32]string{},
+	}
+}
+
+func (c *catalog) addRel(oid uint32, name, kind, def string) {
+	c.relations[name] = &catRelation{OID: oid, Name: name, Kind: kind, Def: def}
+	c.byOID[oid] = "rel:" + name
+}
+
+func (c *catalog) addRoutine(oid uint32, sig, def, result string) {
+	c.routines[sig] = &catRoutine{OID: oid, Sig: sig, Kind: "f", Def: def, Result: result}
+	c.byOID[oid] = "routine:" + sig
+}
+
+func (c *catalog) addTable(oid uint32, name string) {
+	c.tables[name] = oid
+	c.byOID[oid] = "table:" + name
+}
+
+func planSQL(p *planner) []string {
+	before, after := p.planObjects()
+	var out []string
+	for _, s := range slices.Concat(before, after) {
+		out = append(out, s.SQL)
+	}
+	return out
+}
+
+func TestPlanObjects(t *testing.T) {
+	t.Run("a view two levels above a changed view is dropped first and recreated last", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addRel(10, "public.m", "m", "SELECT 1")
+		cur.addRel(11, "public.v1", "v", "SELECT * FROM m")
+		cur.addRel(12, "public.v2", "v", "SELECT * FROM v1")
+		cur.deps = []catDep{{11, 10}, {12, 11}}
+		des.addRel(20, "public.m", "m", "SELECT 2")
+		des.addRel(21, "public.v1", "v", "SELECT * FROM m")
+		des.addRel(22, "public.v2", "v", "SELECT * FROM v1")
+		got := planSQL(&planner{cur: cur, des: des})
+		want := []string{
+			"DROP VIEW public.v2", "DROP VIEW public.v1", "DROP MATERIALIZED VIEW public.m",
+			"CREATE MATERIALIZED VIEW public.m AS\nSELECT 2", "CREATE VIEW public.v1 AS\nSELECT * FROM m", "CREATE VIEW public.v2 AS\nSELECT * FROM v1",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan\n%q\nwant\n%q", got, want)
+		}
+	})
+
+	t.Run("a function whose result changes is dropped with the view and trigger that use it", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addRoutine(10, "public.f()", "CREATE OR REPLACE FUNCTION public.f() RETURNS int", "integer")
+		cur.addRel(11, "public.v", "v", "SELECT public.f()")
+		cur.deps = []catDep{{11, 10}}
+		cur.triggers["t ON public.x"] = &catTrigger{OID: 12, Key: "t ON public.x", Relation: "public.x", Def: "CREATE TRIGGER t", Func: 10}
+		des.addRoutine(20, "public.f()", "CREATE OR REPLACE FUNCTION public.f() RETURNS bigint", "bigint")
+		des.addRel(21, "public.v", "v", "SELECT public.f()")
+		des.triggers["t ON public.x"] = &catTrigger{OID: 22, Key: "t ON public.x", Relation: "public.x", Def: "CREATE TRIGGER t", Func: 20}
+		got := planSQL(&planner{cur: cur, des: des})
+		want := []string{
+			"DROP TRIGGER t ON public.x", "DROP VIEW public.v", "DROP FUNCTION public.f()",
+			"CREATE OR REPLACE FUNCTION public.f() RETURNS bigint", "CREATE VIEW public.v AS\nSELECT public.f()", "CREATE TRIGGER t",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan\n%q\nwant\n%q", got, want)
+		}
+	})
+
+	t.Run("a column type change under a view recreates only the views that read the table", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addTable(1, "public.t")
+		cur.addTable(2, "public.other")
+		cur.addRel(10, "public.reads_t", "v", "SELECT * FROM t")
+		cur.addRel(11, "public.reads_other", "v", "SELECT * FROM other")
+		cur.deps = []catDep{{10, 1}, {11, 2}}
+		des.addRel(20, "public.reads_t", "v", "SELECT * FROM t")
+		des.addRel(21, "public.reads_other", "v", "SELECT * FROM other")
+		got := planSQL(&planner{cur: cur, des: des, riskyTables: []string{"public.t"}})
+		want := []string{"DROP VIEW public.reads_t", "CREATE VIEW public.reads_t AS\nSELECT * FROM t"}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan %q, want %q", got, want)
+		}
+	})
+
+	t.Run("objects no longer declared are dropped as destructive, comments and grants follow", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addRel(10, "public.old", "v", "SELECT 1")
+		cur.addRel(11, "public.keep", "v", "SELECT 1")
+		des.addRel(21, "public.keep", "v", "SELECT 1")
+		cur.comments["VIEW public.keep"] = catComment{Owner: "rel:public.keep", Text: "stale"}
+		cur.comments["VIEW public.old"] = catComment{Owner: "rel:public.old", Text: "gone with it"}
+		grantOld := catGrant{On: "TABLE public.keep", Owner: "rel:public.keep", Privilege: "INSERT", Role: "web"}
+		grantNew := catGrant{On: "TABLE public.keep", Owner: "rel:public.keep", Privilege: "SELECT", Role: "web"}
+		cur.grants[grantOld] = true
+		des.grants[grantNew] = true
+		p := &planner{cur: cur, des: des}
+		before, after := p.planObjects()
+		all := slices.Concat(before, after)
+		var got []string
+		for _, s := range all {
+			got = append(got, s.SQL)
+			if strings.HasPrefix(s.SQL, "DROP VIEW public.old") != s.Destructive {
+				t.Errorf("%s: destructive=%v", s.SQL, s.Destructive)
+			}
+		}
+		want := []string{"DROP VIEW public.old", "COMMENT ON VIEW public.keep IS NULL", "REVOKE INSERT ON TABLE public.keep FROM web", "GRANT SELECT ON TABLE public.keep TO web"}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan %q, want %q", got, want)
+		}
+	})
+
+	t.Run("a recreated view gets its comment and grants again", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addRel(10, "public.v", "v", "SELECT 1")
+		des.addRel(20, "public.v", "v", "SELECT 2")
+		g := catGrant{On: "TABLE public.v", Owner: "rel:public.v", Privilege: "SELECT", Role: "web"}
+		c := catComment{Owner: "rel:public.v", Text: "same text"}
+		cur.grants[g], des.grants[g] = true, true
+		cur.comments["VIEW public.v"], des.comments["VIEW public.v"] = c, c
+		got := planSQL(&planner{cur: cur, des: des})
+		want := []string{"DROP VIEW public.v", "CREATE VIEW public.v AS\nSELECT 2", "COMMENT ON VIEW public.v IS 'same text'", "GRANT SELECT ON TABLE public.v TO web"}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan %q, want %q", got, want)
+		}
+	})
+}
