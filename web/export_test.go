@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -303,4 +304,29 @@ func TestHomeAndStatic(t *testing.T) {
 	if res.StatusCode != http.StatusNotModified {
 		t.Errorf("revalidation: %d", res.StatusCode)
 	}
+}
+
+func TestOddButValidInputIsNoError(t *testing.T) {
+	f := newFixture(t)
+	b := "/brands/" + f.brandID
+	for _, q := range []string{
+		"q=%25", "q=_", "q=%5C", "q=%27%3B+drop+table+brands%3B--", "q=%E2%80%94", "page=99999", "min_impr=1000000000000",
+		"preset=52w", "preset=ytd", "preset=4w&cmp=yoy", "cmp=off", "cmp=custom&cmp_from=2023-01-01&cmp_to=2023-03-31",
+		"from=2000-01-01&to=2004-12-30", "sort=avg_purchase_price&dir=asc", "sort=segments", "open=B0NOSUCH00",
+	} {
+		for _, path := range []string{b + "?" + q, b + "/products.csv?" + q, "/api" + b + "/products?" + q, b + "/products/" + asinA + "?" + q} {
+			if res := f.get(path, nil); res.StatusCode != http.StatusOK {
+				t.Errorf("GET %s = %d", path, res.StatusCode)
+			}
+		}
+	}
+	t.Run("a page past the end still counts the products", func(t *testing.T) {
+		d, _ := f.doc(b+"?page=99999", http.StatusOK, nil)
+		if s := d.Find("[data-testid=pager-summary]").Text(); !strings.Contains(s, fmt.Sprint(3+fillers)) {
+			t.Errorf("summary %q", s)
+		}
+		if href := d.Find("[data-testid=prev]").AttrOr("href", ""); href == "" || strings.Contains(href, "page=99998") {
+			t.Errorf("previous leads to %q, want the last page", href)
+		}
+	})
 }

@@ -42,8 +42,10 @@ const (
 
 // Limits of the accepted input.
 const (
-	DefaultPageSize  = 25
-	MaxRangeDays     = 5*365 + 2 // five years, leap days included
+	DefaultPageSize = 25
+	// MaxRangeWeeks is the longest range: the whole weeks that any span of five years (1,827 days, leap
+	// days included) touches. The limit applies to the snapped range, so a snapped range parses again.
+	MaxRangeWeeks    = 262
 	maxSearchLen     = 100
 	maxOpen          = 50
 	maxPage          = 100000
@@ -233,7 +235,7 @@ func parseDates(v url.Values, fromParam, toParam string) (period.Range, error) {
 		return period.Range{}, apperr.Invalid(fromParam, "%s is after %s %s", from.Format(dateLayout), toParam, to.Format(dateLayout))
 	}
 	r := period.Snap(from, to)
-	if r.To.Sub(r.From) >= MaxRangeDays*period.Day {
+	if r.Weeks() > MaxRangeWeeks {
 		return period.Range{}, apperr.Invalid(toParam, "the range %s to %s is longer than 5 years", from.Format(dateLayout), to.Format(dateLayout))
 	}
 	return r, nil
