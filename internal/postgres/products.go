@@ -50,6 +50,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 			FROM public.brand_product_segments
 			WHERE brand_id = $1 AND segment_type = 'weekly'
 			  AND period_start >= $2 AND period_end <= $3
+			  AND ($9 = '' OR asin = $9)
 			GROUP BY asin
 		), rows AS (
 			SELECT s.*, coalesce(m.product_title, '') AS title,
@@ -60,7 +61,6 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 			LEFT JOIN public.get_product_segment_metadata($1, $2, $3) md ON md.asin = s.asin
 			WHERE ($4 = '' OR s.asin ILIKE $5 OR m.product_title ILIKE $5)
 			  AND s.asin_impressions >= $6
-			  AND ($9 = '' OR s.asin = $9)
 		)
 		SELECT *, count(*) OVER () AS total
 		FROM rows
