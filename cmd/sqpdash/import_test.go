@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -222,4 +224,63 @@ func TestProgressLine(t *testing.T) {
 	if got := progressLine("f.csv", 2_000_000, 2_000_000); got != "f.csv: read 2.0 MB, storing in the database ..." {
 		t.Errorf("progress line %q", got)
 	}
+}
+
+// TestImportCommandTiming runs `sqpdash import` on a generated SP-API document of 200,000 query rows
+// (2,000 ASINs x 100 queries, one week): reading, checking and storing, then the refresh. It runs only
+// when SQPDASH_IMPORT_TIMING=1 (docs/import.md):
+//
+//	SQPDASH_IMPORT_TIMING=1 go test ./cmd/sqpdash -run TestImportCommandTiming -v
+func TestImportCommandTiming(t *testing.T) {
+	if os.Getenv("SQPDASH_IMPORT_TIMING") != "1" {
+		t.Skip("set SQPDASH_IMPORT_TIMING=1 to time an import of 200,000 query rows")
+	}
+	path := filepath.Join(t.TempDir(), "report-200k.json")
+	if err := writeLargeReport(path, 2000, 100); err != nil {
+		t.Fatal(err)
+	}
+	db := openImportDB(t)
+	for _, round := range []string{"import", "re-import"} {
+		code, out, errOut := importRun(t, db, importFlags{files: []string{path}, noRefresh: true})
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", round, code, errOut)
+		}
+		t.Logf("%s:\n%s", round, out)
+	}
+}
+
+// writeLargeReport writes an SP-API document with asins x queries records for the week of 2025-01-05.
+func writeLargeReport(path string, asins, queries int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprint(w, `{"reportSpecification":{"reportType":"GET_BRAND_ANALYTICS_SEARCH_QUERY_PERFORMANCE_REPORT",`+
+		`"reportOptions":{"reportPeriod":"WEEK","asin":""},"dataStartTime":"2025-01-05","dataEndTime":"2025-01-11",`+
+		`"marketplaceIds":["ATVPDKIKX0DER"]},"dataByAsin":[`)
+	for a := range asins {
+		for q := range queries {
+			if a+q > 0 {
+				w.WriteByte(',')
+			}
+			fmt.Fprintf(w, `{"startDate":"2025-01-05","endDate":"2025-01-11","asin":"B0T%07d",`+
+				`"searchQueryData":{"searchQuery":"search query %d","searchQueryScore":%d,"searchQueryVolume":%d},`+
+				`"impressionData":{"totalQueryImpressionCount":%d,"asinImpressionCount":%d,"asinImpressionShare":0.1},`+
+				`"clickData":{"totalClickCount":%d,"asinClickCount":%d,"asinClickShare":0.1,`+
+				`"totalMedianClickPrice":{"amount":19.99,"currencyCode":"USD"},"asinMedianClickPrice":{"amount":18.5,"currencyCode":"USD"},`+
+				`"totalSameDayShippingClickCount":1,"totalOneDayShippingClickCount":2,"totalTwoDayShippingClickCount":3},`+
+				`"cartAddData":{"totalCartAddCount":%d,"asinCartAddCount":%d,"asinCartAddShare":0.1,`+
+				`"totalSameDayShippingCartAddCount":1,"totalOneDayShippingCartAddCount":1,"totalTwoDayShippingCartAddCount":1},`+
+				`"purchaseData":{"totalPurchaseCount":%d,"asinPurchaseCount":%d,"asinPurchaseShare":0.1,`+
+				`"asinMedianPurchasePrice":{"amount":21.0,"currencyCode":"USD"}}}`,
+				a, q, q+1, 1000*(q+1), 900*(q+1), 90*(q+1), 80*(q+1), 8*(q+1), 40*(q+1), 4*(q+1), 20*(q+1), 2*(q+1))
+		}
+	}
+	fmt.Fprint(w, "]}")
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -38,7 +38,7 @@ func isMissing(s string) bool {
 // add them when a file is re-saved; they cannot be mistaken for decimals in a whole number.
 func parseCount(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
-	if thousandsPattern.MatchString(s) {
+	if strings.IndexByte(s, ',') >= 0 && thousandsPattern.MatchString(s) {
 		s = strings.ReplaceAll(s, ",", "")
 	}
 	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
