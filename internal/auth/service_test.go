@@ -258,23 +258,27 @@ func TestSessionLifetime(t *testing.T) {
 
 // TestLoginTimingDoesNotRevealAccounts compares the fastest of several logins with an unknown email and
 // with a known email and a wrong password: both must pay for one argon2id verification. Without the dummy
-// verification the unknown email would answer in a small fraction of the time.
+// verification the unknown email would answer in a small fraction of the time. The two kinds alternate, so
+// a burst of load on the machine slows both, and the fastest run of each is compared.
 func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
 	f := newFixture(t, auth.Params{Memory: 16 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32})
-	fastest := func(email string) time.Duration {
-		var times []time.Duration
-		for i := range 4 {
-			start := time.Now()
-			f.login(email, "wrong password!", fmt.Sprintf("192.0.2.%d", 100+i))
-			times = append(times, time.Since(start))
-			f.clock.Advance(time.Minute) // stay below the throttle
-		}
-		return slices.Min(times)
+	timed := func(email string, i int) time.Duration {
+		start := time.Now()
+		f.login(email, "wrong password!", fmt.Sprintf("192.0.2.%d", 100+i))
+		return time.Since(start)
 	}
-	known, unknown := fastest(annEmail), fastest("nobody@example.com")
-	ratio := float64(unknown) / float64(known)
-	t.Logf("fastest wrong-password login %v, unknown-email login %v (ratio %.2f)", known, unknown, ratio)
-	if ratio < 0.6 || ratio > 1.7 {
+	var known, unknown []time.Duration
+	for i := range 8 {
+		known = append(known, timed(annEmail, i))
+		unknown = append(unknown, timed("nobody@example.com", i))
+		f.clock.Advance(time.Minute) // stay below the throttle
+	}
+	k, u := slices.Min(known), slices.Min(unknown)
+	ratio := float64(u) / float64(k)
+	t.Logf("fastest wrong-password login %v, unknown-email login %v (ratio %.2f)", k, u, ratio)
+	// Without the dummy verification the ratio is below 0.1 (a database lookup against argon2id). The bounds
+	// are wide because other processes share the machine's two cores.
+	if ratio < 0.5 || ratio > 3 {
 		t.Errorf("unknown email takes %.2f times as long as a wrong password: the difference reveals which emails exist", ratio)
 	}
 }
