@@ -36,7 +36,7 @@ func observeRequests(log *slog.Logger, m *Metrics) echo.MiddlewareFunc {
 				slog.String("route", route),
 				slog.Int("status", res.Status),
 				slog.Int64("bytes", res.Size),
-				slog.Duration("took", took),
+				slog.Float64("took_ms", float64(took.Microseconds())/1000),
 				slog.String("remote_ip", c.RealIP()),
 				slog.Bool("htmx", req.Header.Get("HX-Request") == "true"),
 			)

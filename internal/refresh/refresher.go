@@ -141,7 +141,7 @@ func (r *Refresher) cancelRun(ctx context.Context, pid uint32) error {
 
 func (r *Refresher) logOutcome(ctx context.Context, req Request, out Outcome, took time.Duration, err error) {
 	attrs := []any{"trigger", req.Trigger, "requested_by", req.RequestedBy, "force", req.Force,
-		"status", out.Status, "log_id", out.LogID, "rows", out.RowCount, "took", took}
+		"status", out.Status, "log_id", out.LogID, "rows", out.RowCount, "took_ms", millis(took)}
 	switch {
 	case out.Status == StatusBusy:
 		r.log.InfoContext(ctx, "refresh not started: another one is running", append(attrs, "running_by", out.RunningBy)...)
@@ -233,6 +233,9 @@ func (r *Refresher) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("wait for the running refresh to stop: %w", ctx.Err())
 	}
 }
+
+// millis is a duration in milliseconds with microsecond precision, readable in JSON logs.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func orTrigger(by, trigger string) string {
 	if by != "" {
