@@ -169,80 +169,85 @@ type brandList []string
 func (b *brandList) String() string     { return strings.Join(*b, ",") }
 func (b *brandList) Set(v string) error { *b = append(*b, v); return nil }
 
+// parseEmailArgs parses args with fs and normalises the first positional argument: the user's email.
+func parseEmailArgs(fs *flag.FlagSet, args []string, min, max int) (string, error) {
+	if err := parseUsersArgs(fs, args, min, max); err != nil {
+		return "", err
+	}
+	return auth.NormalizeEmail(fs.Arg(0))
+}
+
+// withDB opens the database for one subcommand and closes it when f returns.
+func (c *usersCLI) withDB(ctx context.Context, f func(db *postgres.DB) error) error {
+	db, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return f(db)
+}
+
 func (c *usersCLI) add(ctx context.Context, args []string) error {
 	fs := c.flags("add")
 	roleName := fs.String("role", string(auth.RoleManager), "admin or manager")
 	var brands brandList
 	fs.Var(&brands, "brand", "a brand the manager may see (id or brand_name); repeat for several")
-	if err := parseUsersArgs(fs, args, 1, 1); err != nil {
+	email, err := parseEmailArgs(fs, args, 1, 1)
+	if err != nil {
 		return err
 	}
 	role, err := auth.ParseRole(*roleName)
 	if err != nil {
 		return err
 	}
-	email, err := auth.NormalizeEmail(fs.Arg(0))
-	if err != nil {
-		return err
-	}
 	hash, err := c.newPasswordHash()
 	if err != nil {
 		return err
 	}
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.CreateUser(ctx, postgres.NewUser{Email: email, Role: role, PasswordHash: hash}); err != nil {
-		return err
-	}
-	for _, b := range brands {
-		if err := db.GrantBrand(ctx, email, b); err != nil {
+	return c.withDB(ctx, func(db *postgres.DB) error {
+		if _, err := db.CreateUser(ctx, postgres.NewUser{Email: email, Role: role, PasswordHash: hash}); err != nil {
 			return err
 		}
-	}
-	fmt.Fprintf(c.out, "created %s %s\n", role, email)
-	return nil
+		for _, b := range brands {
+			if err := db.GrantBrand(ctx, email, b); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(c.out, "created %s %s\n", role, email)
+		return nil
+	})
 }
 
 func (c *usersCLI) list(ctx context.Context, args []string) error {
 	if err := parseUsersArgs(c.flags("list"), args, 0, 0); err != nil {
 		return err
 	}
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	users, err := db.ListUsers(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EMAIL\tROLE\tACTIVE\tBRANDS\tLAST SIGN-IN")
-	for _, u := range users {
-		brands := strings.Join(u.BrandIDs, ",")
-		if u.IsAdmin() {
-			brands = "(all)"
-		} else if brands == "" {
-			brands = "(none)"
+	return c.withDB(ctx, func(db *postgres.DB) error {
+		users, err := db.ListUsers(ctx)
+		if err != nil {
+			return err
 		}
-		last := "never"
-		if u.LastLoginAt != nil {
-			last = u.LastLoginAt.UTC().Format("2006-01-02 15:04 UTC")
+		tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tROLE\tACTIVE\tBRANDS\tLAST SIGN-IN")
+		for _, u := range users {
+			brands := strings.Join(u.BrandIDs, ",")
+			if u.IsAdmin() {
+				brands = "(all)"
+			} else if brands == "" {
+				brands = "(none)"
+			}
+			last := "never"
+			if u.LastLoginAt != nil {
+				last = u.LastLoginAt.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", u.Email, u.Role, u.Active, brands, last)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", u.Email, u.Role, u.Active, brands, last)
-	}
-	return tw.Flush()
+		return tw.Flush()
+	})
 }
 
 func (c *usersCLI) setPassword(ctx context.Context, args []string) error {
-	fs := c.flags("set-password")
-	if err := parseUsersArgs(fs, args, 1, 1); err != nil {
-		return err
-	}
-	email, err := auth.NormalizeEmail(fs.Arg(0))
+	email, err := parseEmailArgs(c.flags("set-password"), args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -250,16 +255,13 @@ func (c *usersCLI) setPassword(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.SetPassword(ctx, email, hash); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.out, "password of %s changed; their sessions were ended\n", email)
-	return nil
+	return c.withDB(ctx, func(db *postgres.DB) error {
+		if err := db.SetPassword(ctx, email, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "password of %s changed; their sessions were ended\n", email)
+		return nil
+	})
 }
 
 func (c *usersCLI) disable(ctx context.Context, args []string) error {
@@ -271,24 +273,17 @@ func (c *usersCLI) enable(ctx context.Context, args []string) error {
 }
 
 func (c *usersCLI) setActive(ctx context.Context, name string, args []string, active bool) error {
-	fs := c.flags(name)
-	if err := parseUsersArgs(fs, args, 1, 1); err != nil {
-		return err
-	}
-	email, err := auth.NormalizeEmail(fs.Arg(0))
+	email, err := parseEmailArgs(c.flags(name), args, 1, 1)
 	if err != nil {
 		return err
 	}
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.SetUserActive(ctx, email, active); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.out, "%sd %s\n", name, email)
-	return nil
+	return c.withDB(ctx, func(db *postgres.DB) error {
+		if err := db.SetUserActive(ctx, email, active); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "%sd %s\n", name, email)
+		return nil
+	})
 }
 
 func (c *usersCLI) grant(ctx context.Context, args []string) error {
@@ -302,25 +297,19 @@ func (c *usersCLI) revoke(ctx context.Context, args []string) error {
 func (c *usersCLI) changeBrands(ctx context.Context, name string, args []string,
 	change func(*postgres.DB, context.Context, string, string) error) error {
 	fs := c.flags(name)
-	if err := parseUsersArgs(fs, args, 2, -1); err != nil {
-		return err
-	}
-	email, err := auth.NormalizeEmail(fs.Arg(0))
+	email, err := parseEmailArgs(fs, args, 2, -1)
 	if err != nil {
 		return err
 	}
-	db, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	for _, brand := range fs.Args()[1:] {
-		if err := change(db, ctx, email, brand); err != nil {
-			return err
+	return c.withDB(ctx, func(db *postgres.DB) error {
+		for _, brand := range fs.Args()[1:] {
+			if err := change(db, ctx, email, brand); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "%s %s: %s\n", name, email, brand)
 		}
-		fmt.Fprintf(c.out, "%s %s: %s\n", name, email, brand)
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *usersCLI) ensureAdmin(ctx context.Context, args []string) error {
@@ -339,12 +328,11 @@ func (c *usersCLI) ensureAdmin(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := c.open(ctx)
-	if err != nil {
+	var created bool
+	err = c.withDB(ctx, func(db *postgres.DB) error {
+		created, err = db.CreateFirstUser(ctx, postgres.NewUser{Email: firstAdminEmail, Role: auth.RoleAdmin, PasswordHash: hash})
 		return err
-	}
-	defer db.Close()
-	created, err := db.CreateFirstUser(ctx, postgres.NewUser{Email: firstAdminEmail, Role: auth.RoleAdmin, PasswordHash: hash})
+	})
 	if err != nil {
 		return err
 	}
