@@ -56,6 +56,7 @@ func (s *Service) ImportFile(ctx context.Context, name string, r io.Reader) (Fil
 	if err != nil {
 		return FileSummary{File: name}, err
 	}
+	parsed := time.Now()
 	sum := FileSummary{File: name, Format: res.Format, ASINWeeks: len(res.Reports), QueryRows: res.QueryRowCount(),
 		Warnings: res.Warnings}
 	switch res.Format {
@@ -71,7 +72,7 @@ func (s *Service) ImportFile(ctx context.Context, name string, r io.Reader) (Fil
 	sum.Duration = time.Since(began)
 	s.log.InfoContext(ctx, "imported file", "file", name, "format", string(res.Format),
 		"asin_weeks", sum.ASINWeeks, "query_rows", sum.QueryRows, "warnings", len(sum.Warnings),
-		"duration", sum.Duration)
+		"read", parsed.Sub(began), "store", time.Since(parsed), "duration", sum.Duration)
 	return sum, nil
 }
 
