@@ -26,12 +26,16 @@ type Service struct {
 	opts  Options
 }
 
-// NewService returns a Service writing to store. opts.Marketplace must be empty or a known marketplace.
+// NewService returns a Service writing to store and logging one line per file to log (nil: no log).
+// opts.Marketplace must be empty or a known marketplace.
 func NewService(store Store, log *slog.Logger, opts Options) (*Service, error) {
 	if m := strings.TrimSpace(opts.Marketplace); m != "" {
 		if _, ok := currencyOf(m); !ok {
 			return nil, fmt.Errorf("marketplace %q: expected an Amazon marketplace country code such as US, UK, DE, JP", m)
 		}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, log: log, opts: opts}, nil
 }
