@@ -178,6 +178,10 @@ func (p *csvParser) checkMetadata(m metadata) (string, period, error) {
 	asin := ""
 	for _, val := range v {
 		for _, tok := range strings.FieldsFunc(val, func(r rune) bool { return !isAlnum(r) }) {
+			// A product title may follow the ASIN; a ten-letter word of it is not an ASIN (they hold digits).
+			if !strings.ContainsAny(tok, "0123456789") {
+				continue
+			}
 			if a, ok := normalizeASIN(tok); ok && asin == "" {
 				asin = a
 			} else if ok && a != asin {
