@@ -33,6 +33,7 @@ func CSRFToken(c echo.Context) string {
 // cookie: the forms then also work where a proxy strips that header from the POST.
 func protectCSRF(secureCookie bool) echo.MiddlewareFunc {
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		Skipper:        withoutForms,
 		TokenLookup:    "header:" + csrfHeader + ",form:" + csrfFormField,
 		ContextKey:     csrfContextKey,
 		CookieName:     csrfCookieName,
@@ -61,6 +62,19 @@ func protectCSRF(secureCookie bool) echo.MiddlewareFunc {
 			return check(c)
 		}
 	}
+}
+
+// withoutForms skips the CSRF middleware for reads of routes that render no form (static files, probes,
+// metrics): they need no token, and a Set-Cookie would spoil the caching of static files.
+func withoutForms(c echo.Context) bool {
+	if !isSafeMethod(c.Request().Method) {
+		return false
+	}
+	switch c.Path() {
+	case "/static/*", "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return false
 }
 
 func isSafeMethod(method string) bool {
