@@ -534,3 +534,77 @@ func grepLines(text, substr string) string {
 	}
 	return fmt.Sprint(out)
 }
+
+func TestServeAdminPage(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDatabase(t)
+	seedServe(t, dbURL)
+	s := startServe(t, dbURL, 0)
+	c, _ := signedInClient(t, s)
+	get := func(path string, htmx bool) (*http.Response, *goquery.Document) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, s.base+path, nil)
+		if htmx {
+			req.Header.Set("HX-Request", "true")
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		doc, err := goquery.NewDocumentFromReader(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, doc
+	}
+
+	t.Run("the page shows the segments, coverage and history the database holds", func(t *testing.T) {
+		st, err := s.db.SegmentsStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, doc := get("/admin", false)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /admin: %d", res.StatusCode)
+		}
+		digits := func(sel string) string {
+			return strings.ReplaceAll(strings.TrimSpace(doc.Find(sel).First().Text()), ",", "")
+		}
+		if got := digits(`[data-testid="segments-rows"]`); got != fmt.Sprint(st.Rows) {
+			t.Errorf("rows shown %q, database %d", got, st.Rows)
+		}
+		if got := doc.Find(`[data-testid="segments-changed"]`).AttrOr("data-changed", ""); got != fmt.Sprint(st.ChangedSince) {
+			t.Errorf("changed since shown %q, database %t", got, st.ChangedSince)
+		}
+		if got := doc.Find(`[data-testid="coverage"] dd`).Eq(2).Text(); got != fmt.Sprint(st.Coverage.Weeks) {
+			t.Errorf("weeks shown %q, database %d", got, st.Coverage.Weeks)
+		}
+		_, total, err := s.db.RefreshHistory(ctx, 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := doc.Find(`[data-testid="history-row"]`).Length(); n != min(total, 20) || n == 0 {
+			t.Errorf("%d history rows shown, the log has %d", n, total)
+		}
+		if doc.Find(`#admin-import`).Length() != 1 {
+			t.Error("no place for the import form")
+		}
+	})
+
+	t.Run("a history page is a fragment for htmx", func(t *testing.T) {
+		res, doc := get("/admin/history?page=1", true)
+		if res.StatusCode != http.StatusOK || doc.Find(`#refresh-history [data-testid="history-row"]`).Length() == 0 || doc.Find(`html head title`).Length() != 0 {
+			t.Fatalf("GET /admin/history?page=1: %d, want the history fragment", res.StatusCode)
+		}
+	})
+
+	for _, bad := range []string{"0", "-1", "x", "99999999999"} {
+		t.Run("page "+bad+" is a 400 naming the parameter", func(t *testing.T) {
+			res, doc := get("/admin/history?page="+bad, true)
+			if res.StatusCode != http.StatusBadRequest || doc.Find(`[data-param="page"]`).Length() != 1 {
+				t.Fatalf("status %d, want 400 about page", res.StatusCode)
+			}
+		})
+	}
+}
