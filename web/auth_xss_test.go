@@ -90,6 +90,9 @@ func TestHostileTextRendersAsText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := chromedp.Call(browser, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
+		t.Fatal(err)
+	}
 	httpOnly := true
 	if _, err := chromedp.Call(browser, network.SetCookie, network.SetCookieParams{
 		Name: sessionCookieName, Value: cookie.Value, Domain: host.Hostname(), Path: "/", HTTPOnly: &httpOnly,
@@ -121,6 +124,11 @@ func TestHostileTextRendersAsText(t *testing.T) {
 				if !strings.Contains(text, want) {
 					t.Errorf("the page does not show %q literally; its text:\n%s", want, text)
 				}
+			}
+			// Markup that escaped its text would also trip the Content-Security-Policy.
+			violations, err := chromedp.Run(browser, chromedp.Evaluate[[]string](`window.cspViolations`))
+			if err != nil || len(violations) > 0 {
+				t.Errorf("Content-Security-Policy violations %q (%v)", violations, err)
 			}
 		})
 	}

@@ -15,7 +15,7 @@ func (s *Server) loadSession() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			token := sessionToken(c)
-			if token == "" || s.authOpts.Service == nil {
+			if token == "" || s.authOpts.Service == nil || !needsSession(c.Path()) {
 				return next(c)
 			}
 			req := c.Request()
@@ -31,4 +31,10 @@ func (s *Server) loadSession() echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// needsSession is false for the public routes that show nothing of the user (static files, probes), so
+// they cost no database lookup. The login page does need it: it sends a signed-in user on.
+func needsSession(route string) bool {
+	return route == "/login" || routeAccess(route) != accessPublic
 }
