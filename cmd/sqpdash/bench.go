@@ -132,24 +132,30 @@ func benchmark(ctx context.Context, cfg config.Config, f benchFlags, log *slog.L
 		return err
 	}
 	f.opts.Logger = log
-	results := bench.Results{Machine: bench.ReadMachine(), Date: time.Now().UTC()}
 	reference := time.Now()
+	from, to := benchRange(reference, demo.WeeksPerDataset)
+	results := bench.Results{
+		Machine: bench.ReadMachine(),
+		Date:    time.Now().UTC(),
+		Options: bench.ResultOptions{
+			Runs: f.opts.Runs, CheckRuns: f.opts.CheckRuns, LoadSeconds: f.opts.LoadDuration.Seconds(), Clients: f.clients,
+			RangeFrom: from.Format(time.DateOnly), RangeTo: to.Format(time.DateOnly),
+			Measurements: "One private cluster (pglocal's settings, pg_stat_statements loaded); each scale in its own database; `sqpdash serve` as a separate process, connected as the web role.",
+		},
+	}
 	for _, scale := range f.scales {
 		res, err := benchScale(ctx, cluster, f, scale, reference, log, &results.Machine)
 		if err != nil {
 			return fmt.Errorf("scale %g: %w", scale, err)
 		}
 		results.Scales = append(results.Scales, res)
+		results.Targets = bench.CheckTargets(results.Scales)
+		// Written after every scale, so that a long run that fails later keeps what it measured.
+		if err := bench.WriteFiles(f.out, results); err != nil {
+			return err
+		}
 	}
-	weeks := demo.WeeksPerDataset
-	from, to := benchRange(reference, weeks)
-	results.Options = bench.ResultOptions{
-		Runs: f.opts.Runs, CheckRuns: f.opts.CheckRuns, LoadSeconds: f.opts.LoadDuration.Seconds(), Clients: f.clients,
-		RangeFrom: from.Format(time.DateOnly), RangeTo: to.Format(time.DateOnly),
-		Measurements: "One private cluster (default settings); each scale in its own database; `sqpdash serve` as a separate process.",
-	}
-	results.Targets = bench.CheckTargets(results.Scales)
-	return bench.WriteFiles(f.out, results)
+	return nil
 }
 
 // preloadStatementStats restarts the benchmark cluster with pg_stat_statements loaded, once.
