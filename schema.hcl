@@ -1951,6 +1951,9 @@ table "app_sessions" {
   index "app_sessions_user_id_idx" {
     columns = [column.user_id]
   }
+  index "app_sessions_expires_at_idx" {
+    columns = [column.expires_at]
+  }
   check "app_sessions_token_hash_check" {
     expr = "octet_length(token_hash) = 32"
   }

@@ -61,17 +61,27 @@ func TestSessions(t *testing.T) {
 			t.Errorf("last seen %v, want %v", got.LastSeenAt, later)
 		}
 	})
-	t.Run("a new session prunes the user's sessions past their absolute end", func(t *testing.T) {
+	t.Run("a new session prunes the sessions past their absolute end", func(t *testing.T) {
 		_, next, err := auth.NewToken()
 		if err != nil {
+			t.Fatal(err)
+		}
+		bob, err := db.CreateUser(ctx, NewUser{Email: "bob@example.com", Role: auth.RoleAdmin, PasswordHash: "$argon2id$x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, bobs, _ := auth.NewToken()
+		if err := db.CreateSession(ctx, auth.Session{TokenHash: bobs, UserID: bob.ID, CreatedAt: start, LastSeenAt: start, ExpiresAt: s.ExpiresAt}); err != nil {
 			t.Fatal(err)
 		}
 		afterEnd := s.ExpiresAt.Add(time.Second)
 		if err := db.CreateSession(ctx, auth.Session{TokenHash: next, UserID: u.ID, CreatedAt: afterEnd, LastSeenAt: afterEnd, ExpiresAt: afterEnd.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.SessionUser(ctx, hash); apperr.CodeOf(err) != apperr.ENOTFOUND {
-			t.Errorf("expired session still stored (err = %v)", err)
+		for who, h := range map[string][]byte{"ann's": hash, "another user's": bobs} {
+			if _, _, err := db.SessionUser(ctx, h); apperr.CodeOf(err) != apperr.ENOTFOUND {
+				t.Errorf("%s expired session still stored (err = %v)", who, err)
+			}
 		}
 		if _, _, err := db.SessionUser(ctx, next); err != nil {
 			t.Errorf("new session: %v", err)
