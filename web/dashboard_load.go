@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
@@ -121,7 +120,8 @@ func (s *Server) loadProductRow(ctx context.Context, product sqp.Product, st sqp
 		return views.ProductRow{}, err
 	}
 	if !rr.HasData {
-		return views.ProductRow{}, fmt.Errorf("product %s: brand %s has no weekly data", asin, brandID)
+		// Nothing to sum or expand yet: the row as it would be shown, without numbers.
+		return views.NewProductRow(brandID, sqp.ProductSummary{ASIN: asin, Title: product.Title}, nil, nil, st, links{s.echo}), nil
 	}
 	f := sqp.ProductFilter{BrandID: brandID, Range: rr.Range, ASIN: asin, Sort: sqp.SortASIN, Limit: 1}
 	page, base, err := s.loadProducts(ctx, brandID, st, rr, f)

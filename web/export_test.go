@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
 // rawCells maps metric -> data-value of every product row of a page, by ASIN.
@@ -329,4 +332,40 @@ func TestOddButValidInputIsNoError(t *testing.T) {
 			t.Errorf("previous leads to %q, want the last page", href)
 		}
 	})
+}
+
+func TestBrandWithoutDataIsNoError(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.db.ImportBrandMappings(ctx, []sqp.BrandMapping{{ASIN: "B0EMPTY001", Brand: "empty", ProductTitle: "Nothing yet", Active: true}}); err != nil {
+		t.Fatal(err)
+	}
+	brands, err := f.db.ActiveBrands(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, b := range brands {
+		if b.Name == "empty" {
+			id = b.ID
+		}
+	}
+	d, _ := f.doc("/brands/"+id, http.StatusOK, nil)
+	if d.Find("[data-testid=no-data]").Length() != 1 {
+		t.Error("no notice that the brand has no data")
+	}
+	for _, path := range []string{
+		"/brands/" + id + "/products/B0EMPTY001",
+		"/brands/" + id + "/products.csv",
+		"/brands/" + id + "/products/B0EMPTY001/segments.csv",
+		"/api/brands/" + id + "/products",
+		"/api/brands/" + id + "/products/B0EMPTY001/segments",
+	} {
+		if res := f.get(path, nil); res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d", path, res.StatusCode)
+		}
+	}
+	if res := f.get("/brands/"+id+"/products/B0EMPTY001/segments?type=weekly", htmxHeaders); res.StatusCode != http.StatusOK {
+		t.Errorf("expanding = %d", res.StatusCode)
+	}
 }
