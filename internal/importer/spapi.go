@@ -30,55 +30,56 @@ type spSpecification struct {
 
 // spMoney is a price: {amount, currencyCode}.
 type spMoney struct {
-	Amount       *json.Number `json:"amount"`
-	CurrencyCode string       `json:"currencyCode"`
+	Amount       json.Number `json:"amount"`
+	CurrencyCode string      `json:"currencyCode"`
 }
 
 // spRecord is one element of dataByAsin: one search query of one ASIN. Numbers are json.Number so that a
-// missing value (nil) is told apart from 0, and prices are read from their decimal text.
+// missing value ("", absent or null) is told apart from 0, and prices are read from their decimal text;
+// values rather than pointers keep a 200,000-record document from costing millions of allocations.
 type spRecord struct {
 	StartDate       string `json:"startDate"`
 	EndDate         string `json:"endDate"`
 	ASIN            string `json:"asin"`
 	SearchQueryData *struct {
-		SearchQuery       *string      `json:"searchQuery"`
-		SearchQueryScore  *json.Number `json:"searchQueryScore"`
-		SearchQueryVolume *json.Number `json:"searchQueryVolume"`
+		SearchQuery       *string     `json:"searchQuery"`
+		SearchQueryScore  json.Number `json:"searchQueryScore"`
+		SearchQueryVolume json.Number `json:"searchQueryVolume"`
 	} `json:"searchQueryData"`
 	ImpressionData struct {
-		TotalQueryImpressionCount *json.Number `json:"totalQueryImpressionCount"`
-		ASINImpressionCount       *json.Number `json:"asinImpressionCount"`
-		ASINImpressionShare       *json.Number `json:"asinImpressionShare"`
+		TotalQueryImpressionCount json.Number `json:"totalQueryImpressionCount"`
+		ASINImpressionCount       json.Number `json:"asinImpressionCount"`
+		ASINImpressionShare       json.Number `json:"asinImpressionShare"`
 	} `json:"impressionData"`
 	ClickData struct {
-		TotalClickCount                *json.Number `json:"totalClickCount"`
-		ASINClickCount                 *json.Number `json:"asinClickCount"`
-		ASINClickShare                 *json.Number `json:"asinClickShare"`
-		TotalMedianClickPrice          *spMoney     `json:"totalMedianClickPrice"`
-		ASINMedianClickPrice           *spMoney     `json:"asinMedianClickPrice"`
-		TotalSameDayShippingClickCount *json.Number `json:"totalSameDayShippingClickCount"`
-		TotalOneDayShippingClickCount  *json.Number `json:"totalOneDayShippingClickCount"`
-		TotalTwoDayShippingClickCount  *json.Number `json:"totalTwoDayShippingClickCount"`
+		TotalClickCount                json.Number `json:"totalClickCount"`
+		ASINClickCount                 json.Number `json:"asinClickCount"`
+		ASINClickShare                 json.Number `json:"asinClickShare"`
+		TotalMedianClickPrice          *spMoney    `json:"totalMedianClickPrice"`
+		ASINMedianClickPrice           *spMoney    `json:"asinMedianClickPrice"`
+		TotalSameDayShippingClickCount json.Number `json:"totalSameDayShippingClickCount"`
+		TotalOneDayShippingClickCount  json.Number `json:"totalOneDayShippingClickCount"`
+		TotalTwoDayShippingClickCount  json.Number `json:"totalTwoDayShippingClickCount"`
 	} `json:"clickData"`
 	CartAddData struct {
-		TotalCartAddCount                *json.Number `json:"totalCartAddCount"`
-		ASINCartAddCount                 *json.Number `json:"asinCartAddCount"`
-		ASINCartAddShare                 *json.Number `json:"asinCartAddShare"`
-		TotalMedianCartAddPrice          *spMoney     `json:"totalMedianCartAddPrice"`
-		ASINMedianCartAddPrice           *spMoney     `json:"asinMedianCartAddPrice"`
-		TotalSameDayShippingCartAddCount *json.Number `json:"totalSameDayShippingCartAddCount"`
-		TotalOneDayShippingCartAddCount  *json.Number `json:"totalOneDayShippingCartAddCount"`
-		TotalTwoDayShippingCartAddCount  *json.Number `json:"totalTwoDayShippingCartAddCount"`
+		TotalCartAddCount                json.Number `json:"totalCartAddCount"`
+		ASINCartAddCount                 json.Number `json:"asinCartAddCount"`
+		ASINCartAddShare                 json.Number `json:"asinCartAddShare"`
+		TotalMedianCartAddPrice          *spMoney    `json:"totalMedianCartAddPrice"`
+		ASINMedianCartAddPrice           *spMoney    `json:"asinMedianCartAddPrice"`
+		TotalSameDayShippingCartAddCount json.Number `json:"totalSameDayShippingCartAddCount"`
+		TotalOneDayShippingCartAddCount  json.Number `json:"totalOneDayShippingCartAddCount"`
+		TotalTwoDayShippingCartAddCount  json.Number `json:"totalTwoDayShippingCartAddCount"`
 	} `json:"cartAddData"`
 	PurchaseData struct {
-		TotalPurchaseCount                *json.Number `json:"totalPurchaseCount"`
-		ASINPurchaseCount                 *json.Number `json:"asinPurchaseCount"`
-		ASINPurchaseShare                 *json.Number `json:"asinPurchaseShare"`
-		TotalMedianPurchasePrice          *spMoney     `json:"totalMedianPurchasePrice"`
-		ASINMedianPurchasePrice           *spMoney     `json:"asinMedianPurchasePrice"`
-		TotalSameDayShippingPurchaseCount *json.Number `json:"totalSameDayShippingPurchaseCount"`
-		TotalOneDayShippingPurchaseCount  *json.Number `json:"totalOneDayShippingPurchaseCount"`
-		TotalTwoDayShippingPurchaseCount  *json.Number `json:"totalTwoDayShippingPurchaseCount"`
+		TotalPurchaseCount                json.Number `json:"totalPurchaseCount"`
+		ASINPurchaseCount                 json.Number `json:"asinPurchaseCount"`
+		ASINPurchaseShare                 json.Number `json:"asinPurchaseShare"`
+		TotalMedianPurchasePrice          *spMoney    `json:"totalMedianPurchasePrice"`
+		ASINMedianPurchasePrice           *spMoney    `json:"asinMedianPurchasePrice"`
+		TotalSameDayShippingPurchaseCount json.Number `json:"totalSameDayShippingPurchaseCount"`
+		TotalOneDayShippingPurchaseCount  json.Number `json:"totalOneDayShippingPurchaseCount"`
+		TotalTwoDayShippingPurchaseCount  json.Number `json:"totalTwoDayShippingPurchaseCount"`
 	} `json:"purchaseData"`
 }
 
@@ -284,7 +285,7 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 		return row, key, bad("searchQueryData.searchQuery", "", "a search query")
 	}
 	row.SearchQuery = strings.TrimSpace(*rec.SearchQueryData.SearchQuery)
-	if n := rec.SearchQueryData.SearchQueryScore; n != nil {
+	if n := rec.SearchQueryData.SearchQueryScore; n != "" {
 		s, ok := parseScore(n.String())
 		if !ok {
 			return row, key, bad("searchQueryData.searchQueryScore", n.String(), expectScore)
@@ -294,7 +295,7 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 
 	counts := []struct {
 		field string
-		n     *json.Number
+		n     json.Number
 		dst   *int64
 	}{
 		{"impressionData.totalQueryImpressionCount", rec.ImpressionData.TotalQueryImpressionCount, &row.TotalQueryImpressionCount},
@@ -307,7 +308,7 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 		{"purchaseData.asinPurchaseCount", rec.PurchaseData.ASINPurchaseCount, &row.ASINPurchaseCount},
 	}
 	for _, c := range counts {
-		if c.n == nil {
+		if c.n == "" {
 			p.blanks[c.field] = append(p.blanks[c.field], index)
 			continue
 		}
@@ -326,7 +327,7 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 
 	optional := []struct {
 		field string
-		n     *json.Number
+		n     json.Number
 		dst   **int64
 	}{
 		{"searchQueryData.searchQueryVolume", rec.SearchQueryData.SearchQueryVolume, &row.SearchQueryVolume},
@@ -341,7 +342,7 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 		{"purchaseData.totalTwoDayShippingPurchaseCount", rec.PurchaseData.TotalTwoDayShippingPurchaseCount, &row.TotalTwoDayShippingPurchases},
 	}
 	for _, o := range optional {
-		if o.n == nil {
+		if o.n == "" {
 			continue
 		}
 		v, ok := parseCount(o.n.String())
@@ -364,7 +365,7 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 		{"purchaseData.asinMedianPurchasePrice", rec.PurchaseData.ASINMedianPurchasePrice, &row.ASINMedianPurchasePrice},
 	}
 	for _, pr := range prices {
-		if pr.m == nil || pr.m.Amount == nil {
+		if pr.m == nil || pr.m.Amount == "" {
 			continue
 		}
 		c, ok := parseCents(pr.m.Amount.String())
@@ -388,14 +389,14 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 	// and the live API (percentages), so only a value over 100 is suspicious in either unit.
 	for _, s := range []struct {
 		field string
-		n     *json.Number
+		n     json.Number
 	}{
 		{"impressionData.asinImpressionShare", rec.ImpressionData.ASINImpressionShare},
 		{"clickData.asinClickShare", rec.ClickData.ASINClickShare},
 		{"cartAddData.asinCartAddShare", rec.CartAddData.ASINCartAddShare},
 		{"purchaseData.asinPurchaseShare", rec.PurchaseData.ASINPurchaseShare},
 	} {
-		if s.n == nil {
+		if s.n == "" {
 			continue
 		}
 		if f, err := s.n.Float64(); err == nil && f > 100 {
