@@ -334,7 +334,7 @@ func TestRefreshProcedure(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustExec(ctx, t, holderTx.Conn(), `REFRESH MATERIALIZED VIEW public.brand_product_segments`)
-		mustExec(ctx, t, conn, `SET statement_timeout = '300ms'`)
+		mustExec(ctx, t, conn, `SET statement_timeout = '1s'`)
 		_, err = callRefresh(ctx, conn, false, "import", "tester")
 		if sqlState(err) != "57014" {
 			t.Fatalf("refresh past statement_timeout = %v, want query_canceled (57014)", err)
@@ -401,6 +401,32 @@ func TestRefreshProcedure(t *testing.T) {
 		}
 		if log := readLog(ctx, t, conn); len(log) != 1 || log[0].Status != "success" {
 			t.Errorf("log = %+v, want only the first call's run, successful", log)
+		}
+	})
+
+	t.Run("the spec's roles refresh and read with their grants alone", func(t *testing.T) {
+		t.Parallel()
+		_, conn := refreshDatabase(ctx, t)
+		for _, role := range []string{"service_role", "authenticated"} {
+			mustExec(ctx, t, conn, `SET ROLE `+role)
+			if _, err := conn.Exec(ctx, `SELECT 1 FROM sqp.search_query_performance LIMIT 1`); sqlState(err) != "42501" {
+				t.Fatalf("%s reading a base table: %v, want insufficient privilege (42501)", role, err)
+			}
+			r, err := callRefresh(ctx, conn, true, "manual", role)
+			if err != nil || r.status() != "success" {
+				t.Fatalf("%s: refresh = %s, %v; want success through the definer function", role, r.status(), err)
+			}
+			var n int64
+			err = conn.QueryRow(ctx, `
+				SELECT (SELECT count(*) FROM public.brand_product_segments)
+				     + (SELECT count(*) FROM public.brand_performance_enhanced)
+				     + (SELECT count(*) FROM public.get_product_segment_metadata(
+				            (SELECT brand_id FROM public.brand_product_segments LIMIT 1), '2024-01-01', '2024-12-31'))
+				     + (SELECT count(*) FROM public.validate_brand_product_segments())`).Scan(&n)
+			if err != nil || n == 0 {
+				t.Fatalf("%s reading the segments: %d rows, %v; want rows", role, n, err)
+			}
+			mustExec(ctx, t, conn, `RESET ROLE`)
 		}
 	})
 
