@@ -283,10 +283,10 @@ const expansionLiveSQL = `
 	       round(w.amount / nullif(w.priced, 0), 2), w.points
 	FROM (
 		SELECT a.start_date - extract(dow FROM a.start_date)::int AS period_start,
-		       sum(q.total_query_impression_count) AS ti, sum(q.asin_impression_count) AS ai,
-		       sum(q.total_click_count) AS tc, sum(q.asin_click_count) AS ac,
-		       sum(q.total_cart_add_count) AS tca, sum(q.asin_cart_add_count) AS aca,
-		       sum(q.total_purchase_count) AS tp, sum(q.asin_purchase_count) AS ap,
+		       sum(q.total_query_impression_count)::bigint AS ti, sum(q.asin_impression_count)::bigint AS ai,
+		       sum(q.total_click_count)::bigint AS tc, sum(q.asin_click_count)::bigint AS ac,
+		       sum(q.total_cart_add_count)::bigint AS tca, sum(q.asin_cart_add_count)::bigint AS aca,
+		       sum(q.total_purchase_count)::bigint AS tp, sum(q.asin_purchase_count)::bigint AS ap,
 		       sum(q.asin_median_purchase_price * q.asin_purchase_count) AS amount,
 		       sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL) AS priced,
 		       count(DISTINCT a.id) AS points

@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sqpdash/sqpdash/internal/pgtest"
+	"github.com/sqpdash/sqpdash/internal/refresh"
+)
+
+// loadedDemoDB returns a database holding the small demo dataset, refreshed, with the seed's view.
+func loadedDemoDB(t *testing.T) (*DB, time.Time, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	db := openTestDB(t, pgtest.NewDatabase(t))
+	ds, data, _ := demoTestData(t)
+	if _, err := db.LoadDemo(ctx, data, DemoLoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := db.RefreshSegments(ctx, refresh.Request{Force: true, Trigger: refresh.TriggerCLI, RequestedBy: "test"}); err != nil || out.Status != refresh.StatusSuccess {
+		t.Fatalf("refresh: %+v, %v", out, err)
+	}
+	if err := db.CreateSeedSegments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	weeks := ds.Weeks()
+	return db, weeks[0], weeks[len(weeks)-1].AddDate(0, 0, 6)
+}
+
+func TestBenchStatements(t *testing.T) {
+	ctx := context.Background()
+	db, from, to := loadedDemoDB(t)
+	products, err := db.BenchProducts(ctx, 50)
+	if err != nil || len(products) == 0 {
+		t.Fatalf("BenchProducts: %d, %v", len(products), err)
+	}
+
+	t.Run("the live baseline computes the same expansion rows as the view", func(t *testing.T) {
+		for _, p := range products[:10] {
+			view := queryStrings(t, db, expansionFromViewSQL, p, from, to)
+			live := queryStrings(t, db, expansionLiveSQL, p, from, to)
+			if len(view) == 0 || len(view) != len(live) {
+				t.Fatalf("product %s: %d rows from the view, %d live", p.ASIN, len(view), len(live))
+			}
+			for i := range view {
+				if view[i] != live[i] {
+					t.Fatalf("product %s, row %d:\nview %v\nlive %v", p.ASIN, i, view[i], live[i])
+				}
+			}
+			n, err := db.ExpansionRows(ctx, p, from, to, true)
+			if err != nil || n != len(view) {
+				t.Fatalf("ExpansionRows(live) = %d, %v; want %d", n, err, len(view))
+			}
+		}
+	})
+
+	t.Run("a concurrent refresh of unchanged data rewrites no row of our view but every row of the seed's", func(t *testing.T) {
+		ours, err := db.RefreshView(ctx, "public.brand_product_segments", RefreshOptions{Concurrent: true})
+		if err != nil || ours.RowsInserted+ours.RowsDeleted != 0 {
+			t.Fatalf("ours: %+v, %v", ours, err)
+		}
+		seed, err := db.RefreshView(ctx, SeedSegmentsView, RefreshOptions{Concurrent: true, WorkMem: "64MB"})
+		var rows int64
+		if err2 := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+SeedSegmentsView).Scan(&rows); err2 != nil {
+			t.Fatal(err2)
+		}
+		if err != nil || rows == 0 || seed.RowsInserted != rows || seed.RowsDeleted != rows {
+			t.Fatalf("seed: %+v, %v; view has %d rows", seed, err, rows)
+		}
+	})
+
+	t.Run("after the newest week changed a concurrent refresh rewrites only its segments", func(t *testing.T) {
+		changed, err := db.ChangeNewestWeek(ctx)
+		if err != nil || changed == 0 {
+			t.Fatalf("ChangeNewestWeek: %d, %v", changed, err)
+		}
+		r, err := db.RefreshView(ctx, "public.brand_product_segments", RefreshOptions{Concurrent: true})
+		var weekly, monthly int64
+		if err2 := db.pool.QueryRow(ctx, `
+			SELECT count(*) FILTER (WHERE segment_type = 'weekly' AND period_start = $1),
+			       count(*) FILTER (WHERE segment_type = 'monthly' AND period_start = date_trunc('month', $1::date))
+			FROM public.brand_product_segments`, to.AddDate(0, 0, -6)).Scan(&weekly, &monthly); err2 != nil {
+			t.Fatal(err2)
+		}
+		// Each changed segment is deleted and inserted again.
+		if want := 2 * (weekly + monthly); err != nil || r.RowsInserted+r.RowsDeleted != want {
+			t.Fatalf("refresh: %+v, %v; want %d rows rewritten (%d weekly and %d monthly segments)", r, err, want, weekly, monthly)
+		}
+	})
+
+	t.Run("a view that is not a segments view is refused", func(t *testing.T) {
+		if _, err := db.RefreshView(ctx, "public.brands", RefreshOptions{}); err == nil {
+			t.Fatal("RefreshView(public.brands) succeeded")
+		}
+	})
+
+	t.Run("explain returns plans", func(t *testing.T) {
+		for _, name := range []string{"expansion", "expansion-live", "segments-definition"} {
+			plan, err := db.ExplainAnalyze(ctx, name, products[0], from, to)
+			if err != nil || len(plan) == 0 {
+				t.Fatalf("explain %s: %q, %v", name, plan, err)
+			}
+		}
+	})
+}
+
+// queryStrings runs an expansion statement and returns its rows as text, to compare two statements.
+func queryStrings(t *testing.T, db *DB, q string, p BenchProduct, from, to time.Time) []string {
+	t.Helper()
+	rows, err := db.pool.Query(context.Background(), q, p.BrandID, p.ASIN, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals...))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
