@@ -47,9 +47,18 @@ func protectCSRF(secureCookie bool) echo.MiddlewareFunc {
 	})
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		check := csrf(func(c echo.Context) error {
+			token := CSRFToken(c)
+			if token == middleware.CSRFUsingSecFetchSite {
+				// A post the browser vouched for with Sec-Fetch-Site: keep rendering the real token of
+				// its cookie, not Echo's placeholder, into the forms of the response.
+				if cookie, err := c.Cookie(csrfCookieName); err == nil {
+					token = cookie.Value
+					c.Set(csrfContextKey, token)
+				}
+			}
 			// Hand the token to the templates (the layout's <meta>) through the request context.
 			req := c.Request()
-			c.SetRequest(req.WithContext(views.WithCSRFToken(req.Context(), CSRFToken(c))))
+			c.SetRequest(req.WithContext(views.WithCSRFToken(req.Context(), token)))
 			return next(c)
 		})
 		return func(c echo.Context) error {
