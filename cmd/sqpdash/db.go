@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -22,9 +24,9 @@ func openDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger) (
 	if cfg.DatabaseURL != "" {
 		return cfg.DatabaseURL, func() {}, nil
 	}
-	dir, err := filepath.Abs(cfg.ClusterDir())
+	dir, err := clusterDir(cfg, log)
 	if err != nil {
-		return "", nil, fmt.Errorf("resolve data dir %s: %w", cfg.ClusterDir(), err)
+		return "", nil, err
 	}
 	cluster, err := pglocal.Start(ctx, pglocal.Options{DataDir: dir, Logger: log})
 	if err != nil {
@@ -45,6 +47,27 @@ func openDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger) (
 		return "", nil, fmt.Errorf("create database %s: %w", localDatabase, err)
 	}
 	return cluster.URL(localDatabase), stop, nil
+}
+
+// clusterDir is where the private cluster lives: cfg.ClusterDir(), unless the data directory is the default
+// one and, run as root, the server's user cannot reach it (a checkout under /root or in a mktemp directory);
+// then a directory under /var/tmp named after the checkout, so that `make run` works from anywhere.
+func clusterDir(cfg config.Config, log *slog.Logger) (string, error) {
+	dir, err := filepath.Abs(cfg.ClusterDir())
+	if err != nil {
+		return "", fmt.Errorf("resolve data dir %s: %w", cfg.ClusterDir(), err)
+	}
+	if cfg.DataDir != config.Default().DataDir {
+		return dir, nil
+	}
+	if err := pglocal.CheckReachable(dir, ""); err == nil {
+		return dir, nil
+	}
+	sum := sha256.Sum256([]byte(dir))
+	alt := filepath.Join("/var/tmp", "sqpdash-"+hex.EncodeToString(sum[:6]), "pg")
+	log.Info("the PostgreSQL user cannot reach the default data directory; using another one (set SQPDASH_DATA_DIR to choose)",
+		"wanted", dir, "using", alt)
+	return alt, nil
 }
 
 // openWebDatabaseURL returns the least-privilege connection URL of the web server (role

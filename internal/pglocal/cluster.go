@@ -24,6 +24,9 @@ import (
 // Superuser is the role initdb creates; sqpdash connects as it to the private cluster.
 const Superuser = "postgres"
 
+// defaultRunAs is the unprivileged OS user that runs the server when we are root.
+const defaultRunAs = "postgres"
+
 // Options configures Start. Only DataDir is required.
 type Options struct {
 	// DataDir is the cluster's data directory (PGDATA); created if missing. The caller picks the default
@@ -49,7 +52,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.RunAs == "" {
-		o.RunAs = "postgres"
+		o.RunAs = defaultRunAs
 	}
 	if o.Port == 0 {
 		o.Port = 5432

@@ -181,3 +181,16 @@ func (id identity) checkPrivateDir(dir string) error {
 	}
 	return nil
 }
+
+// CheckReachable reports whether the server, run as runAs when we are root (default "postgres"), can reach
+// dataDir through its parent directories. Callers use it to pick another place before Start fails.
+func CheckReachable(dataDir, runAs string) error {
+	if runAs == "" {
+		runAs = defaultRunAs
+	}
+	id, err := resolveIdentity(runAs)
+	if err != nil {
+		return err
+	}
+	return id.checkReachable(dataDir)
+}
