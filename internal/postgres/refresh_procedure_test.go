@@ -325,6 +325,21 @@ func TestRefreshProcedure(t *testing.T) {
 		}
 	})
 
+	t.Run("a rejected trigger source is raised without logging and releases the lock", func(t *testing.T) {
+		t.Parallel()
+		url, conn := refreshDatabase(ctx, t)
+		if _, err := callRefresh(ctx, conn, false, "no such trigger", "tester"); sqlState(err) != "23514" {
+			t.Fatalf("refresh with a bad trigger source = %v, want check_violation (23514)", err)
+		}
+		if log := readLog(ctx, t, conn); len(log) != 0 {
+			t.Errorf("log = %+v, want nothing logged", log)
+		}
+		other := connect(ctx, t, url)
+		if r, err := callRefresh(ctx, other, false, "sql", "tester"); err != nil || r.status() != "success" {
+			t.Fatalf("refresh from another session = %s, %v; want success (the lock must be free)", r.status(), err)
+		}
+	})
+
 	t.Run("a cancelled refresh is logged as cancelled and raised", func(t *testing.T) {
 		t.Parallel()
 		url, conn := refreshDatabase(ctx, t)
