@@ -35,7 +35,12 @@ type benchFlags struct {
 	atlas     string
 	keep      bool
 	benchUser string
+	// largeRuns replaces opts.Runs from scale largeScale on, where one refresh takes tens of seconds.
+	largeRuns int
 }
+
+// largeScale is the scale from which --large-runs applies.
+const largeScale = 5
 
 // benchPassword signs the benchmark's own admin in; the account exists only in the benchmark databases.
 const benchPassword = "bench-password-not-secret"
@@ -68,6 +73,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (f benchFlags, code int, o
 	scales := fs.String("scales", "1,10", "demo scales to build and measure, comma-separated")
 	clients := fs.String("clients", "1,8,64", "concurrent clients of each load, comma-separated")
 	fs.IntVar(&f.opts.Runs, "runs", 3, "runs of each refresh measurement (the median is reported)")
+	fs.IntVar(&f.largeRuns, "large-runs", 2, "runs of each refresh measurement from scale 5 on")
 	fs.IntVar(&f.opts.CheckRuns, "check-runs", 20, "runs of the no-change check")
 	fs.DurationVar(&f.opts.LoadDuration, "duration", 4*time.Second, "length of each load")
 	fs.StringVar(&f.atlas, "config", "atlas.hcl", "atlas.hcl of the schema to apply")
@@ -99,8 +105,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (f benchFlags, code int, o
 		}
 		f.clients = append(f.clients, v)
 	}
-	if f.opts.Runs < 1 || f.opts.CheckRuns < 1 || f.opts.LoadDuration <= 0 {
-		return bad("--runs, --check-runs and --duration must be positive")
+	if f.opts.Runs < 1 || f.largeRuns < 1 || f.opts.CheckRuns < 1 || f.opts.LoadDuration <= 0 {
+		return bad("--runs, --large-runs, --check-runs and --duration must be positive")
 	}
 	f.opts.Clients = f.clients
 	f.benchUser = "bench@sqpdash.invalid"
@@ -138,7 +144,7 @@ func benchmark(ctx context.Context, cfg config.Config, f benchFlags, log *slog.L
 		Machine: bench.ReadMachine(),
 		Date:    time.Now().UTC(),
 		Options: bench.ResultOptions{
-			Runs: f.opts.Runs, CheckRuns: f.opts.CheckRuns, LoadSeconds: f.opts.LoadDuration.Seconds(), Clients: f.clients,
+			Runs: f.opts.Runs, LargeRuns: f.largeRuns, CheckRuns: f.opts.CheckRuns, LoadSeconds: f.opts.LoadDuration.Seconds(), Clients: f.clients,
 			RangeFrom: from.Format(time.DateOnly), RangeTo: to.Format(time.DateOnly),
 			Measurements: "One private cluster (pglocal's settings, pg_stat_statements loaded); each scale in its own database; `sqpdash serve` as a separate process, connected as the web role.",
 		},
@@ -266,7 +272,11 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 		defer stop()
 		target.Server = server
 	}
-	return bench.Measure(ctx, target, f.opts)
+	opts := f.opts
+	if scale >= largeScale {
+		opts.Runs = f.largeRuns
+	}
+	return bench.Measure(ctx, target, opts)
 }
 
 // startBenchServer starts `sqpdash serve` on a free loopback port against url, connected as the

@@ -22,6 +22,7 @@ type Results struct {
 // ResultOptions records how the figures were taken.
 type ResultOptions struct {
 	Runs         int     `json:"refresh_runs"`
+	LargeRuns    int     `json:"refresh_runs_from_scale_5"`
 	CheckRuns    int     `json:"check_runs"`
 	LoadSeconds  float64 `json:"load_seconds_per_measurement"`
 	Clients      []int   `json:"clients"`
@@ -127,8 +128,8 @@ func WriteMarkdown(w io.Writer, r Results) {
 	p("# sqpdash benchmark\n\n")
 	p("%s · %s, %d cores, %.1f GiB RAM · %s · %s · PostgreSQL %s\n\n", r.Date.UTC().Format("2006-01-02 15:04 UTC"),
 		r.Machine.CPU, r.Machine.Cores, float64(r.Machine.RAMBytes)/(1<<30), r.Machine.OS, r.Machine.Go, r.Machine.Postgres)
-	p("%s Refreshes: median of %d runs (min–max). Loads: %.0f s per concurrency, closed loop, loopback. Date range of every request: %s to %s.\n\n",
-		r.Options.Measurements, r.Options.Runs, r.Options.LoadSeconds, r.Options.RangeFrom, r.Options.RangeTo)
+	p("%s Refreshes: median of %d runs (%d from scale 5 on), min–max in brackets. Loads: %.0f s per concurrency, closed loop, loopback. Date range of every request: %s to %s.\n\n",
+		r.Options.Measurements, r.Options.Runs, r.Options.LargeRuns, r.Options.LoadSeconds, r.Options.RangeFrom, r.Options.RangeTo)
 
 	header := func(first string) {
 		p("| %s |", first)
