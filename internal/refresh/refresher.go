@@ -176,15 +176,15 @@ func (r *Refresher) Start(ctx context.Context, req Request) error {
 	if r.base.Err() != nil {
 		return apperr.Conflict("sqpdash is shutting down")
 	}
-	if r.running {
-		return apperr.Conflict("a refresh is already running")
-	}
 	run, ok, err := r.store.RunningRefresh(ctx)
 	if err != nil {
 		return fmt.Errorf("check for a running refresh: %w", err)
 	}
 	if ok {
 		return apperr.Conflict("%s", busyMessage(run.Start, orTrigger(run.RequestedBy, run.Trigger)))
+	}
+	if r.running { // started here a moment ago, its log row not committed yet
+		return apperr.Conflict("a refresh is already running")
 	}
 	r.running = true
 	r.wg.Add(1)
