@@ -156,6 +156,8 @@ func TestBrowserExpansion(t *testing.T) {
 	toggleA := "#toggle-" + asinA
 	b.open(f.dashboardPath(""))
 	b.waitFor("the product table", "document.querySelector('"+toggleA+"')")
+	// The server sends a strict Content-Security-Policy: htmx and app.js must work without violating it.
+	evalIn[bool](b, `(function(){window.cspViolations=[];document.addEventListener('securitypolicyviolation',function(e){window.cspViolations.push(e.violatedDirective+' '+e.blockedURI)});return true})()`)
 
 	t.Run("expand shows the weekly rows under the product and records them in the URL", func(t *testing.T) {
 		b := b.with(t)
@@ -195,6 +197,9 @@ func TestBrowserExpansion(t *testing.T) {
 		b.click(toggleA)
 		b.waitFor("collapsed", segmentRows(asinA)+".length === 0 && document.querySelector('"+toggleA+"').getAttribute('aria-expanded') === 'false'")
 		b.waitFor("the URL to forget the expansion", `!new URL(location.href).searchParams.has('open')`)
+		if v := evalIn[[]string](b, `window.cspViolations`); len(v) > 0 {
+			t.Errorf("Content-Security-Policy violations: %v", v)
+		}
 	})
 
 	t.Run("reload restores expansions from the URL", func(t *testing.T) {
