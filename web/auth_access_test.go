@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/auth"
@@ -494,6 +495,43 @@ func TestSecurityHeaders(t *testing.T) {
 		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
 		if rec := f.do(req); rec.Code != http.StatusRequestEntityTooLarge {
 			t.Errorf("got %d, want 413", rec.Code)
+		}
+	})
+}
+
+func TestAccountMenu(t *testing.T) {
+	f := newAccessFixture(t)
+	for _, tc := range []struct {
+		name      string
+		cookie    *http.Cookie
+		wantAdmin bool
+	}{
+		{"admin sees the admin link", f.sessions.Cookie(auth.RoleAdmin), true},
+		{"manager does not", f.sessions.Cookie(auth.RoleManager, f.own.id), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.do(httptest.NewRequest(http.MethodGet, "/brands/"+f.own.id, nil), tc.cookie)
+			d, err := goquery.NewDocumentFromReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			menu := d.Find(`[data-testid="account"]`)
+			if rec.Code != http.StatusOK || menu.Length() != 1 {
+				t.Fatalf("got %d with %d account menus", rec.Code, menu.Length())
+			}
+			if menu.AttrOr("method", "") != "post" || menu.AttrOr("action", "") != "/logout" ||
+				menu.Find(`input[name="_csrf"]`).AttrOr("value", "") == "" {
+				t.Error("the sign-out form is not a POST to /logout with a CSRF token")
+			}
+			if got := menu.Find(`a[href="/admin"]`).Length() == 1; got != tc.wantAdmin {
+				t.Errorf("admin link shown: %v, want %v", got, tc.wantAdmin)
+			}
+		})
+	}
+	t.Run("signed-out pages have no menu", func(t *testing.T) {
+		rec := f.do(httptest.NewRequest(http.MethodGet, "/login", nil))
+		if strings.Contains(rec.Body.String(), `data-testid="account"`) {
+			t.Error("the login page shows an account menu")
 		}
 	})
 }

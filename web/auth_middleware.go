@@ -44,10 +44,12 @@ func (s *Server) accountForViews() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if u, ok := UserFrom(c.Request().Context()); ok {
+				a := views.Account{Email: u.Email, LogoutURL: s.echo.Reverse(routeLogout), CSRFField: csrfFormField}
+				if u.IsAdmin() {
+					a.AdminURL = s.echo.Reverse(routeAdmin)
+				}
 				req := c.Request()
-				c.SetRequest(req.WithContext(views.WithAccount(req.Context(), views.Account{
-					Email: u.Email, IsAdmin: u.IsAdmin(), LogoutURL: s.echo.Reverse(routeLogout), CSRFField: csrfFormField,
-				})))
+				c.SetRequest(req.WithContext(views.WithAccount(req.Context(), a)))
 			}
 			return next(c)
 		}
