@@ -435,3 +435,23 @@ func psql(t *testing.T, c *Cluster, database, sql string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+func TestStartAfterInterruptedInitdb(t *testing.T) {
+	t.Parallel()
+	dataDir := newDataDir(t)
+	// What an initdb killed halfway leaves: a staging directory with a PG_VERSION and some of the files.
+	staging := dataDir + ".initdb"
+	if err := os.MkdirAll(filepath.Join(staging, "base"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(staging, "PG_VERSION"), []byte("15\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+	if got := psql(t, c, "postgres", "SELECT 1"); got != "1" {
+		t.Errorf("SELECT 1 = %q", got)
+	}
+	if _, err := os.Stat(staging); !os.IsNotExist(err) {
+		t.Errorf("the staging directory is still there after a successful initdb: %v", err)
+	}
+}

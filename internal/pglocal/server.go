@@ -38,12 +38,30 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	if entries, err := os.ReadDir(c.dataDir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("initialize postgresql in %s: the directory is not empty and holds no cluster (no PG_VERSION); empty it or choose another data directory", c.dataDir)
 	}
-	args := []string{"-D", c.dataDir, "-U", Superuser, "--auth-local=trust", "--auth-host=scram-sha-256",
+	// initdb writes into a sibling directory that is moved in only when complete, so that an initdb killed
+	// halfway (Ctrl-C on a first run) leaves nothing that the next start would mistake for a cluster.
+	staging := c.dataDir + ".initdb"
+	if err := os.RemoveAll(staging); err != nil {
+		return fmt.Errorf("remove the leftover %s of an interrupted initdb: %w", staging, err)
+	}
+	// Created here, not by initdb, so that the parent directory need not be writable by the server's user.
+	if err := os.Mkdir(staging, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", staging, err)
+	}
+	if err := c.id.own(staging); err != nil {
+		os.RemoveAll(staging)
+		return err
+	}
+	args := []string{"-D", staging, "-U", Superuser, "--auth-local=trust", "--auth-host=scram-sha-256",
 		"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"}
 	if c.ephemeral {
 		args = append(args, "--no-sync")
 	}
 	if _, err := command(ctx, c.id.credential, c.bin.path("initdb"), args...); err != nil {
+		os.RemoveAll(staging)
+		return fmt.Errorf("initialize postgresql in %s: %w", c.dataDir, err)
+	}
+	if err := moveInto(staging, c.dataDir, "PG_VERSION"); err != nil {
 		return fmt.Errorf("initialize postgresql in %s: %w", c.dataDir, err)
 	}
 	conf, err := os.OpenFile(filepath.Join(c.dataDir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
@@ -293,4 +311,29 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// moveInto moves every entry of src into dst, the entry named last at the end, then removes src. dst
+// counts as a cluster once PG_VERSION is there, so moving it last makes the move all or nothing for
+// every reader that checks PG_VERSION.
+func moveInto(src, dst, last string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	for _, e := range entries {
+		if e.Name() == last {
+			continue
+		}
+		if err := os.Rename(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+			return fmt.Errorf("move %s into %s: %w", e.Name(), dst, err)
+		}
+	}
+	if err := os.Rename(filepath.Join(src, last), filepath.Join(dst, last)); err != nil {
+		return fmt.Errorf("move %s into %s: %w", last, dst, err)
+	}
+	if err := os.Remove(src); err != nil {
+		return fmt.Errorf("remove %s: %w", src, err)
+	}
+	return nil
 }
