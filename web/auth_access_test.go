@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -534,4 +535,51 @@ func TestAccountMenu(t *testing.T) {
 			t.Error("the login page shows an account menu")
 		}
 	})
+}
+
+// TestClientAddressForThrottling: without --trust-proxy a client cannot dodge the per-address limit by
+// sending X-Forwarded-For; behind a trusted proxy (on a private address) the forwarded address counts.
+func TestClientAddressForThrottling(t *testing.T) {
+	f := newAccessFixture(t)
+	email := f.sessions.User(auth.RoleManager, f.own.id)
+	policy := auth.DefaultThrottlePolicy()
+	for _, tc := range []struct {
+		name       string
+		trustProxy bool
+		proxy      string // the peer address: a private one, where a proxy would be
+		wantCode   int
+	}{
+		{"forwarded addresses are ignored without a trusted proxy", false, "10.0.1.1:4711", http.StatusTooManyRequests},
+		{"forwarded addresses count behind a trusted proxy", true, "10.0.2.1:4711", http.StatusSeeOther},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, err := auth.NewService(f.db, auth.Config{Password: auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := New(Options{Brands: f.db, Products: f.db, Segments: f.db, Queries: f.db,
+				Auth: AuthOptions{Service: svc, TrustProxy: tc.trustProxy}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			login := func(email, password string, n int) int {
+				form := url.Values{"email": {email}, "password": {password}}
+				req := withCSRF(httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode())))
+				req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
+				req.Header.Set(echo.HeaderXForwardedFor, fmt.Sprintf("198.51.100.%d", n))
+				req.RemoteAddr = tc.proxy
+				rec := httptest.NewRecorder()
+				srv.Handler().ServeHTTP(rec, req)
+				return rec.Code
+			}
+			for i := range policy.PerIP {
+				if code := login(fmt.Sprintf("guess%d@example.com", i), "guess", i+1); code != http.StatusUnauthorized {
+					t.Fatalf("guess %d: %d, want 401", i+1, code)
+				}
+			}
+			if code := login(email, testPassword, 200); code != tc.wantCode {
+				t.Errorf("sign-in from a new forwarded address: %d, want %d", code, tc.wantCode)
+			}
+		})
+	}
 }
