@@ -34,6 +34,9 @@ func (db *DB) ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyRepor
 		return counts, nil
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockImports(ctx, tx); err != nil {
+			return err
+		}
 		ids, isNew, err := upsertASINWeeks(ctx, tx, weeks)
 		if err != nil {
 			return err
@@ -98,6 +101,16 @@ func (w *weekRows) source() pgx.CopyFromSource {
 		q++
 		return row, nil
 	})
+}
+
+// lockImports makes concurrent imports (the command line and an admin upload, say) take turns until the
+// end of the transaction. Without it two imports of the same new ASIN-week would each miss the other's
+// uncommitted row and one would fail on a unique key.
+func lockImports(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('sqpdash import', 0))`); err != nil {
+		return fmt.Errorf("wait for other imports: %w", err)
+	}
+	return nil
 }
 
 // upsertASINWeeks creates the asin_performance_data rows that do not exist yet and returns the id of
@@ -299,6 +312,9 @@ func (db *DB) ImportBrandMappings(ctx context.Context, mappings []sqp.BrandMappi
 		       (SELECT count(*) FILTER (WHERE NOT inserted) FROM upserted)`
 	var created, inserted, updated int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockImports(ctx, tx); err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, q, asins, brands, titles, active).Scan(&created, &inserted, &updated)
 	})
 	if err != nil {

@@ -212,6 +212,30 @@ func TestImportWeeklyReports(t *testing.T) {
 		}
 	})
 
+	t.Run("concurrent imports of the same new week take turns", func(t *testing.T) {
+		db := openTestDB(t, pgtest.NewDatabase(t))
+		reports := []sqp.WeeklyReport{importWeek("B0C1234567", "2026-01-25", "a", "b")}
+		results := make(chan sqp.ImportCounts, 4)
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				c, err := db.ImportWeeklyReports(ctx, reports)
+				results <- c
+				errs <- err
+			}()
+		}
+		var total sqp.ImportCounts
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+			total = total.Add(<-results)
+		}
+		if want := (sqp.ImportCounts{ASINWeeksNew: 1, ASINWeeksUnchanged: 3, QueryRowsInserted: 2}); total != want {
+			t.Errorf("counts over four imports %+v, want %+v", total, want)
+		}
+	})
+
 	t.Run("the same ASIN-week twice is refused", func(t *testing.T) {
 		db := openTestDB(t, pgtest.NewDatabase(t))
 		r := importWeek("B0C1234567", "2026-01-25", "a")
