@@ -119,7 +119,9 @@ type Pager struct {
 }
 
 // KPIMetrics are the metrics of the KPI cards, in order.
-var KPIMetrics = []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases, metrics.ImpressionShare, metrics.PurchaseShare, metrics.CTR, metrics.CVR}
+func KPIMetrics() []metrics.Key {
+	return []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases, metrics.ImpressionShare, metrics.PurchaseShare, metrics.CTR, metrics.CVR}
+}
 
 // NewDashboard builds the dashboard page.
 func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
@@ -159,8 +161,8 @@ func newKPIs(weeks []sqp.WeekCounts, base metrics.Counts, hasBase bool) ([]KPI, 
 	for _, w := range weeks {
 		sum = sum.Add(w.Counts)
 	}
-	kpis := make([]KPI, 0, len(KPIMetrics))
-	for _, k := range KPIMetrics {
+	kpis := make([]KPI, 0, len(KPIMetrics()))
+	for _, k := range KPIMetrics() {
 		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, weeks)}
 		if hasBase {
 			kpi.HasDelta, kpi.Delta = true, NewDeltaView(metrics.Change(k, sum, base))
@@ -187,13 +189,13 @@ func newFilters(d DashboardData, links Links) Filters {
 	if s.MinImpressions > 0 {
 		f.MinImpr = strconv.FormatInt(s.MinImpressions, 10)
 	}
-	for _, p := range period.Presets {
+	for _, p := range period.Presets() {
 		f.Presets = append(f.Presets, Option{Value: string(p), Label: period.PresetLabel(p), Selected: p == s.Preset})
 	}
-	for _, c := range period.Comparisons {
+	for _, c := range period.Comparisons() {
 		f.Comparisons = append(f.Comparisons, Option{Value: string(c), Label: period.ComparisonLabel(c), Selected: c == s.Compare})
 	}
-	for _, n := range sqp.PageSizes {
+	for _, n := range sqp.PageSizes() {
 		f.Sizes = append(f.Sizes, Option{Value: strconv.Itoa(n), Label: strconv.Itoa(n) + " per page", Selected: n == s.Size})
 	}
 	// Keep what the form does not edit. The page resets to 1 on purpose: the filter changed.
@@ -216,7 +218,7 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 	s := d.State
 	t := ProductTable{Compare: d.HasBase, ExportURL: links.ProductsCSV(d.Brand.ID, s)}
 	t.Columns = append(t.Columns, newColumn(sqp.SortTitle, "Product", false, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
-	for _, k := range metrics.All {
+	for _, k := range metrics.All() {
 		t.Columns = append(t.Columns, newColumn(sqp.SortKey(k), metrics.Label(k), true, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
 	}
 	t.Columns = append(t.Columns, newColumn(sqp.SortSegments, "Segments", true, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
@@ -322,7 +324,7 @@ type TopQuery struct {
 }
 
 // ColumnCount is the number of columns of the product table: toggle, product, metrics, segments.
-func ColumnCount() int { return len(metrics.All) + 3 }
+func ColumnCount() int { return len(metrics.All()) + 3 }
 
 // NewProductRow builds a product's tbody; seg is nil when the row is collapsed.
 func NewProductRow(brandID string, p sqp.ProductSummary, base *metrics.Counts, seg *SegmentData, s sqp.ViewState, links Links) ProductRow {

@@ -94,8 +94,8 @@ type Cell struct {
 
 // newCells formats every metric of cur; base, when given, adds the changes.
 func newCells(cur metrics.Counts, base *metrics.Counts) []Cell {
-	cells := make([]Cell, len(metrics.All))
-	for i, k := range metrics.All {
+	cells := make([]Cell, len(metrics.All()))
+	for i, k := range metrics.All() {
 		v := cur.Get(k)
 		c := Cell{Metric: string(k), Text: FormatMetric(k, v), Raw: rawValue(v)}
 		if base != nil {

@@ -130,7 +130,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	url := func(n sqp.ViewState) string { return links.Product(d.Brand.ID, d.Product.ASIN, n) }
 	t := QueryTable{Compare: d.HasBase}
 	t.Columns = append(t.Columns, newQueryColumn(sqp.SortQuery, "Search query", false, s, url))
-	for _, k := range metrics.All {
+	for _, k := range metrics.All() {
 		t.Columns = append(t.Columns, newQueryColumn(sqp.SortKey(k), metrics.Label(k), true, s, url))
 	}
 	for _, q := range d.Queries.Queries {

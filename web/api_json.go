@@ -27,7 +27,7 @@ type apiMetrics map[string]*float64
 
 func newAPIMetrics(c metrics.Counts) apiMetrics {
 	m := apiMetrics{}
-	for _, k := range metrics.All {
+	for _, k := range metrics.All() {
 		if v := c.Get(k); v.OK {
 			m[string(k)] = &v.V
 		} else {
@@ -46,7 +46,7 @@ type apiChange struct {
 // newAPIChanges maps a metric key to its change from base; null when there is no base to compare with.
 func newAPIChanges(cur, base metrics.Counts) map[string]*apiChange {
 	out := map[string]*apiChange{}
-	for _, k := range metrics.All {
+	for _, k := range metrics.All() {
 		d := metrics.Change(k, cur, base)
 		if !d.OK {
 			out[string(k)] = nil

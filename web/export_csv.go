@@ -19,7 +19,7 @@ const dateLayout = "2006-01-02"
 // change, whose unit is in the name (_change_pct for counts and money, _change_pp for rates and shares).
 func metricHeader(compare bool) []string {
 	var h []string
-	for _, k := range metrics.All {
+	for _, k := range metrics.All() {
 		h = append(h, string(k))
 		if compare {
 			h = append(h, string(k)+changeSuffix(k))
@@ -38,7 +38,7 @@ func changeSuffix(k metrics.Key) string {
 // metricRecord is the metric columns of one row: exact numbers, empty where a value is undefined.
 func metricRecord(cur metrics.Counts, base *metrics.Counts) []string {
 	var r []string
-	for _, k := range metrics.All {
+	for _, k := range metrics.All() {
 		r = append(r, csvValue(cur.Get(k)))
 		if base != nil {
 			d := metrics.Change(k, cur, *base)

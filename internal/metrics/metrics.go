@@ -71,7 +71,9 @@ const (
 )
 
 // All lists every metric in the order tables show them.
-var All = []Key{Impressions, Clicks, CartAdds, Purchases, CTR, CVR, ImpressionShare, ClickShare, CartAddShare, PurchaseShare, AvgPrice}
+func All() []Key {
+	return []Key{Impressions, Clicks, CartAdds, Purchases, CTR, CVR, ImpressionShare, ClickShare, CartAddShare, PurchaseShare, AvgPrice}
+}
 
 // Kind says how a metric is formatted and how its change is expressed.
 type Kind int

@@ -100,7 +100,7 @@ const (
 )
 
 // Presets lists the presets in picker order.
-var Presets = []Preset{Last4, Last13, Last52, YTD, Custom}
+func Presets() []Preset { return []Preset{Last4, Last13, Last52, YTD, Custom} }
 
 // DefaultPreset is the range shown when the URL names none: the last 13 complete weeks of data.
 const DefaultPreset = Last13
@@ -157,7 +157,9 @@ const (
 )
 
 // Comparisons lists the modes in picker order.
-var Comparisons = []Comparison{ComparePrevious, CompareYearAgo, CompareCustom, CompareOff}
+func Comparisons() []Comparison {
+	return []Comparison{ComparePrevious, CompareYearAgo, CompareCustom, CompareOff}
+}
 
 // DefaultComparison is the comparison when the URL names none.
 const DefaultComparison = ComparePrevious

@@ -103,14 +103,16 @@ const (
 )
 
 // ProductSortKeys are the sort keys of the product table.
-var ProductSortKeys = append([]SortKey{SortASIN, SortTitle, SortSegments}, metricSortKeys()...)
+func ProductSortKeys() []SortKey {
+	return append([]SortKey{SortASIN, SortTitle, SortSegments}, metricSortKeys()...)
+}
 
 // QuerySortKeys are the sort keys of a product's search query table.
-var QuerySortKeys = append([]SortKey{SortQuery}, metricSortKeys()...)
+func QuerySortKeys() []SortKey { return append([]SortKey{SortQuery}, metricSortKeys()...) }
 
 func metricSortKeys() []SortKey {
-	out := make([]SortKey, len(metrics.All))
-	for i, k := range metrics.All {
+	out := make([]SortKey, len(metrics.All()))
+	for i, k := range metrics.All() {
 		out[i] = SortKey(k)
 	}
 	return out

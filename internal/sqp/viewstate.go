@@ -54,7 +54,7 @@ const (
 )
 
 // PageSizes are the page sizes the product and query tables offer.
-var PageSizes = []int{10, 25, 50, 100}
+func PageSizes() []int { return []int{10, 25, 50, 100} }
 
 // Expansion is an expanded product row and the segment type it shows.
 type Expansion struct {
@@ -110,7 +110,7 @@ func ParseViewState(v url.Values) (ViewState, error) {
 	if s.Compare, s.CompareFrom, s.CompareTo, err = parseComparison(v); err != nil {
 		return s, err
 	}
-	if s.Sort, err = parseSortKey(v, ParamSort, ProductSortKeys, s.Sort); err != nil {
+	if s.Sort, err = parseSortKey(v, ParamSort, ProductSortKeys(), s.Sort); err != nil {
 		return s, err
 	}
 	if s.Desc, err = parseDir(v, ParamDir, s.Desc); err != nil {
@@ -133,7 +133,7 @@ func ParseViewState(v url.Values) (ViewState, error) {
 	if s.Open, err = parseOpen(v); err != nil {
 		return s, err
 	}
-	if s.QuerySort, err = parseSortKey(v, ParamQuerySort, QuerySortKeys, s.QuerySort); err != nil {
+	if s.QuerySort, err = parseSortKey(v, ParamQuerySort, QuerySortKeys(), s.QuerySort); err != nil {
 		return s, err
 	}
 	if s.QueryDesc, err = parseDir(v, ParamQueryDir, s.QueryDesc); err != nil {
@@ -197,7 +197,7 @@ func parseRange(v url.Values) (period.Preset, time.Time, time.Time, error) {
 		preset = period.Custom
 	case preset == "":
 		return period.DefaultPreset, time.Time{}, time.Time{}, nil
-	case !slices.Contains(period.Presets, preset):
+	case !slices.Contains(period.Presets(), preset):
 		return "", time.Time{}, time.Time{}, apperr.Invalid(ParamPreset, "%q is not a date preset (4w, 13w, 52w, ytd or custom)", truncate(string(preset)))
 	case preset != period.Custom:
 		// A preset wins over leftover dates, which the picker submits along with it.
@@ -212,7 +212,7 @@ func parseComparison(v url.Values) (period.Comparison, time.Time, time.Time, err
 	switch {
 	case c == "":
 		return period.DefaultComparison, time.Time{}, time.Time{}, nil
-	case !slices.Contains(period.Comparisons, c):
+	case !slices.Contains(period.Comparisons(), c):
 		return "", time.Time{}, time.Time{}, apperr.Invalid(ParamCompare, "%q is not a comparison (prev, yoy, custom or off)", truncate(string(c)))
 	case c != period.CompareCustom:
 		return c, time.Time{}, time.Time{}, nil
@@ -306,7 +306,7 @@ func parsePageSize(v url.Values) (int, error) {
 		return DefaultPageSize, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || !slices.Contains(PageSizes, n) {
+	if err != nil || !slices.Contains(PageSizes(), n) {
 		return 0, apperr.Invalid(ParamSize, "%q is not a page size (10, 25, 50 or 100)", truncate(s))
 	}
 	return n, nil
