@@ -50,12 +50,14 @@ func (db *DB) ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyRepor
 			}
 		}
 		// A week created just now has no rows to compare with: its rows go straight into the table.
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{"sqp", "search_query_performance"}, queryRowColumns, fresh.source())
-		if err != nil {
-			return fmt.Errorf("copy query rows of new ASIN-weeks: %w", err)
+		if len(fresh.ids) > 0 {
+			n, err := tx.CopyFrom(ctx, pgx.Identifier{"sqp", "search_query_performance"}, queryRowColumns, fresh.source())
+			if err != nil {
+				return fmt.Errorf("copy query rows of new ASIN-weeks: %w", err)
+			}
+			counts.ASINWeeksNew = len(fresh.ids)
+			counts.QueryRowsInserted = int(n)
 		}
-		counts.ASINWeeksNew = len(fresh.ids)
-		counts.QueryRowsInserted = int(n)
 		if len(existing.ids) == 0 {
 			return nil
 		}
