@@ -244,6 +244,21 @@ func TestBrowserExpansion(t *testing.T) {
 		b.waitFor("C collapsed by the space key", segmentRows(asinC)+".length === 0")
 	})
 
+	t.Run("back and forward undo and redo an expansion", func(t *testing.T) {
+		b := b.with(t)
+		b.click("#toggle-" + asinC)
+		b.waitFor("C's rows", segmentRows(asinC)+".length === 13")
+		b.do(chromedp.NavigateBack())
+		b.waitFor("C collapsed again", segmentRows(asinC)+".length === 0 && !(new URL(location.href).searchParams.get('open') || '').includes('"+asinC+"')")
+		if segs := evalIn[int](b, segmentRows(asinA)+".length"); segs != 13 {
+			t.Errorf("A has %d rows after back, want 13", segs)
+		}
+		b.do(chromedp.NavigateForward())
+		b.waitFor("C expanded again", segmentRows(asinC)+".length === 13 && new URL(location.href).searchParams.get('open').includes('"+asinC+"')")
+		b.click("#toggle-" + asinC)
+		b.waitFor("C collapsed", segmentRows(asinC)+".length === 0")
+	})
+
 	t.Run("a failed fetch shows an error row with a retry link", func(t *testing.T) {
 		b := b.with(t)
 		// Point B's monthly switch at an invalid segment type, as a broken server would answer.
