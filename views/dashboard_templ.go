@@ -349,7 +349,7 @@ func filterForm(f Filters) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "\" data-custom-date></label> <small class=\"hint\">Snapped to whole Sunday–Saturday weeks.</small></fieldset><fieldset class=\"group\"><legend>Compare with</legend> <label><span>Comparison</span> <select name=\"cmp\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "\" data-custom-date></label> <small class=\"hint\">Dates snap to whole Sunday–Saturday weeks and apply with the Custom preset.</small></fieldset><fieldset class=\"group\"><legend>Compare with</legend> <label><span>Comparison</span> <select name=\"cmp\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
