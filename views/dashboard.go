@@ -306,6 +306,7 @@ type Expansion struct {
 	CSVURL     string
 	Rows       []SegmentRow
 	Empty      string
+	Status     string // read out by screen readers after the rows appear
 }
 
 // SegmentRow is one week or month of an expanded product.
@@ -371,5 +372,10 @@ func newExpansion(brandID, asin string, seg SegmentData, s sqp.ViewState, links 
 	if len(e.Rows) == 0 {
 		e.Empty = fmt.Sprintf("No %s segments lie wholly inside this range.", seg.Type)
 	}
+	noun := "segments"
+	if len(e.Rows) == 1 {
+		noun = "segment"
+	}
+	e.Status = fmt.Sprintf("%d %s %s of %s shown below.", len(e.Rows), seg.Type, noun, asin)
 	return e
 }
