@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 type Store interface {
 	ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyReport) (sqp.ImportCounts, error)
 	ImportBrandMappings(ctx context.Context, mappings []sqp.BrandMapping) (sqp.MappingCounts, error)
+	// UnmappedASINs returns those of asins that no brand mapping names.
+	UnmappedASINs(ctx context.Context, asins []string) ([]string, error)
 }
 
 // Service imports files: it reads one, and stores it in one transaction. The command line and the admin
@@ -72,12 +75,38 @@ func (s *Service) ImportFile(ctx context.Context, name string, r io.Reader) (Fil
 		if sum.Reports, err = s.store.ImportWeeklyReports(ctx, res.Reports); err != nil {
 			return sum, fmt.Errorf("store reports of %s: %w", name, err)
 		}
+		s.warnUnmapped(ctx, &sum, res.Reports)
 	}
 	sum.Duration = time.Since(began)
 	s.log.InfoContext(ctx, "imported file", "file", name, "format", string(res.Format),
 		"asin_weeks", sum.ASINWeeks, "query_rows", sum.QueryRows, "warnings", len(sum.Warnings),
 		"read", parsed.Sub(began), "store", time.Since(parsed), "duration", sum.Duration)
 	return sum, nil
+}
+
+// warnUnmapped adds a warning for each ASIN of reports that no brand mapping names: its data is stored,
+// but nobody would see it on the dashboard, and nothing else would say why. The reports are already
+// committed, so a failed check is itself only a warning.
+func (s *Service) warnUnmapped(ctx context.Context, sum *FileSummary, reports []sqp.WeeklyReport) {
+	var asins []string
+	for _, r := range reports {
+		if !slices.Contains(asins, r.ASIN) {
+			asins = append(asins, r.ASIN)
+		}
+	}
+	if len(asins) == 0 {
+		return
+	}
+	unmapped, err := s.store.UnmappedASINs(ctx, asins)
+	if err != nil {
+		s.log.WarnContext(ctx, "check brand mappings of imported reports", "file", sum.File, "err", err)
+		sum.Warnings = append(sum.Warnings, Warning{File: sum.File, Message: "the brand mappings of its ASINs could not be checked: " + err.Error()})
+		return
+	}
+	for _, a := range unmapped {
+		sum.Warnings = append(sum.Warnings, Warning{File: sum.File, Message: "ASIN " + a +
+			" is not mapped to a brand: its reports are stored, and the dashboard shows them once a brand-mapping CSV maps it"})
+	}
 }
 
 // Summary collects the outcome of importing several files.

@@ -328,3 +328,19 @@ func (db *DB) ImportBrandMappings(ctx context.Context, mappings []sqp.BrandMappi
 	counts.MappingsUnchanged = len(mappings) - counts.MappingsNew - counts.MappingsChanged
 	return counts, nil
 }
+
+// UnmappedASINs returns those of asins that no brand mapping names, in the order given: their reports
+// are stored but the dashboard, which shows brands' products, cannot show them yet.
+func (db *DB) UnmappedASINs(ctx context.Context, asins []string) ([]string, error) {
+	const q = `
+		SELECT u.asin
+		FROM unnest($1::text[]) WITH ORDINALITY AS u (asin, n)
+		WHERE NOT EXISTS (SELECT 1 FROM public.asin_brand_mapping m WHERE m.asin = u.asin)
+		ORDER BY u.n`
+	rows, _ := db.pool.Query(ctx, q, asins)
+	unmapped, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("find unmapped ASINs among %d: %w", len(asins), err)
+	}
+	return unmapped, nil
+}

@@ -281,6 +281,11 @@ func TestImportBrandMappings(t *testing.T) {
 		t.Errorf("mappings %+v, want %+v", m, want)
 	}
 
+	unmapped, err := db.UnmappedASINs(ctx, []string{"B0C7654321", "B0C0000009", "B0C1234567", "B0C0000001"})
+	if err != nil || !reflect.DeepEqual(unmapped, []string{"B0C0000009", "B0C0000001"}) {
+		t.Errorf("UnmappedASINs = %q, %v", unmapped, err)
+	}
+
 	before := databaseState(t, db)
 	got, err = db.ImportBrandMappings(ctx, first)
 	if err != nil {
