@@ -11,7 +11,7 @@ ADDR  ?= localhost:8080
 run: deps build
 	$(BIN) schema apply
 	$(BIN) demo --if-empty
-	$(BIN) users ensure-admin
+	SQPDASH_ADDR=$(ADDR) $(BIN) users ensure-admin
 	$(BIN) serve --addr $(ADDR)
 
 ## test: install what is missing (PostgreSQL, Chromium), check generated code, vet, and run every test
