@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -44,7 +45,7 @@ func (e usageError) Error() string { return e.msg }
 func usersSubcommands() []struct{ name, synopsis, summary string } {
 	return []struct{ name, synopsis, summary string }{
 		{"add", "add [--role manager|admin] [--brand BRAND]... EMAIL", "create a user; the password is read from the terminal (no echo) or the first line of stdin"},
-		{"list", "list", "list users with role, state, brands and last sign-in"},
+		{"list", "list", "list users with role, state, brands (by brand_name) and last sign-in"},
 		{"set-password", "set-password EMAIL", "replace a password (read like add's) and end the user's sessions"},
 		{"disable", "disable EMAIL", "stop a user from signing in and end their sessions"},
 		{"enable", "enable EMAIL", "allow a disabled user to sign in again"},
@@ -227,10 +228,22 @@ func (c *usersCLI) list(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		active, err := db.ActiveBrands(ctx)
+		if err != nil {
+			return err
+		}
+		nameOf := make(map[string]string, len(active))
+		for _, b := range active {
+			nameOf[b.ID] = b.Name
+		}
 		tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "EMAIL\tROLE\tACTIVE\tBRANDS\tLAST SIGN-IN")
 		for _, u := range users {
-			brands := strings.Join(u.BrandIDs, ",")
+			names := make([]string, len(u.BrandIDs))
+			for i, id := range u.BrandIDs {
+				names[i] = cmp.Or(nameOf[id], id) // an inactive brand by its id
+			}
+			brands := strings.Join(names, ",")
 			if u.IsAdmin() {
 				brands = "(all)"
 			} else if brands == "" {

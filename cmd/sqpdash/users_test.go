@@ -88,7 +88,7 @@ func TestUsersCommand(t *testing.T) {
 	})
 	t.Run("list shows the user, role, brand and last sign-in", func(t *testing.T) {
 		code, out, _ := u.run("", "list")
-		if code != exitOK || !regexp.MustCompile(`(?m)^ann@example\.com\s+manager\s+true\s+[0-9a-f-]{36}\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC$`).MatchString(out) {
+		if code != exitOK || !regexp.MustCompile(`(?m)^ann@example\.com\s+manager\s+true\s+acme\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC$`).MatchString(out) {
 			t.Errorf("exit %d, list:\n%s", code, out)
 		}
 	})
