@@ -40,6 +40,9 @@ type catRoutine struct {
 	Def    string // CREATE OR REPLACE FUNCTION ...
 	Result string
 	Args   string
+	// Definer is SECURITY DEFINER; PublicExecute says PUBLIC may execute it (a NULL proacl is the default
+	// ACL, which grants EXECUTE to PUBLIC).
+	Definer, PublicExecute bool
 }
 
 type catIndex struct {
@@ -85,7 +88,9 @@ WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)
 
 	routinesSQL = `
 SELECT p.oid, p.oid::regprocedure::text, p.prokind::text, pg_get_functiondef(p.oid),
-       coalesce(pg_get_function_result(p.oid), ''), pg_get_function_arguments(p.oid)
+       coalesce(pg_get_function_result(p.oid), ''), pg_get_function_arguments(p.oid), p.prosecdef,
+       EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+               WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p') AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`
@@ -192,7 +197,7 @@ func readCatalog(ctx context.Context, q atlasschema.ExecQuerier, schemas, roles 
 	if err == nil {
 		err = scanRows(ctx, q, routinesSQL, []any{nsp}, func(rows *sql.Rows) error {
 			r := &catRoutine{}
-			if err := rows.Scan(&r.OID, &r.Sig, &r.Kind, &r.Def, &r.Result, &r.Args); err != nil {
+			if err := rows.Scan(&r.OID, &r.Sig, &r.Kind, &r.Def, &r.Result, &r.Args, &r.Definer, &r.PublicExecute); err != nil {
 				return err
 			}
 			c.routines[r.Sig], c.byOID[r.OID] = r, "routine:"+r.Sig

@@ -171,8 +171,8 @@ func newHCLState() *schemahcl.State {
 // Attributes and child blocks the engine reads per block type, beyond the typed fields; anything else is
 // a typo or an unsupported feature, reported instead of silently ignored.
 var knownAttrs = map[string]struct{ attrs, blocks []string }{
-	"function":     {[]string{"return", "as", "volatility", "security", "parallel", "strict", "leakproof", "cost", "rows", "comment", "depends_on"}, []string{"return_table"}},
-	"procedure":    {[]string{"as", "security", "comment", "depends_on"}, nil},
+	"function":     {[]string{"return", "as", "volatility", "security", "parallel", "strict", "leakproof", "cost", "rows", "comment", "depends_on"}, []string{"return_table", "config_params"}},
+	"procedure":    {[]string{"as", "security", "comment", "depends_on"}, []string{"config_params"}},
 	"view":         {[]string{"as", "comment", "depends_on", "check_option"}, nil},
 	"materialized": {[]string{"as", "comment", "depends_on"}, nil},
 	"trigger":      {[]string{"for", "when", "comment"}, []string{"before", "after", "instead_of", "referencing", "execute"}},

@@ -242,6 +242,11 @@ func (r *resolver) routineNode(kind string, f *sqlspec.Func) (*objectNode, error
 			}
 		}
 	}
+	set, err := configParams(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	b.WriteString(set)
 	b.WriteString(" AS " + dollarQuote(body))
 	n := &objectNode{kind: kind, ref: kind + "." + f.Name, what: what, name: f.Name, text: body}
 	n.steps = append(n.steps, step{What: what, SQL: b.String()})
@@ -250,6 +255,28 @@ func (r *resolver) routineNode(kind string, f *sqlspec.Func) (*objectNode, error
 	}
 	n.deps, err = r.dependsOn(&f.DefaultExtension, what)
 	return n, err
+}
+
+// configParams renders Atlas's `config_params { search_path = "pg_catalog, pg_temp" }` as the routine's
+// SET clauses, which PostgreSQL applies for the routine's run only and restores after it (also on error):
+// the way to pin a SECURITY DEFINER function's search_path. Each value is SQL text, as it would follow
+// `SET name =`. Sorted by name, because HCL attributes come unordered and the catalogs keep the order.
+func configParams(f *sqlspec.Func) (string, error) {
+	blk, ok := f.Extra.Resource("config_params")
+	if !ok {
+		return "", nil
+	}
+	attrs := slices.Clone(blk.Attrs)
+	slices.SortFunc(attrs, func(a, b *schemahcl.Attr) int { return strings.Compare(a.K, b.K) })
+	var b strings.Builder
+	for _, a := range attrs {
+		v, err := a.String()
+		if err != nil || strings.TrimSpace(v) == "" {
+			return "", fmt.Errorf("config_params: %s must be a non-empty string of SQL", a.K)
+		}
+		fmt.Fprintf(&b, " SET %s = %s", a.K, v)
+	}
+	return b.String(), nil
 }
 
 // returns renders `return = type` or `return_table { column ... }`.

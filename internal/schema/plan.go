@@ -73,6 +73,7 @@ func (p *planner) planObjects() (before, after []Statement) {
 	after = append(after, p.creates()...)
 	after = append(after, p.comments()...)
 	after = append(after, p.grants()...)
+	after = append(after, p.revokePublicExecute()...)
 	return before, after
 }
 
@@ -328,6 +329,24 @@ func (p *planner) grants() []Statement {
 		}
 	}
 	return append(revokes, grants...)
+}
+
+// revokePublicExecute takes EXECUTE away from PUBLIC on every SECURITY DEFINER function and procedure.
+// PostgreSQL grants it to PUBLIC on CREATE, and a definer routine runs with its owner's rights: only the
+// roles a permission block names may call it. A created routine always needs the revoke; a replaced one
+// keeps its ACL but may have just become a definer, so it gets it too; any other one only when the target
+// still lets PUBLIC execute it (so a second run plans nothing).
+func (p *planner) revokePublicExecute() []Statement {
+	var out []Statement
+	for _, sig := range sortedKeys(p.des.routines) {
+		d, c := p.des.routines[sig], p.cur.routines[sig]
+		if !d.Definer || !(p.isNew("routine:"+sig) || p.replaceRoutine[sig] || c.PublicExecute) {
+			continue
+		}
+		kw := routineKeyword(d.Kind)
+		out = append(out, Statement{SQL: "REVOKE EXECUTE ON " + kw + " " + sig + " FROM PUBLIC", Comment: "revoke execute on " + strings.ToLower(kw) + " " + sig + " from public (security definer)"})
+	}
+	return out
 }
 
 // tableChangeInfo reads Atlas's changes for the tables it creates and the tables whose changes would fail

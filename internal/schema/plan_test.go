@@ -136,3 +136,33 @@ func TestPlanObjects(t *testing.T) {
 		}
 	})
 }
+
+func TestPlanRevokePublicExecute(t *testing.T) {
+	definer := func(c *catalog, oid uint32, sig, def string, public bool) {
+		c.addRoutine(oid, sig, def, "bigint")
+		c.routines[sig].Definer, c.routines[sig].PublicExecute = true, public
+	}
+	t.Run("only definer routines PUBLIC may execute, or that the plan creates or replaces, get the revoke", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		definer(cur, 10, "public.open()", "A", true)
+		definer(cur, 11, "public.closed()", "B", false)
+		definer(cur, 12, "public.replaced()", "C", false)
+		cur.addRoutine(13, "public.invoker()", "D", "bigint")
+		cur.routines["public.invoker()"].PublicExecute = true
+		definer(des, 20, "public.open()", "A", true)
+		definer(des, 21, "public.closed()", "B", true)
+		definer(des, 22, "public.replaced()", "C2", true)
+		des.addRoutine(23, "public.invoker()", "D", "bigint")
+		definer(des, 24, "public.created()", "E", true)
+		got := planSQL(&planner{cur: cur, des: des})
+		want := []string{
+			"C2", "E",
+			"REVOKE EXECUTE ON FUNCTION public.created() FROM PUBLIC",
+			"REVOKE EXECUTE ON FUNCTION public.open() FROM PUBLIC",
+			"REVOKE EXECUTE ON FUNCTION public.replaced() FROM PUBLIC",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan %q, want %q", got, want)
+		}
+	})
+}

@@ -172,6 +172,19 @@ function "order_stats" {
   as         = "SELECT count(*)::bigint, coalesce(sum(amount), 0)::numeric FROM shop.orders WHERE ordered_on >= p_from"
 }
 
+function "active_customers" {
+  schema     = schema.public
+  lang       = SQL
+  return     = bigint
+  volatility = STABLE
+  security   = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  as      = "SELECT count(*) FROM shop.customers WHERE active"
+  comment = "SECURITY DEFINER: callers need no right on shop.customers"
+}
+
 procedure "refresh_totals" {
   schema = schema.public
   lang   = PLpgSQL
@@ -221,4 +234,10 @@ permission {
   to         = role.service_role
   for        = table.orders
   privileges = [SELECT, INSERT]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.active_customers
+  privileges = [EXECUTE]
 }
