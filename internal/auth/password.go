@@ -89,6 +89,13 @@ func (h *PasswordHasher) Verify(encoded, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
+// NeedsRehash reports whether encoded was made with other parameters than new hashes get, so that a
+// successful sign-in can store the password again at today's cost.
+func (h *PasswordHasher) NeedsRehash(encoded string) bool {
+	p, _, _, err := decodeHash(encoded)
+	return err != nil || p != h.params
+}
+
 // VerifyDummy spends the time of one Verify and always fails. Login calls it when the email is unknown so
 // that the response time does not tell which emails have accounts.
 func (h *PasswordHasher) VerifyDummy(password string) {

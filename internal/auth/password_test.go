@@ -69,6 +69,39 @@ func TestPasswordHasher(t *testing.T) {
 	})
 }
 
+func TestNeedsRehash(t *testing.T) {
+	h, err := NewPasswordHasher(testParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, err := h.Hash("a password of today")
+	if err != nil {
+		t.Fatal(err)
+	}
+	older, err := NewPasswordHasher(Params{Memory: 512, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := older.Hash("a password of last year")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, hash string
+		want       bool
+	}{
+		{"current parameters need nothing", current, false},
+		{"older parameters need a new hash", old, true},
+		{"an unreadable hash needs a new one", "$2a$10$bcrypt", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := h.NeedsRehash(tc.hash); got != tc.want {
+				t.Errorf("NeedsRehash = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestVerifyRejectsMalformedHashes(t *testing.T) {
 	h, err := NewPasswordHasher(testParams())
 	if err != nil {

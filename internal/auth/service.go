@@ -27,6 +27,9 @@ type Store interface {
 	UserCredentials(ctx context.Context, email string) (User, string, error)
 	// MarkLogin records a successful sign-in time.
 	MarkLogin(ctx context.Context, userID string, at time.Time) error
+	// UpgradePasswordHash replaces the user's hash with newHash only while it is still oldHash, so a
+	// password changed meanwhile is not overwritten.
+	UpgradePasswordHash(ctx context.Context, userID, oldHash, newHash string) error
 
 	// FailedLogins counts failed attempts since the given time for email and for ip.
 	FailedLogins(ctx context.Context, email, ip string, since time.Time) (FailureCounts, error)
@@ -117,7 +120,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error
 	if s.throttle.Throttled(counts) {
 		return "", User{}, ErrThrottled
 	}
-	user, ok, err := s.checkPassword(ctx, email, emailErr == nil, c.Password)
+	user, passwordHash, ok, err := s.checkPassword(ctx, email, emailErr == nil, c.Password)
 	if err != nil {
 		return "", User{}, fmt.Errorf("login %s: %w", email, err)
 	}
@@ -127,12 +130,17 @@ func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error
 	if !ok {
 		return "", User{}, ErrInvalidCredentials
 	}
-	token, hash, err := NewToken()
+	if s.hasher.NeedsRehash(passwordHash) {
+		if err := s.rehash(ctx, user.ID, passwordHash, c.Password); err != nil {
+			return "", User{}, fmt.Errorf("login %s: %w", email, err)
+		}
+	}
+	token, tokenHash, err := NewToken()
 	if err != nil {
 		return "", User{}, fmt.Errorf("login %s: %w", email, err)
 	}
 	session := Session{
-		TokenHash: hash, UserID: user.ID, CreatedAt: now, LastSeenAt: now,
+		TokenHash: tokenHash, UserID: user.ID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(s.sessions.Absolute), IP: c.IP, UserAgent: truncate(c.UserAgent, 512),
 	}
 	if err := s.store.CreateSession(ctx, session); err != nil {
@@ -145,25 +153,39 @@ func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error
 	return token, user, nil
 }
 
-// checkPassword always spends one argon2id verification, whether or not the account exists.
-func (s *Service) checkPassword(ctx context.Context, email string, wellFormed bool, password string) (User, bool, error) {
+// checkPassword always spends one argon2id verification, whether or not the account exists. It returns
+// the stored hash with the user.
+func (s *Service) checkPassword(ctx context.Context, email string, wellFormed bool, password string) (User, string, bool, error) {
 	if !wellFormed {
 		s.hasher.VerifyDummy(password)
-		return User{}, false, nil
+		return User{}, "", false, nil
 	}
 	user, hash, err := s.store.UserCredentials(ctx, email)
 	if apperr.CodeOf(err) == apperr.ENOTFOUND {
 		s.hasher.VerifyDummy(password)
-		return User{}, false, nil
+		return User{}, "", false, nil
 	}
 	if err != nil {
-		return User{}, false, err
+		return User{}, "", false, err
 	}
 	match, err := s.hasher.Verify(hash, password)
 	if err != nil {
-		return User{}, false, fmt.Errorf("verify password of user %s: %w", user.ID, err)
+		return User{}, "", false, fmt.Errorf("verify password of user %s: %w", user.ID, err)
 	}
-	return user, match && user.Active, nil
+	return user, hash, match && user.Active, nil
+}
+
+// rehash stores the just-verified password again with the current parameters: raising DefaultParams
+// strengthens every account at its next sign-in.
+func (s *Service) rehash(ctx context.Context, userID, oldHash, password string) error {
+	newHash, err := s.hasher.Hash(password)
+	if err != nil {
+		return err
+	}
+	if err := s.store.UpgradePasswordHash(ctx, userID, oldHash, newHash); err != nil {
+		return fmt.Errorf("upgrade password hash of user %s: %w", userID, err)
+	}
+	return nil
 }
 
 // Authenticate returns the user a session token belongs to. An expired session is deleted on the spot.

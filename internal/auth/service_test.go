@@ -134,6 +134,43 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+func TestLoginUpgradesOldHashes(t *testing.T) {
+	f := newFixture(t, cheap())
+	ctx := context.Background()
+	older, err := auth.NewPasswordHasher(auth.Params{Memory: 512, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := older.Hash("a password from an older release")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.CreateUser(ctx, postgres.NewUser{Email: "old@example.com", Role: auth.RoleManager, PasswordHash: old}); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() string {
+		t.Helper()
+		_, hash, err := f.db.UserCredentials(ctx, "old@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hash
+	}
+	if _, err := f.login("old@example.com", "a password from an older release", "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	upgraded := stored()
+	if upgraded == old || f.svc.Hasher().NeedsRehash(upgraded) {
+		t.Errorf("hash after sign-in %q: want one with the current parameters", upgraded)
+	}
+	if _, err := f.login("old@example.com", "a password from an older release", "192.0.2.1"); err != nil {
+		t.Errorf("sign-in with the upgraded hash: %v", err)
+	}
+	if stored() != upgraded {
+		t.Error("a current hash was rewritten")
+	}
+}
+
 func TestLoginThrottling(t *testing.T) {
 	policy := auth.DefaultThrottlePolicy()
 

@@ -199,6 +199,16 @@ func grantTargetsFound(email, brand string, users, brands int) error {
 	return nil
 }
 
+// UpgradePasswordHash replaces a user's password hash made with old parameters, unless the password was
+// changed meanwhile (the hash is no longer oldHash). Sessions stay: the password is the same.
+func (db *DB) UpgradePasswordHash(ctx context.Context, userID, oldHash, newHash string) error {
+	const q = `UPDATE public.app_users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`
+	if _, err := db.pool.Exec(ctx, q, userID, oldHash, newHash); err != nil {
+		return fmt.Errorf("upgrade password hash of user %s: %w", userID, err)
+	}
+	return nil
+}
+
 // MarkLogin records a successful sign-in.
 func (db *DB) MarkLogin(ctx context.Context, userID string, at time.Time) error {
 	const q = `UPDATE public.app_users SET last_login_at = $2 WHERE id = $1`

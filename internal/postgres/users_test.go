@@ -212,6 +212,21 @@ func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 			t.Error("user not active again")
 		}
 	})
+	t.Run("hash upgrade keeps sessions and yields to a changed password", func(t *testing.T) {
+		hash := newSession(t)
+		if err := db.UpgradePasswordHash(ctx, u.ID, "$argon2id$new", "$argon2id$newer"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpgradePasswordHash(ctx, u.ID, "$argon2id$stale", "$argon2id$lost"); err != nil {
+			t.Fatal(err)
+		}
+		if _, stored, _ := db.UserCredentials(ctx, "ann@example.com"); stored != "$argon2id$newer" {
+			t.Errorf("stored hash %q, want the first upgrade only", stored)
+		}
+		if _, _, err := db.SessionUser(ctx, hash); err != nil {
+			t.Errorf("the upgrade ended a session: %v", err)
+		}
+	})
 	t.Run("unknown user is not found", func(t *testing.T) {
 		if err := db.SetPassword(ctx, "nobody@example.com", "$argon2id$x"); apperr.CodeOf(err) != apperr.ENOTFOUND {
 			t.Errorf("err = %v, want not found", err)

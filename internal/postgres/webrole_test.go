@@ -140,6 +140,7 @@ func TestWebRoleCanServe(t *testing.T) {
 			return web.DeleteSession(ctx, tokenHash)
 		}},
 		{"mark a login", func() error { return web.MarkLogin(ctx, u.ID, now) }},
+		{"upgrade a password hash", func() error { return web.UpgradePasswordHash(ctx, u.ID, hash, hash+"x") }},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
