@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
@@ -106,12 +107,11 @@ type Credentials struct {
 // accounts all cost one argon2id verification and return ErrInvalidCredentials.
 func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error) {
 	now := s.now()
+	// What a client sends is stored for throttling and auditing: as valid text, whatever it was.
+	c.IP, c.UserAgent = storable(c.IP, 64), storable(c.UserAgent, 512)
 	email, emailErr := NormalizeEmail(c.Email)
 	if emailErr != nil {
-		email = c.Email
-		if len(email) > 254 {
-			email = email[:254]
-		}
+		email = storable(c.Email, 254)
 	}
 	counts, err := s.store.FailedLogins(ctx, email, c.IP, now.Add(-s.throttle.Window))
 	if err != nil {
@@ -141,7 +141,7 @@ func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error
 	}
 	session := Session{
 		TokenHash: tokenHash, UserID: user.ID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(s.sessions.Absolute), IP: c.IP, UserAgent: truncate(c.UserAgent, 512),
+		ExpiresAt: now.Add(s.sessions.Absolute), IP: c.IP, UserAgent: c.UserAgent,
 	}
 	if err := s.store.CreateSession(ctx, session); err != nil {
 		return "", User{}, fmt.Errorf("login %s: %w", email, err)
@@ -226,6 +226,12 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 		return fmt.Errorf("logout: %w", err)
 	}
 	return nil
+}
+
+// storable makes client input safe to store in a PostgreSQL text column: valid UTF-8 (invalid bytes
+// become U+FFFD), no NUL bytes (text cannot hold them), at most n bytes.
+func storable(s string, n int) string {
+	return truncate(strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", ""), n)
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.

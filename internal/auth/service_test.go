@@ -111,6 +111,16 @@ func TestLogin(t *testing.T) {
 			t.Errorf("last login = %v (%v), want %v", stored.LastLoginAt, err, f.clock.Now())
 		}
 	})
+	t.Run("bytes PostgreSQL cannot store are cleaned, not a server error", func(t *testing.T) {
+		_, _, err := f.svc.Login(ctx, auth.Credentials{Email: "\x00\xff@example.com", Password: "x", IP: "\x00", UserAgent: "\xff\x00"})
+		if !errors.Is(err, auth.ErrInvalidCredentials) {
+			t.Errorf("garbage email: %v, want ErrInvalidCredentials", err)
+		}
+		_, _, err = f.svc.Login(ctx, auth.Credentials{Email: annEmail, Password: annPassword, IP: "192.0.2.1\x00", UserAgent: "agent\xff\x00"})
+		if err != nil {
+			t.Errorf("right password with a garbage user agent: %v", err)
+		}
+	})
 	t.Run("every login gets a new token", func(t *testing.T) {
 		a, errA := f.login(annEmail, annPassword, "192.0.2.1")
 		b, errB := f.login(annEmail, annPassword, "192.0.2.1")

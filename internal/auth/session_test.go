@@ -112,3 +112,20 @@ func TestTruncateKeepsUTF8Whole(t *testing.T) {
 		}
 	}
 }
+
+func TestStorableIsValidTextForPostgreSQL(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"192.0.2.1", 64, "192.0.2.1"},
+		{"a\x00b", 64, "ab"},
+		{"a\xffb", 64, "a\uFFFDb"},
+		{"Mozilla/5.0 ääää", 14, "Mozilla/5.0 ä"},
+	} {
+		if got := storable(tc.in, tc.n); got != tc.want {
+			t.Errorf("storable(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
