@@ -4,7 +4,8 @@
 //
 // Conventions: every SQL body is a heredoc and names every object with its schema, so no body depends on the
 // caller's search_path. SECURITY DEFINER functions also pin search_path to pg_catalog, pg_temp for their own
-// run (the engine has no SET clause, so they do it with set_config and restore it before returning).
+// run (config_params, rendered as CREATE FUNCTION's SET clause), and `schema apply` revokes EXECUTE on them
+// from PUBLIC: only the roles a permission block names may call them.
 
 schema "public" {
   comment = "standard public schema"
@@ -397,13 +398,14 @@ function "bump_segment_source_state" {
   lang     = PLpgSQL
   return   = trigger
   security = DEFINER
-  comment  = "Statement trigger of the base tables: adds one to segment_source_state.change_seq when the statement really changed rows (an UPDATE that rewrites the same values and a statement touching no row do not count). SECURITY DEFINER so that writers need no right on the counter."
-  as       = <<-SQL
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of the base tables: adds one to segment_source_state.change_seq when the statement really changed rows (an UPDATE that rewrites the same values and a statement touching no row do not count). SECURITY DEFINER so that writers need no right on the counter."
+  as      = <<-SQL
     DECLARE
-      v_path text := pg_catalog.current_setting('search_path');
       v_changed boolean;
     BEGIN
-      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
       IF TG_OP = 'INSERT' THEN
         v_changed := EXISTS (SELECT 1 FROM new_rows);
       ELSIF TG_OP = 'DELETE' THEN
@@ -418,7 +420,6 @@ function "bump_segment_source_state" {
         VALUES (1, 1, pg_catalog.clock_timestamp())
         ON CONFLICT (id) DO UPDATE SET change_seq = c.change_seq + 1, changed_at = excluded.changed_at;
       END IF;
-      PERFORM pg_catalog.set_config('search_path', v_path, true);
       RETURN NULL;
     END;
   SQL
@@ -1281,13 +1282,14 @@ function "validate_brand_product_segments" {
   }
   volatility = STABLE
   security   = DEFINER
-  comment    = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, and weekly segments of the newest week that differ from the base rows. SECURITY DEFINER: it reads the base tables."
-  as         = <<-SQL
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, and weekly segments of the newest week that differ from the base rows. SECURITY DEFINER: it reads the base tables."
+  as      = <<-SQL
     DECLARE
-      v_path text := pg_catalog.current_setting('search_path');
       v_week date;
     BEGIN
-      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
       v_week := (SELECT max(x.period_start) FROM public.brand_product_segments x WHERE x.segment_type = 'weekly');
       RETURN QUERY
       SELECT 'brand_not_active'::text, s.brand_id, s.asin::varchar(20), s.segment_type, s.period_start,
@@ -1410,7 +1412,6 @@ function "validate_brand_product_segments" {
              IS DISTINCT FROM
              (base.total_impressions, base.asin_impressions, base.total_clicks, base.asin_clicks, base.total_cart_adds,
               base.asin_cart_adds, base.total_purchases, base.asin_purchases, base.priced_purchases, base.data_points_count);
-      PERFORM pg_catalog.set_config('search_path', v_path, true);
     END;
   SQL
   depends_on = [materialized.brand_product_segments, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
@@ -1453,15 +1454,16 @@ function "brand_product_segments_refresh_run" {
   }
   return   = record
   security = DEFINER
-  comment  = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated). Returns the view's row count and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
-  as       = <<-SQL
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated). Returns the view's row count and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
+  as      = <<-SQL
     #variable_conflict use_variable
     DECLARE
-      v_path text := pg_catalog.current_setting('search_path');
       v_last_seq bigint;
       v_last_rows bigint;
     BEGIN
-      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
       -- Read before refreshing: a change committed during the refresh makes the next check refresh again.
       change_seq := (SELECT s.change_seq FROM public.segment_source_state s);
       SELECT l.change_seq, l.row_count INTO v_last_seq, v_last_rows
@@ -1488,7 +1490,6 @@ function "brand_product_segments_refresh_run" {
         refreshed := true;
         row_count := (SELECT count(*) FROM public.brand_product_segments);
       END IF;
-      PERFORM pg_catalog.set_config('search_path', v_path, true);
     END;
   SQL
   depends_on = [materialized.brand_product_segments, view.segment_source_state, table.materialized_view_refresh_log]
