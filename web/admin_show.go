@@ -16,6 +16,11 @@ func (s *Server) adminShow(c echo.Context) error {
 
 // renderAdmin renders the full admin page; message is the answer to a form post without htmx.
 func (s *Server) renderAdmin(c echo.Context, status int, message string) error {
+	return s.renderAdminWith(c, status, message, nil)
+}
+
+// renderAdminWith is renderAdmin with the result of an upload in the import panel (nil: none).
+func (s *Server) renderAdminWith(c echo.Context, status int, message string, upload *views.ImportResult) error {
 	page, err := historyPage(c)
 	if err != nil {
 		return err
@@ -33,6 +38,6 @@ func (s *Server) renderAdmin(c echo.Context, status int, message string) error {
 	if err != nil {
 		return err
 	}
-	p := views.AdminPage{Status: st, Refresh: panel, History: hist}
+	p := views.AdminPage{Status: st, Refresh: panel, History: hist, Import: s.importPanel(c, upload)}
 	return render(c, status, views.AdminPageView(s.shell("Admin"), p))
 }

@@ -19,6 +19,7 @@ const (
 	routeAdminRefresh     = "admin.refresh"
 	routeAdminRefreshPoll = "admin.refresh.poll"
 	routeAdminHistory     = "admin.history"
+	routeAdminImports     = "admin.imports"
 )
 
 // routes is the one route table of the server.
@@ -53,6 +54,7 @@ func (s *Server) routes() {
 	e.POST("/admin/refresh", s.adminRefreshCreate).Name = routeAdminRefresh
 	e.GET("/admin/refresh", s.adminRefreshShow).Name = routeAdminRefreshPoll
 	e.GET("/admin/history", s.adminHistoryList).Name = routeAdminHistory
+	e.POST("/admin/imports", s.adminUploadCreate).Name = routeAdminImports // upload of SQP report files
 	e.GET("/healthz", handleHealthz)
 	e.GET("/readyz", handleReadyz(s.ops.Ready, s.log))
 	e.GET("/metrics", handleMetrics(s.ops.Metrics))

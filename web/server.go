@@ -63,6 +63,10 @@ type Options struct {
 	Ops OpsOptions
 	// Auth is sign-in, sessions and the security middleware (auth_user.go).
 	Auth AuthOptions
+	// Importer imports the SQP report files uploaded on the admin page; nil turns the upload off.
+	Importer ReportImporter
+	// UploadLimit caps the size of one upload request; 0 means DefaultUploadLimit.
+	UploadLimit int64
 }
 
 // Server is the dashboard's HTTP server.
@@ -76,6 +80,9 @@ type Server struct {
 	queries  QueryStore
 	ops      OpsOptions
 	authOpts AuthOptions
+	// importer and uploadLimit serve the admin upload (admin_upload.go).
+	importer    ReportImporter
+	uploadLimit int64
 }
 
 // New builds the server and its routes.
@@ -101,10 +108,16 @@ func New(opts Options) (*Server, error) {
 		queries:  opts.Queries,
 		ops:      opts.Ops,
 		authOpts: opts.Auth,
+		importer: opts.Importer,
+	}
+	s.uploadLimit = opts.UploadLimit
+	if s.uploadLimit <= 0 {
+		s.uploadLimit = DefaultUploadLimit
 	}
 	e.HTTPErrorHandler = s.handleError
 	s.useOpsMiddleware()
 	s.useSecurityMiddleware()
+	e.Use(limitUpload(s.uploadLimit)) // before the CSRF check, which may parse the upload's form
 	// CSRF last, just before the handlers: every unsafe request is checked before any work.
 	e.Use(protectCSRF(opts.Ops.SecureCookies))
 	s.useSessionMiddleware()

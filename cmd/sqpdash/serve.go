@@ -13,6 +13,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/config"
+	"github.com/sqpdash/sqpdash/internal/importer"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
 	"github.com/sqpdash/sqpdash/web"
@@ -87,6 +88,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening f
 	if err != nil {
 		return err
 	}
+	// The admin upload runs the same import code as `sqpdash import` (marketplace from the file names).
+	uploads, err := importer.NewService(db, log, importer.Options{})
+	if err != nil {
+		return err
+	}
 
 	srv, err := web.New(web.Options{
 		Logger:   log,
@@ -102,7 +108,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening f
 			Schedule:      scheduler.State,
 			SecureCookies: cfg.SecureCookies,
 		},
-		Auth: web.AuthOptions{Service: authService, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
+		Auth:     web.AuthOptions{Service: authService, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
+		Importer: uploads,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// uploadWriteTimeout replaces the server's write timeout (one minute from the end of the request headers)
+// on upload requests: the time to send the files and to import them both count against it.
+const uploadWriteTimeout = 5 * time.Minute
+
+// overLimitReadFactor bounds how much of an upload over the limit is still read, as a multiple of the
+// limit; past that the connection is closed (and the browser shows its own error).
+const overLimitReadFactor = 4
+
+// limitUpload applies the upload limit to the upload routes (takesLargeBody: multipart posts to /admin/),
+// which the general body limit leaves to it. It runs before the CSRF check, which may parse the form, so
+// no byte past the limit is parsed or spooled to disk.
+//
+// Echo's BodyLimit middleware answers 413 without reading the body; net/http then closes the connection
+// while the browser is still sending, and the person sees "connection reset" instead of the message. So
+// an upload over the limit is read to its end (up to overLimitReadFactor times the limit), its files are
+// counted by name on the way, and the 413 names them, their sizes and the limit. A body of unknown length
+// (chunked) is refused: browsers and curl -F always state the length.
+func limitUpload(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !takesLargeBody(c) {
+				return next(c)
+			}
+			req := c.Request()
+			// A test recorder cannot set deadlines: the server's timeout then stays, which is harmless.
+			_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(uploadWriteTimeout))
+			switch {
+			case req.ContentLength < 0:
+				return apperr.Invalid(uploadField, "an upload must state its length (Content-Length), as browsers and curl -F do")
+			case req.ContentLength > limit:
+				files := readOverLimit(req, overLimitReadFactor*limit)
+				return &apperr.Error{Code: apperr.ETOOLARGE, Message: views.UploadTooLargeMessage(req.ContentLength, limit, files)}
+			}
+			return next(c)
+		}
+	}
+}
+
+// readOverLimit reads and discards up to max bytes of a multipart body, and returns the names of its
+// files with the bytes received of each.
+func readOverLimit(req *http.Request, max int64) []views.UploadedPart {
+	body := io.LimitReader(req.Body, max)
+	defer io.Copy(io.Discard, body) // whatever the multipart reader did not consume
+	_, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if err != nil || params["boundary"] == "" {
+		return nil
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	var files []views.UploadedPart
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return files
+		}
+		n, _ := io.Copy(io.Discard, part)
+		if name := part.FileName(); name != "" {
+			files = append(files, views.UploadedPart{Name: name, Size: n})
+		}
+	}
+}
