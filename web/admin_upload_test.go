@@ -11,14 +11,18 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/chromedp/chromedp"
 	"github.com/labstack/echo/v4"
 
+	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/importer"
 	"github.com/sqpdash/sqpdash/internal/metrics"
@@ -532,5 +536,59 @@ func TestUploadOverTheLimitIsAnsweredOverARealConnection(t *testing.T) {
 	got, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(got, []byte("huge.csv (6.0 MiB)")) {
 		t.Errorf("status %d:\n%s", res.StatusCode, got)
+	}
+}
+
+// TestUploadInBrowser uploads a report on the admin page in Chromium: htmx replaces the import panel in
+// place with the summary, then the Refresh panel follows the refresh the upload started, and the history
+// shows it as an import.
+func TestUploadInBrowser(t *testing.T) {
+	f := newUploadFixture(t, 0)
+	report := filepath.Join(t.TempDir(), "acme-week-2.csv")
+	if err := os.WriteFile(report, []byte(sellerCentralCSV(uploadASIN, uploadWeek, goodRows)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := startDashBrowser(t, &fixture{t: t, db: f.db, handler: f.srv.Handler(), cookie: f.admin})
+	b.open("/admin")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="import-files"]`), []string{report}))
+	b.click(`[data-testid="import-submit"]`)
+	b.waitFor("the upload result", `document.querySelector('[data-testid="import-file"][data-status="imported"][data-file="acme-week-2.csv"]')`)
+	if got := evalIn[string](b, `location.pathname`); got != "/admin" {
+		t.Errorf("the page moved to %s: the upload should be swapped in place", got)
+	}
+	if got := evalIn[string](b, `document.querySelector('[data-testid="import-total-asin-weeks"]').textContent`); got != "1 new, 0 changed, 0 unchanged" {
+		t.Errorf("ASIN-weeks = %q", got)
+	}
+	b.waitFor("the import's refresh in the history",
+		`[...document.querySelectorAll('[data-testid="history-row"]')].some(r => r.textContent.includes("import") && r.dataset.status === "success")`)
+	if got := evalIn[string](b, `document.querySelector('[data-testid="refresh-panel"]').dataset.state`); got != "idle" {
+		t.Errorf("refresh panel state %q after the refresh, want idle", got)
+	}
+	b.screenshot("admin-upload.png")
+}
+
+// refresherBusyElsewhere answers every Start as the real refresher does while another process refreshes.
+type refresherBusyElsewhere struct{}
+
+func (refresherBusyElsewhere) Start(context.Context, refresh.Request) error {
+	return apperr.Conflict("a refresh is already running (started 10:02 by other@example.com)")
+}
+func (refresherBusyElsewhere) Busy() bool                     { return false }
+func (refresherBusyElsewhere) Last() (refresh.Finished, bool) { return refresh.Finished{}, false }
+
+func TestUploadWhileARefreshRunsSaysSo(t *testing.T) {
+	f := newUploadFixture(t, 0)
+	f.srv.ops.Refresher = refresherBusyElsewhere{}
+	d := f.html(f.upload(f.admin, uploadFile{name: "week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}), http.StatusOK)
+	if got := text(d, "import-total-asin-weeks"); got != "1 new, 0 changed, 0 unchanged" {
+		t.Errorf("ASIN-weeks = %q", got)
+	}
+	refresh := d.Find(`[data-testid="import-refresh"]`)
+	if st := refresh.AttrOr("data-state", ""); st != "busy" {
+		t.Errorf("refresh state %q, want busy", st)
+	}
+	if msg := refresh.Text(); !strings.Contains(msg, "a refresh is already running (started 10:02 by other@example.com)") ||
+		!strings.Contains(msg, "Refresh now") {
+		t.Errorf("message %q", msg)
 	}
 }
