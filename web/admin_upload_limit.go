@@ -29,7 +29,8 @@ const overLimitReadFactor = 4
 // while the browser is still sending, and the person sees "connection reset" instead of the message. So
 // an upload over the limit is read to its end (up to overLimitReadFactor times the limit), its files are
 // counted by name on the way, and the 413 names them, their sizes and the limit. A body of unknown length
-// (chunked) is refused: browsers and curl -F always state the length.
+// (chunked) is refused: browsers and curl -F always state the length. An upload within the limit that is
+// refused later (CSRF, session, role) is read to its end as well, for the same reason.
 func limitUpload(limit int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -46,6 +47,9 @@ func limitUpload(limit int64) echo.MiddlewareFunc {
 				files := readOverLimit(req, overLimitReadFactor*limit)
 				return &apperr.Error{Code: apperr.ETOOLARGE, Message: views.UploadTooLargeMessage(req.ContentLength, limit, files)}
 			}
+			// An upload refused after this point (CSRF, session, role) was not read either: read it, at most
+			// the limit, so that the browser sees the refusal. After an import this reads nothing.
+			defer io.Copy(io.Discard, req.Body)
 			return next(c)
 		}
 	}

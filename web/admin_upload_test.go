@@ -502,41 +502,56 @@ func TestUploadOverTheLimit(t *testing.T) {
 	})
 }
 
-// TestUploadOverTheLimitIsAnsweredOverARealConnection: a browser sending more than the limit gets the 413
-// page, not "connection reset". Like a browser, the client sends the whole request before it reads the
-// answer; the body is larger than the loopback socket buffers, so unless the server reads it, sending
-// fails (the server closed the connection) and the answer is lost.
-func TestUploadOverTheLimitIsAnsweredOverARealConnection(t *testing.T) {
-	const limit = 2 << 20
+// TestUploadRefusalsAreAnsweredOverARealConnection: a browser whose upload is refused (over the limit,
+// or signed out) gets the answer, not "connection reset". Like a browser, the client sends the whole
+// request before it reads the answer; the bodies are larger than the loopback socket buffers, so unless
+// the server reads them, sending fails (the server closed the connection) and the answer is lost.
+func TestUploadRefusalsAreAnsweredOverARealConnection(t *testing.T) {
+	const limit = 8 << 20
 	f := newUploadFixture(t, limit)
 	ts := httptest.NewServer(f.srv.Handler())
 	defer ts.Close()
-	body, ct := uploadBody(t, "", uploadFile{name: "huge.csv", body: strings.Repeat("x", 3*limit)})
-	req := withCSRF(httptest.NewRequest(http.MethodPost, "/admin/imports", body))
-	req.Header.Set(echo.HeaderContentType, ct)
-	req.AddCookie(f.admin)
-	var raw bytes.Buffer
-	if err := req.Write(&raw); err != nil {
-		t.Fatal(err)
+	send := func(t *testing.T, size int, cookies ...*http.Cookie) (*http.Response, string) {
+		body, ct := uploadBody(t, "", uploadFile{name: "huge.csv", body: strings.Repeat("x", size)})
+		req := withCSRF(httptest.NewRequest(http.MethodPost, "/admin/imports", body))
+		req.Header.Set(echo.HeaderContentType, ct)
+		req.Header.Set(hxRequest, "true")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		var raw bytes.Buffer
+		if err := req.Write(&raw); err != nil {
+			t.Fatal(err)
+		}
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := conn.Write(raw.Bytes()); err != nil {
+			t.Fatalf("sending the upload failed, as a browser would see it: %v", err)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(conn), req)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		defer res.Body.Close()
+		got, _ := io.ReadAll(res.Body)
+		return res, string(got)
 	}
-	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := conn.Write(raw.Bytes()); err != nil {
-		t.Fatalf("sending the upload failed, as a browser would see it: %v", err)
-	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), req)
-	if err != nil {
-		t.Fatalf("no answer: %v", err)
-	}
-	defer res.Body.Close()
-	got, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(got, []byte("huge.csv (6.0 MiB)")) {
-		t.Errorf("status %d:\n%s", res.StatusCode, got)
-	}
+	t.Run("over the limit: 413 naming the file", func(t *testing.T) {
+		res, body := send(t, limit+limit/2, f.admin)
+		if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "huge.csv (12.0 MiB)") {
+			t.Errorf("status %d:\n%s", res.StatusCode, body)
+		}
+	})
+	t.Run("signed out within the limit: 401 sending htmx to the login page", func(t *testing.T) {
+		res, body := send(t, limit-limit/8)
+		if res.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(res.Header.Get(hxRedirect), "/login") {
+			t.Errorf("status %d, HX-Redirect %q:\n%s", res.StatusCode, res.Header.Get(hxRedirect), body)
+		}
+	})
 }
 
 // TestUploadInBrowser uploads a report on the admin page in Chromium: htmx replaces the import panel in
