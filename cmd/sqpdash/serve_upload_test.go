@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/sqpdash/sqpdash/internal/pgtest"
+	"github.com/sqpdash/sqpdash/internal/refresh"
+)
+
+// TestServeUploadImportsAndRefreshes uploads Seller Central's example download through the admin form of a
+// running `serve`: the file is imported by the importer serve wires in, and the segments are refreshed as
+// an import by the signed-in admin.
+func TestServeUploadImportsAndRefreshes(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	seedServe(t, dbURL)
+	s := startServe(t, dbURL, 0)
+	c, token := signedInClient(t, s)
+
+	path := filepath.Join(importTestdata, "sellercentral", "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_31.csv")
+	content, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("_csrf", token)
+	part, err := w.CreateFormFile("files", filepath.Base(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Write(content)
+	w.Close()
+	res, err := c.Post(s.base+"/admin/imports", w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		got, _ := io.ReadAll(res.Body)
+		t.Fatalf("status %d:\n%s", res.StatusCode, got)
+	}
+	doc, err := goquery.NewDocumentFromReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := doc.Find(`[data-testid="import-file"]`).AttrOr("data-status", ""); st != "imported" {
+		t.Fatalf("file status %q:\n%s", st, doc.Find(`[data-testid="import-result"]`).Text())
+	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid="import-total-asin-weeks"]`).Text()); got != "1 new, 0 changed, 0 unchanged" {
+		t.Errorf("ASIN-weeks = %q", got)
+	}
+	waitFor(t, 30*time.Second, "the import's refresh", func() bool {
+		runs, _, err := s.db.RefreshHistory(context.Background(), 1, 0)
+		return err == nil && len(runs) == 1 && runs[0].Trigger == string(refresh.TriggerImport) &&
+			runs[0].Status == refresh.StatusSuccess && runs[0].RequestedBy == testAdminEmail
+	})
+}
