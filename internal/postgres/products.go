@@ -39,6 +39,10 @@ func productSortExpr(k sqp.SortKey) (string, bool) {
 
 // Products returns one page of the product table: an ASIN's weekly segments in the range summed (shares
 // are computed from the sums, never averaged), with the segment counts of get_product_segment_metadata.
+// Those counts are computed here with the function's own definition (segments wholly inside the range
+// with ASIN impressions) rather than by calling it: the call aggregated every product of the brand
+// even for one row (26 ms for one product over a year at scale 10, 0.2 ms inline), and the tests check
+// that both agree.
 func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPage, error) {
 	expr, ok := productSortExpr(f.Sort)
 	if !ok {
@@ -52,13 +56,22 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 			  AND period_start >= $2 AND period_end <= $3
 			  AND ($9 = '' OR asin = $9)
 			GROUP BY asin
+		), md AS (
+			SELECT asin,
+			       count(*) FILTER (WHERE segment_type = 'weekly') AS weekly_count,
+			       count(*) FILTER (WHERE segment_type = 'monthly') AS monthly_count
+			FROM public.brand_product_segments
+			WHERE brand_id = $1 AND period_start >= $2 AND period_end <= $3
+			  AND asin_impressions > 0
+			  AND ($9 = '' OR asin = $9)
+			GROUP BY asin
 		), rows AS (
 			SELECT s.*, coalesce(m.product_title, '') AS title,
 			       coalesce(md.weekly_count, 0)::int AS weekly_count,
 			       coalesce(md.monthly_count, 0)::int AS monthly_count
 			FROM sums s
 			JOIN public.asin_brand_mapping m ON m.asin = s.asin AND m.brand_id = $1
-			LEFT JOIN public.get_product_segment_metadata($1, $2, $3) md ON md.asin = s.asin
+			LEFT JOIN md ON md.asin = s.asin
 			WHERE ($4 = '' OR s.asin ILIKE $5 OR m.product_title ILIKE $5)
 			  AND s.asin_impressions >= $6
 		)
