@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/period"
@@ -314,6 +315,10 @@ func parsePageSize(v url.Values) (int, error) {
 
 func parseSearch(v url.Values) (string, error) {
 	s := strings.TrimSpace(v.Get(ParamSearch))
+	// PostgreSQL rejects text that is not UTF-8: caught here, it is the user's error, not a 500.
+	if !utf8.ValidString(s) {
+		return "", apperr.Invalid(ParamSearch, "the search is not valid UTF-8 text")
+	}
 	if len([]rune(s)) > maxSearchLen {
 		return "", apperr.Invalid(ParamSearch, "the search is longer than %d characters", maxSearchLen)
 	}

@@ -38,6 +38,7 @@ func TestParseViewStateRejectsBadInput(t *testing.T) {
 		{"negative minimum impressions", "min_impr=-5", ParamMinImpr},
 		{"search too long", "q=" + strings.Repeat("x", 101), ParamSearch},
 		{"search with control character", "q=a%00b", ParamSearch},
+		{"search not UTF-8", "q=%ff%fe", ParamSearch},
 		{"malformed expanded ASIN", "open=B0SHORT", ParamOpen},
 		{"unknown expanded segment type", "open=B0C1234567:daily", ParamOpen},
 		{"unknown query sort key", "qsort=revenue", ParamQuerySort},
