@@ -23,15 +23,17 @@ type Load struct {
 
 // LoadResult is what a Load achieved. Latencies are of successful calls only.
 type LoadResult struct {
-	Clients  int     `json:"clients"`
-	Requests int     `json:"requests"`
-	Errors   int     `json:"errors"`
-	Seconds  float64 `json:"seconds"`
-	PerSec   float64 `json:"requests_per_second"`
-	P50ms    float64 `json:"p50_ms"`
-	P90ms    float64 `json:"p90_ms"`
-	P99ms    float64 `json:"p99_ms"`
-	MaxMs    float64 `json:"max_ms"`
+	Clients  int `json:"clients"`
+	Requests int `json:"requests"`
+	Errors   int `json:"errors"`
+	// CutOff counts the calls still running when the load ended: neither successes nor failures.
+	CutOff  int     `json:"cut_off"`
+	Seconds float64 `json:"seconds"`
+	PerSec  float64 `json:"requests_per_second"`
+	P50ms   float64 `json:"p50_ms"`
+	P90ms   float64 `json:"p90_ms"`
+	P99ms   float64 `json:"p99_ms"`
+	MaxMs   float64 `json:"max_ms"`
 	// FirstError is one error's text, so that a run full of failures says why.
 	FirstError string `json:"first_error,omitempty"`
 	// ServerCPUPerReqMs is the server process's CPU time per successful request (HTTP loads only).
@@ -45,6 +47,7 @@ func (l Load) Run(ctx context.Context) LoadResult {
 	type clientResult struct {
 		latencies []time.Duration
 		errors    int
+		cutOff    int
 		firstErr  error
 	}
 	results := make([]clientResult, l.Clients)
@@ -59,7 +62,7 @@ func (l Load) Run(ctx context.Context) LoadResult {
 				d := time.Since(t0)
 				switch {
 				case ctx.Err() != nil:
-					// The call was cut short by the end of the run: neither a success nor a failure.
+					r.cutOff++
 				case err != nil:
 					r.errors++
 					if r.firstErr == nil {
@@ -79,6 +82,7 @@ func (l Load) Run(ctx context.Context) LoadResult {
 	for _, r := range results {
 		all = append(all, r.latencies...)
 		out.Errors += r.errors
+		out.CutOff += r.cutOff
 		if out.FirstError == "" && r.firstErr != nil {
 			out.FirstError = r.firstErr.Error()
 		}

@@ -207,6 +207,9 @@ func WriteMarkdown(w io.Writer, r Results) {
 						return "–"
 					}
 					x := cs[i].Results[j]
+					if x.Requests == 0 {
+						return fmt.Sprintf("none finished in %.0f s (%d cut off, %d errors)", x.Seconds, x.CutOff, x.Errors)
+					}
 					cell := fmt.Sprintf("%.2f / %.2f · %.0f/s", x.P50ms, x.P99ms, x.PerSec)
 					if x.ServerCPUPerReqMs > 0 {
 						cell += fmt.Sprintf(" · server CPU %.2f ms/req", x.ServerCPUPerReqMs)
