@@ -13,6 +13,15 @@ import (
 // between weekly and monthly replaces the entry). Without htmx it leads to the dashboard with the
 // row expanded.
 func (s *Server) segmentsShow(c echo.Context) error {
+	if htmxOf(c.Request()).Enabled {
+		// The expansion is the dashboard's most frequent request: answered once per data version.
+		return s.cachedPartialResponse(c, s.segmentsBuild)
+	}
+	return s.segmentsBuild(c)
+}
+
+// segmentsBuild reads and renders the expansion (or the redirect without htmx).
+func (s *Server) segmentsBuild(c echo.Context) error {
 	product, st, t, err := s.segmentsRequest(c)
 	if err != nil {
 		return err

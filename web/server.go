@@ -67,6 +67,9 @@ type Options struct {
 	Importer ReportImporter
 	// UploadLimit caps the size of one upload request; 0 means DefaultUploadLimit.
 	UploadLimit int64
+	// Versions names the current data version; set, the expansion partial is cached per version
+	// (partial_cache.go). nil turns the cache off.
+	Versions DataVersionStore
 }
 
 // Server is the dashboard's HTTP server.
@@ -83,6 +86,9 @@ type Server struct {
 	// importer and uploadLimit serve the admin upload (admin_upload.go).
 	importer    ReportImporter
 	uploadLimit int64
+	// versions and partials cache the expansion partial (partial_cache.go); nil without Options.Versions.
+	versions DataVersionStore
+	partials *partialCache
 }
 
 // New builds the server and its routes.
@@ -109,6 +115,9 @@ func New(opts Options) (*Server, error) {
 		ops:      opts.Ops,
 		authOpts: opts.Auth,
 		importer: opts.Importer,
+	}
+	if opts.Versions != nil {
+		s.versions, s.partials = opts.Versions, newPartialCache(defaultPartialCacheBytes)
 	}
 	s.uploadLimit = opts.UploadLimit
 	if s.uploadLimit <= 0 {

@@ -110,6 +110,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening f
 		},
 		Auth:     web.AuthOptions{Service: authService, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
 		Importer: uploads,
+		Versions: db,
 	})
 	if err != nil {
 		return err

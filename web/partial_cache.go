@@ -1,0 +1,209 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+)
+
+// DataVersionStore names the current state of the data the dashboard reads (postgres.DB.DataVersion):
+// two requests answered at the same version would compute the same response.
+type DataVersionStore interface {
+	DataVersion(ctx context.Context) (string, error)
+}
+
+// defaultPartialCacheBytes bounds the compressed responses the partial cache keeps (about a thousand
+// expansions of a year of weeks), so the server's memory stays small under any load.
+const defaultPartialCacheBytes = 16 << 20
+
+// partialCache keeps recently rendered htmx partials, gzip-compressed, for as long as the data version
+// they were computed at is current. Expanding a product row reads the view and the base tables and
+// renders a large table; the same user asking for the same row again (back and forward, a second tab,
+// a colleague's link reopened) gets the stored bytes for one version lookup. A new version (any change
+// to brands, mappings or reports, or a successful refresh) empties it. Entries are per user, so what one
+// user may see is never served to another.
+type partialCache struct {
+	mu       sync.Mutex
+	version  string
+	maxBytes int
+	size     int
+	order    *list.List // of *cachedPartial, most recently used first
+	entries  map[string]*list.Element
+}
+
+// cachedPartial is one stored response: the headers its handler set and its gzip-compressed body.
+type cachedPartial struct {
+	key    string
+	header http.Header
+	gz     []byte
+}
+
+func newPartialCache(maxBytes int) *partialCache {
+	return &partialCache{maxBytes: maxBytes, order: list.New(), entries: map[string]*list.Element{}}
+}
+
+// get returns the response stored for key at version.
+func (pc *partialCache) get(version, key string) (*cachedPartial, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if version != pc.version {
+		return nil, false
+	}
+	el, ok := pc.entries[key]
+	if !ok {
+		return nil, false
+	}
+	pc.order.MoveToFront(el)
+	return el.Value.(*cachedPartial), true
+}
+
+// put stores e as computed at version, dropping everything of an older version and the least recently
+// used entries beyond maxBytes. A response computed at an older version than the cache's is not kept.
+func (pc *partialCache) put(version string, e *cachedPartial) {
+	if len(e.gz) > pc.maxBytes {
+		return
+	}
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if version != pc.version {
+		pc.order.Init()
+		clear(pc.entries)
+		pc.size = 0
+		pc.version = version
+	}
+	if old, ok := pc.entries[e.key]; ok {
+		pc.size -= len(old.Value.(*cachedPartial).gz)
+		pc.order.Remove(old)
+	}
+	pc.entries[e.key] = pc.order.PushFront(e)
+	pc.size += len(e.gz)
+	for pc.size > pc.maxBytes {
+		last := pc.order.Back()
+		victim := last.Value.(*cachedPartial)
+		pc.order.Remove(last)
+		delete(pc.entries, victim.key)
+		pc.size -= len(victim.gz)
+	}
+}
+
+// partialKey identifies a partial response: the user, the URL and the htmx headers the handlers read.
+// ok is false without a signed-in user. A cached partial must not carry anything of the browser session
+// (the CSRF token is only in full pages' layout), since the key does not include it.
+func partialKey(c echo.Context) (string, bool) {
+	u, ok := UserFrom(c.Request().Context())
+	if !ok {
+		return "", false
+	}
+	h := c.Request().Header
+	return strings.Join([]string{u.ID, c.Request().RequestURI,
+		h.Get(hxRequest), h.Get(hxCurrentURL), h.Get(hxHistoryRestore), h.Get(hxTarget)}, "\x00"), true
+}
+
+// cachedPartialResponse answers from the partial cache when the same request was answered at the current
+// data version, and otherwise runs build and keeps its response if it is a 200. Without a version store
+// (tests of handlers alone) it just runs build.
+func (s *Server) cachedPartialResponse(c echo.Context, build echo.HandlerFunc) error {
+	if s.partials == nil || s.versions == nil {
+		return build(c)
+	}
+	key, ok := partialKey(c)
+	if !ok {
+		return build(c)
+	}
+	version, err := s.versions.DataVersion(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if e, ok := s.partials.get(version, key); ok {
+		return e.write(c)
+	}
+	e, status, err := record(c, key, build)
+	if err != nil {
+		return err
+	}
+	if status == http.StatusOK {
+		s.partials.put(version, e)
+	}
+	return e.writeStatus(c, status)
+}
+
+// record runs build against a response of its own and returns what it wrote, compressed.
+func record(c echo.Context, key string, build echo.HandlerFunc) (*cachedPartial, int, error) {
+	orig := c.Response()
+	var body bytes.Buffer
+	rec := &recorder{header: http.Header{}, body: &body, status: http.StatusOK}
+	c.SetResponse(echo.NewResponse(rec, c.Echo()))
+	err := build(c)
+	c.SetResponse(orig)
+	if err != nil {
+		return nil, 0, err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if _, err := zw.Write(body.Bytes()); err != nil {
+		return nil, 0, fmt.Errorf("compress %s: %w", c.Path(), err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, 0, fmt.Errorf("compress %s: %w", c.Path(), err)
+	}
+	return &cachedPartial{key: key, header: rec.header, gz: bytes.Clone(gz.Bytes())}, rec.status, nil
+}
+
+func (e *cachedPartial) write(c echo.Context) error { return e.writeStatus(c, http.StatusOK) }
+
+// writeStatus sends the stored response: compressed to a client that accepts gzip, plain otherwise.
+func (e *cachedPartial) writeStatus(c echo.Context, status int) error {
+	h := c.Response().Header()
+	for k, vs := range e.header {
+		if k == "Content-Length" {
+			continue
+		}
+		h[k] = append(h[k], vs...)
+	}
+	h.Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(c.Request()) {
+		zr, err := gzip.NewReader(bytes.NewReader(e.gz))
+		if err != nil {
+			return fmt.Errorf("decompress cached %s: %w", c.Path(), err)
+		}
+		c.Response().WriteHeader(status)
+		_, err = io.Copy(c.Response(), zr)
+		return err
+	}
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Content-Length", strconv.Itoa(len(e.gz)))
+	c.Response().WriteHeader(status)
+	_, err := c.Response().Write(e.gz)
+	return err
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			return strings.ReplaceAll(strings.TrimSpace(params), " ", "") != "q=0"
+		}
+	}
+	return false
+}
+
+// recorder is the http.ResponseWriter a cached handler writes to.
+type recorder struct {
+	header http.Header
+	body   *bytes.Buffer
+	status int
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(status int)      { r.status = status }

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// countingSegments counts the reads of segments, to tell a cached answer from a computed one.
+type countingSegments struct {
+	SegmentStore
+	calls atomic.Int64
+}
+
+func (c *countingSegments) Segments(ctx context.Context, brandID, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error) {
+	c.calls.Add(1)
+	return c.SegmentStore.Segments(ctx, brandID, asin, t, r)
+}
+
+func TestPartialCache(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t) // its server has no cache: the reference answers
+	sessions := newTestSessions(t, f.db)
+	sessions.n.Add(100) // the fixture's users are numbered from 1
+	segs := &countingSegments{SegmentStore: f.db}
+	srv, err := New(Options{Brands: f.db, Products: f.db, Segments: segs, Queries: f.db, Auth: sessions.Options(), Versions: f.db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := sessions.Cookie(auth.RoleAdmin)
+	get := func(path string, cookie *http.Cookie, gzipOK bool) (*http.Response, string) {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(cookie)
+		req.Header.Set("HX-Request", "true")
+		if gzipOK {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		res := rec.Result()
+		var r io.Reader = res.Body
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = zr
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, string(b)
+	}
+	path := f.segmentsPath(asinA, "weekly", "")
+	first, firstBody := get(path, admin, false)
+	if first.StatusCode != http.StatusOK || !strings.Contains(firstBody, "<tr") {
+		t.Fatalf("first expansion: %d %q", first.StatusCode, firstBody)
+	}
+
+	t.Run("a repeated expansion is answered from the cache with the same bytes and headers", func(t *testing.T) {
+		before := segs.calls.Load()
+		res, body := get(path, admin, false)
+		if segs.calls.Load() != before {
+			t.Errorf("segments read again: %d reads", segs.calls.Load()-before)
+		}
+		if body != firstBody {
+			t.Errorf("cached body differs from the first")
+		}
+		if res.Header.Get("HX-Push-Url") != first.Header.Get("HX-Push-Url") || res.Header.Get("HX-Push-Url") == "" {
+			t.Errorf("HX-Push-Url %q, first %q", res.Header.Get("HX-Push-Url"), first.Header.Get("HX-Push-Url"))
+		}
+		if res.Header.Get("Content-Security-Policy") == "" {
+			t.Error("the security headers are missing from a cached answer")
+		}
+		if ref, _ := f.body(path, http.StatusOK, htmxHeaders); ref != body {
+			t.Errorf("cached body differs from the uncached server's")
+		}
+	})
+
+	t.Run("a client that accepts gzip gets the same body compressed", func(t *testing.T) {
+		res, body := get(path, admin, true)
+		if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(vary(res), "Accept-Encoding") {
+			t.Errorf("Content-Encoding %q, Vary %q", res.Header.Get("Content-Encoding"), vary(res))
+		}
+		if body != firstBody {
+			t.Error("decompressed body differs")
+		}
+	})
+
+	t.Run("a user who may not see the brand is refused, whatever is cached", func(t *testing.T) {
+		manager := sessions.Cookie(auth.RoleManager, f.altID)
+		if res, _ := get(path, manager, false); res.StatusCode != http.StatusNotFound {
+			t.Errorf("manager of another brand: %d", res.StatusCode)
+		}
+	})
+
+	t.Run("changed data is shown at once, before and after the refresh", func(t *testing.T) {
+		var newest sqp.WeeklyReport
+		for _, r := range reports() {
+			if r.ASIN == asinA && r.WeekStart.After(newest.WeekStart) {
+				newest = r
+			}
+		}
+		newest.Queries = append([]sqp.QueryRow(nil), newest.Queries...)
+		newest.Queries[0].ASINImpressionCount += 7777
+		newest.Queries[0].TotalQueryImpressionCount += 7777
+		if _, err := f.db.ImportWeeklyReports(ctx, []sqp.WeeklyReport{newest}); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []string{"imported", "refreshed"} {
+			if step == "refreshed" {
+				if _, err := f.db.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "test"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, body := get(path, admin, false)
+			ref, _ := f.body(path, http.StatusOK, htmxHeaders)
+			if body != ref {
+				t.Errorf("%s: cached server answers differently from the uncached one", step)
+			}
+			if step == "refreshed" && body == firstBody {
+				t.Errorf("%s: still the answer from before the change", step)
+			}
+		}
+	})
+}
