@@ -275,6 +275,31 @@ func TestManagerGetsNotFoundForAnotherBrand(t *testing.T) {
 	})
 }
 
+func TestHomeWithoutBrandsSaysWhatToDo(t *testing.T) {
+	f := newAccessFixture(t)
+	for _, tc := range []struct {
+		name   string
+		cookie *http.Cookie
+		want   string
+	}{
+		{"a manager with no brand is told to ask for access", f.sessions.Cookie(auth.RoleManager), "ask an admin for access"},
+		{"a manager with a brand is sent to it", f.sessions.Cookie(auth.RoleManager, f.own.id), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.do(newRequest(http.MethodGet, "/"), tc.cookie)
+			if tc.want == "" {
+				if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), f.own.id) {
+					t.Fatalf("got %d to %q, want 303 to the brand %s", rec.Code, rec.Header().Get("Location"), f.own.id)
+				}
+				return
+			}
+			if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("got %d %q, want 404 saying %q", rec.Code, rec.Body.String(), tc.want)
+			}
+		})
+	}
+}
+
 func TestManagerIsForbiddenOnAdminRoutes(t *testing.T) {
 	f := newAccessFixture(t)
 	manager := f.sessions.Cookie(auth.RoleManager, f.own.id, f.other.id)

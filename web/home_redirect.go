@@ -19,8 +19,17 @@ func (s *Server) homeRedirect(c echo.Context) error {
 		return err
 	}
 	if len(brands) == 0 {
-		return apperr.NotFound("there is no active brand yet: import a brand mapping first")
+		return noBrandError(c)
 	}
 	st.Open = nil // expansions belong to one brand's products
 	return c.Redirect(http.StatusSeeOther, links{s.echo}.Dashboard(brands[0].ID, st))
+}
+
+// noBrandError says why there is no dashboard to show: an admin can fix it by importing, a manager must
+// ask for access.
+func noBrandError(c echo.Context) error {
+	if u, ok := UserFrom(c.Request().Context()); ok && !u.IsAdmin() {
+		return apperr.NotFound("no brand has been shared with you yet: ask an admin for access")
+	}
+	return apperr.NotFound("there is no active brand yet: import a brand mapping first")
 }
