@@ -21,7 +21,7 @@ type resolvedRange struct {
 }
 
 func (s *Server) resolveRange(ctx context.Context, brandID string, st sqp.ViewState) (resolvedRange, error) {
-	last, ok, err := s.products.LastWeekEnd(ctx, brandID)
+	last, ok, err := s.lastWeekEnd(ctx, brandID)
 	if err != nil || !ok {
 		return resolvedRange{}, err
 	}
@@ -85,6 +85,9 @@ func productFilter(brandID string, st sqp.ViewState, r period.Range) sqp.Product
 // loadProducts reads a page of products and, with a comparison on, the same products over the base range.
 func (s *Server) loadProducts(ctx context.Context, brandID string, st sqp.ViewState, rr resolvedRange, f sqp.ProductFilter) (sqp.ProductPage, map[string]metrics.Counts, error) {
 	page, err := s.products.Products(ctx, f)
+	if err == nil && f.Limit > 0 {
+		err = checkPageInRange(sqp.ParamPage, f.Offset/f.Limit+1, f.Limit, page.Total)
+	}
 	if err != nil || !rr.HasBase || len(page.Products) == 0 {
 		return page, nil, err
 	}

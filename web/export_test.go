@@ -195,6 +195,9 @@ func TestBadInput(t *testing.T) {
 		{"unknown expanded segment type", "/brands/" + b + "?open=" + a + ":yearly", 400, "open"},
 		{"bad query sort on the product page", "/brands/" + b + "/products/" + a + "?qsort=x", 400, "qsort"},
 		{"bad parameter in the export", "/brands/" + b + "/products.csv?dir=sideways", 400, "dir"},
+		{"search that is not UTF-8", "/brands/" + b + "?q=%ff%fe", 400, "q"},
+		{"page past the last", "/brands/" + b + "?page=1000", 404, "page"},
+		{"query page past the last", "/brands/" + b + "/products/" + a + "?qpage=1000", 404, "qpage"},
 	} {
 		t.Run(tc.name+" as a page", func(t *testing.T) {
 			d, _ := f.doc(tc.path, tc.status, nil)
@@ -235,6 +238,10 @@ func TestBadInput(t *testing.T) {
 		body, _ := f.body("/api/brands/"+b+"/products?size=7", http.StatusBadRequest, nil)
 		if !strings.Contains(body, `"param":"size"`) {
 			t.Errorf("body %s", body)
+		}
+		body, _ = f.body("/api/brands/"+b+"/products?size=10&page=3", http.StatusNotFound, nil)
+		if !strings.Contains(body, `"param":"page"`) {
+			t.Errorf("page past the last: body %s", body)
 		}
 	})
 }
@@ -313,7 +320,7 @@ func TestOddButValidInputIsNoError(t *testing.T) {
 	f := newFixture(t)
 	b := "/brands/" + f.brandID
 	for _, q := range []string{
-		"q=%25", "q=_", "q=%5C", "q=%27%3B+drop+table+brands%3B--", "q=%E2%80%94", "page=99999", "min_impr=1000000000000",
+		"q=%25", "q=_", "q=%5C", "q=%27%3B+drop+table+brands%3B--", "q=%E2%80%94", "min_impr=1000000000000",
 		"preset=52w", "preset=ytd", "preset=4w&cmp=yoy", "cmp=off", "cmp=custom&cmp_from=2023-01-01&cmp_to=2023-03-31",
 		"from=2000-01-01&to=2004-12-30", "sort=avg_purchase_price&dir=asc", "sort=segments", "open=B0NOSUCH00",
 	} {
@@ -323,13 +330,11 @@ func TestOddButValidInputIsNoError(t *testing.T) {
 			}
 		}
 	}
-	t.Run("a page past the end still counts the products", func(t *testing.T) {
-		d, _ := f.doc(b+"?page=99999", http.StatusOK, nil)
-		if s := d.Find("[data-testid=pager-summary]").Text(); !strings.Contains(s, fmt.Sprint(3+fillers)) {
-			t.Errorf("summary %q", s)
-		}
-		if href := d.Find("[data-testid=prev]").AttrOr("href", ""); href == "" || strings.Contains(href, "page=99998") {
-			t.Errorf("previous leads to %q, want the last page", href)
+	t.Run("a page past the end is a 404 that names the last page", func(t *testing.T) {
+		d, _ := f.doc(b+"?size=10&page=99999", http.StatusNotFound, nil)
+		box := d.Find("[data-testid=error]")
+		if box.AttrOr("data-param", "") != "page" || !strings.Contains(box.Text(), fmt.Sprintf("last page (%d)", (3+fillers+9)/10)) {
+			t.Errorf("error %q (param %q)", box.Text(), box.AttrOr("data-param", ""))
 		}
 	})
 }

@@ -67,6 +67,9 @@ func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product s
 		Sort: st.QuerySort, Desc: st.QueryDesc,
 		Limit: views.QueryPageSize, Offset: (st.QueryPage - 1) * views.QueryPageSize,
 	})
+	if err == nil {
+		err = checkPageInRange(sqp.ParamQueryPage, st.QueryPage, views.QueryPageSize, d.Queries.Total)
+	}
 	if err != nil || !rr.HasBase || len(d.Queries.Queries) == 0 {
 		return d, err
 	}
