@@ -106,7 +106,7 @@ func TestPartialCache(t *testing.T) {
 		}
 	})
 
-	t.Run("changed data is shown at once, before and after the refresh", func(t *testing.T) {
+	t.Run("changed data and a new week are shown at once, before and after the refresh", func(t *testing.T) {
 		var newest sqp.WeeklyReport
 		for _, r := range reports() {
 			if r.ASIN == asinA && r.WeekStart.After(newest.WeekStart) {
@@ -116,7 +116,10 @@ func TestPartialCache(t *testing.T) {
 		newest.Queries = append([]sqp.QueryRow(nil), newest.Queries...)
 		newest.Queries[0].ASINImpressionCount += 7777
 		newest.Queries[0].TotalQueryImpressionCount += 7777
-		if _, err := f.db.ImportWeeklyReports(ctx, []sqp.WeeklyReport{newest}); err != nil {
+		// And a week after the newest: the default range, which ends at the brand's newest week, moves.
+		next := newest
+		next.WeekStart, next.WeekEnd = newest.WeekStart.AddDate(0, 0, 7), newest.WeekEnd.AddDate(0, 0, 7)
+		if _, err := f.db.ImportWeeklyReports(ctx, []sqp.WeeklyReport{newest, next}); err != nil {
 			t.Fatal(err)
 		}
 		for _, step := range []string{"imported", "refreshed"} {

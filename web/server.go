@@ -86,9 +86,11 @@ type Server struct {
 	// importer and uploadLimit serve the admin upload (admin_upload.go).
 	importer    ReportImporter
 	uploadLimit int64
-	// versions and partials cache the expansion partial (partial_cache.go); nil without Options.Versions.
-	versions DataVersionStore
-	partials *partialCache
+	// versions, partials and lastWeeks cache the expansion partial (partial_cache.go) and each brand's
+	// newest week (last_week_cache.go) per data version; nil without Options.Versions.
+	versions  DataVersionStore
+	partials  *partialCache
+	lastWeeks *lastWeekCache
 }
 
 // New builds the server and its routes.
@@ -118,6 +120,7 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Versions != nil {
 		s.versions, s.partials = opts.Versions, newPartialCache(defaultPartialCacheBytes)
+		s.lastWeeks = &lastWeekCache{}
 	}
 	s.uploadLimit = opts.UploadLimit
 	if s.uploadLimit <= 0 {
