@@ -13,6 +13,12 @@ const productTableTarget = "product-table"
 
 // dashboardShow renders the brand dashboard, or only its product table when htmx sorts or pages it.
 func (s *Server) dashboardShow(c echo.Context) error {
+	// Answered once per data version for the same user, URL and CSRF cookie (partial_cache.go).
+	return s.cachedResponse(c, true, s.dashboardBuild)
+}
+
+// dashboardBuild reads and renders the dashboard or its product table.
+func (s *Server) dashboardBuild(c echo.Context) error {
 	brand, st, err := s.brandRequest(c)
 	if err != nil {
 		return err

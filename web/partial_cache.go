@@ -25,10 +25,11 @@ type DataVersionStore interface {
 // expansions of a year of weeks), so the server's memory stays small under any load.
 const defaultPartialCacheBytes = 16 << 20
 
-// partialCache keeps recently rendered htmx partials, gzip-compressed, for as long as the data version
-// they were computed at is current. Expanding a product row reads the view and the base tables and
-// renders a large table; the same user asking for the same row again (back and forward, a second tab,
-// a colleague's link reopened) gets the stored bytes for one version lookup. A new version (any change
+// partialCache keeps recently rendered responses (the expansion partial, the brand and product pages),
+// gzip-compressed, for as long as the data version they were computed at is current. Expanding a product
+// row reads the view and the base tables and renders a large table; the same user asking for the same
+// row or page again (back and forward, a second tab, a reload) gets the stored bytes for one version
+// lookup. A new version (any change
 // to brands, mappings or reports, or a successful refresh) empties it. Entries are per user, so what one
 // user may see is never served to another.
 type partialCache struct {
@@ -95,27 +96,36 @@ func (pc *partialCache) put(version string, e *cachedPartial) {
 	}
 }
 
-// partialKey identifies a partial response: the user, the URL and the htmx headers the handlers read.
-// ok is false without a signed-in user. A cached partial must not carry anything of the browser session
-// (the CSRF token is only in full pages' layout), since the key does not include it.
-func partialKey(c echo.Context) (string, bool) {
+// partialKey identifies a response: the user, the URL, the htmx headers the handlers read and, for a
+// response that embeds the CSRF token (a full page's layout), the CSRF cookie the token comes from. ok is
+// false when the response must not be shared: no signed-in user, or a page requested without a CSRF
+// cookie (it would carry a freshly minted token).
+func partialKey(c echo.Context, embedsCSRF bool) (string, bool) {
 	u, ok := UserFrom(c.Request().Context())
 	if !ok {
 		return "", false
 	}
+	var token string
+	if embedsCSRF {
+		cookie, err := c.Cookie(csrfCookieName)
+		if err != nil || cookie.Value == "" {
+			return "", false
+		}
+		token = cookie.Value
+	}
 	h := c.Request().Header
-	return strings.Join([]string{u.ID, c.Request().RequestURI,
+	return strings.Join([]string{u.ID, token, c.Request().RequestURI,
 		h.Get(hxRequest), h.Get(hxCurrentURL), h.Get(hxHistoryRestore), h.Get(hxTarget)}, "\x00"), true
 }
 
-// cachedPartialResponse answers from the partial cache when the same request was answered at the current
-// data version, and otherwise runs build and keeps its response if it is a 200. Without a version store
-// (tests of handlers alone) it just runs build.
-func (s *Server) cachedPartialResponse(c echo.Context, build echo.HandlerFunc) error {
+// cachedResponse answers from the cache when the same request was answered at the current data version,
+// and otherwise runs build and keeps its response if it is a 200. embedsCSRF says whether the response
+// can carry the CSRF token. Without a version store (tests of handlers alone) it just runs build.
+func (s *Server) cachedResponse(c echo.Context, embedsCSRF bool, build echo.HandlerFunc) error {
 	if s.partials == nil || s.versions == nil {
 		return build(c)
 	}
-	key, ok := partialKey(c)
+	key, ok := partialKey(c, embedsCSRF)
 	if !ok {
 		return build(c)
 	}

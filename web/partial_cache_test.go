@@ -99,6 +99,39 @@ func TestPartialCache(t *testing.T) {
 		}
 	})
 
+	t.Run("a page is cached per CSRF cookie, whose token it embeds", func(t *testing.T) {
+		page := "/brands/" + f.brandID + "/products/" + asinA
+		load := func(token string) string {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodGet, page, nil)
+			req.AddCookie(admin)
+			if token != "" {
+				req.AddCookie(&http.Cookie{Name: csrfCookieName, Value: token})
+			}
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("product page: %d", rec.Code)
+			}
+			return rec.Body.String()
+		}
+		tokenA, tokenB := strings.Repeat("a", 32), strings.Repeat("b", 32)
+		first := load(tokenA)
+		before := segs.calls.Load()
+		if again := load(tokenA); again != first || segs.calls.Load() != before {
+			t.Errorf("same cookie: body equal %t, segment reads %d", again == first, segs.calls.Load()-before)
+		}
+		if !strings.Contains(first, tokenA) {
+			t.Error("the page does not embed its CSRF token")
+		}
+		if other := load(tokenB); !strings.Contains(other, tokenB) || strings.Contains(other, tokenA) {
+			t.Error("another CSRF cookie got the first one's page")
+		}
+		if fresh := load(""); strings.Contains(fresh, tokenA) || strings.Contains(fresh, tokenB) {
+			t.Error("a request without a CSRF cookie got a cached page")
+		}
+	})
+
 	t.Run("a user who may not see the brand is refused, whatever is cached", func(t *testing.T) {
 		manager := sessions.Cookie(auth.RoleManager, f.altID)
 		if res, _ := get(path, manager, false); res.StatusCode != http.StatusNotFound {

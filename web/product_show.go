@@ -16,6 +16,12 @@ const queryTableTarget = "query-table"
 
 // productShow renders the product page, or only its search query table when htmx sorts or pages it.
 func (s *Server) productShow(c echo.Context) error {
+	// Answered once per data version for the same user, URL and CSRF cookie (partial_cache.go).
+	return s.cachedResponse(c, true, s.productBuild)
+}
+
+// productBuild reads and renders the product page or its search query table.
+func (s *Server) productBuild(c echo.Context) error {
 	product, st, err := s.productRowRequest(c)
 	if err != nil {
 		return err

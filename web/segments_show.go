@@ -15,7 +15,7 @@ import (
 func (s *Server) segmentsShow(c echo.Context) error {
 	if htmxOf(c.Request()).Enabled {
 		// The expansion is the dashboard's most frequent request: answered once per data version.
-		return s.cachedPartialResponse(c, s.segmentsBuild)
+		return s.cachedResponse(c, false, s.segmentsBuild)
 	}
 	return s.segmentsBuild(c)
 }
