@@ -104,6 +104,27 @@ func (s *Server) get(ctx context.Context, url string) error {
 	return nil
 }
 
+// firstRequests requests page(p) once per product, one after the other: what the first visitor after a
+// refresh waits for (the server caches some pages per data version, so later requests measure the cache).
+func (s *Server) firstRequests(ctx context.Context, products []Product, page func(Product) string) LoadResult {
+	var lat []time.Duration
+	res := LoadResult{Clients: 1}
+	start := time.Now()
+	for _, p := range products {
+		t0 := time.Now()
+		if err := s.get(ctx, page(p)); err != nil {
+			res.Errors++
+			if res.FirstError == "" {
+				res.FirstError = err.Error()
+			}
+			continue
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	res.fill(lat, time.Since(start))
+	return res
+}
+
 // load requests page(p) for the products in turn from clients goroutines.
 func (s *Server) load(ctx context.Context, clients int, d time.Duration, products []Product, page func(Product) string) LoadResult {
 	urls := make([]string, len(products))

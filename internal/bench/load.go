@@ -77,7 +77,7 @@ func (l Load) Run(ctx context.Context) LoadResult {
 	wg.Wait()
 	elapsed := time.Since(start)
 
-	out := LoadResult{Clients: l.Clients, Seconds: elapsed.Seconds()}
+	out := LoadResult{Clients: l.Clients}
 	var all []time.Duration
 	for _, r := range results {
 		all = append(all, r.latencies...)
@@ -87,16 +87,22 @@ func (l Load) Run(ctx context.Context) LoadResult {
 			out.FirstError = r.firstErr.Error()
 		}
 	}
-	slices.Sort(all)
-	out.Requests = len(all)
-	out.PerSec = float64(len(all)) / elapsed.Seconds()
-	out.P50ms = ms(quantile(all, 0.50))
-	out.P90ms = ms(quantile(all, 0.90))
-	out.P99ms = ms(quantile(all, 0.99))
-	if len(all) > 0 {
-		out.MaxMs = ms(all[len(all)-1])
-	}
+	out.fill(all, elapsed)
 	return out
+}
+
+// fill sets the counts, throughput and percentiles from the successful calls' latencies.
+func (r *LoadResult) fill(latencies []time.Duration, elapsed time.Duration) {
+	slices.Sort(latencies)
+	r.Seconds = elapsed.Seconds()
+	r.Requests = len(latencies)
+	r.PerSec = float64(len(latencies)) / elapsed.Seconds()
+	r.P50ms = ms(quantile(latencies, 0.50))
+	r.P90ms = ms(quantile(latencies, 0.90))
+	r.P99ms = ms(quantile(latencies, 0.99))
+	if len(latencies) > 0 {
+		r.MaxMs = ms(latencies[len(latencies)-1])
+	}
 }
 
 // quantile returns the q-quantile of sorted durations (nearest rank), 0 for none.

@@ -223,7 +223,8 @@ func WriteMarkdown(w io.Writer, r Results) {
 		}
 	}
 	loadTable("Expansion query: the view vs live from the base tables", func(s ScaleResult) []LoadCase { return s.Queries })
-	loadTable("HTTP against `sqpdash serve`", func(s ScaleResult) []LoadCase { return s.HTTP })
+	loadTable("HTTP against `sqpdash serve`: the first request of each of the 200 products, one at a time", func(s ScaleResult) []LoadCase { return s.HTTPFirst })
+	loadTable("HTTP against `sqpdash serve`: load over the same products, after the first requests", func(s ScaleResult) []LoadCase { return s.HTTP })
 	loadTable("HTTP expansion while concurrent refreshes of our view run back to back", func(s ScaleResult) []LoadCase {
 		if s.UnderRefresh == nil {
 			return nil

@@ -126,6 +126,7 @@ type ScaleResult struct {
 	ChangedQuery  Summary           `json:"read_only_change_check"`
 	Queries       []LoadCase        `json:"queries"`
 	HTTP          []LoadCase        `json:"http,omitempty"`
+	HTTPFirst     []LoadCase        `json:"http_first_request_per_product,omitempty"`
 	UnderRefresh  *LoadCase         `json:"http_expansion_during_concurrent_refresh,omitempty"`
 	RefreshesRun  int               `json:"concurrent_refreshes_during_load,omitempty"` // finished ones, the last one after the load
 	PeakRSSBytes  int64             `json:"server_peak_rss_bytes,omitempty"`
@@ -262,6 +263,9 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 		if err := t.Store.ResetStatementStats(ctx); err != nil {
 			return err
 		}
+		// Each product once first: the uncached path, reported apart, and a warm server for the loads.
+		log.Info("bench: http first requests", "scale", t.Dataset.Scale, "page", page.name)
+		res.HTTPFirst = append(res.HTTPFirst, LoadCase{Name: page.name + ", first request per product", Results: []LoadResult{srv.firstRequests(ctx, t.Products, page.url)}})
 		for _, clients := range opts.Clients {
 			log.Info("bench: http load", "scale", t.Dataset.Scale, "page", page.name, "clients", clients)
 			lc.Results = append(lc.Results, srv.load(ctx, clients, opts.LoadDuration, t.Products, page.url))
