@@ -72,7 +72,7 @@ func NewDeltaView(d metrics.Delta) DeltaView {
 	if d.Unit == metrics.Points {
 		unit = " pp"
 	}
-	abs := strconv.FormatFloat(math.Abs(d.V), 'f', 1, 64)
+	abs := oneDecimal(d.V)
 	switch d.Dir {
 	case metrics.Up:
 		return DeltaView{Text: "+" + abs + unit, Dir: "up", Arrow: "▲", Label: "up " + abs + unit}
@@ -80,6 +80,14 @@ func NewDeltaView(d metrics.Delta) DeltaView {
 		return DeltaView{Text: "−" + abs + unit, Dir: "down", Arrow: "▼", Label: "down " + abs + unit}
 	}
 	return DeltaView{Text: "0.0" + unit, Dir: "flat", Arrow: "▬", Label: "unchanged"}
+}
+
+// oneDecimal formats |v| with one decimal, rounding half away from zero on v's hundredths. A change is a
+// two-decimal value (the JSON and the CSV show it so); strconv's exact binary rounding would show 2.25 as
+// "2.2" and -2.05 (stored as -2.0499...) as "2.0", unlike the same number in the export.
+func oneDecimal(v float64) string {
+	tenths := math.Round(math.Round(math.Abs(v)*100) / 10)
+	return strconv.FormatFloat(tenths/10, 'f', 1, 64)
 }
 
 // Cell is one numeric table cell: the formatted value, its raw value for machines (data-value) and,

@@ -37,6 +37,11 @@ func TestDeltaRule(t *testing.T) {
 		{metrics.Delta{V: 12.34, Unit: metrics.PercentChange, Dir: metrics.Up, OK: true}, "+12.3%", "up"},
 		{metrics.Delta{V: -0.42, Unit: metrics.Points, Dir: metrics.Down, OK: true}, "−0.4 pp", "down"},
 		{metrics.Delta{V: 0.01, Unit: metrics.Points, Dir: metrics.Flat, OK: true}, "0.0 pp", "flat"},
+		// Two-decimal changes ending in 5 round away from zero, as their JSON/CSV value reads (2.25 is exact in
+		// binary and -2.05 is stored as -2.0499...: plain %.1f shows "2.2" and "2.0").
+		{metrics.Delta{V: 2.25, Unit: metrics.Points, Dir: metrics.Up, OK: true}, "+2.3 pp", "up"},
+		{metrics.Delta{V: -2.05, Unit: metrics.Points, Dir: metrics.Down, OK: true}, "−2.1 pp", "down"},
+		{metrics.Delta{V: 1.85, Unit: metrics.Points, Dir: metrics.Up, OK: true}, "+1.9 pp", "up"},
 		{metrics.Delta{Unit: metrics.PercentChange}, "—", "none"},
 	} {
 		got := NewDeltaView(tc.d)

@@ -58,7 +58,8 @@ func ppChange(num, den, bnum, bden int64) string {
 }
 
 func signed(v float64, unit string) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', 1, 64)
+	// Half away from zero on the hundredths, as the page rounds a two-decimal change.
+	s := strconv.FormatFloat(math.Round(math.Round(math.Abs(v)*100)/10)/10, 'f', 1, 64)
 	switch {
 	case s == "0.0":
 		return "0.0" + unit
