@@ -86,11 +86,15 @@ func newLineChart(k metrics.Key, weeks []sqp.WeekCounts, sz chartSize) LineChart
 	if hi == lo {
 		hi = lo + 1
 	}
-	x := func(i int) float64 {
-		if len(weeks) == 1 {
+	// x places a week by its date, not its index: a product's missing weeks leave a gap in the line
+	// instead of pulling the weeks after them closer.
+	first := weeks[0].WeekStart
+	span := weeks[len(weeks)-1].WeekStart.Sub(first)
+	x := func(w time.Time) float64 {
+		if span <= 0 {
 			return float64(sz.left+sz.right) / 2
 		}
-		return float64(sz.left) + float64(i)*float64(sz.right-sz.left)/float64(len(weeks)-1)
+		return float64(sz.left) + float64(w.Sub(first))/float64(span)*float64(sz.right-sz.left)
 	}
 	y := func(v float64) float64 {
 		return float64(sz.bottom) - (v-lo)/(hi-lo)*float64(sz.bottom-sz.top)
@@ -99,11 +103,13 @@ func newLineChart(k metrics.Key, weeks []sqp.WeekCounts, sz chartSize) LineChart
 	pen := "M"
 	for i, w := range weeks {
 		v := w.Counts.Get(k)
+		if !v.OK || i > 0 && !w.WeekStart.Equal(weeks[i-1].WeekStart.AddDate(0, 0, 7)) {
+			pen = "M" // no line across a week without a value
+		}
 		if !v.OK {
-			pen = "M"
 			continue
 		}
-		px, py := coord(x(i)), coord(y(v.V))
+		px, py := coord(x(w.WeekStart)), coord(y(v.V))
 		fmt.Fprintf(&path, "%s%s %s ", pen, px, py)
 		pen = "L"
 		end := w.WeekStart.AddDate(0, 0, 6)
