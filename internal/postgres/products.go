@@ -83,7 +83,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	rows, err := db.pool.Query(ctx, q, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset, f.ASIN)
+	rows, err := db.pool.Query(ctx, q, planPerCall, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset, f.ASIN)
 	if err != nil {
 		return sqp.ProductPage{}, fmt.Errorf("list products of brand %s: %w", f.BrandID, err)
 	}
@@ -124,7 +124,7 @@ func (db *DB) ProductCounts(ctx context.Context, brandID string, r period.Range,
 		ASIN string `db:"asin"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, brandID, r.From, r.To, asins)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, r.From, r.To, asins)
 	if err != nil {
 		return nil, fmt.Errorf("sum products of brand %s over %s: %w", brandID, r, err)
 	}
@@ -172,7 +172,7 @@ func (db *DB) LastWeekEnd(ctx context.Context, brandID string) (time.Time, bool,
 		FROM public.brand_product_segments
 		WHERE brand_id = $1 AND segment_type = 'weekly'`
 	var end *time.Time
-	if err := db.pool.QueryRow(ctx, q, brandID).Scan(&end); err != nil {
+	if err := db.pool.QueryRow(ctx, q, planPerCall, brandID).Scan(&end); err != nil {
 		return time.Time{}, false, fmt.Errorf("find newest week of brand %s: %w", brandID, err)
 	}
 	if end == nil {
@@ -194,7 +194,7 @@ func (db *DB) BrandWeeks(ctx context.Context, brandID string, r period.Range) ([
 		WeekStart time.Time `db:"week_start"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, brandID, r.From, r.To)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, r.From, r.To)
 	if err != nil {
 		return nil, fmt.Errorf("sum weeks of brand %s over %s: %w", brandID, r, err)
 	}

@@ -43,7 +43,7 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	rows, err := db.pool.Query(ctx, q, f.ASIN, f.Range.From, f.Range.To, limit, f.Offset)
+	rows, err := db.pool.Query(ctx, q, planPerCall, f.ASIN, f.Range.From, f.Range.To, limit, f.Offset)
 	if err != nil {
 		return sqp.QueryPage{}, fmt.Errorf("list search queries of %s over %s: %w", f.ASIN, f.Range, err)
 	}
@@ -77,7 +77,7 @@ func (db *DB) QueryCounts(ctx context.Context, asin string, r period.Range, quer
 		Query string `db:"query"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, asin, r.From, r.To, queries)
+	rows, err := db.pool.Query(ctx, q, planPerCall, asin, r.From, r.To, queries)
 	if err != nil {
 		return nil, fmt.Errorf("sum search queries of %s over %s: %w", asin, r, err)
 	}

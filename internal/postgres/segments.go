@@ -26,7 +26,7 @@ func (db *DB) Segments(ctx context.Context, brandID, asin string, t period.Segme
 		DataPoints int32     `db:"data_points_count"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, brandID, asin, string(t), r.From, r.To)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, string(t), r.From, r.To)
 	if err != nil {
 		return nil, fmt.Errorf("list %s segments of %s over %s: %w", t, asin, r, err)
 	}
@@ -68,7 +68,7 @@ func (db *DB) TopQueries(ctx context.Context, asin string, t period.SegmentType,
 		Query        string    `db:"query"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, asin, r.From, r.To, string(t), n)
+	rows, err := db.pool.Query(ctx, q, planPerCall, asin, r.From, r.To, string(t), n)
 	if err != nil {
 		return nil, fmt.Errorf("top queries of %s per %s segment over %s: %w", asin, t, r, err)
 	}
