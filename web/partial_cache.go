@@ -136,42 +136,60 @@ func (s *Server) cachedResponse(c echo.Context, embedsCSRF bool, build echo.Hand
 	if e, ok := s.partials.get(version, key); ok {
 		return e.write(c)
 	}
-	e, status, err := record(c, key, build)
+	rec, err := record(c, build)
 	if err != nil {
 		return err
 	}
-	if status == http.StatusOK {
-		s.partials.put(version, e)
+	if rec.status != http.StatusOK {
+		return rec.replay(c)
 	}
-	return e.writeStatus(c, status)
+	e, err := rec.compress(key)
+	if err != nil {
+		return fmt.Errorf("compress %s: %w", c.Path(), err)
+	}
+	s.partials.put(version, e)
+	return e.write(c)
 }
 
-// record runs build against a response of its own and returns what it wrote, compressed.
-func record(c echo.Context, key string, build echo.HandlerFunc) (*cachedPartial, int, error) {
+// record runs build against a response of its own and returns what it wrote.
+func record(c echo.Context, build echo.HandlerFunc) (*recorder, error) {
 	orig := c.Response()
-	var body bytes.Buffer
-	rec := &recorder{header: http.Header{}, body: &body, status: http.StatusOK}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	c.SetResponse(echo.NewResponse(rec, c.Echo()))
 	err := build(c)
 	c.SetResponse(orig)
-	if err != nil {
-		return nil, 0, err
-	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	if _, err := zw.Write(body.Bytes()); err != nil {
-		return nil, 0, fmt.Errorf("compress %s: %w", c.Path(), err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, 0, fmt.Errorf("compress %s: %w", c.Path(), err)
-	}
-	return &cachedPartial{key: key, header: rec.header, gz: bytes.Clone(gz.Bytes())}, rec.status, nil
+	return rec, err
 }
 
-func (e *cachedPartial) write(c echo.Context) error { return e.writeStatus(c, http.StatusOK) }
+// compress turns a recorded 200 into a cache entry.
+func (r *recorder) compress(key string) (*cachedPartial, error) {
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(r.body.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &cachedPartial{key: key, header: r.header, gz: bytes.Clone(gz.Bytes())}, nil
+}
 
-// writeStatus sends the stored response: compressed to a client that accepts gzip, plain otherwise.
-func (e *cachedPartial) writeStatus(c echo.Context, status int) error {
+// replay sends a recorded response that is not cached (not a 200) as it was written.
+func (r *recorder) replay(c echo.Context) error {
+	h := c.Response().Header()
+	for k, vs := range r.header {
+		h[k] = append(h[k], vs...)
+	}
+	c.Response().WriteHeader(r.status)
+	_, err := c.Response().Write(r.body.Bytes())
+	return err
+}
+
+// write sends the stored response: compressed to a client that accepts gzip, plain otherwise.
+func (e *cachedPartial) write(c echo.Context) error {
 	h := c.Response().Header()
 	for k, vs := range e.header {
 		if k == "Content-Length" {
@@ -185,13 +203,13 @@ func (e *cachedPartial) writeStatus(c echo.Context, status int) error {
 		if err != nil {
 			return fmt.Errorf("decompress cached %s: %w", c.Path(), err)
 		}
-		c.Response().WriteHeader(status)
+		c.Response().WriteHeader(http.StatusOK)
 		_, err = io.Copy(c.Response(), zr)
 		return err
 	}
 	h.Set("Content-Encoding", "gzip")
 	h.Set("Content-Length", strconv.Itoa(len(e.gz)))
-	c.Response().WriteHeader(status)
+	c.Response().WriteHeader(http.StatusOK)
 	_, err := c.Response().Write(e.gz)
 	return err
 }
@@ -210,7 +228,7 @@ func acceptsGzip(r *http.Request) bool {
 // recorder is the http.ResponseWriter a cached handler writes to.
 type recorder struct {
 	header http.Header
-	body   *bytes.Buffer
+	body   bytes.Buffer
 	status int
 }
 
