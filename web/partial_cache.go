@@ -96,7 +96,7 @@ func (pc *partialCache) put(version string, e *cachedPartial) {
 	}
 }
 
-// partialKey identifies a response: the user, the URL, the htmx headers the handlers read and, for a
+// partialKey identifies a response: the user with their role and brands, the URL, the htmx headers the handlers read and, for a
 // response that embeds the CSRF token (a full page's layout), the CSRF cookie the token comes from. ok is
 // false when the response must not be shared: no signed-in user, or a page requested without a CSRF
 // cookie (it would carry a freshly minted token).
@@ -114,7 +114,9 @@ func partialKey(c echo.Context, embedsCSRF bool) (string, bool) {
 		token = cookie.Value
 	}
 	h := c.Request().Header
-	return strings.Join([]string{u.ID, token, c.Request().RequestURI,
+	// The role and the granted brands are read with the session on every request, not versioned: a
+	// change to them (the admin link, the brand switcher) must change the key.
+	return strings.Join([]string{u.ID, string(u.Role), strings.Join(u.BrandIDs, ","), token, c.Request().RequestURI,
 		h.Get(hxRequest), h.Get(hxCurrentURL), h.Get(hxHistoryRestore), h.Get(hxTarget)}, "\x00"), true
 }
 

@@ -132,6 +132,32 @@ func TestPartialCache(t *testing.T) {
 		}
 	})
 
+	t.Run("a brand granted to a manager shows at once on a cached page", func(t *testing.T) {
+		email := sessions.User(auth.RoleManager, f.brandID)
+		cookie := sessions.SignIn(email)
+		load := func() string {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodGet, "/brands/"+f.brandID, nil)
+			req.AddCookie(cookie)
+			req.AddCookie(&http.Cookie{Name: csrfCookieName, Value: strings.Repeat("c", 32)})
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("dashboard: %d", rec.Code)
+			}
+			return rec.Body.String()
+		}
+		if strings.Contains(load(), f.altID) {
+			t.Fatal("the manager sees a brand not granted")
+		}
+		if err := f.db.GrantBrand(ctx, email, f.altID); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(load(), f.altID) {
+			t.Error("the granted brand is missing: the page came from the cache")
+		}
+	})
+
 	t.Run("a user who may not see the brand is refused, whatever is cached", func(t *testing.T) {
 		manager := sessions.Cookie(auth.RoleManager, f.altID)
 		if res, _ := get(path, manager, false); res.StatusCode != http.StatusNotFound {
