@@ -47,6 +47,9 @@ func commands() map[string]command {
 }
 
 func main() {
+	// With the output piped (make run | tee), Ctrl-C ends the reader too; a log line written after that
+	// must fail with EPIPE, not kill the process by SIGPIPE before it stops the private PostgreSQL.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stderr, os.Getenv)
 	stop()
