@@ -148,7 +148,11 @@ func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 // rangeLabels describe the range and its comparison: "Jul 28 – Oct 26, 2024 (13 weeks)" and
 // "Previous period: Apr 28 – Jul 27, 2024" ("" without a comparison).
 func rangeLabels(r, base period.Range, hasBase bool, c period.Comparison) (string, string) {
-	rl := fmt.Sprintf("%s (%d weeks)", r, r.Weeks())
+	unit := "weeks"
+	if r.Weeks() == 1 {
+		unit = "week"
+	}
+	rl := fmt.Sprintf("%s (%d %s)", r, r.Weeks(), unit)
 	if !hasBase {
 		return rl, ""
 	}
