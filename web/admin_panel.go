@@ -61,8 +61,8 @@ func finishedMessage(f refresh.Finished) (msg string, isErr bool) {
 	o := f.Outcome
 	switch o.Status {
 	case refresh.StatusSuccess:
-		return fmt.Sprintf("Refreshed at %s: %s segment rows in %s.", o.End.Local().Format("15:04:05"),
-			strconv.FormatInt(o.RowCount, 10), o.Duration().Round(time.Millisecond)), false
+		return fmt.Sprintf("Refreshed at %s: %s segment rows in %s.", o.End.Local().Format("15:04:05 MST"),
+			views.FormatCount(o.RowCount), o.Duration().Round(time.Millisecond)), false
 	case refresh.StatusSkipped:
 		return "Nothing changed since the last refresh, so it was skipped. Tick \"refresh even if nothing changed\" to refresh anyway.", false
 	case refresh.StatusCancelled:
