@@ -168,8 +168,16 @@ func newKPIs(weeks []sqp.WeekCounts, base metrics.Counts, hasBase bool) ([]KPI, 
 	kpis := make([]KPI, 0, len(KPIMetrics()))
 	for _, k := range KPIMetrics() {
 		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, weeks)}
+		if len(weeks) == 0 {
+			// No report in the range (a week not yet imported): unknown, not zero, and not "down 100%".
+			kpi.Value = dash
+		}
 		if hasBase {
-			kpi.HasDelta, kpi.Delta = true, NewDeltaView(metrics.Change(k, sum, base))
+			d := metrics.Change(k, sum, base)
+			if len(weeks) == 0 {
+				d = metrics.Delta{Unit: d.Unit}
+			}
+			kpi.HasDelta, kpi.Delta = true, NewDeltaView(d)
 		}
 		kpis = append(kpis, kpi)
 	}
