@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
 	"io"
 	"testing"
+
+	"github.com/sqpdash/sqpdash/internal/config"
+	"github.com/sqpdash/sqpdash/internal/pgtest"
+	"github.com/sqpdash/sqpdash/internal/refresh"
 )
 
 func TestParseDemoFlags(t *testing.T) {
@@ -43,5 +48,55 @@ func TestParseBenchFlags(t *testing.T) {
 		if _, code, ok := parseBenchFlags(args, io.Discard); ok || code != exitUsage {
 			t.Errorf("parseBenchFlags(%q) = %d, %t; want bad usage", args, code, ok)
 		}
+	}
+}
+
+func TestRunDemo(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDatabase(t)
+	cfg := config.Default()
+	cfg.DatabaseURL = dbURL
+	cfg.LogFormat = "json"
+	db := openServeTestDB(t, dbURL)
+	small := []string{"--scale", "0.05", "--reference", "2026-02-11"}
+
+	steps := []struct {
+		name        string
+		args        []string
+		code        int
+		wantRefresh bool // a new successful refresh by "demo" is logged
+	}{
+		{"--if-empty loads into an empty database and refreshes", append([]string{"--if-empty"}, small...), exitOK, true},
+		{"a second load without --replace fails and refreshes nothing", small, exitFailure, false},
+		{"--if-empty on a database with data does nothing", append([]string{"--if-empty"}, small...), exitOK, false},
+		{"--replace reloads and refreshes", append([]string{"--replace", "--seed", "2"}, small...), exitOK, true},
+		{"bad usage loads nothing", []string{"--scale", "0"}, exitUsage, false},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			_, before, err := db.RefreshHistory(ctx, 1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code := runDemo(ctx, cfg, st.args); code != st.code {
+				t.Fatalf("runDemo(%q) = %d, want %d", st.args, code, st.code)
+			}
+			runs, total, err := db.RefreshHistory(ctx, 1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !st.wantRefresh {
+				if total != before {
+					t.Fatalf("%d refresh log rows, want still %d", total, before)
+				}
+				return
+			}
+			if total != before+1 || runs[0].Status != refresh.StatusSuccess || runs[0].RequestedBy != "demo" {
+				t.Fatalf("newest refresh %+v of %d, want a successful one by demo", runs[0], total)
+			}
+			if has, err := db.HasData(ctx); err != nil || !has {
+				t.Fatalf("HasData = %t, %v after loading", has, err)
+			}
+		})
 	}
 }
