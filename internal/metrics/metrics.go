@@ -128,8 +128,20 @@ func Label(k Key) string {
 	return string(k)
 }
 
-// Get returns the metric k of c.
+// Get returns the metric k of c as shown and exported: rates, shares and the price rounded to 2 decimals,
+// the precision of the materialized view's columns, so the page and the view agree to the last digit.
 func (c Counts) Get(k Key) Value {
+	v := c.exact(k)
+	if v.OK && k != Impressions && k != Clicks && k != CartAdds && k != Purchases {
+		v.V = round2(v.V)
+	}
+	return v
+}
+
+// exact returns the metric k of c without rounding. Changes are computed from exact values and rounded
+// once, so a change does not carry the rounding of both sides (3.456% vs 2.504% is +0.95 pp, not the
+// +0.96 pp that the rounded 3.46 and 2.50 would give).
+func (c Counts) exact(k Key) Value {
 	switch k {
 	case Impressions:
 		return Known(float64(c.ASINImpressions))
@@ -157,18 +169,17 @@ func (c Counts) Get(k Key) Value {
 		if c.PricedPurchases == 0 {
 			return Value{}
 		}
-		return Known(round2(float64(c.PurchasePriceCents) / float64(c.PricedPurchases) / 100))
+		return Known(float64(c.PurchasePriceCents) / float64(c.PricedPurchases) / 100)
 	}
 	return Value{}
 }
 
-// percent is num/den x 100 rounded to 2 decimals, the precision of the materialized view's *_pct
-// columns, so the page and the view agree to the last digit.
+// percent is num/den x 100; undefined when den is 0.
 func percent(num, den int64) Value {
 	if den == 0 {
 		return Value{}
 	}
-	return Known(round2(float64(num) / float64(den) * 100))
+	return Known(float64(num) / float64(den) * 100)
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
@@ -206,7 +217,7 @@ const flatBelow = 0.05
 
 // Change returns the change of metric k from base to cur.
 func Change(k Key, cur, base Counts) Delta {
-	c, b := cur.Get(k), base.Get(k)
+	c, b := cur.exact(k), base.exact(k)
 	if !c.OK || !b.OK {
 		return Delta{Unit: unitOf(k)}
 	}

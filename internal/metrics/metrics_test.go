@@ -48,6 +48,7 @@ func TestChangeRule(t *testing.T) {
 		{"unchanged is flat", Clicks, cur, base, Delta{V: 0, Unit: PercentChange, Dir: Flat, OK: true}},
 		{"zero base has no change", Purchases, cur, base, Delta{Unit: PercentChange}},
 		{"undefined rate has no change", CTR, cur, Counts{}, Delta{Unit: Points}},
+		{"rate change from exact rates, rounded once", CTR, Counts{ASINClicks: 3456, ASINImpressions: 100000}, Counts{ASINClicks: 2504, ASINImpressions: 100000}, Delta{V: 0.95, Unit: Points, Dir: Up, OK: true}},
 		{"tiny change is flat", Impressions, Counts{ASINImpressions: 100001}, Counts{ASINImpressions: 100000}, Delta{V: 0, Unit: PercentChange, Dir: Flat, OK: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
