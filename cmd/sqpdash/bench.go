@@ -331,7 +331,6 @@ func startBenchServer(ctx context.Context, db *postgres.DB, url, user string, lo
 			<-waited
 		}
 		logFile.Close()
-		log.Info("bench: server stopped", "log", logFile.Name())
 	}
 	base := "http://" + addr
 	if err := waitHealthy(ctx, base+"/healthz", 30*time.Second); err != nil {
@@ -343,7 +342,8 @@ func startBenchServer(ctx context.Context, db *postgres.DB, url, user string, lo
 		stop()
 		return nil, nil, fmt.Errorf("%w (server log: %s)", err, logFile.Name())
 	}
-	return server, stop, nil
+	// After a run that got this far the log holds only request lines: it is not kept.
+	return server, func() { stop(); _ = os.Remove(logFile.Name()) }, nil
 }
 
 func freePort() (int, error) {
