@@ -8,13 +8,14 @@ import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // DashboardData is what the brand dashboard shows, as loaded from storage.
 type DashboardData struct {
 	Brand    sqp.Brand
 	Brands   []sqp.Brand
-	State    sqp.ViewState
+	State    viewstate.State
 	HasData  bool
 	Range    period.Range
 	Base     period.Range
@@ -187,7 +188,7 @@ func newKPIs(weeks []sqp.WeekCounts, base metrics.Counts, hasBase bool) ([]KPI, 
 func newFilters(d DashboardData, links Links) Filters {
 	s := d.State
 	f := Filters{
-		Action:  links.Dashboard(d.Brand.ID, sqp.DefaultViewState()),
+		Action:  links.Dashboard(d.Brand.ID, viewstate.Default()),
 		Search:  s.Search,
 		CmpFrom: dateValue(s.CompareFrom),
 		CmpTo:   dateValue(s.CompareTo),
@@ -207,12 +208,12 @@ func newFilters(d DashboardData, links Links) Filters {
 	for _, c := range period.Comparisons() {
 		f.Comparisons = append(f.Comparisons, Option{Value: string(c), Label: period.ComparisonLabel(c), Selected: c == s.Compare})
 	}
-	for _, n := range sqp.PageSizes() {
+	for _, n := range viewstate.PageSizes() {
 		f.Sizes = append(f.Sizes, Option{Value: strconv.Itoa(n), Label: strconv.Itoa(n) + " per page", Selected: n == s.Size})
 	}
 	// Keep what the form does not edit. The page resets to 1 on purpose: the filter changed.
 	keep := s.Values()
-	for _, name := range []string{sqp.ParamSort, sqp.ParamDir, sqp.ParamOpen} {
+	for _, name := range []string{viewstate.ParamSort, viewstate.ParamDir, viewstate.ParamOpen} {
 		f.Hidden = append(f.Hidden, Option{Value: keep.Get(name), Label: name})
 	}
 	return f
@@ -229,11 +230,11 @@ func dateValue(t time.Time) string {
 func NewProductTable(d DashboardData, links Links) ProductTable {
 	s := d.State
 	t := ProductTable{Compare: d.HasBase, ExportURL: links.ProductsCSV(d.Brand.ID, s)}
-	t.Columns = append(t.Columns, newColumn(sqp.SortTitle, "Product", false, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
+	t.Columns = append(t.Columns, newColumn(sqp.SortTitle, "Product", false, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	for _, k := range metrics.All() {
-		t.Columns = append(t.Columns, newColumn(sqp.SortKey(k), metrics.Label(k), true, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
+		t.Columns = append(t.Columns, newColumn(sqp.SortKey(k), metrics.Label(k), true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	}
-	t.Columns = append(t.Columns, newColumn(sqp.SortSegments, "Segments", true, s, func(n sqp.ViewState) string { return links.Dashboard(d.Brand.ID, n) }))
+	t.Columns = append(t.Columns, newColumn(sqp.SortSegments, "Segments", true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	for _, p := range d.Page.Products {
 		var base *metrics.Counts
 		if d.HasBase {
@@ -258,7 +259,7 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 }
 
 // newColumn is a sortable header: a click sorts by it, descending first; a second click flips the order.
-func newColumn(key sqp.SortKey, label string, numeric bool, s sqp.ViewState, url func(sqp.ViewState) string) Column {
+func newColumn(key sqp.SortKey, label string, numeric bool, s viewstate.State, url func(viewstate.State) string) Column {
 	c := Column{Key: string(key), Label: label, Numeric: numeric, AriaSort: "none"}
 	n := s
 	n.Sort, n.Page = key, 1
@@ -340,7 +341,7 @@ type TopQuery struct {
 func ColumnCount() int { return len(metrics.All()) + 3 }
 
 // NewProductRow builds a product's tbody; seg is nil when the row is collapsed.
-func NewProductRow(brandID string, p sqp.ProductSummary, base *metrics.Counts, seg *SegmentData, s sqp.ViewState, links Links) ProductRow {
+func NewProductRow(brandID string, p sqp.ProductSummary, base *metrics.Counts, seg *SegmentData, s viewstate.State, links Links) ProductRow {
 	r := ProductRow{
 		ASIN:       p.ASIN,
 		Title:      p.Title,
@@ -362,7 +363,7 @@ func NewProductRow(brandID string, p sqp.ProductSummary, base *metrics.Counts, s
 	return r
 }
 
-func newExpansion(brandID, asin string, seg SegmentData, s sqp.ViewState, links Links) Expansion {
+func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, links Links) Expansion {
 	e := Expansion{
 		Type:       string(seg.Type),
 		WeeklyURL:  links.Segments(brandID, asin, period.Weekly, s),

@@ -11,25 +11,26 @@ import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // fakeLinks builds readable URLs so the test can see which state each link carries.
 type fakeLinks struct{}
 
-func (fakeLinks) Dashboard(b string, s sqp.ViewState) string {
+func (fakeLinks) Dashboard(b string, s viewstate.State) string {
 	return "/d/" + b + "?" + s.Values().Encode()
 }
-func (fakeLinks) Product(b, a string, s sqp.ViewState) string {
+func (fakeLinks) Product(b, a string, s viewstate.State) string {
 	return "/p/" + b + "/" + a + "?" + s.Values().Encode()
 }
-func (fakeLinks) Segments(b, a string, t period.SegmentType, s sqp.ViewState) string {
+func (fakeLinks) Segments(b, a string, t period.SegmentType, s viewstate.State) string {
 	return "/s/" + a + "/" + string(t) + "?" + s.Values().Encode()
 }
-func (fakeLinks) ProductRow(b, a string, s sqp.ViewState) string {
+func (fakeLinks) ProductRow(b, a string, s viewstate.State) string {
 	return "/r/" + a + "?" + s.Values().Encode()
 }
-func (fakeLinks) ProductsCSV(b string, s sqp.ViewState) string { return "/csv/" + b }
-func (fakeLinks) SegmentsCSV(b, a string, t period.SegmentType, s sqp.ViewState) string {
+func (fakeLinks) ProductsCSV(b string, s viewstate.State) string { return "/csv/" + b }
+func (fakeLinks) SegmentsCSV(b, a string, t period.SegmentType, s viewstate.State) string {
 	return "/scsv/" + a + "/" + string(t)
 }
 
@@ -46,7 +47,7 @@ func TestProductBody(t *testing.T) {
 	p := sqp.ProductSummary{ASIN: "B0C1234567", Title: "Kettle", WeeklySegments: 2, MonthlySegments: 0,
 		Counts: metrics.Counts{ASINImpressions: 2000, TotalImpressions: 10000, ASINClicks: 50}}
 	base := metrics.Counts{ASINImpressions: 1000, TotalImpressions: 10000, ASINClicks: 50}
-	st := sqp.DefaultViewState()
+	st := viewstate.Default()
 	w1, w2 := period.Date(2024, time.August, 4), period.Date(2024, time.August, 11)
 
 	t.Run("collapsed row offers the weekly expansion", func(t *testing.T) {

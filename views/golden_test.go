@@ -12,6 +12,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden HTML files in testdata/")
@@ -26,9 +27,9 @@ func TestGoldenHTML(t *testing.T) {
 	seg := &SegmentData{Type: period.Weekly, Range: period.Range{From: aug4, To: aug4.AddDate(0, 0, 6)},
 		Segments: []sqp.Segment{{Type: period.Weekly, Start: aug4, End: aug4.AddDate(0, 0, 6), Counts: p.Counts}},
 		Top:      map[time.Time][]sqp.QueryCounts{aug4: {{Query: "kettle", Counts: metrics.Counts{ASINPurchases: 7, ASINClicks: 99}}}}}
-	st := sqp.DefaultViewState().WithExpanded(p.ASIN, period.Weekly)
+	st := viewstate.Default().WithExpanded(p.ASIN, period.Weekly)
 	for name, row := range map[string]ProductRow{
-		"product_row_collapsed": NewProductRow("brand", p, &base, nil, sqp.DefaultViewState(), fakeLinks{}),
+		"product_row_collapsed": NewProductRow("brand", p, &base, nil, viewstate.Default(), fakeLinks{}),
 		"product_row_expanded":  NewProductRow("brand", p, nil, seg, st, fakeLinks{}),
 	} {
 		t.Run(name, func(t *testing.T) {

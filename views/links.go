@@ -2,16 +2,16 @@ package views
 
 import (
 	"github.com/sqpdash/sqpdash/internal/period"
-	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // Links builds the URLs of the dashboard from route names and a view state (the web package implements
 // it by reverse routing), so every link carries the whole state and no template builds a URL by hand.
 type Links interface {
-	Dashboard(brandID string, s sqp.ViewState) string
-	Product(brandID, asin string, s sqp.ViewState) string
-	Segments(brandID, asin string, t period.SegmentType, s sqp.ViewState) string
-	ProductRow(brandID, asin string, s sqp.ViewState) string
-	ProductsCSV(brandID string, s sqp.ViewState) string
-	SegmentsCSV(brandID, asin string, t period.SegmentType, s sqp.ViewState) string
+	Dashboard(brandID string, s viewstate.State) string
+	Product(brandID, asin string, s viewstate.State) string
+	Segments(brandID, asin string, t period.SegmentType, s viewstate.State) string
+	ProductRow(brandID, asin string, s viewstate.State) string
+	ProductsCSV(brandID string, s viewstate.State) string
+	SegmentsCSV(brandID, asin string, t period.SegmentType, s viewstate.State) string
 }

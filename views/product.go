@@ -6,6 +6,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // QueryPageSize is the page size of the product page's search query table.
@@ -15,7 +16,7 @@ const QueryPageSize = 25
 type ProductPageData struct {
 	Brand     sqp.Brand
 	Product   sqp.Product
-	State     sqp.ViewState
+	State     viewstate.State
 	HasData   bool
 	Range     period.Range
 	Base      period.Range
@@ -127,7 +128,7 @@ func newFunnel(sum metrics.Counts) []FunnelStep {
 // NewQueryTable builds the search query table of the product page.
 func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	s := d.State
-	url := func(n sqp.ViewState) string { return links.Product(d.Brand.ID, d.Product.ASIN, n) }
+	url := func(n viewstate.State) string { return links.Product(d.Brand.ID, d.Product.ASIN, n) }
 	t := QueryTable{Compare: d.HasBase}
 	t.Columns = append(t.Columns, newQueryColumn(sqp.SortQuery, "Search query", false, s, url))
 	for _, k := range metrics.All() {
@@ -153,11 +154,11 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 }
 
 // newQueryColumn is a sortable header of the query table (its own sort parameters, qsort and qdir).
-func newQueryColumn(key sqp.SortKey, label string, numeric bool, s sqp.ViewState, url func(sqp.ViewState) string) Column {
+func newQueryColumn(key sqp.SortKey, label string, numeric bool, s viewstate.State, url func(viewstate.State) string) Column {
 	// Reuse the product table's rule by swapping the query sort into the product sort fields.
 	as := s
 	as.Sort, as.Desc = s.QuerySort, s.QueryDesc
-	c := newColumn(key, label, numeric, as, func(n sqp.ViewState) string {
+	c := newColumn(key, label, numeric, as, func(n viewstate.State) string {
 		m := s
 		m.QuerySort, m.QueryDesc, m.QueryPage = n.Sort, n.Desc, 1
 		return url(m)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // scopedBrands is the BrandStore the handlers use: it shows each user only the brands they may see. A
@@ -61,7 +62,7 @@ func guardBrandParam(c echo.Context) error {
 	if raw == "" {
 		return nil
 	}
-	id, err := sqp.ParseBrandID(raw)
+	id, err := viewstate.ParseBrandID(raw)
 	if err != nil {
 		return nil
 	}

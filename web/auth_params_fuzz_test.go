@@ -10,7 +10,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
-	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // paramSeeds are query strings a browser, a shared link or a careless script may send.
@@ -45,17 +45,17 @@ func FuzzViewStateParsing(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		v, _ := url.ParseQuery(raw) // Echo keeps what parses, as this does
-		state, err := sqp.ParseViewState(v)
+		state, err := viewstate.Parse(v)
 		if err != nil {
 			if pe := publicErrorOf(err); pe.Status >= 500 {
-				t.Fatalf("ParseViewState(%q): %v becomes %d", raw, err, pe.Status)
+				t.Fatalf("viewstate.Parse(%q): %v becomes %d", raw, err, pe.Status)
 			}
 			return
 		}
-		if _, err := sqp.ParseViewState(state.Values()); err != nil {
+		if _, err := viewstate.Parse(state.Values()); err != nil {
 			t.Fatalf("the state parsed from %q does not parse back from its own URL %q: %v", raw, state.Values().Encode(), err)
 		}
-		if _, err := sqp.ParseSegmentType(v); err != nil && publicErrorOf(err).Status >= 500 {
+		if _, err := viewstate.ParseSegmentType(v); err != nil && publicErrorOf(err).Status >= 500 {
 			t.Fatalf("ParseSegmentType(%q): %v", raw, err)
 		}
 	})

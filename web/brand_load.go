@@ -4,12 +4,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // brandOf loads the brand named by the path parameter brandID. Every brand route goes through this one
 // function, so access control by brand is added here and nowhere else.
 func (s *Server) brandOf(c echo.Context) (sqp.Brand, error) {
-	id, err := sqp.ParseBrandID(c.Param("brandID"))
+	id, err := viewstate.ParseBrandID(c.Param("brandID"))
 	if err != nil {
 		return sqp.Brand{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 	"github.com/sqpdash/sqpdash/views"
 )
 
@@ -20,7 +21,7 @@ type resolvedRange struct {
 	HasBase bool
 }
 
-func (s *Server) resolveRange(ctx context.Context, brandID string, st sqp.ViewState) (resolvedRange, error) {
+func (s *Server) resolveRange(ctx context.Context, brandID string, st viewstate.State) (resolvedRange, error) {
 	last, ok, err := s.lastWeekEnd(ctx, brandID)
 	if err != nil || !ok {
 		return resolvedRange{}, err
@@ -31,7 +32,7 @@ func (s *Server) resolveRange(ctx context.Context, brandID string, st sqp.ViewSt
 }
 
 // loadDashboard reads everything the dashboard page shows.
-func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st sqp.ViewState) (views.DashboardData, error) {
+func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st viewstate.State) (views.DashboardData, error) {
 	d := views.DashboardData{Brand: brand, State: st}
 	var err error
 	if d.Brands, err = s.brands.ActiveBrands(ctx); err != nil {
@@ -69,7 +70,7 @@ func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st sqp.View
 }
 
 // productFilter is the product table query of a view state: its page, or every row when paging is off.
-func productFilter(brandID string, st sqp.ViewState, r period.Range) sqp.ProductFilter {
+func productFilter(brandID string, st viewstate.State, r period.Range) sqp.ProductFilter {
 	return sqp.ProductFilter{
 		BrandID:        brandID,
 		Range:          r,
@@ -83,10 +84,10 @@ func productFilter(brandID string, st sqp.ViewState, r period.Range) sqp.Product
 }
 
 // loadProducts reads a page of products and, with a comparison on, the same products over the base range.
-func (s *Server) loadProducts(ctx context.Context, brandID string, st sqp.ViewState, rr resolvedRange, f sqp.ProductFilter) (sqp.ProductPage, map[string]metrics.Counts, error) {
+func (s *Server) loadProducts(ctx context.Context, brandID string, st viewstate.State, rr resolvedRange, f sqp.ProductFilter) (sqp.ProductPage, map[string]metrics.Counts, error) {
 	page, err := s.products.Products(ctx, f)
 	if err == nil && f.Limit > 0 {
-		err = checkPageInRange(sqp.ParamPage, f.Offset/f.Limit+1, f.Limit, page.Total)
+		err = checkPageInRange(viewstate.ParamPage, f.Offset/f.Limit+1, f.Limit, page.Total)
 	}
 	if err != nil || !rr.HasBase || len(page.Products) == 0 {
 		return page, nil, err
@@ -116,7 +117,7 @@ func (s *Server) loadSegments(ctx context.Context, brandID, asin string, t perio
 }
 
 // loadProductRow reads one product of the table and, when t is set, its expansion.
-func (s *Server) loadProductRow(ctx context.Context, product sqp.Product, st sqp.ViewState, t period.SegmentType) (views.ProductRow, error) {
+func (s *Server) loadProductRow(ctx context.Context, product sqp.Product, st viewstate.State, t period.SegmentType) (views.ProductRow, error) {
 	brandID, asin := product.BrandID, product.ASIN
 	rr, err := s.resolveRange(ctx, brandID, st)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/period"
-	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // links builds the dashboard's URLs by reverse routing: a route name, its path parameters and the view
@@ -20,30 +20,30 @@ func withQuery(path string, v url.Values) string {
 	return path
 }
 
-func (l links) Dashboard(brandID string, s sqp.ViewState) string {
+func (l links) Dashboard(brandID string, s viewstate.State) string {
 	return withQuery(l.e.Reverse(routeDashboard, brandID), s.Values())
 }
 
-func (l links) Product(brandID, asin string, s sqp.ViewState) string {
+func (l links) Product(brandID, asin string, s viewstate.State) string {
 	return withQuery(l.e.Reverse(routeProduct, brandID, asin), s.Values())
 }
 
-func (l links) Segments(brandID, asin string, t period.SegmentType, s sqp.ViewState) string {
+func (l links) Segments(brandID, asin string, t period.SegmentType, s viewstate.State) string {
 	v := s.Values()
-	v.Set(sqp.ParamType, string(t))
+	v.Set(viewstate.ParamType, string(t))
 	return withQuery(l.e.Reverse(routeSegments, brandID, asin), v)
 }
 
-func (l links) ProductRow(brandID, asin string, s sqp.ViewState) string {
+func (l links) ProductRow(brandID, asin string, s viewstate.State) string {
 	return withQuery(l.e.Reverse(routeProductRow, brandID, asin), s.Values())
 }
 
-func (l links) ProductsCSV(brandID string, s sqp.ViewState) string {
+func (l links) ProductsCSV(brandID string, s viewstate.State) string {
 	return withQuery(l.e.Reverse(routeProductsCSV, brandID), s.Values())
 }
 
-func (l links) SegmentsCSV(brandID, asin string, t period.SegmentType, s sqp.ViewState) string {
+func (l links) SegmentsCSV(brandID, asin string, t period.SegmentType, s viewstate.State) string {
 	v := s.Values()
-	v.Set(sqp.ParamType, string(t))
+	v.Set(viewstate.ParamType, string(t))
 	return withQuery(l.e.Reverse(routeSegmentsCSV, brandID, asin), v)
 }

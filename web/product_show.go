@@ -8,6 +8,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 	"github.com/sqpdash/sqpdash/views"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) productBuild(c echo.Context) error {
 }
 
 // loadProductPage reads the product's weekly segments, its comparison and a page of its search queries.
-func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product sqp.Product, st sqp.ViewState) (views.ProductPageData, error) {
+func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product sqp.Product, st viewstate.State) (views.ProductPageData, error) {
 	d := views.ProductPageData{Brand: brand, Product: product, State: st}
 	rr, err := s.resolveRange(ctx, brand.ID, st)
 	if err != nil || !rr.HasData {
@@ -74,7 +75,7 @@ func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product s
 		Limit: views.QueryPageSize, Offset: (st.QueryPage - 1) * views.QueryPageSize,
 	})
 	if err == nil {
-		err = checkPageInRange(sqp.ParamQueryPage, st.QueryPage, views.QueryPageSize, d.Queries.Total)
+		err = checkPageInRange(viewstate.ParamQueryPage, st.QueryPage, views.QueryPageSize, d.Queries.Total)
 	}
 	if err != nil || !rr.HasBase || len(d.Queries.Queries) == 0 {
 		return d, err

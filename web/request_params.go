@@ -7,58 +7,59 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // The request prologues of the dashboard's routes: each validates the path and query parameters through
-// the one parser (sqp.ParseViewState and friends) and loads the brand through brandOf.
+// the one parser (viewstate.Parse and friends) and loads the brand through brandOf.
 
-// viewState parses the request's query: the one entry point from user input to a validated ViewState.
-func viewState(c echo.Context) (sqp.ViewState, error) {
-	return sqp.ParseViewState(c.QueryParams())
+// viewState parses the request's query: the one entry point from user input to a validated viewstate.State.
+func viewState(c echo.Context) (viewstate.State, error) {
+	return viewstate.Parse(c.QueryParams())
 }
 
 // brandRequest validates a brand route's request: the brand and the view state.
-func (s *Server) brandRequest(c echo.Context) (sqp.Brand, sqp.ViewState, error) {
+func (s *Server) brandRequest(c echo.Context) (sqp.Brand, viewstate.State, error) {
 	brand, err := s.brandOf(c)
 	if err != nil {
-		return sqp.Brand{}, sqp.ViewState{}, err
+		return sqp.Brand{}, viewstate.State{}, err
 	}
 	st, err := dashboardState(c, brand.ID, links{s.echo})
 	return brand, st, err
 }
 
 // productRowRequest validates an expand/collapse request: the brand, the product and the view state.
-func (s *Server) productRowRequest(c echo.Context) (sqp.Product, sqp.ViewState, error) {
+func (s *Server) productRowRequest(c echo.Context) (sqp.Product, viewstate.State, error) {
 	brand, err := s.brandOf(c)
 	if err != nil {
-		return sqp.Product{}, sqp.ViewState{}, err
+		return sqp.Product{}, viewstate.State{}, err
 	}
-	asin, err := sqp.ParseASIN(c.Param("asin"))
+	asin, err := viewstate.ParseASIN(c.Param("asin"))
 	if err != nil {
-		return sqp.Product{}, sqp.ViewState{}, err
+		return sqp.Product{}, viewstate.State{}, err
 	}
 	product, err := s.products.Product(c.Request().Context(), brand.ID, asin)
 	if err != nil {
-		return sqp.Product{}, sqp.ViewState{}, err
+		return sqp.Product{}, viewstate.State{}, err
 	}
 	st, err := dashboardState(c, brand.ID, links{s.echo})
 	return product, st, err
 }
 
 // segmentsRequest validates a request for a product's segments: productRowRequest plus the segment type.
-func (s *Server) segmentsRequest(c echo.Context) (sqp.Product, sqp.ViewState, period.SegmentType, error) {
+func (s *Server) segmentsRequest(c echo.Context) (sqp.Product, viewstate.State, period.SegmentType, error) {
 	product, st, err := s.productRowRequest(c)
 	if err != nil {
 		return product, st, "", err
 	}
-	t, err := sqp.ParseSegmentType(c.QueryParams())
+	t, err := viewstate.ParseSegmentType(c.QueryParams())
 	return product, st, t, err
 }
 
 // dashboardState is the view state of a request issued by htmx from the dashboard (expand, collapse,
 // sort, page). Its URL was rendered with the page, so its expansions may be stale: the browser's current
 // URL (sent by htmx) has the ones made since, and they win.
-func dashboardState(c echo.Context, brandID string, l links) (sqp.ViewState, error) {
+func dashboardState(c echo.Context, brandID string, l links) (viewstate.State, error) {
 	st, err := viewState(c)
 	if err != nil {
 		return st, err
@@ -67,11 +68,11 @@ func dashboardState(c echo.Context, brandID string, l links) (sqp.ViewState, err
 	if cur == nil {
 		return st, nil
 	}
-	dash, _ := url.Parse(l.Dashboard(brandID, sqp.DefaultViewState()))
+	dash, _ := url.Parse(l.Dashboard(brandID, viewstate.Default()))
 	if cur.Path != dash.Path {
 		return st, nil
 	}
-	if now, err := sqp.ParseViewState(cur.Query()); err == nil {
+	if now, err := viewstate.Parse(cur.Query()); err == nil {
 		st.Open = now.Open
 	}
 	return st, nil

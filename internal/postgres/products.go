@@ -46,7 +46,7 @@ func productSortExpr(k sqp.SortKey) (string, bool) {
 func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPage, error) {
 	expr, ok := productSortExpr(f.Sort)
 	if !ok {
-		return sqp.ProductPage{}, apperr.Invalid(sqp.ParamSort, "%q is not a sort key", f.Sort)
+		return sqp.ProductPage{}, apperr.Invalid("sort", "%q is not a sort key", f.Sort)
 	}
 	q := `
 		WITH sums AS (

@@ -20,7 +20,7 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 		expr, ok = "query", true
 	}
 	if !ok {
-		return sqp.QueryPage{}, apperr.Invalid(sqp.ParamQuerySort, "%q is not a sort key", f.Sort)
+		return sqp.QueryPage{}, apperr.Invalid("qsort", "%q is not a sort key", f.Sort)
 	}
 	q := `
 		WITH sums AS (

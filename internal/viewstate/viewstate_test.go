@@ -1,4 +1,4 @@
-package sqp
+package viewstate
 
 import (
 	"net/url"
@@ -9,9 +9,10 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
-func TestParseViewStateRejectsBadInput(t *testing.T) {
+func TestParseRejectsBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		query string
@@ -49,10 +50,10 @@ func TestParseViewStateRejectsBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = ParseViewState(v)
+			_, err = Parse(v)
 			e, ok := apperr.As(err)
 			if !ok || e.Code != apperr.EINVALID || e.Param != tc.param {
-				t.Fatalf("ParseViewState(%q) = %v, want an invalid %s", tc.query, err, tc.param)
+				t.Fatalf("Parse(%q) = %v, want an invalid %s", tc.query, err, tc.param)
 			}
 			if e.Message == "" {
 				t.Fatal("empty message")
@@ -61,37 +62,37 @@ func TestParseViewStateRejectsBadInput(t *testing.T) {
 	}
 }
 
-func TestParseViewStateAccepts(t *testing.T) {
+func TestParseAccepts(t *testing.T) {
 	sunday := period.Date(2024, time.August, 4)
 	for _, tc := range []struct {
 		name  string
 		query string
-		check func(t *testing.T, s ViewState)
+		check func(t *testing.T, s State)
 	}{
-		{"empty query gives the defaults", "", func(t *testing.T, s ViewState) {
-			if !reflect.DeepEqual(s, DefaultViewState()) {
+		{"empty query gives the defaults", "", func(t *testing.T, s State) {
+			if !reflect.DeepEqual(s, Default()) {
 				t.Fatalf("got %+v", s)
 			}
 		}},
-		{"dates snap to whole weeks", "from=2024-08-07&to=2024-08-14", func(t *testing.T, s ViewState) {
+		{"dates snap to whole weeks", "from=2024-08-07&to=2024-08-14", func(t *testing.T, s State) {
 			if s.Preset != period.Custom || !s.From.Equal(sunday) || !s.To.Equal(period.Date(2024, time.August, 17)) {
 				t.Fatalf("got %s..%s preset %s", s.From, s.To, s.Preset)
 			}
 		}},
-		{"a named preset wins over leftover dates", "preset=4w&from=2024-08-07&to=2024-08-14", func(t *testing.T, s ViewState) {
+		{"a named preset wins over leftover dates", "preset=4w&from=2024-08-07&to=2024-08-14", func(t *testing.T, s State) {
 			if s.Preset != period.Last4 || !s.From.IsZero() {
 				t.Fatalf("got %+v", s)
 			}
 		}},
-		{"expansions keep their type and drop duplicates", "open=b0c1234567,B0C7654321:monthly,B0C1234567:monthly", func(t *testing.T, s ViewState) {
+		{"expansions keep their type and drop duplicates", "open=b0c1234567,B0C7654321:monthly,B0C1234567:monthly", func(t *testing.T, s State) {
 			want := []Expansion{{"B0C7654321", period.Monthly}, {"B0C1234567", period.Monthly}}
 			if !reflect.DeepEqual(s.Open, want) {
 				t.Fatalf("got %+v", s.Open)
 			}
 		}},
-		{"five years exactly is allowed", "from=2019-01-06&to=2023-12-30", func(t *testing.T, s ViewState) {}},
-		{"every setting", "cmp=custom&cmp_from=2023-08-06&cmp_to=2023-08-12&sort=ctr&dir=asc&page=3&size=50&q=+shoe+&min_impr=10&qsort=query&qdir=asc&qpage=2", func(t *testing.T, s ViewState) {
-			if s.Sort != "ctr" || s.Desc || s.Page != 3 || s.Size != 50 || s.Search != "shoe" || s.MinImpressions != 10 || s.QuerySort != SortQuery || s.QueryDesc || s.QueryPage != 2 || s.Compare != period.CompareCustom {
+		{"five years exactly is allowed", "from=2019-01-06&to=2023-12-30", func(t *testing.T, s State) {}},
+		{"every setting", "cmp=custom&cmp_from=2023-08-06&cmp_to=2023-08-12&sort=ctr&dir=asc&page=3&size=50&q=+shoe+&min_impr=10&qsort=query&qdir=asc&qpage=2", func(t *testing.T, s State) {
+			if s.Sort != "ctr" || s.Desc || s.Page != 3 || s.Size != 50 || s.Search != "shoe" || s.MinImpressions != 10 || s.QuerySort != sqp.SortQuery || s.QueryDesc || s.QueryPage != 2 || s.Compare != period.CompareCustom {
 				t.Fatalf("got %+v", s)
 			}
 		}},
@@ -101,13 +102,13 @@ func TestParseViewStateAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := ParseViewState(v)
+			s, err := Parse(v)
 			if err != nil {
-				t.Fatalf("ParseViewState(%q): %v", tc.query, err)
+				t.Fatalf("Parse(%q): %v", tc.query, err)
 			}
 			tc.check(t, s)
-			// Values is the inverse of ParseViewState.
-			again, err := ParseViewState(s.Values())
+			// Values is the inverse of Parse.
+			again, err := Parse(s.Values())
 			if err != nil || !reflect.DeepEqual(again, s) {
 				t.Fatalf("round trip of %q: %+v, %v; want %+v", s.Values().Encode(), again, err, s)
 			}
@@ -143,8 +144,8 @@ func TestParseBrandIDAndASIN(t *testing.T) {
 	}
 }
 
-// FuzzParseViewState checks that no input panics and that every accepted state survives a round trip.
-func FuzzParseViewState(f *testing.F) {
+// FuzzParse checks that no input panics and that every accepted state survives a round trip.
+func FuzzParse(f *testing.F) {
 	for _, seed := range []string{"", "from=2024-08-07&to=2024-08-14", "open=B0C1234567:monthly", "sort=ctr&dir=asc&page=2&size=10", "cmp=custom&cmp_from=2023-01-01&cmp_to=2023-02-01"} {
 		f.Add(seed)
 	}
@@ -153,14 +154,14 @@ func FuzzParseViewState(f *testing.F) {
 		if err != nil {
 			return
 		}
-		s, err := ParseViewState(v)
+		s, err := Parse(v)
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.EINVALID {
 				t.Fatalf("non-validation error %v", err)
 			}
 			return
 		}
-		again, err := ParseViewState(s.Values())
+		again, err := Parse(s.Values())
 		if err != nil || !reflect.DeepEqual(again, s) {
 			t.Fatalf("round trip of %q: %v", q, err)
 		}

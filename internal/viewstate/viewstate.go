@@ -1,4 +1,8 @@
-package sqp
+// Package viewstate is the HTTP query-string contract of the dashboard: the one place where its user
+// input is validated. It turns path parameters and every query parameter of the pages, partials,
+// exports and the JSON API into a State, or into an apperr.Invalid naming the parameter, and a State
+// back into url.Values, so every link the server renders carries the whole view and parses back to it.
+package viewstate
 
 import (
 	"net/url"
@@ -11,12 +15,8 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
 )
-
-// This file is the one place where user input of the dashboard is validated: path parameters and every
-// query parameter of the pages, partials, exports and the JSON API. It turns url.Values into a ViewState
-// or an apperr.Invalid naming the parameter, and a ViewState back into url.Values, so every link the
-// server renders carries the whole state and parses back to it.
 
 // Query parameter names.
 const (
@@ -63,16 +63,16 @@ type Expansion struct {
 	Type period.SegmentType
 }
 
-// ViewState is everything a user can set on the dashboard and product page. The URL holds all of it, so
+// State is everything a user can set on the dashboard and product page. The URL holds all of it, so
 // reload, back/forward and a shared link reproduce the same view.
-type ViewState struct {
+type State struct {
 	Preset      period.Preset
 	From, To    time.Time // set when Preset is Custom: whole weeks
 	Compare     period.Comparison
 	CompareFrom time.Time // set when Compare is CompareCustom: whole weeks
 	CompareTo   time.Time
 
-	Sort           SortKey
+	Sort           sqp.SortKey
 	Desc           bool
 	Page           int
 	Size           int
@@ -81,29 +81,29 @@ type ViewState struct {
 	Open           []Expansion
 
 	// The product page's search query table.
-	QuerySort SortKey
+	QuerySort sqp.SortKey
 	QueryDesc bool
 	QueryPage int
 }
 
-// DefaultViewState is the view of a URL without parameters.
-func DefaultViewState() ViewState {
-	return ViewState{
+// Default is the view of a URL without parameters.
+func Default() State {
+	return State{
 		Preset:    period.DefaultPreset,
 		Compare:   period.DefaultComparison,
-		Sort:      SortKey("impressions"),
+		Sort:      sqp.SortKey("impressions"),
 		Desc:      true,
 		Page:      1,
 		Size:      DefaultPageSize,
-		QuerySort: SortKey("purchases"),
+		QuerySort: sqp.SortKey("purchases"),
 		QueryDesc: true,
 		QueryPage: 1,
 	}
 }
 
-// ParseViewState validates the query parameters of a dashboard URL. Unknown parameters are ignored.
-func ParseViewState(v url.Values) (ViewState, error) {
-	s := DefaultViewState()
+// Parse validates the query parameters of a dashboard URL. Unknown parameters are ignored.
+func Parse(v url.Values) (State, error) {
+	s := Default()
 	var err error
 	if s.Preset, s.From, s.To, err = parseRange(v); err != nil {
 		return s, err
@@ -111,7 +111,7 @@ func ParseViewState(v url.Values) (ViewState, error) {
 	if s.Compare, s.CompareFrom, s.CompareTo, err = parseComparison(v); err != nil {
 		return s, err
 	}
-	if s.Sort, err = parseSortKey(v, ParamSort, ProductSortKeys(), s.Sort); err != nil {
+	if s.Sort, err = parseSortKey(v, ParamSort, sqp.ProductSortKeys(), s.Sort); err != nil {
 		return s, err
 	}
 	if s.Desc, err = parseDir(v, ParamDir, s.Desc); err != nil {
@@ -134,7 +134,7 @@ func ParseViewState(v url.Values) (ViewState, error) {
 	if s.Open, err = parseOpen(v); err != nil {
 		return s, err
 	}
-	if s.QuerySort, err = parseSortKey(v, ParamQuerySort, QuerySortKeys(), s.QuerySort); err != nil {
+	if s.QuerySort, err = parseSortKey(v, ParamQuerySort, sqp.QuerySortKeys(), s.QuerySort); err != nil {
 		return s, err
 	}
 	if s.QueryDesc, err = parseDir(v, ParamQueryDir, s.QueryDesc); err != nil {
@@ -261,19 +261,19 @@ func parseDate(v url.Values, param string) (time.Time, error) {
 	return t, nil
 }
 
-func parseSortKey(v url.Values, param string, allowed []SortKey, def SortKey) (SortKey, error) {
+func parseSortKey(v url.Values, param string, allowed []sqp.SortKey, def sqp.SortKey) (sqp.SortKey, error) {
 	s := v.Get(param)
 	if s == "" {
 		return def, nil
 	}
-	if !slices.Contains(allowed, SortKey(s)) {
+	if !slices.Contains(allowed, sqp.SortKey(s)) {
 		names := make([]string, len(allowed))
 		for i, k := range allowed {
 			names[i] = string(k)
 		}
 		return "", apperr.Invalid(param, "%q is not a sort key (one of %s)", truncate(s), strings.Join(names, ", "))
 	}
-	return SortKey(s), nil
+	return sqp.SortKey(s), nil
 }
 
 func parseDir(v url.Values, param string, def bool) (bool, error) {
@@ -361,7 +361,7 @@ func withExpansion(open []Expansion, e Expansion) []Expansion {
 }
 
 // Expanded returns the segment type shown for asin, or "" when its row is collapsed.
-func (s ViewState) Expanded(asin string) period.SegmentType {
+func (s State) Expanded(asin string) period.SegmentType {
 	for _, e := range s.Open {
 		if e.ASIN == asin {
 			return e.Type
@@ -371,7 +371,7 @@ func (s ViewState) Expanded(asin string) period.SegmentType {
 }
 
 // WithExpanded returns s with asin's row expanded to type t, or collapsed when t is "".
-func (s ViewState) WithExpanded(asin string, t period.SegmentType) ViewState {
+func (s State) WithExpanded(asin string, t period.SegmentType) State {
 	if t == "" {
 		s.Open = slices.DeleteFunc(slices.Clone(s.Open), func(x Expansion) bool { return x.ASIN == asin })
 		return s
@@ -381,7 +381,7 @@ func (s ViewState) WithExpanded(asin string, t period.SegmentType) ViewState {
 }
 
 // Range resolves the selected range against the newest complete week with data.
-func (s ViewState) Range(lastWeekEnd time.Time) period.Range {
+func (s State) Range(lastWeekEnd time.Time) period.Range {
 	if s.Preset == period.Custom {
 		return period.Range{From: s.From, To: s.To}
 	}
@@ -389,14 +389,14 @@ func (s ViewState) Range(lastWeekEnd time.Time) period.Range {
 }
 
 // Base returns the comparison range of r, or ok false when the comparison is off.
-func (s ViewState) Base(r period.Range) (period.Range, bool) {
+func (s State) Base(r period.Range) (period.Range, bool) {
 	return s.Compare.Base(r, period.Range{From: s.CompareFrom, To: s.CompareTo})
 }
 
-// Values encodes s as query parameters, leaving out defaults so that URLs stay short. ParseViewState
+// Values encodes s as query parameters, leaving out defaults so that URLs stay short. Parse
 // of the result returns s.
-func (s ViewState) Values() url.Values {
-	d := DefaultViewState()
+func (s State) Values() url.Values {
+	d := Default()
 	v := url.Values{}
 	if s.Preset != d.Preset {
 		v.Set(ParamPreset, string(s.Preset))
