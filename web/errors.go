@@ -86,7 +86,15 @@ func publicErrorOf(err error) publicError {
 func (s *Server) handleError(err error, c echo.Context) {
 	pe := publicErrorOf(err)
 	req := c.Request()
-	if pe.Status >= 500 {
+	unavailable := pe.Status == http.StatusInternalServerError && storeUnavailable(req.Context(), err)
+	if unavailable {
+		pe = publicError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: msgUnavailable}
+		s.log.WarnContext(req.Context(), unavailableLogNote,
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.Any("err", err))
+	} else if pe.Status >= 500 {
 		s.log.ErrorContext(req.Context(), "request failed",
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
@@ -96,6 +104,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if c.Response().Committed {
 		return
+	}
+	if unavailable {
+		c.Response().Header().Set(echo.HeaderRetryAfter, retryAfterSeconds)
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	}
 	var werr error
 	switch {

@@ -38,6 +38,7 @@ func handleReadyz(ready ReadinessChecker, log *slog.Logger) echo.HandlerFunc {
 			reason = e.Message
 		}
 		log.WarnContext(c.Request().Context(), "not ready", "reason", reason, "err", err)
+		c.Response().Header().Set(echo.HeaderRetryAfter, retryAfterSeconds)
 		return c.String(http.StatusServiceUnavailable, "not ready: "+reason+"\n")
 	}
 }
