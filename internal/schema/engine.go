@@ -272,7 +272,7 @@ func planTarget(ctx context.Context, ts *targetState, b *built, roles []*roleSpe
 		return nil, nil, fmt.Errorf("target: plan tables: %w", err)
 	}
 	cur := ts.cat
-	risky, created := tableChangeInfo(changes)
+	risky, created := tableChangeInfo(changes, func(t *atlasschema.Table) string { return tableKey(t, b.cat, cur) })
 	p := &planner{cur: cur, des: b.cat, riskyTables: risky, newTables: created}
 	before, after := p.planObjects()
 
@@ -388,7 +388,7 @@ func ensureRoleSQL(r *roleSpec) string {
 	if r.Login {
 		login = "LOGIN"
 	}
-	return fmt.Sprintf("DO $$ BEGIN CREATE ROLE %s %s; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$", ident(r.Name), login)
+	return "DO " + dollarQuote(fmt.Sprintf("BEGIN CREATE ROLE %s %s; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END", ident(r.Name), login))
 }
 
 func printPlan(out io.Writer, plan *Plan) {

@@ -18,10 +18,11 @@ type catalog struct {
 	triggers  map[string]*catTrigger  // user triggers by "name ON table"
 	comments  map[string]catComment   // by the COMMENT ON target, e.g. "VIEW public.v"
 	grants    map[catGrant]bool
-	tables    map[string]uint32 // tables by qualified name -> oid
-	roles     map[string]bool   // the declared roles that exist
-	deps      []catDep          // view/materialized view -> relation or function it reads
-	byOID     map[uint32]string // owner key ("rel:...", "routine:...", "table:...") of an oid
+	tables    map[string]uint32    // tables by qualified name -> oid
+	tableKeys map[[2]string]string // {schema, table} as named -> qualified name as in tables
+	roles     map[string]bool      // the declared roles that exist
+	deps      []catDep             // view/materialized view -> relation or function it reads
+	byOID     map[uint32]string    // owner key ("rel:...", "routine:...", "table:...") of an oid
 }
 
 type catRelation struct {
@@ -109,7 +110,7 @@ FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON 
 WHERE NOT tg.tgisinternal AND n.nspname = ANY($1)`
 
 	tablesSQL = `
-SELECT c.oid, format('%I.%I', n.nspname, c.relname)
+SELECT c.oid, format('%I.%I', n.nspname, c.relname), n.nspname, c.relname
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)`
 
@@ -182,6 +183,7 @@ func readCatalog(ctx context.Context, q atlasschema.ExecQuerier, schemas, roles 
 		comments:  make(map[string]catComment),
 		grants:    make(map[catGrant]bool),
 		tables:    make(map[string]uint32),
+		tableKeys: make(map[[2]string]string),
 		roles:     make(map[string]bool),
 		byOID:     make(map[uint32]string),
 	}
@@ -227,11 +229,12 @@ func readCatalog(ctx context.Context, q atlasschema.ExecQuerier, schemas, roles 
 	if err == nil {
 		err = scanRows(ctx, q, tablesSQL, []any{nsp}, func(rows *sql.Rows) error {
 			var oid uint32
-			var name string
-			if err := rows.Scan(&oid, &name); err != nil {
+			var name, sch, rel string
+			if err := rows.Scan(&oid, &name, &sch, &rel); err != nil {
 				return err
 			}
 			c.tables[name], c.byOID[oid] = oid, "table:"+name
+			c.tableKeys[[2]string{sch, rel}] = name
 			return nil
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"ariga.io/atlas/sql/postgres"
 	atlasschema "ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqlspec"
+	"github.com/jackc/pgx/v5"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -635,19 +636,11 @@ func dollarQuote(body string) string {
 	return tag + "\n" + strings.TrimRight(body, " \t") + tag
 }
 
-var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+// ident quotes a name as an SQL identifier, always (pgx doubles any quote in it), so a reserved word, a
+// capital or a quote in a name never changes what PostgreSQL reads. These texts only build the desired state
+// on the dev database; the target's plan is read back from the catalogs in PostgreSQL's own quoting.
+func ident(s string) string { return pgx.Identifier{s}.Sanitize() }
 
-// ident quotes a name unless PostgreSQL would read it unquoted as the same name.
-func ident(s string) string {
-	if plainIdent.MatchString(s) && !reserved[s] {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-func qident(schema, name string) string { return ident(schema) + "." + ident(name) }
+func qident(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// reserved lists the keywords most likely to be used as names; anything in it is quoted.
-var reserved = map[string]bool{"user": true, "order": true, "group": true, "table": true, "select": true, "from": true, "where": true, "to": true, "for": true, "default": true, "check": true, "column": true, "end": true, "limit": true, "offset": true, "primary": true, "references": true, "unique": true, "all": true, "and": true, "or": true, "not": true, "as": true, "case": true, "when": true}

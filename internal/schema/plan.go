@@ -351,7 +351,7 @@ func (p *planner) revokePublicExecute() []Statement {
 
 // tableChangeInfo reads Atlas's changes for the tables it creates and the tables whose changes would fail
 // while a view reads them.
-func tableChangeInfo(changes []atlasschema.Change) (risky []string, created map[string]bool) {
+func tableChangeInfo(changes []atlasschema.Change, tableName func(*atlasschema.Table) string) (risky []string, created map[string]bool) {
 	created = make(map[string]bool)
 	for _, c := range changes {
 		switch c := c.(type) {
@@ -392,11 +392,20 @@ func destructiveChange(c atlasschema.Change) bool {
 	return false
 }
 
-func tableName(t *atlasschema.Table) string {
-	if t.Schema == nil {
-		return ident(t.Name)
+// tableKey returns a table's key in the catalogs (schema.name in PostgreSQL's quote_ident quoting): from the
+// catalog that has the table, the desired one first (created tables are only there), else the target's
+// (dropped ones). PostgreSQL quotes keywords that Go has no list of, so the key is never rendered here.
+func tableKey(t *atlasschema.Table, cats ...*catalog) string {
+	sch := "public"
+	if t.Schema != nil {
+		sch = t.Schema.Name
 	}
-	return qident(t.Schema.Name, t.Name)
+	for _, c := range cats {
+		if k, ok := c.tableKeys[[2]string{sch, t.Name}]; ok {
+			return k
+		}
+	}
+	return qident(sch, t.Name) // in neither catalog: nothing can match it
 }
 
 func relKeyword(kind string) string {

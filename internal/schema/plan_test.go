@@ -115,7 +115,7 @@ func TestPlanObjects(t *testing.T) {
 				t.Errorf("%s: destructive=%v", s.SQL, s.Destructive)
 			}
 		}
-		want := []string{"DROP VIEW public.old", "COMMENT ON VIEW public.keep IS NULL", "REVOKE INSERT ON TABLE public.keep FROM web", "GRANT SELECT ON TABLE public.keep TO web"}
+		want := []string{"DROP VIEW public.old", "COMMENT ON VIEW public.keep IS NULL", "REVOKE INSERT ON TABLE public.keep FROM \"web\"", "GRANT SELECT ON TABLE public.keep TO \"web\""}
 		if !slices.Equal(got, want) {
 			t.Errorf("plan %q, want %q", got, want)
 		}
@@ -130,7 +130,7 @@ func TestPlanObjects(t *testing.T) {
 		cur.grants[g], des.grants[g] = true, true
 		cur.comments["VIEW public.v"], des.comments["VIEW public.v"] = c, c
 		got := planSQL(&planner{cur: cur, des: des})
-		want := []string{"DROP VIEW public.v", "CREATE VIEW public.v AS\nSELECT 2", "COMMENT ON VIEW public.v IS 'same text'", "GRANT SELECT ON TABLE public.v TO web"}
+		want := []string{"DROP VIEW public.v", "CREATE VIEW public.v AS\nSELECT 2", "COMMENT ON VIEW public.v IS 'same text'", "GRANT SELECT ON TABLE public.v TO \"web\""}
 		if !slices.Equal(got, want) {
 			t.Errorf("plan %q, want %q", got, want)
 		}
