@@ -14,7 +14,7 @@ run: deps build
 	SQPDASH_ADDR=$(ADDR) $(BIN) users ensure-admin
 	$(BIN) serve --addr $(ADDR)
 
-## test: install what is missing (PostgreSQL, Chromium), check generated code, vet, and run every test
+## test: install what is missing (PostgreSQL, Chromium, plpgsql_check), check generated code, vet, and run every test
 test: deps-test check-generated vet
 	$(GO) test -count=1 -timeout 15m ./...
 
@@ -36,7 +36,7 @@ deps:
 	@.ci/install-deps.sh
 
 deps-test:
-	@.ci/install-deps.sh --with-browser
+	@.ci/install-deps.sh --test
 
 ## bench: the rerunnable performance benchmark (writes bench/results.md and bench/results.json)
 bench: deps build

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Installs what sqpdash needs on a Debian machine and is missing: PostgreSQL 15 server binaries and Chromium
-# (for the browser tests). Idempotent: does nothing when both are present.
+# Installs what sqpdash needs on a Debian machine and is missing: PostgreSQL 15 server binaries; with --test (or
+# its older name --with-browser) also what only `make test` needs: Chromium (the browser tests) and the
+# plpgsql_check extension (the test that checks every PL/pgSQL routine of schema.hcl). Idempotent: does nothing
+# when everything asked for is present.
 set -euo pipefail
 
 need=()
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && ! command -v postgres >/dev/null 2>&1; then
   need+=(postgresql)
 fi
-if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1; then
-  need+=(chromium)
-fi
+case "${1:-}" in
+--test | --with-browser)
+  if ! command -v chromium >/dev/null 2>&1; then
+    need+=(chromium)
+  fi
+  # The extension of the server the tests run (Debian packages it per major version: 15 here).
+  if [ ! -f /usr/share/postgresql/15/extension/plpgsql_check.control ]; then
+    need+=(postgresql-15-plpgsql-check)
+  fi
+  ;;
+esac
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
