@@ -18,8 +18,42 @@ import (
 // localDatabase is the name of the application database inside the private cluster.
 const localDatabase = "sqpdash"
 
+// openDatabase opens the owner's connection pool (see openDatabaseURL). close closes the pool, then stops
+// the private cluster if this process started it: every subcommand that works on the database as its
+// owner opens it this way.
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (db *postgres.DB, close func(), err error) {
+	url, stop, err := openDatabaseURL(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return openPool(ctx, url, stop)
+}
+
+// openWebDatabase is openDatabase for the web server's least-privilege role (see openWebDatabaseURL).
+func openWebDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (db *postgres.DB, close func(), err error) {
+	url, stop, err := openWebDatabaseURL(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return openPool(ctx, url, stop)
+}
+
+// openPool opens a pool on url; stop (the cluster's) runs after the pool is closed, or at once on failure.
+func openPool(ctx context.Context, url string, stop func()) (*postgres.DB, func(), error) {
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return db, func() {
+		db.Close()
+		stop()
+	}, nil
+}
+
 // openDatabaseURL returns the owner connection URL: DATABASE_URL when set, otherwise the private cluster,
-// started (or reused) under cfg.DataDir. stop stops the cluster if this process started it.
+// started (or reused) under cfg.DataDir. stop stops the cluster if this process started it. On the private
+// cluster its first log line says where the data lives, before anything else is logged.
 func openDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger) (url string, stop func(), err error) {
 	if cfg.DatabaseURL != "" {
 		return cfg.DatabaseURL, func() {}, nil
@@ -49,24 +83,28 @@ func openDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger) (
 	return cluster.URL(localDatabase), stop, nil
 }
 
-// clusterDir is where the private cluster lives: cfg.ClusterDir(), unless the data directory is the default
-// one and, run as root, the server's user cannot reach it (a checkout under /root or in a mktemp directory);
-// then a directory under /var/tmp named after the checkout, so that `make run` works from anywhere.
+// clusterDir is where the private cluster lives, and logs it: cfg.ClusterDir(), unless the data directory
+// is the default one and, run as root, the server's user cannot reach it (a checkout under /root or in a
+// mktemp directory); then a directory under /var/tmp named after the checkout, so that `make run` works
+// from anywhere.
 func clusterDir(cfg config.Config, log *slog.Logger) (string, error) {
 	dir, err := filepath.Abs(cfg.ClusterDir())
 	if err != nil {
 		return "", fmt.Errorf("resolve data dir %s: %w", cfg.ClusterDir(), err)
 	}
 	if cfg.DataDir != config.Default().DataDir {
+		log.Info("private PostgreSQL: data in "+dir, "data_dir", dir)
 		return dir, nil
 	}
-	if err := pglocal.CheckReachable(dir, ""); err == nil {
+	unreachable := pglocal.CheckReachable(dir, "")
+	if unreachable == nil {
+		log.Info("private PostgreSQL: data in "+dir, "data_dir", dir)
 		return dir, nil
 	}
 	sum := sha256.Sum256([]byte(dir))
 	alt := filepath.Join("/var/tmp", "sqpdash-"+hex.EncodeToString(sum[:6]), "pg")
-	log.Info("the PostgreSQL user cannot reach the default data directory; using another one (set SQPDASH_DATA_DIR to choose)",
-		"wanted", dir, "using", alt)
+	log.Warn("private PostgreSQL: data in "+alt+": the PostgreSQL user cannot reach "+dir+" (set SQPDASH_DATA_DIR to choose)",
+		"data_dir", alt, "wanted", dir, "reason", unreachable.Error())
 	return alt, nil
 }
 

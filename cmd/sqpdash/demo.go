@@ -31,18 +31,12 @@ func runDemo(ctx context.Context, cfg config.Config, args []string) int {
 		return code
 	}
 	log := newLogger(cfg)
-	url, stopCluster, err := openDatabaseURL(ctx, cfg, log)
+	db, closeDB, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sqpdash demo: %v\n", err)
 		return exitFailure
 	}
-	defer stopCluster()
-	db, err := postgres.Open(ctx, url)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "sqpdash demo: %v\n", err)
-		return exitFailure
-	}
-	defer db.Close()
+	defer closeDB()
 
 	if f.ifEmpty {
 		has, err := db.HasData(ctx)

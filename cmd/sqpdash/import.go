@@ -15,7 +15,6 @@ import (
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/importer"
-	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
 )
 
@@ -45,18 +44,12 @@ func runImport(ctx context.Context, cfg config.Config, args []string) int {
 		return code
 	}
 	log := newLogger(cfg)
-	url, stopCluster, err := openDatabaseURL(ctx, cfg, log)
+	db, closeDB, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sqpdash import: %v\n", err)
 		return exitFailure
 	}
-	defer stopCluster()
-	db, err := postgres.Open(ctx, url)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "sqpdash import: %v\n", err)
-		return exitFailure
-	}
-	defer db.Close()
+	defer closeDB()
 	return importFiles(ctx, db, refresh.New(db, refresh.Options{Logger: log}), log, f, os.Stdout, os.Stderr)
 }
 

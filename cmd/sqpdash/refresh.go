@@ -10,7 +10,6 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/config"
-	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
 )
 
@@ -32,18 +31,12 @@ func runRefresh(ctx context.Context, cfg config.Config, args []string) int {
 		return exitUsage
 	}
 	log := newLogger(cfg)
-	url, stopCluster, err := openDatabaseURL(ctx, cfg, log)
+	db, closeDB, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sqpdash refresh: %v\n", err)
 		return exitFailure
 	}
-	defer stopCluster()
-	db, err := postgres.Open(ctx, url)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "sqpdash refresh: %v\n", err)
-		return exitFailure
-	}
-	defer db.Close()
+	defer closeDB()
 
 	r := refresh.New(db, refresh.Options{Logger: log})
 	if err := r.Recover(ctx); err != nil {

@@ -77,16 +77,11 @@ func limitMemory() {
 // on port 0).
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening func(addr string)) error {
 	// Everything, the refresh included, runs as the least-privilege web role (docs/security.md).
-	dbURL, stopCluster, err := openWebDatabaseURL(ctx, cfg, log)
+	db, closeDB, err := openWebDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer stopCluster() // last: after the pool is closed
-	db, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer closeDB() // the pool, then the private cluster
 
 	metrics := web.NewMetrics(func() web.PoolStats { return poolStats(db) })
 	refresher := refresh.New(db, refresh.Options{Logger: log, Observer: metrics})

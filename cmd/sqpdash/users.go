@@ -58,32 +58,27 @@ func usersSubcommands() []struct{ name, synopsis, summary string } {
 // runUsers manages dashboard users. Passwords never appear in arguments, the environment or logs.
 func runUsers(ctx context.Context, cfg config.Config, args []string) int {
 	log := newLogger(cfg)
-	var stopCluster func()
+	var closeDB func()
 	cli := &usersCLI{
 		stdin:    bufio.NewReader(os.Stdin),
 		out:      os.Stdout,
 		errOut:   os.Stderr,
 		loginURL: "http://" + cfg.Addr + "/login",
 		open: func(ctx context.Context) (*postgres.DB, error) {
-			url, stop, err := openDatabaseURL(ctx, cfg, log)
+			db, closeAll, err := openDatabase(ctx, cfg, log)
 			if err != nil {
 				return nil, err
 			}
-			stopCluster = stop
-			db, err := postgres.Open(ctx, url)
-			if err != nil {
-				stop()
-				stopCluster = nil
-			}
-			return db, err
+			closeDB = closeAll
+			return db, nil
 		},
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		cli.terminal = os.Stdin
 	}
 	code := cli.run(ctx, args)
-	if stopCluster != nil {
-		stopCluster()
+	if closeDB != nil {
+		closeDB()
 	}
 	return code
 }

@@ -131,12 +131,14 @@ func open(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Parents are created enterable (0755) for the server's user; the data directory itself is private.
-	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
-		return nil, fmt.Errorf("create the parent of the data directory: %w", err)
-	}
+	// The existing parents are checked first, so that nothing is created where the server cannot go;
+	// missing parents are then created enterable (0755) for the server's user; the data directory itself
+	// is private.
 	if err := id.checkReachable(dataDir); err != nil {
 		return nil, err
+	}
+	if err := mkdirEnterable(filepath.Dir(dataDir)); err != nil {
+		return nil, fmt.Errorf("create the parent of the data directory: %w", err)
 	}
 	if err := os.Mkdir(dataDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("create data directory: %w", err)

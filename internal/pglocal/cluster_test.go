@@ -455,3 +455,55 @@ func TestStartAfterInterruptedInitdb(t *testing.T) {
 		t.Errorf("the staging directory is still there after a successful initdb: %v", err)
 	}
 }
+
+// A fresh checkout has no .sqpdash yet: the data directory and its parent are both missing. That alone must
+// not make the directory look unreachable (it did, and sqpdash fell back to /var/tmp), while a parent the
+// server's user cannot enter must still be found above the missing ones.
+func TestReachableThroughMissingParents(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the server to another user; as anyone else every directory is reachable")
+	}
+	base := filepath.Dir(newDataDir(t)) // mode 0755, exists
+
+	t.Run("missing parents below an enterable directory are reachable", func(t *testing.T) {
+		dataDir := filepath.Join(base, "checkout", ".sqpdash", "pg")
+		if err := CheckReachable(dataDir, ""); err != nil {
+			t.Fatalf("CheckReachable(%s) = %v, want nil", dataDir, err)
+		}
+		c := startCluster(t, Options{DataDir: dataDir, Ephemeral: true})
+		if c.DataDir() != dataDir {
+			t.Errorf("cluster in %s, want %s", c.DataDir(), dataDir)
+		}
+		for _, dir := range []string{filepath.Join(base, "checkout"), filepath.Join(base, "checkout", ".sqpdash")} {
+			info, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o755 {
+				t.Errorf("%s created with mode %o, want 755 so the server's user can pass", dir, perm)
+			}
+		}
+	})
+
+	t.Run("a closed directory above missing ones is still reported", func(t *testing.T) {
+		closed := filepath.Join(base, "closed")
+		if err := os.Mkdir(closed, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		dataDir := filepath.Join(closed, "checkout", ".sqpdash", "pg")
+		err := CheckReachable(dataDir, "")
+		if err == nil {
+			t.Fatalf("CheckReachable(%s) = nil below a directory of mode 700", dataDir)
+		}
+		if !strings.Contains(err.Error(), closed+" ") || !strings.Contains(err.Error(), "chmod o+x") {
+			t.Errorf("error = %q, want it to name %s and suggest chmod o+x", err, closed)
+		}
+		if _, err := Start(context.Background(), Options{DataDir: dataDir}); err == nil {
+			t.Fatal("Start succeeded below a directory the postgres user cannot enter")
+		}
+		if _, err := os.Stat(filepath.Join(closed, "checkout")); !os.IsNotExist(err) {
+			t.Errorf("Start created directories where the server cannot go: %v", err)
+		}
+	})
+}

@@ -89,13 +89,18 @@ func containsGID(groups []uint32, gid uint32) bool {
 }
 
 // checkReachable fails with an explanation when a directory above dir cannot be entered by the server's
-// user: initdb would otherwise fail later with a bare "permission denied".
+// user: initdb would otherwise fail later with a bare "permission denied". Directories that do not exist
+// yet are not judged: open creates them enterable (mkdirEnterable), so only the existing ancestors matter;
+// a fresh checkout has no .sqpdash yet, and that alone must not count as unreachable.
 func (id identity) checkReachable(dir string) error {
 	if !id.switched() {
 		return nil
 	}
 	for parent := filepath.Dir(dir); ; parent = filepath.Dir(parent) {
 		info, err := os.Stat(parent)
+		if errors.Is(err, fs.ErrNotExist) && parent != filepath.Dir(parent) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("stat %s: %w", parent, err)
 		}
@@ -107,6 +112,31 @@ func (id identity) checkReachable(dir string) error {
 			return nil
 		}
 	}
+}
+
+// mkdirEnterable creates dir and its missing parents with mode 0755 whatever the umask, so that the
+// server's user can pass through the directories we create on its way to the data directory. Existing
+// directories are left as they are (checkReachable judges those).
+func mkdirEnterable(dir string) error {
+	info, err := os.Stat(dir)
+	if err == nil {
+		if !info.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirEnterable(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return os.Chmod(dir, 0o755)
 }
 
 // own gives dir and everything under it to the server's user, so a data directory that root created (or
