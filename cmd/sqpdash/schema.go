@@ -16,9 +16,11 @@ import (
 
 const schemaUsage = `usage: sqpdash schema apply [flags]
 
-Applies schema.hcl (atlas.hcl's env src) to the database in one transaction: prints the plan first,
-asks before destructive steps (dropping a table, a column or an object schema.hcl no longer declares),
-and prints "Schema is up to date" when there is nothing to do. See docs/schema-apply.md.
+Applies schema.hcl (atlas.hcl's env src) to the database in one transaction and prints a summary of
+what it created, changed and dropped. Before a destructive step (dropping a table, a column or an object
+schema.hcl no longer declares) it prints those statements and asks. "Schema is up to date" when there is
+nothing to do. --dry-run prints every planned statement and changes nothing; --verbose prints them too,
+then applies. See docs/schema-apply.md.
 
 The target is --url, else the env's url (DATABASE_URL for env local), else the private cluster.
 
@@ -92,7 +94,8 @@ func schemaFlags(opts *schema.Options) *flag.FlagSet {
 	fs.StringVar(&opts.URL, "url", "", "target database URL (overrides the env's url)")
 	fs.StringVar(&opts.DevURL, "dev-url", "", "an empty dev database of the same PostgreSQL major version (default: a scratch database on the target's server)")
 	fs.StringVar(&opts.To, "to", "", "apply this schema file instead of the env's src, e.g. file://old/schema.hcl (rollback)")
-	fs.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing")
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "print every planned statement and a summary, and change nothing")
+	fs.BoolVar(&opts.Verbose, "verbose", false, "print every planned statement before applying (default: a summary after)")
 	fs.BoolVar(&opts.AutoApprove, "auto-approve", false, "apply destructive steps without asking")
 	return fs
 }
@@ -105,7 +108,7 @@ func confirm(in io.Reader, out io.Writer, p *schema.Plan) bool {
 			n++
 		}
 	}
-	fmt.Fprintf(out, "The plan has %d destructive statement(s) (marked [DESTRUCTIVE] above). Apply it? [y/N] ", n)
+	fmt.Fprintf(out, "The plan has %d destructive statement(s) (printed above, marked [DESTRUCTIVE]). Apply it? [y/N] ", n)
 	answer, _ := bufio.NewReader(in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":

@@ -22,13 +22,16 @@ type Options struct {
 	// To overrides the env's src (e.g. "file://old/schema.hcl" for a rollback); a relative path is relative
 	// to the working directory.
 	To string
-	// DryRun prints the plan and changes nothing.
+	// DryRun prints the plan (every statement) and its summary, and changes nothing.
 	DryRun bool
+	// Verbose prints every statement of the plan before applying it; otherwise an apply prints only the
+	// destructive statements (before asking for them) and, once applied, a summary of what changed.
+	Verbose bool
 	// AutoApprove allows destructive steps without asking.
 	AutoApprove bool
 	// Confirm is asked before destructive steps when AutoApprove is false; nil means refuse them.
 	Confirm func(plan *Plan) bool
-	// Out receives the plan and progress messages; nil discards them.
+	// Out receives the plan, the summary and progress messages; nil discards them.
 	Out io.Writer
 	// Getenv resolves getenv() in atlas.hcl; nil means os.Getenv.
 	Getenv func(string) string
@@ -45,6 +48,11 @@ type Statement struct {
 	SQL         string
 	Comment     string
 	Destructive bool
+	// Action, Kind and Object say what the statement does to which object, for the summary (Summarize).
+	// Kind is empty for comments and privileges, which are counted, not listed.
+	Action Action
+	Kind   Kind
+	Object string
 }
 
 // Result reports what an apply did.

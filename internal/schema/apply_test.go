@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -185,10 +186,24 @@ func TestApplyFreshDatabase(t *testing.T) {
 		if !res.Applied || len(res.Plan.Statements) == 0 {
 			t.Fatalf("first apply: applied=%v with %d statements", res.Applied, len(res.Plan.Statements))
 		}
-		for _, want := range []string{"CREATE MATERIALIZED VIEW public.customer_totals", "-- prerequisite: public.customer_totals reads table shop.orders", "-- validation: public.customer_totals has 0 rows and 2 indexes"} {
+		// Without --verbose the output is the summary, not the SQL.
+		for _, want := range []string{
+			"-- validation: public.customer_totals has 0 rows and 2 indexes",
+			fmt.Sprintf("Applied %d statements (0 destructive) in one transaction", len(res.Plan.Statements)),
+			"1 materialized view: public.customer_totals\n",
+			"1 procedure: public.refresh_totals()\n",
+		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}
+		}
+		for _, unwanted := range []string{"CREATE MATERIALIZED VIEW", "-- prerequisite:"} {
+			if strings.Contains(out, unwanted) {
+				t.Errorf("output without --verbose has %q:\n%s", unwanted, out)
+			}
+		}
+		if lines := strings.Count(out, "\n"); lines > 24 {
+			t.Errorf("summary of a first apply takes %d lines, want one screen (24):\n%s", lines, out)
 		}
 		checks := map[string]string{
 			"materialized view":     "SELECT relkind::text FROM pg_class WHERE oid = 'public.customer_totals'::regclass",
@@ -377,15 +392,24 @@ func TestApplyFailures(t *testing.T) {
 		if asked != 1 || !res.Plan.Destructive {
 			t.Errorf("confirm asked %d times, plan destructive=%v", asked, res.Plan.Destructive)
 		}
-		if !strings.Contains(out, "[DESTRUCTIVE]") {
-			t.Errorf("the plan output does not mark the destructive step:\n%s", out)
+		// Without --verbose only the destructive statements are printed, in full, before the question.
+		if !strings.Contains(out, "[DESTRUCTIVE]") || !strings.Contains(out, "DROP TABLE") || !strings.Contains(out, "change_state") {
+			t.Errorf("the output does not show the destructive step before asking:\n%s", out)
+		}
+		if strings.Contains(out, "CREATE TABLE") {
+			t.Errorf("without --verbose, statements that destroy nothing were printed:\n%s", out)
 		}
 		if after := tg.snapshot(); after != before {
 			t.Errorf("a refused plan changed the target")
 		}
-		res, _ = tg.mustApply(dropped, func(o *schema.Options) { o.Confirm = func(*schema.Plan) bool { return true } })
+		res, out = tg.mustApply(dropped, func(o *schema.Options) { o.Confirm = func(*schema.Plan) bool { return true } })
 		if !res.Applied {
 			t.Fatalf("approved plan not applied")
+		}
+		for _, want := range []string{"  created    1 table: public.change_state_v2\n", "  dropped    1 table: public.change_state\n"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("summary lacks %q:\n%s", want, out)
+			}
 		}
 		if got := tg.queryString("SELECT coalesce(to_regclass('public.change_state')::text, 'gone')"); got != "gone" {
 			t.Errorf("change_state still exists")
@@ -406,6 +430,11 @@ func TestApplyFailures(t *testing.T) {
 		res, out := tg.mustApply("", func(o *schema.Options) { o.DryRun = true })
 		if res.Applied || len(res.Plan.Statements) == 0 || !strings.Contains(out, "CREATE TABLE") {
 			t.Errorf("dry run: applied=%v statements=%d\n%s", res.Applied, len(res.Plan.Statements), out)
+		}
+		for _, want := range []string{"CREATE MATERIALIZED VIEW public.customer_totals", "-- prerequisite: public.customer_totals reads table shop.orders", "1 materialized view: public.customer_totals\n", "-- dry run: nothing was changed."} {
+			if !strings.Contains(out, want) {
+				t.Errorf("dry-run output lacks %q:\n%s", want, out)
+			}
 		}
 		if got := tg.queryString("SELECT coalesce(to_regclass('shop.orders')::text, 'none')"); got != "none" {
 			t.Errorf("dry run created shop.orders")
@@ -465,7 +494,7 @@ func TestApplyRepositorySchema(t *testing.T) {
 
 	t.Run("schema.hcl applies through atlas.hcl's test env and a second run plans nothing", func(t *testing.T) {
 		tg := newTarget(t)
-		res, out := tg.mustApply("", repo)
+		res, out := tg.mustApply("", func(o *schema.Options) { repo(o); o.Verbose = true })
 		if !res.Applied {
 			t.Fatalf("first apply did nothing:\n%s", out)
 		}

@@ -86,11 +86,23 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 		fmt.Fprintf(out, "Schema is up to date: nothing to do. (%s)\n", time.Since(start).Round(time.Millisecond))
 		return res, nil
 	}
-	printPlan(out, plan)
+	summary := Summarize(plan)
+	full := opts.DryRun || opts.Verbose
+	if full {
+		printPlan(out, plan)
+	} else if plan.Destructive {
+		// Whoever approves (or refuses) must see exactly what is dropped, not only a count.
+		printDestructive(out, plan)
+	}
 	for _, c := range checks {
-		fmt.Fprintf(out, "-- prerequisite: %s\n", c)
+		// A missing prerequisite makes the apply fail: say so whatever the verbosity.
+		if full || strings.HasSuffix(c, ": MISSING") {
+			fmt.Fprintf(out, "-- prerequisite: %s\n", c)
+		}
 	}
 	if opts.DryRun {
+		fmt.Fprintf(out, "Dry run: the plan has %d statements (%d destructive) and would change:\n", summary.Statements, summary.Destructive)
+		summary.Write(out)
 		fmt.Fprintln(out, "-- dry run: nothing was changed.")
 		return res, nil
 	}
@@ -101,7 +113,11 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 	res.Applied = true
-	fmt.Fprintf(out, "Applied %d statements in one transaction (%s).\n", len(plan.Statements), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "Applied %d statements (%d destructive) in one transaction (%s):\n", summary.Statements, summary.Destructive, time.Since(start).Round(time.Millisecond))
+	summary.Write(out)
+	if !full {
+		fmt.Fprintln(out, "  (every statement: --dry-run to preview, --verbose to print them as they are applied)")
+	}
 	return res, nil
 }
 
@@ -279,12 +295,14 @@ func planTarget(ctx context.Context, ts *targetState, b *built, roles []*roleSpe
 	plan := &Plan{}
 	for _, r := range roles {
 		if !cur.roles[r.Name] {
-			plan.Statements = append(plan.Statements, Statement{SQL: ensureRoleSQL(r), Comment: "create role " + r.Name})
+			plan.Statements = append(plan.Statements, Statement{SQL: ensureRoleSQL(r), Comment: "create role " + r.Name, Action: ActionCreate, Kind: KindRole, Object: r.Name})
 		}
 	}
 	plan.Statements = append(plan.Statements, before...)
 	for _, c := range tables.Changes {
-		plan.Statements = append(plan.Statements, Statement{SQL: c.Cmd, Comment: c.Comment, Destructive: destructiveChange(c.Source)})
+		st := Statement{SQL: c.Cmd, Comment: c.Comment, Destructive: destructiveChange(c.Source)}
+		st.Action, st.Kind, st.Object = describeAtlasChange(c)
+		plan.Statements = append(plan.Statements, st)
 	}
 	plan.Statements = append(plan.Statements, after...)
 	plan.Destructive = slices.ContainsFunc(plan.Statements, func(s Statement) bool { return s.Destructive })
@@ -391,6 +409,17 @@ func ensureRoleSQL(r *roleSpec) string {
 	return "DO " + dollarQuote(fmt.Sprintf("BEGIN CREATE ROLE %s %s; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END", ident(r.Name), login))
 }
 
+// printDestructive prints the plan's destructive statements in full, marked as printPlan marks them.
+func printDestructive(out io.Writer, plan *Plan) {
+	fmt.Fprintf(out, "-- The plan has %d statements; these destroy data or objects:\n", len(plan.Statements))
+	for i, s := range plan.Statements {
+		if s.Destructive {
+			fmt.Fprintf(out, "-- %d. [DESTRUCTIVE] %s\n%s;\n", i+1, s.Comment, strings.TrimRight(strings.TrimSpace(s.SQL), ";"))
+		}
+	}
+}
+
+// printPlan prints every statement of the plan (--dry-run, --verbose).
 func printPlan(out io.Writer, plan *Plan) {
 	destructive := 0
 	for _, s := range plan.Statements {

@@ -132,9 +132,9 @@ func (p *planner) dropTriggers() []Statement {
 		d := p.des.triggers[key]
 		switch {
 		case d == nil:
-			out = append(out, Statement{SQL: "DROP TRIGGER " + key, Comment: "drop trigger " + key + " (no longer declared)", Destructive: true})
+			out = append(out, Statement{SQL: "DROP TRIGGER " + key, Comment: "drop trigger " + key + " (no longer declared)", Destructive: true, Action: ActionDrop, Kind: KindTrigger, Object: key})
 		case d.Def != t.Def || p.recreateTrigger[key]:
-			out = append(out, Statement{SQL: "DROP TRIGGER " + key, Comment: "drop trigger " + key + " (changed)"})
+			out = append(out, Statement{SQL: "DROP TRIGGER " + key, Comment: "drop trigger " + key + " (changed)", Action: ActionDrop, Kind: KindTrigger, Object: key})
 			p.recreateTrigger[key] = true
 		}
 	}
@@ -150,9 +150,9 @@ func (p *planner) dropIndexes() []Statement {
 		}
 		switch d := p.des.indexes[name]; {
 		case d == nil:
-			out = append(out, Statement{SQL: "DROP INDEX " + name, Comment: "drop index " + name + " (no longer declared)", Destructive: true})
+			out = append(out, Statement{SQL: "DROP INDEX " + name, Comment: "drop index " + name + " (no longer declared)", Destructive: true, Action: ActionDrop, Kind: KindIndex, Object: name})
 		case d.Def != i.Def:
-			out = append(out, Statement{SQL: "DROP INDEX " + name, Comment: "drop index " + name + " (changed)"})
+			out = append(out, Statement{SQL: "DROP INDEX " + name, Comment: "drop index " + name + " (changed)", Action: ActionDrop, Kind: KindIndex, Object: name})
 		}
 	}
 	return out
@@ -189,7 +189,7 @@ func (p *planner) dropRelations() []Statement {
 			if p.dropRel[r.Name] {
 				why, destructive = "no longer declared", true
 			}
-			out = append(out, Statement{SQL: "DROP " + relKeyword(r.Kind) + " " + r.Name, Comment: "drop " + strings.ToLower(relKeyword(r.Kind)) + " " + r.Name + " (" + why + ")", Destructive: destructive})
+			out = append(out, Statement{SQL: "DROP " + relKeyword(r.Kind) + " " + r.Name, Comment: "drop " + strings.ToLower(relKeyword(r.Kind)) + " " + r.Name + " (" + why + ")", Destructive: destructive, Action: ActionDrop, Kind: relKind(r.Kind), Object: r.Name})
 		}
 	}
 	return out
@@ -201,9 +201,9 @@ func (p *planner) dropRoutines() []Statement {
 		r := p.cur.routines[sig]
 		switch {
 		case p.dropRoutine[sig]:
-			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (no longer declared)", Destructive: true})
+			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (no longer declared)", Destructive: true, Action: ActionDrop, Kind: routineKind(r.Kind), Object: sig})
 		case p.recreateRoutine[sig]:
-			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (its signature or result changed)"})
+			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (its signature or result changed)", Action: ActionDrop, Kind: routineKind(r.Kind), Object: sig})
 		}
 	}
 	return out
@@ -219,11 +219,11 @@ func (p *planner) creates() []Statement {
 	var list []created
 	for sig, d := range p.des.routines {
 		if p.createRoutine[sig] || p.recreateRoutine[sig] || p.replaceRoutine[sig] {
-			verb := "create"
+			verb, action := "create", ActionCreate
 			if p.replaceRoutine[sig] {
-				verb = "replace"
+				verb, action = "replace", ActionChange
 			}
-			list = append(list, created{d.OID, Statement{SQL: strings.TrimSpace(d.Def), Comment: verb + " " + strings.ToLower(routineKeyword(d.Kind)) + " " + sig}})
+			list = append(list, created{d.OID, Statement{SQL: strings.TrimSpace(d.Def), Comment: verb + " " + strings.ToLower(routineKeyword(d.Kind)) + " " + sig, Action: action, Kind: routineKind(d.Kind), Object: sig}})
 		}
 	}
 	for name, d := range p.des.relations {
@@ -233,21 +233,21 @@ func (p *planner) creates() []Statement {
 			if d.Options != "" {
 				with = " WITH (" + d.Options + ")"
 			}
-			list = append(list, created{d.OID, Statement{SQL: "CREATE " + relKeyword(d.Kind) + " " + name + with + " AS\n" + def, Comment: "create " + strings.ToLower(relKeyword(d.Kind)) + " " + name}})
+			list = append(list, created{d.OID, Statement{SQL: "CREATE " + relKeyword(d.Kind) + " " + name + with + " AS\n" + def, Comment: "create " + strings.ToLower(relKeyword(d.Kind)) + " " + name, Action: ActionCreate, Kind: relKind(d.Kind), Object: name}})
 		}
 	}
 	for name, d := range p.des.indexes {
 		c := p.cur.indexes[name]
 		if p.createRel[d.Relation] || p.recreateRel[d.Relation] || c == nil || c.Def != d.Def {
 			p.createdIndex[name] = true
-			list = append(list, created{d.OID, Statement{SQL: d.Def, Comment: "create index " + name + " on " + d.Relation}})
+			list = append(list, created{d.OID, Statement{SQL: d.Def, Comment: "create index " + name + " on " + d.Relation, Action: ActionCreate, Kind: KindIndex, Object: name}})
 		}
 	}
 	for key, d := range p.des.triggers {
 		c := p.cur.triggers[key]
 		if c == nil || p.recreateTrigger[key] || p.relGone(d.Relation) || p.createRel[d.Relation] {
 			p.createdTrigger[key] = true
-			list = append(list, created{d.OID, Statement{SQL: d.Def, Comment: "create trigger " + key}})
+			list = append(list, created{d.OID, Statement{SQL: d.Def, Comment: "create trigger " + key, Action: ActionCreate, Kind: KindTrigger, Object: key}})
 		}
 	}
 	slices.SortFunc(list, func(a, b created) int { return cmp.Compare(a.oid, b.oid) })
@@ -300,13 +300,13 @@ func (p *planner) comments() []Statement {
 	for _, on := range sortedKeys(p.des.comments) {
 		d := p.des.comments[on]
 		if c, ok := p.cur.comments[on]; !ok || c.Text != d.Text || p.isNew(d.Owner) {
-			out = append(out, Statement{SQL: "COMMENT ON " + on + " IS " + quote(d.Text), Comment: "comment on " + strings.ToLower(on)})
+			out = append(out, Statement{SQL: "COMMENT ON " + on + " IS " + quote(d.Text), Comment: "comment on " + strings.ToLower(on), Action: ActionComment, Object: on})
 		}
 	}
 	for _, on := range sortedKeys(p.cur.comments) {
 		c := p.cur.comments[on]
 		if _, ok := p.des.comments[on]; !ok && !p.isGone(c.Owner) {
-			out = append(out, Statement{SQL: "COMMENT ON " + on + " IS NULL", Comment: "remove comment on " + strings.ToLower(on)})
+			out = append(out, Statement{SQL: "COMMENT ON " + on + " IS NULL", Comment: "remove comment on " + strings.ToLower(on), Action: ActionComment, Object: on})
 		}
 	}
 	return out
@@ -316,7 +316,7 @@ func (p *planner) grants() []Statement {
 	var revokes, grants []Statement
 	for _, g := range sortedGrants(p.cur.grants) {
 		if !p.des.grants[g] && !p.isGone(g.Owner) {
-			revokes = append(revokes, Statement{SQL: fmt.Sprintf("REVOKE %s ON %s FROM %s", g.Privilege, g.On, ident(g.Role)), Comment: fmt.Sprintf("revoke %s on %s from %s (no longer declared)", g.Privilege, strings.ToLower(g.On), g.Role)})
+			revokes = append(revokes, Statement{SQL: fmt.Sprintf("REVOKE %s ON %s FROM %s", g.Privilege, g.On, ident(g.Role)), Comment: fmt.Sprintf("revoke %s on %s from %s (no longer declared)", g.Privilege, strings.ToLower(g.On), g.Role), Action: ActionRevoke, Object: g.On})
 		}
 	}
 	for _, g := range sortedGrants(p.des.grants) {
@@ -325,7 +325,7 @@ func (p *planner) grants() []Statement {
 			if g.Grantable {
 				sql += " WITH GRANT OPTION"
 			}
-			grants = append(grants, Statement{SQL: sql, Comment: fmt.Sprintf("grant %s on %s to %s", g.Privilege, strings.ToLower(g.On), g.Role)})
+			grants = append(grants, Statement{SQL: sql, Comment: fmt.Sprintf("grant %s on %s to %s", g.Privilege, strings.ToLower(g.On), g.Role), Action: ActionGrant, Object: g.On})
 		}
 	}
 	return append(revokes, grants...)
@@ -344,7 +344,7 @@ func (p *planner) revokePublicExecute() []Statement {
 			continue
 		}
 		kw := routineKeyword(d.Kind)
-		out = append(out, Statement{SQL: "REVOKE EXECUTE ON " + kw + " " + sig + " FROM PUBLIC", Comment: "revoke execute on " + strings.ToLower(kw) + " " + sig + " from public (security definer)"})
+		out = append(out, Statement{SQL: "REVOKE EXECUTE ON " + kw + " " + sig + " FROM PUBLIC", Comment: "revoke execute on " + strings.ToLower(kw) + " " + sig + " from public (security definer)", Action: ActionRevoke, Object: kw + " " + sig})
 	}
 	return out
 }
@@ -413,6 +413,22 @@ func relKeyword(kind string) string {
 		return "MATERIALIZED VIEW"
 	}
 	return "VIEW"
+}
+
+// relKind is the summary's kind of a view (relkind v) or materialized view (m).
+func relKind(kind string) Kind {
+	if kind == "m" {
+		return KindMaterializedView
+	}
+	return KindView
+}
+
+// routineKind is the summary's kind of a function (prokind f) or procedure (p).
+func routineKind(kind string) Kind {
+	if kind == "p" {
+		return KindProcedure
+	}
+	return KindFunction
 }
 
 func routineKeyword(kind string) string {
