@@ -8,6 +8,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // AdminPage is the admin page: the segments' state, the refresh button with its progress, the refresh
@@ -43,7 +44,7 @@ type AdminStatus struct {
 }
 
 // NewAdminStatus formats the segments status and the schedule state.
-func NewAdminStatus(st refresh.SegmentsStatus, sched refresh.ScheduleState) AdminStatus {
+func NewAdminStatus(st refreshlog.SegmentsStatus, sched refresh.ScheduleState) AdminStatus {
 	a := AdminStatus{
 		Populated:    st.Populated,
 		Rows:         adminCount(st.Rows),
@@ -111,7 +112,7 @@ type RefreshPanel struct {
 // RefreshPanelInput is what NewRefreshPanel needs.
 type RefreshPanelInput struct {
 	Running      bool
-	Run          refresh.Run // the running log row; zero Start while it is being created
+	Run          refreshlog.Run // the running log row; zero Start while it is being created
 	LastDuration time.Duration
 	Message      string
 	MessageIsErr bool
@@ -174,7 +175,7 @@ type RefreshHistoryRow struct {
 }
 
 // NewRefreshHistory formats a page of runs. pageURL and partialURL build the links to another page.
-func NewRefreshHistory(runs []refresh.Run, total, page, pageSize int, now time.Time, pageURL, partialURL func(page int) string) RefreshHistory {
+func NewRefreshHistory(runs []refreshlog.Run, total, page, pageSize int, now time.Time, pageURL, partialURL func(page int) string) RefreshHistory {
 	pages := max(1, (total+pageSize-1)/pageSize)
 	h := RefreshHistory{Summary: fmt.Sprintf("%s · page %d of %d", adminPlural(total, "run"), page, pages)}
 	for _, r := range runs {

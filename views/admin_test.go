@@ -12,6 +12,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 func renderDoc(t *testing.T, c templ.Component) *goquery.Document {
@@ -50,7 +51,7 @@ func TestRefreshPanelView(t *testing.T) {
 	t.Run("running: disabled button, polling, elapsed time and an estimate from the last duration", func(t *testing.T) {
 		in := base
 		in.Running = true
-		in.Run = refresh.Run{Start: now.Add(-30 * time.Second), Trigger: "manual", RequestedBy: "alice@example.com"}
+		in.Run = refreshlog.Run{Start: now.Add(-30 * time.Second), Trigger: "manual", RequestedBy: "alice@example.com"}
 		in.LastDuration = time.Minute
 		p := NewRefreshPanel(in)
 		if p.Percent != 50 || p.Elapsed != "30.0 s" {
@@ -75,7 +76,7 @@ func TestRefreshPanelView(t *testing.T) {
 	t.Run("an estimate never reaches 100 while still running", func(t *testing.T) {
 		in := base
 		in.Running = true
-		in.Run = refresh.Run{Start: now.Add(-5 * time.Minute)}
+		in.Run = refreshlog.Run{Start: now.Add(-5 * time.Minute)}
 		in.LastDuration = time.Minute
 		if p := NewRefreshPanel(in); p.Percent != 99 || !strings.HasPrefix(p.Estimate, "Taking longer than the last refresh") {
 			t.Fatalf("panel = %+v, want 99%% and a note that it takes longer", p)
@@ -99,9 +100,9 @@ func TestRefreshPanelView(t *testing.T) {
 func TestNewRefreshHistory(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	rows := int64(1234567)
-	runs := []refresh.Run{
-		{ID: 42, Trigger: "manual", RequestedBy: "alice", Status: refresh.StatusSuccess, Start: now.Add(-2 * time.Minute), End: now.Add(-2*time.Minute + 1500*time.Millisecond), RowCount: &rows},
-		{ID: 41, Trigger: "schedule", Status: refresh.StatusFailed, Start: now.Add(-time.Hour), End: now.Add(-time.Hour + 20*time.Millisecond), Error: "canceling statement due to lock timeout"},
+	runs := []refreshlog.Run{
+		{ID: 42, Trigger: "manual", RequestedBy: "alice", Status: refreshlog.StatusSuccess, Start: now.Add(-2 * time.Minute), End: now.Add(-2*time.Minute + 1500*time.Millisecond), RowCount: &rows},
+		{ID: 41, Trigger: "schedule", Status: refreshlog.StatusFailed, Start: now.Add(-time.Hour), End: now.Add(-time.Hour + 20*time.Millisecond), Error: "canceling statement due to lock timeout"},
 	}
 	page := func(p int) string { return "/admin?page=" + strconv.Itoa(p) }
 	part := func(p int) string { return "/admin/history?page=" + strconv.Itoa(p) }
@@ -130,12 +131,12 @@ func TestNewRefreshHistory(t *testing.T) {
 
 func TestNewAdminStatus(t *testing.T) {
 	end := time.Date(2026, 11, 27, 9, 0, 2, 0, time.UTC)
-	st := refresh.SegmentsStatus{
+	st := refreshlog.SegmentsStatus{
 		Populated: true, Rows: 5200, SizeBytes: 3 << 20, HasSuccess: true, ChangedSince: true,
-		LastSuccess:          refresh.Run{Start: end.Add(-2 * time.Second), End: end},
+		LastSuccess:          refreshlog.Run{Start: end.Add(-2 * time.Second), End: end},
 		Validation:           `{"violations":[{"check":"x"}]}`,
 		ValidationViolations: 1,
-		Coverage:             refresh.Coverage{Brands: 3, ASINs: 40, Weeks: 52, NewestWeek: time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)},
+		Coverage:             refreshlog.Coverage{Brands: 3, ASINs: 40, Weeks: 52, NewestWeek: time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)},
 	}
 	a := NewAdminStatus(st, refresh.ScheduleState{Every: time.Hour, Next: end.Add(time.Hour)})
 	if a.Rows != "5,200" || a.Size != "3.0 MiB" || a.LastDuration != "2.0 s" || !a.Changed || a.ValidationPassed || a.Validation != "1 violation" {
@@ -144,7 +145,7 @@ func TestNewAdminStatus(t *testing.T) {
 	if a.NewestWeek != "Sun 15 Nov 2026 – Sat 21 Nov 2026" || a.Schedule != "every 1h0m0s" || a.NextRun == "—" {
 		t.Fatalf("coverage/schedule = %+v", a)
 	}
-	off := NewAdminStatus(refresh.SegmentsStatus{}, refresh.ScheduleState{})
+	off := NewAdminStatus(refreshlog.SegmentsStatus{}, refresh.ScheduleState{})
 	if off.Schedule != "off" || off.LastSuccess != "never" || off.NewestWeek != "no data" || off.Validation != "not run yet" {
 		t.Fatalf("empty status = %+v", off)
 	}

@@ -6,23 +6,24 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // RefreshStatusStore reads what the admin page shows about the segments and their refreshes.
 type RefreshStatusStore interface {
-	SegmentsStatus(ctx context.Context) (refresh.SegmentsStatus, error)
+	SegmentsStatus(ctx context.Context) (refreshlog.SegmentsStatus, error)
 	// RefreshHistory returns a page of the refresh log, newest first, and the number of rows in all.
-	RefreshHistory(ctx context.Context, limit, offset int) ([]refresh.Run, int, error)
+	RefreshHistory(ctx context.Context, limit, offset int) ([]refreshlog.Run, int, error)
 	// RunningRefresh returns the refresh running now in any process, if any.
-	RunningRefresh(ctx context.Context) (refresh.Run, bool, error)
+	RunningRefresh(ctx context.Context) (refreshlog.Run, bool, error)
 	// LastSuccessfulRefresh returns the newest successful run, if any (its duration estimates progress).
-	LastSuccessfulRefresh(ctx context.Context) (refresh.Run, bool, error)
+	LastSuccessfulRefresh(ctx context.Context) (refreshlog.Run, bool, error)
 }
 
 // RefreshStarter starts refreshes in the background; *refresh.Refresher implements it.
 type RefreshStarter interface {
 	// Start returns an ECONFLICT *apperr.Error when a refresh is already running anywhere.
-	Start(ctx context.Context, req refresh.Request) error
+	Start(ctx context.Context, req refreshlog.Request) error
 	// Busy reports whether this process is refreshing.
 	Busy() bool
 	// Last is the result of this process's last background refresh.

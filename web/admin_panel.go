@@ -10,6 +10,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/views"
 )
 
@@ -60,12 +61,12 @@ func finishedMessage(f refresh.Finished) (msg string, isErr bool) {
 	}
 	o := f.Outcome
 	switch o.Status {
-	case refresh.StatusSuccess:
+	case refreshlog.StatusSuccess:
 		return fmt.Sprintf("Refreshed at %s: %s segment rows in %s.", o.End.Local().Format("15:04:05 MST"),
 			views.FormatCount(o.RowCount), o.Duration().Round(time.Millisecond)), false
-	case refresh.StatusSkipped:
+	case refreshlog.StatusSkipped:
 		return "Nothing changed since the last refresh, so it was skipped. Tick \"refresh even if nothing changed\" to refresh anyway.", false
-	case refresh.StatusCancelled:
+	case refreshlog.StatusCancelled:
 		return "The refresh was cancelled.", true
 	}
 	if o.Error != "" {

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 func TestFinishedMessageReadsLikeTheAdminPage(t *testing.T) {
 	start := time.Date(2026, 11, 27, 11, 54, 58, 0, time.Local)
-	msg, isErr := finishedMessage(refresh.Finished{Outcome: refresh.Outcome{
-		Status: refresh.StatusSuccess, RowCount: 20109, Start: start, End: start.Add(2011 * time.Millisecond),
+	msg, isErr := finishedMessage(refresh.Finished{Outcome: refreshlog.Outcome{
+		Status: refreshlog.StatusSuccess, RowCount: 20109, Start: start, End: start.Add(2011 * time.Millisecond),
 	}})
 	if isErr {
 		t.Fatalf("a success is shown as an error: %q", msg)

@@ -6,7 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // adminRefreshCreate serves POST /admin/refresh (the Refresh now button; the CSRF middleware has checked
@@ -14,8 +14,8 @@ import (
 // then polls until the refresh is over; a plain form post is redirected to the page. A refresh already
 // running anywhere is said on the panel, not as an error page.
 func (s *Server) adminRefreshCreate(c echo.Context) error {
-	req := refresh.Request{
-		Trigger:     refresh.TriggerManual,
+	req := refreshlog.Request{
+		Trigger:     refreshlog.TriggerManual,
 		RequestedBy: s.requester(c),
 		Force:       c.FormValue("force") == "true",
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/importer"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/views"
 )
 
@@ -83,7 +83,7 @@ func (s *Server) refreshAfterUpload(c echo.Context, changed bool) views.ImportRe
 		return views.ImportRefresh{State: "failed", Message: "The data is imported, but this server cannot refresh the segments: run sqpdash refresh."}
 	}
 	ctx := c.Request().Context()
-	err := s.ops.Refresher.Start(ctx, refresh.Request{Trigger: refresh.TriggerImport, RequestedBy: s.requester(c)})
+	err := s.ops.Refresher.Start(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: s.requester(c)})
 	if e, ok := apperr.As(err); ok && e.Code == apperr.ECONFLICT {
 		return views.ImportRefresh{State: "busy", PollURL: poll, Message: "The data is imported, but " + e.Message +
 			", so the segments were not refreshed for it: press Refresh now once it is over (or wait for the schedule)."}

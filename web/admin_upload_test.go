@@ -22,14 +22,15 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/labstack/echo/v4"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
-	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/importer"
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -118,7 +119,7 @@ func newUploadFixture(t *testing.T, limit int64) *uploadFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.admin = f.sessions.Cookie(auth.RoleAdmin)
+	f.admin = f.sessions.Cookie(account.RoleAdmin)
 	return f
 }
 
@@ -225,7 +226,7 @@ func (f *uploadFixture) snapshot() string {
 }
 
 // importRuns waits until the server's background refresh is over and returns the refresh log rows triggered by an import.
-func (f *uploadFixture) importRuns() []refresh.Run {
+func (f *uploadFixture) importRuns() []refreshlog.Run {
 	f.t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
@@ -235,9 +236,9 @@ func (f *uploadFixture) importRuns() []refresh.Run {
 			f.t.Fatal(err)
 		}
 		if !f.refresher.Busy() || time.Now().After(deadline) {
-			var out []refresh.Run
+			var out []refreshlog.Run
 			for _, r := range runs {
-				if r.Trigger == string(refresh.TriggerImport) {
+				if r.Trigger == string(refreshlog.TriggerImport) {
 					out = append(out, r)
 				}
 			}
@@ -296,7 +297,7 @@ func TestUploadImportsAReportAndShowsTheSummary(t *testing.T) {
 	})
 	t.Run("the refresh ran through the refresher, as an import", func(t *testing.T) {
 		runs := f.importRuns()
-		if len(runs) != 1 || runs[0].Status != refresh.StatusSuccess || !strings.HasPrefix(runs[0].RequestedBy, "admin") {
+		if len(runs) != 1 || runs[0].Status != refreshlog.StatusSuccess || !strings.HasPrefix(runs[0].RequestedBy, "admin") {
 			t.Fatalf("import refresh runs: %+v", runs)
 		}
 	})
@@ -439,7 +440,7 @@ func TestUploadIsRefusedBeforeAnyWork(t *testing.T) {
 		}
 	})
 	t.Run("a manager: 403", func(t *testing.T) {
-		manager := f.sessions.Cookie(auth.RoleManager)
+		manager := f.sessions.Cookie(account.RoleManager)
 		if rec := post("tok", "tok", manager); rec.Code != http.StatusForbidden {
 			t.Errorf("status %d", rec.Code)
 		}
@@ -585,7 +586,7 @@ func TestUploadInBrowser(t *testing.T) {
 // refresherBusyElsewhere answers every Start as the real refresher does while another process refreshes.
 type refresherBusyElsewhere struct{}
 
-func (refresherBusyElsewhere) Start(context.Context, refresh.Request) error {
+func (refresherBusyElsewhere) Start(context.Context, refreshlog.Request) error {
 	return apperr.Conflict("a refresh is already running (started 10:02 by other@example.com)")
 }
 func (refresherBusyElsewhere) Busy() bool                     { return false }

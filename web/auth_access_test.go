@@ -15,10 +15,12 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -106,7 +108,7 @@ func loadBrands(t testing.TB, db *postgres.DB, brands []brandData) {
 	if _, err := db.ImportWeeklyReports(ctx, reports); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "test", Force: true}); err != nil {
+	if _, err := db.RefreshSegments(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "test", Force: true}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -223,7 +225,7 @@ func TestSignedOutRequestsAreSentToLogin(t *testing.T) {
 
 func TestManagerGetsNotFoundForAnotherBrand(t *testing.T) {
 	f := newAccessFixture(t)
-	manager := f.sessions.Cookie(auth.RoleManager, f.own.id)
+	manager := f.sessions.Cookie(account.RoleManager, f.own.id)
 	// The CSRF cookie is fixed so that the pages' <meta name="csrf-token"> is the same in both answers.
 	csrf := &http.Cookie{Name: csrfCookieName, Value: "fixed-token-for-comparison"}
 	missing := "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -282,8 +284,8 @@ func TestHomeWithoutBrandsSaysWhatToDo(t *testing.T) {
 		cookie *http.Cookie
 		want   string
 	}{
-		{"a manager with no brand is told to ask for access", f.sessions.Cookie(auth.RoleManager), "ask an admin for access"},
-		{"a manager with a brand is sent to it", f.sessions.Cookie(auth.RoleManager, f.own.id), ""},
+		{"a manager with no brand is told to ask for access", f.sessions.Cookie(account.RoleManager), "ask an admin for access"},
+		{"a manager with a brand is sent to it", f.sessions.Cookie(account.RoleManager, f.own.id), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := f.do(newRequest(http.MethodGet, "/"), tc.cookie)
@@ -302,7 +304,7 @@ func TestHomeWithoutBrandsSaysWhatToDo(t *testing.T) {
 
 func TestManagerIsForbiddenOnAdminRoutes(t *testing.T) {
 	f := newAccessFixture(t)
-	manager := f.sessions.Cookie(auth.RoleManager, f.own.id, f.other.id)
+	manager := f.sessions.Cookie(account.RoleManager, f.own.id, f.other.id)
 	var checked int
 	for _, r := range f.protectedRoutes() {
 		if routeAccess(r.Path) != accessAdmin {
@@ -332,7 +334,7 @@ func TestManagerIsForbiddenOnAdminRoutes(t *testing.T) {
 
 func TestUnsafeRequestsNeedTheCSRFToken(t *testing.T) {
 	f := newAccessFixture(t)
-	admin := f.sessions.Cookie(auth.RoleAdmin)
+	admin := f.sessions.Cookie(account.RoleAdmin)
 	var posts []*echo.Route
 	for _, r := range f.srv.Echo().Routes() {
 		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
@@ -384,7 +386,7 @@ func TestUnsafeRequestsNeedTheCSRFToken(t *testing.T) {
 
 func TestLoginAndLogout(t *testing.T) {
 	f := newAccessFixture(t)
-	email := f.sessions.User(auth.RoleManager, f.own.id)
+	email := f.sessions.User(account.RoleManager, f.own.id)
 	login := func(password, next string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 		form := url.Values{"email": {email}, "password": {password}, "next": {next}}
 		req := withCSRF(httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode())))
@@ -532,8 +534,8 @@ func TestAccountMenu(t *testing.T) {
 		cookie    *http.Cookie
 		wantAdmin bool
 	}{
-		{"admin sees the admin link", f.sessions.Cookie(auth.RoleAdmin), true},
-		{"manager does not", f.sessions.Cookie(auth.RoleManager, f.own.id), false},
+		{"admin sees the admin link", f.sessions.Cookie(account.RoleAdmin), true},
+		{"manager does not", f.sessions.Cookie(account.RoleManager, f.own.id), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := f.do(httptest.NewRequest(http.MethodGet, "/brands/"+f.own.id, nil), tc.cookie)
@@ -566,7 +568,7 @@ func TestAccountMenu(t *testing.T) {
 // sending X-Forwarded-For; behind a trusted proxy (on a private address) the forwarded address counts.
 func TestClientAddressForThrottling(t *testing.T) {
 	f := newAccessFixture(t)
-	email := f.sessions.User(auth.RoleManager, f.own.id)
+	email := f.sessions.User(account.RoleManager, f.own.id)
 	policy := auth.DefaultThrottlePolicy()
 	for _, tc := range []struct {
 		name       string

@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 )
 
 // cspWatch records Content-Security-Policy violations in every page the browser opens: the page's own
@@ -20,7 +20,7 @@ document.addEventListener('securitypolicyviolation', e => window.cspViolations.p
 
 func TestSignInAndOutInBrowser(t *testing.T) {
 	f := newAccessFixture(t)
-	email := f.sessions.User(auth.RoleManager, f.own.id)
+	email := f.sessions.User(account.RoleManager, f.own.id)
 	ts := httptest.NewServer(f.srv.Handler())
 	t.Cleanup(ts.Close)
 	browser := newBrowser(t)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 )
@@ -33,7 +33,7 @@ func FuzzLoginForm(f *testing.F) {
 	}
 	f.Cleanup(db.Close)
 	sessions := newTestSessions(f, db)
-	if _, err := db.CreateUser(ctx, postgres.NewUser{Email: "user@example.com", Role: auth.RoleManager, PasswordHash: mustHash(f, sessions)}); err != nil {
+	if _, err := db.CreateUser(ctx, postgres.NewUser{Email: "user@example.com", Role: account.RoleManager, PasswordHash: mustHash(f, sessions)}); err != nil {
 		f.Fatal(err)
 	}
 	srv := newTestServer(f, db, sessions)

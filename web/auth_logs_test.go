@@ -12,7 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/refresh"
 )
 
@@ -48,7 +48,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	email := f.sessions.User(auth.RoleAdmin)
+	email := f.sessions.User(account.RoleAdmin)
 	const wrongPassword = "Wr0ng-but-secret-passphrase"
 	send := func(req *http.Request, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 		for _, c := range cookies {

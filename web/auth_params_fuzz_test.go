@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/viewstate"
@@ -78,7 +78,7 @@ func FuzzBrandRoutesQuery(f *testing.F) {
 	loadBrands(f, db, []brandData{{name: own.name, products: []productData{{asin: own.asin, title: "Anvil", queries: []string{"anvil", "hammer"}}}}})
 	own.id = brandIDByName(f, db, own.name)
 	sessions := newTestSessions(f, db)
-	manager := sessions.Cookie(auth.RoleManager, own.id)
+	manager := sessions.Cookie(account.RoleManager, own.id)
 	srv := newTestServer(f, db, sessions)
 	var targets []string
 	for _, r := range srv.Echo().Routes() {

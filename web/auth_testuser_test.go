@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 )
@@ -18,7 +19,7 @@ import (
 //
 //	sessions := newTestSessions(t, db)
 //	srv, _ := New(Options{..., Auth: sessions.Options()})
-//	req.AddCookie(sessions.Cookie(auth.RoleManager, brandID))
+//	req.AddCookie(sessions.Cookie(account.RoleManager, brandID))
 type testSessions struct {
 	t   testing.TB
 	db  *postgres.DB
@@ -46,7 +47,7 @@ func newTestSessions(t testing.TB, db *postgres.DB) *testSessions {
 func (s *testSessions) Options() AuthOptions { return AuthOptions{Service: s.svc} }
 
 // User creates a user with role and the given brands and returns their email.
-func (s *testSessions) User(role auth.Role, brandIDs ...string) string {
+func (s *testSessions) User(role account.Role, brandIDs ...string) string {
 	s.t.Helper()
 	ctx := context.Background()
 	email := fmt.Sprintf("%s%d@example.com", role, s.n.Add(1))
@@ -66,7 +67,7 @@ func (s *testSessions) User(role auth.Role, brandIDs ...string) string {
 }
 
 // Cookie creates a user with role and brands, signs them in and returns their session cookie.
-func (s *testSessions) Cookie(role auth.Role, brandIDs ...string) *http.Cookie {
+func (s *testSessions) Cookie(role account.Role, brandIDs ...string) *http.Cookie {
 	s.t.Helper()
 	return s.SignIn(s.User(role, brandIDs...))
 }

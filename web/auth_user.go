@@ -3,13 +3,14 @@ package web
 import (
 	"context"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
 )
 
 // Authenticator signs users in and out and recognises their session tokens; *auth.Service implements it.
 type Authenticator interface {
-	Login(ctx context.Context, c auth.Credentials) (token string, u auth.User, err error)
-	Authenticate(ctx context.Context, token string) (auth.User, error)
+	Login(ctx context.Context, c auth.Credentials) (token string, u account.User, err error)
+	Authenticate(ctx context.Context, token string) (account.User, error)
 	Logout(ctx context.Context, token string) error
 	SessionPolicy() auth.SessionPolicy
 }
@@ -31,12 +32,12 @@ type AuthOptions struct {
 type userKey struct{}
 
 // withUser returns ctx carrying the signed-in user.
-func withUser(ctx context.Context, u auth.User) context.Context {
+func withUser(ctx context.Context, u account.User) context.Context {
 	return context.WithValue(ctx, userKey{}, u)
 }
 
 // UserFrom returns the signed-in user of the request ctx belongs to; ok is false for anonymous requests.
-func UserFrom(ctx context.Context) (u auth.User, ok bool) {
-	u, ok = ctx.Value(userKey{}).(auth.User)
+func UserFrom(ctx context.Context) (u account.User, ok bool) {
+	u, ok = ctx.Value(userKey{}).(account.User)
 	return u, ok
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 )
@@ -68,7 +68,7 @@ func TestHostileTextRendersAsText(t *testing.T) {
 	loadBrands(t, db, []brandData{{name: xssBrand, products: []productData{{asin: xssASIN, title: xssTitle, queries: []string{xssQuery}}}}})
 	brandID := brandIDByName(t, db, xssBrand)
 	sessions := newTestSessions(t, db)
-	cookie := sessions.Cookie(auth.RoleManager, brandID)
+	cookie := sessions.Cookie(account.RoleManager, brandID)
 	ts := httptest.NewServer(newTestServer(t, db, sessions).Handler())
 	t.Cleanup(ts.Close)
 	host, _ := url.Parse(ts.URL)

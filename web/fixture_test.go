@@ -14,11 +14,11 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -128,7 +128,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := db.ImportWeeklyReports(ctx, reports()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "test", Force: true}); err != nil {
+	if _, err := db.RefreshSegments(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "test", Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	sessions := newTestSessions(t, db)
@@ -136,7 +136,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, handler: srv.Handler(), cookie: sessions.Cookie(auth.RoleAdmin)}
+	f := &fixture{t: t, db: db, handler: srv.Handler(), cookie: sessions.Cookie(account.RoleAdmin)}
 	brands, err := db.ActiveBrands(ctx)
 	if err != nil {
 		t.Fatal(err)

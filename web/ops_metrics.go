@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // PoolStats is a snapshot of the database pool, in plain numbers so that web needs no pgx import.
@@ -67,10 +67,10 @@ func NewMetrics(poolStats func() PoolStats) *Metrics {
 }
 
 // ObserveRefresh implements refresh.Observer.
-func (m *Metrics) ObserveRefresh(req refresh.Request, out refresh.Outcome, took time.Duration) {
+func (m *Metrics) ObserveRefresh(req refreshlog.Request, out refreshlog.Outcome, took time.Duration) {
 	m.refreshes.WithLabelValues(string(req.Trigger), string(out.Status)).Inc()
 	m.refreshDuration.WithLabelValues(string(req.Trigger), string(out.Status)).Observe(took.Seconds())
-	if out.Status == refresh.StatusSuccess {
+	if out.Status == refreshlog.StatusSuccess {
 		m.SetLastSuccess(out.End)
 	}
 }

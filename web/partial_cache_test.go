@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/period"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -37,7 +37,7 @@ func TestPartialCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := sessions.Cookie(auth.RoleAdmin)
+	admin := sessions.Cookie(account.RoleAdmin)
 	get := func(path string, cookie *http.Cookie, gzipOK bool) (*http.Response, string) {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -133,7 +133,7 @@ func TestPartialCache(t *testing.T) {
 	})
 
 	t.Run("a brand granted to a manager shows at once on a cached page", func(t *testing.T) {
-		email := sessions.User(auth.RoleManager, f.brandID)
+		email := sessions.User(account.RoleManager, f.brandID)
 		cookie := sessions.SignIn(email)
 		load := func() string {
 			t.Helper()
@@ -159,7 +159,7 @@ func TestPartialCache(t *testing.T) {
 	})
 
 	t.Run("a user who may not see the brand is refused, whatever is cached", func(t *testing.T) {
-		manager := sessions.Cookie(auth.RoleManager, f.altID)
+		manager := sessions.Cookie(account.RoleManager, f.altID)
 		if res, _ := get(path, manager, false); res.StatusCode != http.StatusNotFound {
 			t.Errorf("manager of another brand: %d", res.StatusCode)
 		}
@@ -183,7 +183,7 @@ func TestPartialCache(t *testing.T) {
 		}
 		for _, step := range []string{"imported", "refreshed"} {
 			if step == "refreshed" {
-				if _, err := f.db.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "test"}); err != nil {
+				if _, err := f.db.RefreshSegments(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "test"}); err != nil {
 					t.Fatal(err)
 				}
 			}

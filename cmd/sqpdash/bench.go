@@ -23,6 +23,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/pglocal"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/schema"
 )
 
@@ -235,7 +236,7 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 		return bench.ScaleResult{}, err
 	}
 	refresher := refresh.New(db, refresh.Options{Logger: log})
-	out, err := refresher.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "bench", Force: true})
+	out, err := refresher.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "bench", Force: true})
 	if err != nil {
 		return bench.ScaleResult{}, fmt.Errorf("first refresh: %w", err)
 	}
@@ -386,7 +387,7 @@ func (s benchStore) RefreshView(ctx context.Context, view string, concurrent boo
 }
 
 func (s benchStore) RefreshThroughProcedure(ctx context.Context, force bool) (string, error) {
-	out, err := s.refresher.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "bench", Force: force})
+	out, err := s.refresher.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "bench", Force: force})
 	return string(out.Status), err
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/demo"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // demoFlags are the settings of `sqpdash demo`.
@@ -121,7 +122,7 @@ func loadDemo(ctx context.Context, db *postgres.DB, f demoFlags, r *refresh.Refr
 	}
 	loadTime := time.Since(began)
 	progress.say("refreshing brand_product_segments ...")
-	out, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "demo", Force: true})
+	out, err := r.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "demo", Force: true})
 	if err != nil {
 		return fmt.Errorf("refresh after loading demo data: %w", err)
 	}

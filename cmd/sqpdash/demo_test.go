@@ -7,7 +7,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 func TestParseDemoFlags(t *testing.T) {
@@ -91,7 +91,7 @@ func TestRunDemo(t *testing.T) {
 				}
 				return
 			}
-			if total != before+1 || runs[0].Status != refresh.StatusSuccess || runs[0].RequestedBy != "demo" {
+			if total != before+1 || runs[0].Status != refreshlog.StatusSuccess || runs[0].RequestedBy != "demo" {
 				t.Fatalf("newest refresh %+v of %d, want a successful one by demo", runs[0], total)
 			}
 			if has, err := db.HasData(ctx); err != nil || !has {

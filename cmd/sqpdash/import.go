@@ -16,6 +16,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/importer"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // maxWarningsShown is how many warnings the summary lists per file; the rest are counted.
@@ -32,7 +33,7 @@ type importFlags struct {
 
 // segmentRefresher is the one refresh path (refresh.Refresher), called once after all files.
 type segmentRefresher interface {
-	Run(ctx context.Context, req refresh.Request) (refresh.Outcome, error)
+	Run(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error)
 }
 
 // runImport imports SQP reports and brand-mapping files, each in its own transaction, prints a summary and
@@ -131,7 +132,7 @@ func importFiles(ctx context.Context, store importer.Store, refresher segmentRef
 	case !sum.Changed():
 		fmt.Fprintln(stdout, "segments: nothing changed, no refresh needed")
 	default:
-		out, err := refresher.Run(ctx, refresh.Request{Trigger: refresh.TriggerImport, RequestedBy: f.requestedBy})
+		out, err := refresher.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: f.requestedBy})
 		if err != nil {
 			msg := err.Error()
 			if e, ok := apperr.As(err); ok {

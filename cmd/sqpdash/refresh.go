@@ -11,6 +11,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // runRefresh refreshes brand_product_segments once, through the same Refresher as the admin button and
@@ -43,7 +44,7 @@ func runRefresh(ctx context.Context, cfg config.Config, args []string) int {
 		fmt.Fprintf(os.Stderr, "sqpdash refresh: %v\n", err)
 		return exitFailure
 	}
-	out, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: *by, Force: *force})
+	out, err := r.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: *by, Force: *force})
 	if e, ok := apperr.As(err); ok {
 		fmt.Fprintf(os.Stderr, "sqpdash refresh: %s\n", e.Message)
 		return exitFailure
@@ -52,7 +53,7 @@ func runRefresh(ctx context.Context, cfg config.Config, args []string) int {
 		fmt.Fprintf(os.Stderr, "sqpdash refresh: %v\n", err)
 		return exitFailure
 	}
-	if out.Status == refresh.StatusSkipped {
+	if out.Status == refreshlog.StatusSkipped {
 		fmt.Printf("refresh skipped: nothing changed since the last refresh (--force refreshes anyway; log id %d)\n", out.LogID)
 		return exitOK
 	}

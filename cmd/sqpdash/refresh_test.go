@@ -8,6 +8,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 func TestRunRefresh(t *testing.T) {
@@ -22,10 +23,10 @@ func TestRunRefresh(t *testing.T) {
 		name       string
 		args       []string
 		code       int
-		wantStatus refresh.Status // of the newest log row afterwards; "" when nothing is logged
+		wantStatus refreshlog.Status // of the newest log row afterwards; "" when nothing is logged
 	}{
-		{"without changes the refresh is skipped", nil, exitOK, refresh.StatusSkipped},
-		{"--force refreshes anyway", []string{"--force", "--requested-by", "ops"}, exitOK, refresh.StatusSuccess},
+		{"without changes the refresh is skipped", nil, exitOK, refreshlog.StatusSkipped},
+		{"--force refreshes anyway", []string{"--force", "--requested-by", "ops"}, exitOK, refreshlog.StatusSuccess},
 		{"an unknown flag is bad usage and runs nothing", []string{"--nope"}, exitUsage, ""},
 		{"a stray argument is bad usage and runs nothing", []string{"now"}, exitUsage, ""},
 	}
@@ -56,7 +57,7 @@ func TestRunRefresh(t *testing.T) {
 		release := holdBaseTableLock(t, dbURL)
 		defer release()
 		r := refresh.New(db, refresh.Options{})
-		if err := r.Start(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "alice", Force: true}); err != nil {
+		if err := r.Start(ctx, refreshlog.Request{Trigger: refreshlog.TriggerManual, RequestedBy: "alice", Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 10*time.Second, "the running row", func() bool {

@@ -17,12 +17,14 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/demo"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/web"
 )
 
@@ -95,7 +97,7 @@ func seedServe(t *testing.T, dbURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateUser(ctx, postgres.NewUser{Email: testAdminEmail, Role: auth.RoleAdmin, PasswordHash: hash}); err != nil {
+	if _, err := db.CreateUser(ctx, postgres.NewUser{Email: testAdminEmail, Role: account.RoleAdmin, PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -288,13 +290,13 @@ func TestServeRefreshNeedsCSRFToken(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("status %d, want 303 to the admin page", res.StatusCode)
 		}
-		var runs []refresh.Run
+		var runs []refreshlog.Run
 		waitFor(t, 30*time.Second, "the manual refresh to finish", func() bool {
 			var err error
 			runs, _, err = s.db.RefreshHistory(context.Background(), 1, 0)
-			return err == nil && len(runs) == 1 && runs[0].Trigger == "manual" && runs[0].Status != refresh.StatusRunning
+			return err == nil && len(runs) == 1 && runs[0].Trigger == "manual" && runs[0].Status != refreshlog.StatusRunning
 		})
-		if r := runs[0]; r.Status != refresh.StatusSuccess || r.RequestedBy != testAdminEmail {
+		if r := runs[0]; r.Status != refreshlog.StatusSuccess || r.RequestedBy != testAdminEmail {
 			t.Fatalf("newest run = %+v, want success requested by %s", r, testAdminEmail)
 		}
 	})
@@ -381,7 +383,7 @@ func TestServeShutdownCancelsARunningRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := runs[0]; r.Status != refresh.StatusCancelled || r.End.IsZero() || r.Trigger != "manual" {
+	if r := runs[0]; r.Status != refreshlog.StatusCancelled || r.End.IsZero() || r.Trigger != "manual" {
 		t.Fatalf("newest run after shutdown = %+v, want the manual run cancelled with an end", r)
 	}
 	if !strings.Contains(s.logs.String(), `"msg":"refresh cancelled"`) {
@@ -452,7 +454,7 @@ func TestServeOperations(t *testing.T) {
 		}
 		waitFor(t, 30*time.Second, "a scheduled refresh", func() bool {
 			runs, _, err := s.db.RefreshHistory(context.Background(), 1, 0)
-			return err == nil && len(runs) == 1 && runs[0].Trigger == "schedule" && runs[0].Status == refresh.StatusSuccess
+			return err == nil && len(runs) == 1 && runs[0].Trigger == "schedule" && runs[0].Status == refreshlog.StatusSuccess
 		})
 		_, body, _ := get("/metrics")
 		if !strings.Contains(body, `sqpdash_segments_refresh_total{status="success",trigger="schedule"} 1`) {

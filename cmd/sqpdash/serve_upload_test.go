@@ -15,7 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/sqpdash/sqpdash/internal/pgtest"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // TestServeUploadImportsAndRefreshes uploads Seller Central's example download through the admin form of a
@@ -62,7 +62,7 @@ func TestServeUploadImportsAndRefreshes(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "the import's refresh", func() bool {
 		runs, _, err := s.db.RefreshHistory(context.Background(), 1, 0)
-		return err == nil && len(runs) == 1 && runs[0].Trigger == string(refresh.TriggerImport) &&
-			runs[0].Status == refresh.StatusSuccess && runs[0].RequestedBy == testAdminEmail
+		return err == nil && len(runs) == 1 && runs[0].Trigger == string(refreshlog.TriggerImport) &&
+			runs[0].Status == refreshlog.StatusSuccess && runs[0].RequestedBy == testAdminEmail
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/config"
@@ -170,7 +171,7 @@ func parseEmailArgs(fs *flag.FlagSet, args []string, min, max int) (string, erro
 	if err := parseUsersArgs(fs, args, min, max); err != nil {
 		return "", err
 	}
-	return auth.NormalizeEmail(fs.Arg(0))
+	return account.NormalizeEmail(fs.Arg(0))
 }
 
 // withDB opens the database for one subcommand and closes it when f returns.
@@ -185,14 +186,14 @@ func (c *usersCLI) withDB(ctx context.Context, f func(db *postgres.DB) error) er
 
 func (c *usersCLI) add(ctx context.Context, args []string) error {
 	fs := c.flags("add")
-	roleName := fs.String("role", string(auth.RoleManager), "admin or manager")
+	roleName := fs.String("role", string(account.RoleManager), "admin or manager")
 	var brands brandList
 	fs.Var(&brands, "brand", "a brand the manager may see (id or brand_name); repeat for several")
 	email, err := parseEmailArgs(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	role, err := auth.ParseRole(*roleName)
+	role, err := account.ParseRole(*roleName)
 	if err != nil {
 		return err
 	}
@@ -338,7 +339,7 @@ func (c *usersCLI) ensureAdmin(ctx context.Context, args []string) error {
 	}
 	var created bool
 	err = c.withDB(ctx, func(db *postgres.DB) error {
-		created, err = db.CreateFirstUser(ctx, postgres.NewUser{Email: firstAdminEmail, Role: auth.RoleAdmin, PasswordHash: hash})
+		created, err = db.CreateFirstUser(ctx, postgres.NewUser{Email: firstAdminEmail, Role: account.RoleAdmin, PasswordHash: hash})
 		return err
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
@@ -82,7 +83,7 @@ func TestUsersCommand(t *testing.T) {
 			t.Error("the new user cannot sign in with the password")
 		}
 		user, err := u.db.UserByEmail(context.Background(), email)
-		if err != nil || user.Role != auth.RoleManager || len(user.BrandIDs) != 1 {
+		if err != nil || user.Role != account.RoleManager || len(user.BrandIDs) != 1 {
 			t.Errorf("stored %+v (%v), want a manager with one brand", user, err)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
 )
 
@@ -25,7 +26,7 @@ var (
 type Store interface {
 	// UserCredentials returns the user with this normalised email and their password hash, or an
 	// apperr.NotFound error.
-	UserCredentials(ctx context.Context, email string) (User, string, error)
+	UserCredentials(ctx context.Context, email string) (account.User, string, error)
 	// MarkLogin records a successful sign-in time.
 	MarkLogin(ctx context.Context, userID string, at time.Time) error
 	// UpgradePasswordHash replaces the user's hash with newHash only while it is still oldHash, so a
@@ -33,14 +34,14 @@ type Store interface {
 	UpgradePasswordHash(ctx context.Context, userID, oldHash, newHash string) error
 
 	// FailedLogins counts failed attempts since the given time for email and for ip.
-	FailedLogins(ctx context.Context, email, ip string, since time.Time) (FailureCounts, error)
+	FailedLogins(ctx context.Context, email, ip string, since time.Time) (account.FailureCounts, error)
 	// RecordLoginAttempt stores an attempt (and may prune old ones).
-	RecordLoginAttempt(ctx context.Context, a LoginAttempt) error
+	RecordLoginAttempt(ctx context.Context, a account.LoginAttempt) error
 
 	// CreateSession stores a new session.
-	CreateSession(ctx context.Context, s Session) error
+	CreateSession(ctx context.Context, s account.Session) error
 	// SessionUser returns the session with this token hash and its user (with brands), or apperr.NotFound.
-	SessionUser(ctx context.Context, tokenHash []byte) (Session, User, error)
+	SessionUser(ctx context.Context, tokenHash []byte) (account.Session, account.User, error)
 	// TouchSession sets the session's LastSeenAt.
 	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
 	// DeleteSession removes one session; removing a missing one is not an error.
@@ -105,49 +106,49 @@ type Credentials struct {
 //
 // Throttled attempts are refused before any password work. Unknown emails, wrong passwords and disabled
 // accounts all cost one argon2id verification and return ErrInvalidCredentials.
-func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error) {
+func (s *Service) Login(ctx context.Context, c Credentials) (string, account.User, error) {
 	now := s.now()
 	// What a client sends is stored for throttling and auditing: as valid text, whatever it was.
 	c.IP, c.UserAgent = storable(c.IP, 64), storable(c.UserAgent, 512)
-	email, emailErr := NormalizeEmail(c.Email)
+	email, emailErr := account.NormalizeEmail(c.Email)
 	if emailErr != nil {
 		email = storable(c.Email, 254)
 	}
 	counts, err := s.store.FailedLogins(ctx, email, c.IP, now.Add(-s.throttle.Window))
 	if err != nil {
-		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
 	if s.throttle.Throttled(counts) {
-		return "", User{}, ErrThrottled
+		return "", account.User{}, ErrThrottled
 	}
 	user, passwordHash, ok, err := s.checkPassword(ctx, email, emailErr == nil, c.Password)
 	if err != nil {
-		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
-	if err := s.store.RecordLoginAttempt(ctx, LoginAttempt{Email: email, IP: c.IP, Succeeded: ok, At: now}); err != nil {
-		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+	if err := s.store.RecordLoginAttempt(ctx, account.LoginAttempt{Email: email, IP: c.IP, Succeeded: ok, At: now}); err != nil {
+		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
 	if !ok {
-		return "", User{}, ErrInvalidCredentials
+		return "", account.User{}, ErrInvalidCredentials
 	}
 	if s.hasher.NeedsRehash(passwordHash) {
 		if err := s.rehash(ctx, user.ID, passwordHash, c.Password); err != nil {
-			return "", User{}, fmt.Errorf("login %s: %w", email, err)
+			return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 		}
 	}
 	token, tokenHash, err := NewToken()
 	if err != nil {
-		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
-	session := Session{
+	session := account.Session{
 		TokenHash: tokenHash, UserID: user.ID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(s.sessions.Absolute), IP: c.IP, UserAgent: c.UserAgent,
 	}
 	if err := s.store.CreateSession(ctx, session); err != nil {
-		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
 	if err := s.store.MarkLogin(ctx, user.ID, now); err != nil {
-		return "", User{}, fmt.Errorf("login %s: %w", email, err)
+		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
 	user.LastLoginAt = &now
 	return token, user, nil
@@ -155,22 +156,22 @@ func (s *Service) Login(ctx context.Context, c Credentials) (string, User, error
 
 // checkPassword always spends one argon2id verification, whether or not the account exists. It returns
 // the stored hash with the user.
-func (s *Service) checkPassword(ctx context.Context, email string, wellFormed bool, password string) (User, string, bool, error) {
+func (s *Service) checkPassword(ctx context.Context, email string, wellFormed bool, password string) (account.User, string, bool, error) {
 	if !wellFormed {
 		s.hasher.VerifyDummy(password)
-		return User{}, "", false, nil
+		return account.User{}, "", false, nil
 	}
 	user, hash, err := s.store.UserCredentials(ctx, email)
 	if apperr.CodeOf(err) == apperr.ENOTFOUND {
 		s.hasher.VerifyDummy(password)
-		return User{}, "", false, nil
+		return account.User{}, "", false, nil
 	}
 	if err != nil {
-		return User{}, "", false, err
+		return account.User{}, "", false, err
 	}
 	match, err := s.hasher.Verify(hash, password)
 	if err != nil {
-		return User{}, "", false, fmt.Errorf("verify password of user %s: %w", user.ID, err)
+		return account.User{}, "", false, fmt.Errorf("verify password of user %s: %w", user.ID, err)
 	}
 	return user, hash, match && user.Active, nil
 }
@@ -189,28 +190,28 @@ func (s *Service) rehash(ctx context.Context, userID, oldHash, password string) 
 }
 
 // Authenticate returns the user a session token belongs to. An expired session is deleted on the spot.
-func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
+func (s *Service) Authenticate(ctx context.Context, token string) (account.User, error) {
 	hash, ok := HashToken(token)
 	if !ok {
-		return User{}, ErrNoSession
+		return account.User{}, ErrNoSession
 	}
 	session, user, err := s.store.SessionUser(ctx, hash)
 	if apperr.CodeOf(err) == apperr.ENOTFOUND {
-		return User{}, ErrNoSession
+		return account.User{}, ErrNoSession
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("authenticate session: %w", err)
+		return account.User{}, fmt.Errorf("authenticate session: %w", err)
 	}
 	now := s.now()
 	if !s.sessions.Valid(session, now) || !user.Active {
 		if err := s.store.DeleteSession(ctx, hash); err != nil {
-			return User{}, fmt.Errorf("delete expired session of user %s: %w", user.ID, err)
+			return account.User{}, fmt.Errorf("delete expired session of user %s: %w", user.ID, err)
 		}
-		return User{}, ErrNoSession
+		return account.User{}, ErrNoSession
 	}
 	if s.sessions.NeedsTouch(session, now) {
 		if err := s.store.TouchSession(ctx, hash, now); err != nil {
-			return User{}, fmt.Errorf("touch session of user %s: %w", user.ID, err)
+			return account.User{}, fmt.Errorf("touch session of user %s: %w", user.ID, err)
 		}
 	}
 	return user, nil

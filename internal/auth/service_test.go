@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
@@ -64,8 +65,8 @@ func newFixture(t *testing.T, params auth.Params) fixture {
 	}
 	for _, u := range []struct {
 		email, password string
-		role            auth.Role
-	}{{annEmail, annPassword, auth.RoleManager}, {offEmail, offPassword, auth.RoleAdmin}} {
+		role            account.Role
+	}{{annEmail, annPassword, account.RoleManager}, {offEmail, offPassword, account.RoleAdmin}} {
 		hash, err := svc.Hasher().Hash(u.password)
 		if err != nil {
 			t.Fatal(err)
@@ -103,7 +104,7 @@ func TestLogin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.Email != annEmail || u.Role != auth.RoleManager {
+		if u.Email != annEmail || u.Role != account.RoleManager {
 			t.Errorf("authenticated as %+v, want %s", u, annEmail)
 		}
 		stored, err := f.db.UserByEmail(ctx, annEmail)
@@ -155,7 +156,7 @@ func TestLoginUpgradesOldHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.CreateUser(ctx, postgres.NewUser{Email: "old@example.com", Role: auth.RoleManager, PasswordHash: old}); err != nil {
+	if _, err := f.db.CreateUser(ctx, postgres.NewUser{Email: "old@example.com", Role: account.RoleManager, PasswordHash: old}); err != nil {
 		t.Fatal(err)
 	}
 	stored := func() string {

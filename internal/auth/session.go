@@ -6,23 +6,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"time"
+
+	"github.com/sqpdash/sqpdash/internal/account"
 )
 
 // tokenBytes is the entropy of a session token: 256 bits, far beyond guessing.
 const tokenBytes = 32
-
-// Session is one sign-in as stored server-side. Only TokenHash identifies it: the token itself lives in
-// the user's cookie and nowhere else, so a copy of the sessions table signs nobody in.
-type Session struct {
-	TokenHash  []byte
-	UserID     string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	// ExpiresAt is the absolute end, fixed at sign-in: CreatedAt + SessionPolicy.Absolute.
-	ExpiresAt time.Time
-	IP        string
-	UserAgent string
-}
 
 // SessionPolicy says how long a session lives.
 type SessionPolicy struct {
@@ -41,12 +30,12 @@ func DefaultSessionPolicy() SessionPolicy {
 }
 
 // Valid reports whether s may still be used at now.
-func (p SessionPolicy) Valid(s Session, now time.Time) bool {
+func (p SessionPolicy) Valid(s account.Session, now time.Time) bool {
 	return now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(p.Idle))
 }
 
 // NeedsTouch reports whether LastSeenAt is old enough to be written again.
-func (p SessionPolicy) NeedsTouch(s Session, now time.Time) bool {
+func (p SessionPolicy) NeedsTouch(s account.Session, now time.Time) bool {
 	return now.Sub(s.LastSeenAt) >= p.TouchEvery
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sqpdash/sqpdash/internal/account"
 )
 
 func TestNewTokenHashesToItsHash(t *testing.T) {
@@ -51,7 +53,7 @@ func TestHashTokenRejectsNonTokens(t *testing.T) {
 func TestSessionPolicy(t *testing.T) {
 	p := SessionPolicy{Idle: 2 * time.Hour, Absolute: 24 * time.Hour, TouchEvery: time.Minute}
 	start := time.Date(2026, 1, 4, 9, 0, 0, 0, time.UTC)
-	fresh := Session{CreatedAt: start, LastSeenAt: start, ExpiresAt: start.Add(p.Absolute)}
+	fresh := account.Session{CreatedAt: start, LastSeenAt: start, ExpiresAt: start.Add(p.Absolute)}
 	for _, tc := range []struct {
 		name      string
 		lastSeen  time.Duration // after start
@@ -84,14 +86,14 @@ func TestThrottled(t *testing.T) {
 	p := ThrottlePolicy{Window: time.Minute, PerAccount: 5, PerIP: 20}
 	for _, tc := range []struct {
 		name   string
-		counts FailureCounts
+		counts account.FailureCounts
 		want   bool
 	}{
-		{"no failures pass", FailureCounts{}, false},
-		{"four account failures pass", FailureCounts{ByEmail: 4, ByIP: 4}, false},
-		{"five account failures are throttled", FailureCounts{ByEmail: 5, ByIP: 5}, true},
-		{"twenty address failures are throttled", FailureCounts{ByEmail: 0, ByIP: 20}, true},
-		{"nineteen address failures pass", FailureCounts{ByEmail: 1, ByIP: 19}, false},
+		{"no failures pass", account.FailureCounts{}, false},
+		{"four account failures pass", account.FailureCounts{ByEmail: 4, ByIP: 4}, false},
+		{"five account failures are throttled", account.FailureCounts{ByEmail: 5, ByIP: 5}, true},
+		{"twenty address failures are throttled", account.FailureCounts{ByEmail: 0, ByIP: 20}, true},
+		{"nineteen address failures pass", account.FailureCounts{ByEmail: 1, ByIP: 19}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := p.Throttled(tc.counts); got != tc.want {

@@ -1,14 +1,10 @@
 package auth
 
-import "time"
+import (
+	"time"
 
-// LoginAttempt is one submitted login form, kept for throttling (and as an audit trail).
-type LoginAttempt struct {
-	Email     string // as normalised; the raw input when it was not an email
-	IP        string
-	Succeeded bool
-	At        time.Time
-}
+	"github.com/sqpdash/sqpdash/internal/account"
+)
 
 // ThrottlePolicy limits failed logins per account and per client address within a sliding window. The
 // counts live in PostgreSQL, so every sqpdash process behind a load balancer enforces the same limits.
@@ -25,13 +21,7 @@ func DefaultThrottlePolicy() ThrottlePolicy {
 	return ThrottlePolicy{Window: time.Minute, PerAccount: 5, PerIP: 20}
 }
 
-// FailureCounts are the failed attempts within the window, by account and by address.
-type FailureCounts struct {
-	ByEmail int
-	ByIP    int
-}
-
 // Throttled reports whether a new attempt must be refused without checking the password.
-func (p ThrottlePolicy) Throttled(c FailureCounts) bool {
+func (p ThrottlePolicy) Throttled(c account.FailureCounts) bool {
 	return c.ByEmail >= p.PerAccount || c.ByIP >= p.PerIP
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/sqpdash/sqpdash/internal/pgtest"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // loadedDemoDB returns a database holding the small demo dataset, refreshed, with the seed's view.
@@ -19,7 +19,7 @@ func loadedDemoDB(t *testing.T) (*DB, time.Time, time.Time) {
 	if _, err := db.LoadDemo(ctx, data, DemoLoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := db.RefreshSegments(ctx, refresh.Request{Force: true, Trigger: refresh.TriggerCLI, RequestedBy: "test"}); err != nil || out.Status != refresh.StatusSuccess {
+	if out, err := db.RefreshSegments(ctx, refreshlog.Request{Force: true, Trigger: refreshlog.TriggerCLI, RequestedBy: "test"}); err != nil || out.Status != refreshlog.StatusSuccess {
 		t.Fatalf("refresh: %+v, %v", out, err)
 	}
 	if err := db.CreateSeedSegments(ctx); err != nil {

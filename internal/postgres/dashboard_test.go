@@ -8,7 +8,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -47,7 +47,7 @@ func dashboardDB(t *testing.T) (*DB, string) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerCLI, Force: true}); err != nil {
+	if _, err := db.RefreshSegments(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	brands, err := db.ActiveBrands(ctx)

@@ -8,7 +8,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/demo"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // demoTestData generates a small dataset (about 10,000 query rows) for a fixed date, and the sums the
@@ -132,8 +132,8 @@ func TestLoadDemo(t *testing.T) {
 	})
 
 	t.Run("after the refresh every weekly segment runs Sunday to Saturday and a concurrent refresh succeeds", func(t *testing.T) {
-		out, err := db.RefreshSegments(ctx, refresh.Request{Force: true, Trigger: refresh.TriggerCLI, RequestedBy: "test"})
-		if err != nil || out.Status != refresh.StatusSuccess {
+		out, err := db.RefreshSegments(ctx, refreshlog.Request{Force: true, Trigger: refreshlog.TriggerCLI, RequestedBy: "test"})
+		if err != nil || out.Status != refreshlog.StatusSuccess {
 			t.Fatalf("refresh: %+v, %v", out, err)
 		}
 		var weekly, offWeeks, inactive int

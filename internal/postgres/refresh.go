@@ -8,20 +8,20 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // RefreshSegments calls the refresh procedure, which takes the advisory lock, logs the run, refreshes
 // brand_product_segments (CONCURRENTLY once populated) and validates it. The call runs on one dedicated
 // session whose pid is returned even when the call fails, so that an interrupted run can be stopped and
 // logged as cancelled.
-func (db *DB) RefreshSegments(ctx context.Context, req refresh.Request) (refresh.Outcome, error) {
+func (db *DB) RefreshSegments(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error) {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return refresh.Outcome{}, fmt.Errorf("acquire connection for refresh: %w", err)
+		return refreshlog.Outcome{}, fmt.Errorf("acquire connection for refresh: %w", err)
 	}
 	defer conn.Release()
-	out := refresh.Outcome{BackendPID: conn.Conn().PgConn().PID()}
+	out := refreshlog.Outcome{BackendPID: conn.Conn().PgConn().PID()}
 
 	const q = `
 		CALL public.refresh_brand_product_segments(
@@ -39,7 +39,7 @@ func (db *DB) RefreshSegments(ctx context.Context, req refresh.Request) (refresh
 	if err != nil {
 		return out, fmt.Errorf("call refresh_brand_product_segments(force=%t, trigger=%s): %w", req.Force, req.Trigger, err)
 	}
-	out.Status = refresh.Status(deref(status))
+	out.Status = refreshlog.Status(deref(status))
 	out.LogID = deref(logID)
 	out.RowCount = deref(rowCount)
 	out.Start = deref(started)
@@ -89,19 +89,19 @@ func (db *DB) FailOrphanedRefreshes(ctx context.Context, reason string) (int64, 
 }
 
 // RunningRefresh returns the newest running log row whose session is still alive.
-func (db *DB) RunningRefresh(ctx context.Context) (refresh.Run, bool, error) {
+func (db *DB) RunningRefresh(ctx context.Context) (refreshlog.Run, bool, error) {
 	return db.newestRun(ctx, "find running refresh", `
 		l.status = 'running'
 		AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.backend_pid)`)
 }
 
 // LastSuccessfulRefresh returns the newest successful run of the segments refresh.
-func (db *DB) LastSuccessfulRefresh(ctx context.Context) (refresh.Run, bool, error) {
+func (db *DB) LastSuccessfulRefresh(ctx context.Context) (refreshlog.Run, bool, error) {
 	return db.newestRun(ctx, "read last successful refresh", `l.status = 'success'`)
 }
 
 // newestRun returns the newest segments refresh run that matches where (a constant condition on l).
-func (db *DB) newestRun(ctx context.Context, op, where string) (refresh.Run, bool, error) {
+func (db *DB) newestRun(ctx context.Context, op, where string) (refreshlog.Run, bool, error) {
 	q := `SELECT ` + runColumns + `
 		FROM public.materialized_view_refresh_log l
 		WHERE l.view_name = 'brand_product_segments' AND ` + where + `
@@ -109,14 +109,14 @@ func (db *DB) newestRun(ctx context.Context, op, where string) (refresh.Run, boo
 		LIMIT 1`
 	rows, err := db.pool.Query(ctx, q)
 	if err != nil {
-		return refresh.Run{}, false, fmt.Errorf("%s: %w", op, err)
+		return refreshlog.Run{}, false, fmt.Errorf("%s: %w", op, err)
 	}
 	run, err := pgx.CollectExactlyOneRow(rows, scanRun)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return refresh.Run{}, false, nil
+		return refreshlog.Run{}, false, nil
 	}
 	if err != nil {
-		return refresh.Run{}, false, fmt.Errorf("%s: %w", op, err)
+		return refreshlog.Run{}, false, fmt.Errorf("%s: %w", op, err)
 	}
 	return run, true, nil
 }
@@ -138,7 +138,7 @@ func (db *DB) SegmentSourceChanged(ctx context.Context) (bool, error) {
 }
 
 // RefreshHistory returns one page of the refresh log, newest first, and the number of rows in all.
-func (db *DB) RefreshHistory(ctx context.Context, limit, offset int) ([]refresh.Run, int, error) {
+func (db *DB) RefreshHistory(ctx context.Context, limit, offset int) ([]refreshlog.Run, int, error) {
 	q := `SELECT ` + runColumns + `, count(*) OVER () AS total
 		FROM public.materialized_view_refresh_log l
 		WHERE l.view_name = 'brand_product_segments'
@@ -149,7 +149,7 @@ func (db *DB) RefreshHistory(ctx context.Context, limit, offset int) ([]refresh.
 		return nil, 0, fmt.Errorf("list refresh history (limit %d offset %d): %w", limit, offset, err)
 	}
 	total := 0
-	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (refresh.Run, error) {
+	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (refreshlog.Run, error) {
 		return scanRunAnd(row, &total)
 	})
 	if err != nil {
@@ -167,11 +167,11 @@ func (db *DB) RefreshHistory(ctx context.Context, limit, offset int) ([]refresh.
 // runColumns are the log columns scanRun reads, in its order.
 const runColumns = `l.id, l.trigger_source, l.requested_by, l.status, l.refresh_start, l.refresh_end, l.row_count, l.error`
 
-func scanRun(row pgx.CollectableRow) (refresh.Run, error) { return scanRunAnd(row) }
+func scanRun(row pgx.CollectableRow) (refreshlog.Run, error) { return scanRunAnd(row) }
 
 // scanRunAnd scans runColumns and then the extra columns that follow them into extra.
-func scanRunAnd(row pgx.CollectableRow, extra ...any) (refresh.Run, error) {
-	var r refresh.Run
+func scanRunAnd(row pgx.CollectableRow, extra ...any) (refreshlog.Run, error) {
+	var r refreshlog.Run
 	var end *time.Time
 	var by, errText *string
 	dest := append([]any{&r.ID, &r.Trigger, &by, &r.Status, &r.Start, &end, &r.RowCount, &errText}, extra...)

@@ -11,6 +11,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // seedWeek inserts one active brand, one mapped ASIN and one weekly report with two queries.
@@ -45,7 +46,7 @@ func seedWeek(t *testing.T, db *DB, asin string, weekStart string) {
 }
 
 // logRows returns the refresh log, oldest first.
-func logRows(t *testing.T, db *DB) []refresh.Run {
+func logRows(t *testing.T, db *DB) []refreshlog.Run {
 	t.Helper()
 	runs, _, err := db.RefreshHistory(context.Background(), 1000, 0)
 	if err != nil {
@@ -85,7 +86,7 @@ func blockRefresh(t *testing.T, db *DB) (release func()) {
 }
 
 // waitRunning waits until a refresh has logged its running row.
-func waitRunning(t *testing.T, db *DB) refresh.Run {
+func waitRunning(t *testing.T, db *DB) refreshlog.Run {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -99,7 +100,7 @@ func waitRunning(t *testing.T, db *DB) refresh.Run {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("no refresh started running within 10s")
-	return refresh.Run{}
+	return refreshlog.Run{}
 }
 
 func TestRefreshSegments(t *testing.T) {
@@ -112,25 +113,25 @@ func TestRefreshSegments(t *testing.T) {
 		r := refresh.New(db, refresh.Options{})
 		seedWeek(t, db, "B000TEST01", "2026-01-04")
 
-		run := func(force bool) refresh.Outcome {
+		run := func(force bool) refreshlog.Outcome {
 			t.Helper()
-			out, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "test", Force: force})
+			out, err := r.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "test", Force: force})
 			if err != nil {
 				t.Fatalf("refresh: %v", err)
 			}
 			return out
 		}
 		first := run(false)
-		if first.Status != refresh.StatusSuccess || first.RowCount == 0 || first.LogID == 0 {
+		if first.Status != refreshlog.StatusSuccess || first.RowCount == 0 || first.LogID == 0 {
 			t.Fatalf("first refresh after seeding = %+v, want success with rows and a log id", first)
 		}
 		if n := segmentCount(t, db); n != first.RowCount {
 			t.Fatalf("segments hold %d rows, the refresh reported %d", n, first.RowCount)
 		}
-		if got := run(false); got.Status != refresh.StatusSkipped {
+		if got := run(false); got.Status != refreshlog.StatusSkipped {
 			t.Fatalf("refresh without changes = %s, want skipped", got.Status)
 		}
-		if got := run(true); got.Status != refresh.StatusSuccess {
+		if got := run(true); got.Status != refreshlog.StatusSuccess {
 			t.Fatalf("forced refresh without changes = %s, want success", got.Status)
 		}
 
@@ -149,7 +150,7 @@ func TestRefreshSegments(t *testing.T) {
 			if err != nil || !changed {
 				t.Fatalf("after %s: SegmentSourceChanged = %t, %v; want true", c.name, changed, err)
 			}
-			if got := run(false); got.Status != refresh.StatusSuccess {
+			if got := run(false); got.Status != refreshlog.StatusSuccess {
 				t.Fatalf("refresh after %s = %s, want success", c.name, got.Status)
 			}
 			if after := sumImpressions(t, db); after == before {
@@ -160,7 +161,7 @@ func TestRefreshSegments(t *testing.T) {
 		if _, err := db.pool.Exec(ctx, `DELETE FROM sqp.search_query_performance WHERE search_query = 'no such query'`); err != nil {
 			t.Fatal(err)
 		}
-		if got := run(false); got.Status != refresh.StatusSkipped {
+		if got := run(false); got.Status != refreshlog.StatusSkipped {
 			t.Fatalf("refresh after a delete of no row = %s, want skipped", got.Status)
 		}
 
@@ -185,7 +186,7 @@ func TestRefreshSegments(t *testing.T) {
 		release := blockRefresh(t, dbLock)
 
 		type result struct {
-			out refresh.Outcome
+			out refreshlog.Outcome
 			err error
 		}
 		results := make(chan result, 2)
@@ -195,7 +196,7 @@ func TestRefreshSegments(t *testing.T) {
 			r := refresh.New(db, refresh.Options{})
 			go func() {
 				start.Wait()
-				out, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "alice", Force: true})
+				out, err := r.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerManual, RequestedBy: "alice", Force: true})
 				results <- result{out, err}
 			}()
 		}
@@ -212,10 +213,10 @@ func TestRefreshSegments(t *testing.T) {
 		}
 		release()
 		won := <-results
-		if won.err != nil || won.out.Status != refresh.StatusSuccess {
+		if won.err != nil || won.out.Status != refreshlog.StatusSuccess {
 			t.Fatalf("the other refresh = %+v, %v; want success", won.out, won.err)
 		}
-		if rows := logRows(t, dbA); len(rows) != 1 || rows[0].Status != refresh.StatusSuccess {
+		if rows := logRows(t, dbA); len(rows) != 1 || rows[0].Status != refreshlog.StatusSuccess {
 			t.Fatalf("log = %+v, want exactly one successful run", rows)
 		}
 	})
@@ -226,7 +227,7 @@ func TestRefreshSegments(t *testing.T) {
 		db := openTestDB(t, dbURL)
 		seedWeek(t, db, "B000TEST03", "2026-01-18")
 		r := refresh.New(db, refresh.Options{})
-		if _, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, Force: true}); err != nil {
+		if _, err := r.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		served := segmentCount(t, db)
@@ -234,8 +235,8 @@ func TestRefreshSegments(t *testing.T) {
 		// A session whose lock_timeout is short fails the refresh while a base table is locked.
 		impatient := openTestDB(t, withParam(t, dbURL, "lock_timeout", "300ms"))
 		release := blockRefresh(t, db)
-		out, err := refresh.New(impatient, refresh.Options{}).Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, Force: true})
-		if err == nil || out.Status != refresh.StatusFailed {
+		out, err := refresh.New(impatient, refresh.Options{}).Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, Force: true})
+		if err == nil || out.Status != refreshlog.StatusFailed {
 			t.Fatalf("refresh during a held lock = %+v, %v; want failed with an error", out, err)
 		}
 		if !strings.Contains(err.Error(), "lock timeout") {
@@ -244,7 +245,7 @@ func TestRefreshSegments(t *testing.T) {
 		release()
 		rows := logRows(t, db)
 		last := rows[len(rows)-1]
-		if last.Status != refresh.StatusFailed || !strings.Contains(last.Error, "lock timeout") || last.End.IsZero() {
+		if last.Status != refreshlog.StatusFailed || !strings.Contains(last.Error, "lock timeout") || last.End.IsZero() {
 			t.Fatalf("last log row = %+v, want failed with the lock timeout error and an end", last)
 		}
 		if n := segmentCount(t, db); n != served {
@@ -260,7 +261,7 @@ func TestRefreshSegments(t *testing.T) {
 		r := refresh.New(db, refresh.Options{})
 		release := blockRefresh(t, dbLock)
 
-		if err := r.Start(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "bob", Force: true}); err != nil {
+		if err := r.Start(ctx, refreshlog.Request{Trigger: refreshlog.TriggerManual, RequestedBy: "bob", Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		running := waitRunning(t, db)
@@ -274,15 +275,15 @@ func TestRefreshSegments(t *testing.T) {
 		}
 		release()
 		rows := logRows(t, db)
-		if len(rows) != 1 || rows[0].Status != refresh.StatusCancelled || rows[0].End.IsZero() || !strings.Contains(rows[0].Error, "cancelled") {
+		if len(rows) != 1 || rows[0].Status != refreshlog.StatusCancelled || rows[0].End.IsZero() || !strings.Contains(rows[0].Error, "cancelled") {
 			t.Fatalf("log = %+v, want one cancelled run with an end and a reason", rows)
 		}
-		if f, ok := r.Last(); !ok || f.Outcome.Status != refresh.StatusCancelled {
+		if f, ok := r.Last(); !ok || f.Outcome.Status != refreshlog.StatusCancelled {
 			t.Fatalf("Last = %+v, %t; want the cancelled run", f, ok)
 		}
 		// The session was stopped, so the advisory lock is free again.
-		out, err := refresh.New(db, refresh.Options{}).Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, Force: true})
-		if err != nil || out.Status != refresh.StatusSuccess {
+		out, err := refresh.New(db, refresh.Options{}).Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, Force: true})
+		if err != nil || out.Status != refreshlog.StatusSuccess {
 			t.Fatalf("refresh after the cancelled one = %+v, %v; want success", out, err)
 		}
 	})
@@ -304,7 +305,7 @@ func TestRefreshSegments(t *testing.T) {
 		if err := r.Recover(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := r.Run(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "web"}); err != nil || out.Status != refresh.StatusSuccess {
+		if out, err := r.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerManual, RequestedBy: "web"}); err != nil || out.Status != refreshlog.StatusSuccess {
 			t.Fatalf("refresh as %s = %+v, %v; want success", WebRole, out, err)
 		}
 		if _, err := web.SegmentsStatus(ctx); err != nil {
@@ -314,7 +315,7 @@ func TestRefreshSegments(t *testing.T) {
 			t.Fatalf("readiness as %s: %v", WebRole, err)
 		}
 		release := blockRefresh(t, owner)
-		if err := r.Start(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "web", Force: true}); err != nil {
+		if err := r.Start(ctx, refreshlog.Request{Trigger: refreshlog.TriggerManual, RequestedBy: "web", Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		waitRunning(t, web)
@@ -323,7 +324,7 @@ func TestRefreshSegments(t *testing.T) {
 		}
 		release()
 		rows := logRows(t, owner)
-		if last := rows[len(rows)-1]; last.Status != refresh.StatusCancelled {
+		if last := rows[len(rows)-1]; last.Status != refreshlog.StatusCancelled {
 			t.Fatalf("last run = %+v, want cancelled by the web role itself", last)
 		}
 	})
@@ -342,7 +343,7 @@ func TestRefreshSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows := logRows(t, db)
-		if len(rows) != 1 || rows[0].Status != refresh.StatusFailed || rows[0].End.IsZero() || rows[0].Error == "" {
+		if len(rows) != 1 || rows[0].Status != refreshlog.StatusFailed || rows[0].End.IsZero() || rows[0].Error == "" {
 			t.Fatalf("log = %+v, want the orphaned run failed with an end and a reason", rows)
 		}
 		if _, ok, err := db.RunningRefresh(ctx); ok || err != nil {
@@ -372,14 +373,14 @@ func TestScheduler(t *testing.T) {
 		}()
 
 		deadline := time.Now().Add(10 * time.Second)
-		var rows []refresh.Run
+		var rows []refreshlog.Run
 		for time.Now().Before(deadline) {
-			if rows = logRows(t, db); len(rows) > 0 && rows[0].Status != refresh.StatusRunning {
+			if rows = logRows(t, db); len(rows) > 0 && rows[0].Status != refreshlog.StatusRunning {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if len(rows) != 1 || rows[0].Trigger != "schedule" || rows[0].Status != refresh.StatusSuccess {
+		if len(rows) != 1 || rows[0].Trigger != "schedule" || rows[0].Status != refreshlog.StatusSuccess {
 			t.Fatalf("log = %+v, want one successful scheduled run", rows)
 		}
 		// Nothing changes now: further ticks neither refresh nor log.
@@ -414,7 +415,7 @@ func TestSegmentsStatusAndReadiness(t *testing.T) {
 		t.Fatalf("coverage = %+v, want %+v and newest week 2026-02-15", c, want)
 	}
 
-	out, err := refresh.New(db, refresh.Options{}).Run(ctx, refresh.Request{Trigger: refresh.TriggerCLI, Force: true})
+	out, err := refresh.New(db, refresh.Options{}).Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}

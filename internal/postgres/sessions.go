@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
-	"github.com/sqpdash/sqpdash/internal/auth"
 )
 
 // loginAttemptRetention is how long login attempts are kept: far longer than any throttle window, short
@@ -18,7 +18,7 @@ const loginAttemptRetention = 24 * time.Hour
 
 // CreateSession stores a new session and drops every session that has passed its absolute end, so the
 // table holds at most a day of sign-ins without a cleanup job (an index on expires_at keeps it cheap).
-func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
+func (db *DB) CreateSession(ctx context.Context, s account.Session) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		const insert = `
 			INSERT INTO public.app_sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
@@ -37,21 +37,21 @@ func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
 }
 
 // SessionUser returns the session with this token hash and its user, or apperr.NotFound.
-func (db *DB) SessionUser(ctx context.Context, tokenHash []byte) (auth.Session, auth.User, error) {
+func (db *DB) SessionUser(ctx context.Context, tokenHash []byte) (account.Session, account.User, error) {
 	q := `
 		SELECT s.token_hash, s.user_id::text, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
 		       ` + userColumns + `
 		FROM public.app_sessions s
 		JOIN public.app_users u ON u.id = s.user_id
 		WHERE s.token_hash = $1`
-	var s auth.Session
+	var s account.Session
 	u, err := scanUser(db.pool.QueryRow(ctx, q, tokenHash),
 		&s.TokenHash, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.IP, &s.UserAgent)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.Session{}, auth.User{}, apperr.NotFound("no such session")
+		return account.Session{}, account.User{}, apperr.NotFound("no such session")
 	}
 	if err != nil {
-		return auth.Session{}, auth.User{}, fmt.Errorf("load session: %w", err)
+		return account.Session{}, account.User{}, fmt.Errorf("load session: %w", err)
 	}
 	return s, u, nil
 }
@@ -75,20 +75,20 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
 }
 
 // FailedLogins counts the failed login attempts since the given time, for the email and for the address.
-func (db *DB) FailedLogins(ctx context.Context, email, ip string, since time.Time) (auth.FailureCounts, error) {
+func (db *DB) FailedLogins(ctx context.Context, email, ip string, since time.Time) (account.FailureCounts, error) {
 	const q = `
 		SELECT count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
 		FROM public.login_attempts
 		WHERE NOT succeeded AND attempted_at > $3 AND (email = $1 OR ip = $2)`
-	var c auth.FailureCounts
+	var c account.FailureCounts
 	if err := db.pool.QueryRow(ctx, q, email, ip, since).Scan(&c.ByEmail, &c.ByIP); err != nil {
-		return auth.FailureCounts{}, fmt.Errorf("count failed logins for %s from %s: %w", email, ip, err)
+		return account.FailureCounts{}, fmt.Errorf("count failed logins for %s from %s: %w", email, ip, err)
 	}
 	return c, nil
 }
 
 // RecordLoginAttempt stores an attempt and deletes attempts older than a day.
-func (db *DB) RecordLoginAttempt(ctx context.Context, a auth.LoginAttempt) error {
+func (db *DB) RecordLoginAttempt(ctx context.Context, a account.LoginAttempt) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		const insert = `
 			INSERT INTO public.login_attempts (email, ip, succeeded, attempted_at)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
@@ -14,7 +15,7 @@ import (
 func TestSessions(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t, pgtest.NewDatabase(t))
-	u, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: auth.RoleManager, PasswordHash: "$argon2id$x"})
+	u, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: account.RoleManager, PasswordHash: "$argon2id$x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := auth.Session{TokenHash: hash, UserID: u.ID, CreatedAt: start, LastSeenAt: start,
+	s := account.Session{TokenHash: hash, UserID: u.ID, CreatedAt: start, LastSeenAt: start,
 		ExpiresAt: start.Add(24 * time.Hour), IP: "192.0.2.7", UserAgent: "test/1.0"}
 	if err := db.CreateSession(ctx, s); err != nil {
 		t.Fatal(err)
@@ -66,16 +67,16 @@ func TestSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bob, err := db.CreateUser(ctx, NewUser{Email: "bob@example.com", Role: auth.RoleAdmin, PasswordHash: "$argon2id$x"})
+		bob, err := db.CreateUser(ctx, NewUser{Email: "bob@example.com", Role: account.RoleAdmin, PasswordHash: "$argon2id$x"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, bobs, _ := auth.NewToken()
-		if err := db.CreateSession(ctx, auth.Session{TokenHash: bobs, UserID: bob.ID, CreatedAt: start, LastSeenAt: start, ExpiresAt: s.ExpiresAt}); err != nil {
+		if err := db.CreateSession(ctx, account.Session{TokenHash: bobs, UserID: bob.ID, CreatedAt: start, LastSeenAt: start, ExpiresAt: s.ExpiresAt}); err != nil {
 			t.Fatal(err)
 		}
 		afterEnd := s.ExpiresAt.Add(time.Second)
-		if err := db.CreateSession(ctx, auth.Session{TokenHash: next, UserID: u.ID, CreatedAt: afterEnd, LastSeenAt: afterEnd, ExpiresAt: afterEnd.Add(time.Hour)}); err != nil {
+		if err := db.CreateSession(ctx, account.Session{TokenHash: next, UserID: u.ID, CreatedAt: afterEnd, LastSeenAt: afterEnd, ExpiresAt: afterEnd.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		for who, h := range map[string][]byte{"ann's": hash, "another user's": bobs} {
@@ -89,7 +90,7 @@ func TestSessions(t *testing.T) {
 	})
 	t.Run("deleted session is not found, deleting again is fine", func(t *testing.T) {
 		_, other, _ := auth.NewToken()
-		if err := db.CreateSession(ctx, auth.Session{TokenHash: other, UserID: u.ID, CreatedAt: start, LastSeenAt: start, ExpiresAt: start.Add(48 * time.Hour)}); err != nil {
+		if err := db.CreateSession(ctx, account.Session{TokenHash: other, UserID: u.ID, CreatedAt: start, LastSeenAt: start, ExpiresAt: start.Add(48 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
@@ -103,7 +104,7 @@ func TestSessions(t *testing.T) {
 	})
 	t.Run("deleting the user deletes the sessions", func(t *testing.T) {
 		_, other, _ := auth.NewToken()
-		if err := db.CreateSession(ctx, auth.Session{TokenHash: other, UserID: u.ID, CreatedAt: start, LastSeenAt: start, ExpiresAt: start.Add(48 * time.Hour)}); err != nil {
+		if err := db.CreateSession(ctx, account.Session{TokenHash: other, UserID: u.ID, CreatedAt: start, LastSeenAt: start, ExpiresAt: start.Add(48 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.pool.Exec(ctx, `DELETE FROM public.app_users WHERE id = $1`, u.ID); err != nil {
@@ -122,7 +123,7 @@ func TestLoginAttempts(t *testing.T) {
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	record := func(email, ip string, ok bool, at time.Time) {
 		t.Helper()
-		if err := db.RecordLoginAttempt(ctx, auth.LoginAttempt{Email: email, IP: ip, Succeeded: ok, At: at}); err != nil {
+		if err := db.RecordLoginAttempt(ctx, account.LoginAttempt{Email: email, IP: ip, Succeeded: ok, At: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,11 +135,11 @@ func TestLoginAttempts(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, email, ip string
-		want            auth.FailureCounts
+		want            account.FailureCounts
 	}{
-		{"failures counted per account and per address", "ann@example.com", "192.0.2.1", auth.FailureCounts{ByEmail: 2, ByIP: 2}},
-		{"other address sees the account's failures", "ann@example.com", "198.51.100.9", auth.FailureCounts{ByEmail: 2, ByIP: 0}},
-		{"fresh account and address have none", "carol@example.com", "198.51.100.9", auth.FailureCounts{}},
+		{"failures counted per account and per address", "ann@example.com", "192.0.2.1", account.FailureCounts{ByEmail: 2, ByIP: 2}},
+		{"other address sees the account's failures", "ann@example.com", "198.51.100.9", account.FailureCounts{ByEmail: 2, ByIP: 0}},
+		{"fresh account and address have none", "carol@example.com", "198.51.100.9", account.FailureCounts{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := db.FailedLogins(ctx, tc.email, tc.ip, now.Add(-time.Minute))

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // Readiness reports why the database cannot serve the dashboard; nil means ready. A database that answers
@@ -45,8 +45,8 @@ func (db *DB) Readiness(ctx context.Context) error {
 
 // SegmentsStatus reads the size and freshness of brand_product_segments, the last successful refresh with
 // its validation, and the coverage of the base data.
-func (db *DB) SegmentsStatus(ctx context.Context) (refresh.SegmentsStatus, error) {
-	var st refresh.SegmentsStatus
+func (db *DB) SegmentsStatus(ctx context.Context) (refreshlog.SegmentsStatus, error) {
+	var st refreshlog.SegmentsStatus
 	const view = `
 		SELECT c.relispopulated, pg_total_relation_size(c.oid), s.change_seq
 		FROM pg_class c, public.segment_source_state s

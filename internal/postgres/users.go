@@ -9,50 +9,50 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
-	"github.com/sqpdash/sqpdash/internal/auth"
 )
 
-// NewUser is what creating a user stores. Email must be normalised (auth.NormalizeEmail) and PasswordHash
+// NewUser is what creating a user stores. Email must be normalised (account.NormalizeEmail) and PasswordHash
 // made by auth.PasswordHasher: this package never sees a password.
 type NewUser struct {
 	Email        string
-	Role         auth.Role
+	Role         account.Role
 	PasswordHash string
 }
 
-// userColumns selects an auth.User (with the brands a manager was granted) from app_users u.
+// userColumns selects an account.User (with the brands a manager was granted) from app_users u.
 const userColumns = `
 	u.id::text, u.email, u.role, u.is_active, u.created_at, u.last_login_at,
 	coalesce((SELECT array_agg(b.brand_id::text ORDER BY b.brand_id)
 	          FROM public.app_user_brands b WHERE b.user_id = u.id), '{}')`
 
 // scanUser reads the columns of userColumns (after any columns the caller scanned first via extra).
-func scanUser(row pgx.Row, extra ...any) (auth.User, error) {
+func scanUser(row pgx.Row, extra ...any) (account.User, error) {
 	var (
-		u    auth.User
+		u    account.User
 		role string
 	)
 	dest := append(extra, &u.ID, &u.Email, &role, &u.Active, &u.CreatedAt, &u.LastLoginAt, &u.BrandIDs)
 	if err := row.Scan(dest...); err != nil {
-		return auth.User{}, err
+		return account.User{}, err
 	}
-	u.Role = auth.Role(role)
+	u.Role = account.Role(role)
 	return u, nil
 }
 
 // CreateUser stores a new user; an email that is taken is a conflict.
-func (db *DB) CreateUser(ctx context.Context, nu NewUser) (auth.User, error) {
+func (db *DB) CreateUser(ctx context.Context, nu NewUser) (account.User, error) {
 	q := `
 		INSERT INTO public.app_users AS u (email, role, password_hash)
 		VALUES ($1, $2, $3)
 		RETURNING ` + userColumns
 	u, err := scanUser(db.pool.QueryRow(ctx, q, nu.Email, string(nu.Role), nu.PasswordHash))
 	if isDuplicateEmail(err) {
-		return auth.User{}, apperr.Conflict("a user with email %s already exists", nu.Email)
+		return account.User{}, apperr.Conflict("a user with email %s already exists", nu.Email)
 	}
 	if err != nil {
-		return auth.User{}, fmt.Errorf("create user %s: %w", nu.Email, err)
+		return account.User{}, fmt.Errorf("create user %s: %w", nu.Email, err)
 	}
 	return u, nil
 }
@@ -80,40 +80,40 @@ func (db *DB) CreateFirstUser(ctx context.Context, nu NewUser) (created bool, er
 }
 
 // UserByEmail returns the user with this normalised email, or apperr.NotFound.
-func (db *DB) UserByEmail(ctx context.Context, email string) (auth.User, error) {
+func (db *DB) UserByEmail(ctx context.Context, email string) (account.User, error) {
 	q := `SELECT ` + userColumns + ` FROM public.app_users u WHERE u.email = $1`
 	u, err := scanUser(db.pool.QueryRow(ctx, q, email))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.User{}, apperr.NotFound("no user with email %s", email)
+		return account.User{}, apperr.NotFound("no user with email %s", email)
 	}
 	if err != nil {
-		return auth.User{}, fmt.Errorf("load user %s: %w", email, err)
+		return account.User{}, fmt.Errorf("load user %s: %w", email, err)
 	}
 	return u, nil
 }
 
 // UserCredentials returns the user with this normalised email and their password hash, for signing in.
-func (db *DB) UserCredentials(ctx context.Context, email string) (auth.User, string, error) {
+func (db *DB) UserCredentials(ctx context.Context, email string) (account.User, string, error) {
 	q := `SELECT u.password_hash, ` + userColumns + ` FROM public.app_users u WHERE u.email = $1`
 	var hash string
 	u, err := scanUser(db.pool.QueryRow(ctx, q, email), &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.User{}, "", apperr.NotFound("no user with email %s", email)
+		return account.User{}, "", apperr.NotFound("no user with email %s", email)
 	}
 	if err != nil {
-		return auth.User{}, "", fmt.Errorf("load credentials of %s: %w", email, err)
+		return account.User{}, "", fmt.Errorf("load credentials of %s: %w", email, err)
 	}
 	return u, hash, nil
 }
 
 // ListUsers returns every user, by email.
-func (db *DB) ListUsers(ctx context.Context) ([]auth.User, error) {
+func (db *DB) ListUsers(ctx context.Context) ([]account.User, error) {
 	q := `SELECT ` + userColumns + ` FROM public.app_users u ORDER BY u.email`
 	rows, err := db.pool.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (auth.User, error) { return scanUser(row) })
+	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (account.User, error) { return scanUser(row) })
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
@@ -26,7 +27,7 @@ func insertTestBrand(t *testing.T, db *DB, name string) string {
 func TestCreateUser(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t, pgtest.NewDatabase(t))
-	created, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: auth.RoleManager, PasswordHash: "$argon2id$x"})
+	created, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: account.RoleManager, PasswordHash: "$argon2id$x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestCreateUser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID != created.ID || got.Role != auth.RoleManager || !got.Active || got.LastLoginAt != nil || len(got.BrandIDs) != 0 {
+		if got.ID != created.ID || got.Role != account.RoleManager || !got.Active || got.LastLoginAt != nil || len(got.BrandIDs) != 0 {
 			t.Errorf("UserByEmail = %+v, want the created manager %+v, active, never signed in, no brands", got, created)
 		}
 	})
@@ -47,19 +48,19 @@ func TestCreateUser(t *testing.T) {
 		}
 	})
 	t.Run("same email again is a conflict", func(t *testing.T) {
-		_, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: auth.RoleAdmin, PasswordHash: "$argon2id$y"})
+		_, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: account.RoleAdmin, PasswordHash: "$argon2id$y"})
 		if apperr.CodeOf(err) != apperr.ECONFLICT {
 			t.Errorf("err = %v, want a conflict", err)
 		}
 	})
 	t.Run("upper-case email is refused by the database", func(t *testing.T) {
-		_, err := db.CreateUser(ctx, NewUser{Email: "Bob@example.com", Role: auth.RoleAdmin, PasswordHash: "$argon2id$y"})
+		_, err := db.CreateUser(ctx, NewUser{Email: "Bob@example.com", Role: account.RoleAdmin, PasswordHash: "$argon2id$y"})
 		if err == nil {
 			t.Error("stored an email that is not lower case")
 		}
 	})
 	t.Run("unknown role is refused by the database", func(t *testing.T) {
-		_, err := db.CreateUser(ctx, NewUser{Email: "root@example.com", Role: auth.Role("root"), PasswordHash: "$argon2id$y"})
+		_, err := db.CreateUser(ctx, NewUser{Email: "root@example.com", Role: account.Role("root"), PasswordHash: "$argon2id$y"})
 		if err == nil {
 			t.Error("stored role root")
 		}
@@ -77,12 +78,12 @@ func TestCreateUser(t *testing.T) {
 func TestCreateFirstUserOnlyOnEmptyTable(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t, pgtest.NewDatabase(t))
-	first := NewUser{Email: "admin@localhost", Role: auth.RoleAdmin, PasswordHash: "$argon2id$1"}
+	first := NewUser{Email: "admin@localhost", Role: account.RoleAdmin, PasswordHash: "$argon2id$1"}
 	created, err := db.CreateFirstUser(ctx, first)
 	if err != nil || !created {
 		t.Fatalf("first call: created=%v, %v; want true", created, err)
 	}
-	created, err = db.CreateFirstUser(ctx, NewUser{Email: "other@localhost", Role: auth.RoleAdmin, PasswordHash: "$argon2id$2"})
+	created, err = db.CreateFirstUser(ctx, NewUser{Email: "other@localhost", Role: account.RoleAdmin, PasswordHash: "$argon2id$2"})
 	if err != nil || created {
 		t.Fatalf("second call: created=%v, %v; want false", created, err)
 	}
@@ -90,7 +91,7 @@ func TestCreateFirstUserOnlyOnEmptyTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(users) != 1 || users[0].Email != first.Email || users[0].Role != auth.RoleAdmin {
+	if len(users) != 1 || users[0].Email != first.Email || users[0].Role != account.RoleAdmin {
 		t.Errorf("users = %+v, want only %s", users, first.Email)
 	}
 }
@@ -100,7 +101,7 @@ func TestGrantAndRevokeBrands(t *testing.T) {
 	db := openTestDB(t, pgtest.NewDatabase(t))
 	acme := insertTestBrand(t, db, "acme")
 	globex := insertTestBrand(t, db, "globex")
-	if _, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: auth.RoleManager, PasswordHash: "$argon2id$x"}); err != nil {
+	if _, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: account.RoleManager, PasswordHash: "$argon2id$x"}); err != nil {
 		t.Fatal(err)
 	}
 	brandsOf := func(t *testing.T) []string {
@@ -163,7 +164,7 @@ func TestGrantAndRevokeBrands(t *testing.T) {
 func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t, pgtest.NewDatabase(t))
-	u, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: auth.RoleManager, PasswordHash: "$argon2id$old"})
+	u, err := db.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: account.RoleManager, PasswordHash: "$argon2id$old"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestPasswordChangeAndDisableEndSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := time.Now()
-		if err := db.CreateSession(ctx, auth.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := db.CreateSession(ctx, account.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		return hash

@@ -9,9 +9,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -85,7 +86,7 @@ func TestWebRoleCanServe(t *testing.T) {
 	owner, web := openAsWebRole(t)
 	ctx := context.Background()
 	hash := "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
-	u, err := owner.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: auth.RoleAdmin, PasswordHash: hash})
+	u, err := owner.CreateUser(ctx, NewUser{Email: "ann@example.com", Role: account.RoleAdmin, PasswordHash: hash})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +107,8 @@ func TestWebRoleCanServe(t *testing.T) {
 			return err
 		}},
 		{"refresh the segments", func() error {
-			out, err := web.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerManual, RequestedBy: "test", Force: true})
-			if err == nil && out.Status != refresh.StatusSuccess {
+			out, err := web.RefreshSegments(ctx, refreshlog.Request{Trigger: refreshlog.TriggerManual, RequestedBy: "test", Force: true})
+			if err == nil && out.Status != refreshlog.StatusSuccess {
 				return errors.New("refresh status " + string(out.Status) + ": " + out.Error)
 			}
 			return err
@@ -125,10 +126,10 @@ func TestWebRoleCanServe(t *testing.T) {
 			if _, err := web.FailedLogins(ctx, u.Email, "192.0.2.1", now.Add(-time.Minute)); err != nil {
 				return err
 			}
-			return web.RecordLoginAttempt(ctx, auth.LoginAttempt{Email: u.Email, IP: "192.0.2.1", Succeeded: true, At: now})
+			return web.RecordLoginAttempt(ctx, account.LoginAttempt{Email: u.Email, IP: "192.0.2.1", Succeeded: true, At: now})
 		}},
 		{"open, read, touch and delete a session", func() error {
-			if err := web.CreateSession(ctx, auth.Session{TokenHash: tokenHash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			if err := web.CreateSession(ctx, account.Session{TokenHash: tokenHash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 				return err
 			}
 			if _, _, err := web.SessionUser(ctx, tokenHash); err != nil {

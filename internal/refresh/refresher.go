@@ -9,27 +9,28 @@ import (
 	"time"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // Store is the storage the refresher needs. internal/postgres implements it.
 type Store interface {
 	// RefreshSegments calls the database's refresh procedure on one session. When the call fails, the
 	// returned Outcome still carries the BackendPID of that session.
-	RefreshSegments(ctx context.Context, req Request) (Outcome, error)
+	RefreshSegments(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error)
 	// CancelRefresh stops the session pid if it still holds the refresh lock and marks its running log row
 	// cancelled with reason.
 	CancelRefresh(ctx context.Context, pid uint32, reason string) error
 	// FailOrphanedRefreshes marks failed every running log row whose database session is gone.
 	FailOrphanedRefreshes(ctx context.Context, reason string) (int64, error)
 	// RunningRefresh returns the log row of the refresh running now in any process, if any.
-	RunningRefresh(ctx context.Context) (Run, bool, error)
+	RunningRefresh(ctx context.Context) (refreshlog.Run, bool, error)
 	// SegmentSourceChanged reports whether base data changed since the last successful refresh.
 	SegmentSourceChanged(ctx context.Context) (bool, error)
 }
 
 // Observer is told about every finished call, for metrics.
 type Observer interface {
-	ObserveRefresh(req Request, out Outcome, took time.Duration)
+	ObserveRefresh(req refreshlog.Request, out refreshlog.Outcome, took time.Duration)
 }
 
 // Options configures a Refresher.
@@ -57,8 +58,8 @@ type Refresher struct {
 // Finished is the result of the last background run of this process, for the admin page: busy and
 // skipped outcomes have no history row that would tell the person who clicked.
 type Finished struct {
-	Request Request
-	Outcome Outcome
+	Request refreshlog.Request
+	Outcome refreshlog.Outcome
 	Err     error
 	At      time.Time
 }
@@ -76,20 +77,20 @@ func New(store Store, opts Options) *Refresher {
 // Run refreshes the segments now and returns when the refresh is over. A refresh running elsewhere gives an
 // *apperr.Error with code ECONFLICT. When ctx ends during the refresh, the database session is stopped and
 // the run is logged as cancelled before Run returns.
-func (r *Refresher) Run(ctx context.Context, req Request) (Outcome, error) {
+func (r *Refresher) Run(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error) {
 	began := time.Now()
 	out, err := r.store.RefreshSegments(ctx, req)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		out.Status = StatusCancelled
+		out.Status = refreshlog.StatusCancelled
 		if cerr := r.cancelRun(ctx, out.BackendPID); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
 		err = fmt.Errorf("refresh segments (%s): cancelled: %w", req.Trigger, err)
 	case err != nil:
-		out.Status = StatusFailed
+		out.Status = refreshlog.StatusFailed
 		err = fmt.Errorf("refresh segments (%s): %w", req.Trigger, err)
-	case out.Status == StatusBusy:
+	case out.Status == refreshlog.StatusBusy:
 		r.describeRunning(ctx, &out)
 		err = apperr.Conflict("%s", busyMessage(out.RunningSince, out.RunningBy))
 	}
@@ -107,7 +108,7 @@ const busyRowWait = time.Second
 
 // describeRunning fills in who started the refresh that made this call busy, when the procedure could not
 // see its log row yet.
-func (r *Refresher) describeRunning(ctx context.Context, out *Outcome) {
+func (r *Refresher) describeRunning(ctx context.Context, out *refreshlog.Outcome) {
 	for deadline := time.Now().Add(busyRowWait); out.RunningSince.IsZero() && time.Now().Before(deadline); {
 		run, ok, err := r.store.RunningRefresh(ctx)
 		if err != nil {
@@ -139,13 +140,13 @@ func (r *Refresher) cancelRun(ctx context.Context, pid uint32) error {
 	return nil
 }
 
-func (r *Refresher) logOutcome(ctx context.Context, req Request, out Outcome, took time.Duration, err error) {
+func (r *Refresher) logOutcome(ctx context.Context, req refreshlog.Request, out refreshlog.Outcome, took time.Duration, err error) {
 	attrs := []any{"trigger", req.Trigger, "requested_by", req.RequestedBy, "force", req.Force,
 		"status", out.Status, "log_id", out.LogID, "rows", out.RowCount, "took_ms", millis(took)}
 	switch {
-	case out.Status == StatusBusy:
+	case out.Status == refreshlog.StatusBusy:
 		r.log.InfoContext(ctx, "refresh not started: another one is running", append(attrs, "running_by", out.RunningBy)...)
-	case err != nil && out.Status == StatusCancelled:
+	case err != nil && out.Status == refreshlog.StatusCancelled:
 		r.log.WarnContext(ctx, "refresh cancelled", attrs...)
 	case err != nil:
 		r.log.ErrorContext(ctx, "refresh failed", append(attrs, "err", err)...)
@@ -170,7 +171,7 @@ func (r *Refresher) Recover(ctx context.Context) error {
 // Start begins a refresh in the background and returns at once. It returns an ECONFLICT *apperr.Error when
 // a refresh is already running in this or another process; the background run itself can still find the
 // lock taken (a race), which Last then reports.
-func (r *Refresher) Start(ctx context.Context, req Request) error {
+func (r *Refresher) Start(ctx context.Context, req refreshlog.Request) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.base.Err() != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
 // Scheduler refreshes the segments every period. A tick first asks whether base data changed since the
@@ -71,7 +72,7 @@ func (s *Scheduler) tick(ctx context.Context) {
 		s.note("nothing changed since the last refresh")
 		return
 	}
-	out, err := s.refresher.Run(ctx, Request{Trigger: TriggerSchedule, RequestedBy: "schedule"})
+	out, err := s.refresher.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerSchedule, RequestedBy: "schedule"})
 	if e, ok := apperr.As(err); ok {
 		s.note(e.Message)
 		return

@@ -1,4 +1,8 @@
-package auth
+// Package account is who may use sqpdash: users and their roles and brands, the sessions they sign in
+// with and the login attempts kept for throttling. It is the vocabulary that storage and the sign-in
+// rules (internal/auth) share, so that storage depends on these types and never on the service that
+// hashes passwords and decides when a session ends.
+package account
 
 import (
 	"net/mail"
