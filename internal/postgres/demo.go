@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"math/big"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -171,14 +170,6 @@ func copyDemoMappings(ctx context.Context, tx pgx.Tx, mappings []sqp.BrandMappin
 	return n, nil
 }
 
-// asinWeek keys a weekly report by ASIN and the day number of its Sunday.
-type asinWeek struct {
-	asin string
-	day  int64
-}
-
-func dayOf(t time.Time) int64 { return t.Unix() / 86400 }
-
 // copyDemoASINWeeks writes the weekly report rows and returns their ids, which the query rows refer to.
 func copyDemoASINWeeks(ctx context.Context, tx pgx.Tx, weeks iter.Seq2[string, time.Time]) (map[asinWeek]int64, error) {
 	next, stop := iter.Pull2(weeks)
@@ -210,34 +201,6 @@ func copyDemoASINWeeks(ctx context.Context, tx pgx.Tx, weeks iter.Seq2[string, t
 		return nil, fmt.Errorf("read weekly report ids: %w", err)
 	}
 	return ids, nil
-}
-
-// queryRowColumns are the columns of sqp.search_query_performance that a report fills, in the order of
-// queryRowValues.
-var queryRowColumns = []string{
-	"asin_performance_id", "search_query", "search_query_score", "search_query_volume",
-	"total_query_impression_count", "asin_impression_count", "total_click_count", "asin_click_count",
-	"total_cart_add_count", "asin_cart_add_count", "total_purchase_count", "asin_purchase_count",
-	"total_median_click_price", "asin_median_click_price", "total_median_cart_add_price",
-	"asin_median_cart_add_price", "total_median_purchase_price", "asin_median_purchase_price",
-	"currency_code",
-	"total_same_day_shipping_click_count", "total_one_day_shipping_click_count", "total_two_day_shipping_click_count",
-	"total_same_day_shipping_cart_add_count", "total_one_day_shipping_cart_add_count", "total_two_day_shipping_cart_add_count",
-	"total_same_day_shipping_purchase_count", "total_one_day_shipping_purchase_count", "total_two_day_shipping_purchase_count",
-}
-
-func queryRowValues(weekID int64, q *sqp.QueryRow) []any {
-	return []any{
-		weekID, q.SearchQuery, q.SearchQueryScore, q.SearchQueryVolume,
-		q.TotalQueryImpressionCount, q.ASINImpressionCount, q.TotalClickCount, q.ASINClickCount,
-		q.TotalCartAddCount, q.ASINCartAddCount, q.TotalPurchaseCount, q.ASINPurchaseCount,
-		centsValue(q.TotalMedianClickPrice), centsValue(q.ASINMedianClickPrice), centsValue(q.TotalMedianCartAddPrice),
-		centsValue(q.ASINMedianCartAddPrice), centsValue(q.TotalMedianPurchasePrice), centsValue(q.ASINMedianPurchasePrice),
-		nullIfEmpty(q.CurrencyCode),
-		q.TotalSameDayShippingClicks, q.TotalOneDayShippingClicks, q.TotalTwoDayShippingClicks,
-		q.TotalSameDayShippingCartAdds, q.TotalOneDayShippingCartAdds, q.TotalTwoDayShippingCartAdds,
-		q.TotalSameDayShippingPurchases, q.TotalOneDayShippingPurchases, q.TotalTwoDayShippingPurchases,
-	}
 }
 
 // copyDemoQueryRows streams the reports' query rows into search_query_performance.
@@ -278,12 +241,4 @@ func copyDemoQueryRows(ctx context.Context, tx pgx.Tx, reports iter.Seq[sqp.Week
 		progress(n)
 	}
 	return n, nil
-}
-
-// centsValue is a price as numeric(12,2), or NULL.
-func centsValue(c *sqp.Cents) pgtype.Numeric {
-	if c == nil {
-		return pgtype.Numeric{}
-	}
-	return pgtype.Numeric{Int: big.NewInt(int64(*c)), Exp: -2, Valid: true}
 }

@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
@@ -343,4 +345,51 @@ func (db *DB) UnmappedASINs(ctx context.Context, asins []string) ([]string, erro
 		return nil, fmt.Errorf("find unmapped ASINs among %d: %w", len(asins), err)
 	}
 	return unmapped, nil
+}
+
+// The rows of sqp.search_query_performance as COPY writes them, for the import (stageQueryRows) and for
+// the demo data (copyDemoQueryRows), so that both fill the same columns the same way.
+
+// asinWeek keys a weekly report by ASIN and the day number of its Sunday.
+type asinWeek struct {
+	asin string
+	day  int64
+}
+
+func dayOf(t time.Time) int64 { return t.Unix() / 86400 }
+
+// queryRowColumns are the columns of sqp.search_query_performance that a report fills, in the order of
+// queryRowValues.
+var queryRowColumns = []string{
+	"asin_performance_id", "search_query", "search_query_score", "search_query_volume",
+	"total_query_impression_count", "asin_impression_count", "total_click_count", "asin_click_count",
+	"total_cart_add_count", "asin_cart_add_count", "total_purchase_count", "asin_purchase_count",
+	"total_median_click_price", "asin_median_click_price", "total_median_cart_add_price",
+	"asin_median_cart_add_price", "total_median_purchase_price", "asin_median_purchase_price",
+	"currency_code",
+	"total_same_day_shipping_click_count", "total_one_day_shipping_click_count", "total_two_day_shipping_click_count",
+	"total_same_day_shipping_cart_add_count", "total_one_day_shipping_cart_add_count", "total_two_day_shipping_cart_add_count",
+	"total_same_day_shipping_purchase_count", "total_one_day_shipping_purchase_count", "total_two_day_shipping_purchase_count",
+}
+
+func queryRowValues(weekID int64, q *sqp.QueryRow) []any {
+	return []any{
+		weekID, q.SearchQuery, q.SearchQueryScore, q.SearchQueryVolume,
+		q.TotalQueryImpressionCount, q.ASINImpressionCount, q.TotalClickCount, q.ASINClickCount,
+		q.TotalCartAddCount, q.ASINCartAddCount, q.TotalPurchaseCount, q.ASINPurchaseCount,
+		centsValue(q.TotalMedianClickPrice), centsValue(q.ASINMedianClickPrice), centsValue(q.TotalMedianCartAddPrice),
+		centsValue(q.ASINMedianCartAddPrice), centsValue(q.TotalMedianPurchasePrice), centsValue(q.ASINMedianPurchasePrice),
+		nullIfEmpty(q.CurrencyCode),
+		q.TotalSameDayShippingClicks, q.TotalOneDayShippingClicks, q.TotalTwoDayShippingClicks,
+		q.TotalSameDayShippingCartAdds, q.TotalOneDayShippingCartAdds, q.TotalTwoDayShippingCartAdds,
+		q.TotalSameDayShippingPurchases, q.TotalOneDayShippingPurchases, q.TotalTwoDayShippingPurchases,
+	}
+}
+
+// centsValue is a price as numeric(12,2), or NULL.
+func centsValue(c *sqp.Cents) pgtype.Numeric {
+	if c == nil {
+		return pgtype.Numeric{}
+	}
+	return pgtype.Numeric{Int: big.NewInt(int64(*c)), Exp: -2, Valid: true}
 }

@@ -9,9 +9,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The benchmark (`sqpdash bench`) compares our brand_product_segments with the view the seed spec wrote
-// (database-schema.md §1), built from the same base rows under another name. Its SQL lives here because
-// this is the only package that speaks SQL.
+// This file holds the SQL that only the benchmark (`sqpdash bench`, internal/bench) runs; nothing that
+// serves users calls it. The benchmark compares our brand_product_segments with the view the seed spec
+// wrote (database-schema.md §1), built from the same base rows under another name. Its SQL lives here
+// because this is the only package that speaks SQL.
 
 // SeedSegmentsView is the name the benchmark gives the seed spec's materialized view.
 const SeedSegmentsView = "public.seed_brand_product_segments"
