@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 )
@@ -115,7 +115,7 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 	t.Cleanup(db.Close)
 	sessions := newTestSessions(t, db)
 	srv := newTestServer(t, db, sessions)
-	admin := sessions.Cookie(auth.RoleAdmin)
+	admin := sessions.Cookie(account.RoleAdmin)
 	brandID := "00000000-0000-4000-8000-000000000001"
 	send := func(req *http.Request) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
