@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/sqpdash
 ADDR  ?= localhost:8080
 
-.PHONY: run test build generate check-generated vet deps deps-test bench fuzz clean
+.PHONY: run test build generate check-generated vet lint deps deps-test bench fuzz clean
 
 ## run: install what is missing, build, start the private PostgreSQL, apply the schema, load demo data on
 ## first run, create the first admin on first run, and serve on http://$(ADDR)
@@ -31,6 +31,10 @@ check-generated:
 
 vet:
 	$(GO) vet ./...
+
+## lint: golangci-lint (pinned as a tool in go.mod, configured in .golangci.yml) over the whole tree
+lint:
+	$(GO) tool golangci-lint run ./...
 
 deps:
 	@.ci/install-deps.sh
