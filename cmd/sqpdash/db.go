@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -142,17 +143,35 @@ func openWebDatabaseURL(ctx context.Context, cfg config.Config, log *slog.Logger
 	return webURL, stop, nil
 }
 
-// newLogger returns the process logger: JSON unless stderr is a terminal (or as cfg.LogFormat says).
+// newLogger returns the process logger on stderr, in the format logFormat picks.
 func newLogger(cfg config.Config) *slog.Logger {
-	format := cfg.LogFormat
-	if format == "auto" {
-		format = "json"
-		if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			format = "text"
+	return newLoggerTo(os.Stderr, logFormat(cfg.LogFormat, isTerminal(os.Stderr)))
+}
+
+// logFormat resolves the configured format: "auto" is text for a person at a terminal and JSON for
+// everything else (a pipe, a file, a log collector); "json" and "text" are taken as asked.
+func logFormat(configured string, terminal bool) string {
+	if configured == "auto" || configured == "" {
+		if terminal {
+			return "text"
 		}
+		return "json"
 	}
+	return configured
+}
+
+// newLoggerTo returns a logger writing format ("json" or "text") to w. The text form is slog's, with the
+// time of day only, which is what a person watching a terminal needs.
+func newLoggerTo(w io.Writer, format string) *slog.Logger {
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
+					return slog.String(slog.TimeKey, a.Value.Time().Format("15:04:05.000"))
+				}
+				return a
+			},
+		}))
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	return slog.New(slog.NewJSONHandler(w, nil))
 }

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/sqpdash/sqpdash/internal/config"
@@ -58,6 +59,11 @@ func main() {
 
 // run dispatches to a subcommand; it is separate from main so that tests can call it.
 func run(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) int {
+	logFormatFlag, args, err := globalLogFormat(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "sqpdash: %v\n", err)
+		return exitUsage
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
@@ -76,13 +82,47 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		fmt.Fprintf(stderr, "sqpdash: %v\n", err)
 		return exitUsage
 	}
+	if logFormatFlag != "" {
+		cfg.LogFormat = logFormatFlag
+	}
 	return cmd.run(ctx, cfg, args[1:])
 }
 
+// globalLogFormat takes the global flag --log-format auto|json|text (before the command) off args.
+func globalLogFormat(args []string) (format string, rest []string, err error) {
+	if len(args) == 0 {
+		return "", args, nil
+	}
+	name, value, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+	if !strings.HasPrefix(args[0], "-") || name != "log-format" {
+		return "", args, nil
+	}
+	rest = args[1:]
+	if !hasValue {
+		if len(rest) == 0 {
+			return "", nil, fmt.Errorf("--log-format needs a value: auto, json or text")
+		}
+		value, rest = rest[0], rest[1:]
+	}
+	if err := checkLogFormat(value); err != nil {
+		return "", nil, err
+	}
+	return value, rest, nil
+}
+
+// checkLogFormat accepts the values of --log-format and SQPDASH_LOG_FORMAT.
+func checkLogFormat(v string) error {
+	switch v {
+	case "auto", "json", "text":
+		return nil
+	}
+	return fmt.Errorf("--log-format %q: want auto, json or text", v)
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: sqpdash <command> [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: sqpdash [--log-format auto|json|text] <command> [flags]\n\ncommands:")
 	for _, name := range []string{"serve", "schema", "demo", "import", "refresh", "users", "bench"} {
 		fmt.Fprintf(w, "  %-8s %s\n", name, commands()[name].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'sqpdash <command> --help' for its flags. Environment: DATABASE_URL, SQPDASH_DATA_DIR,\nSQPDASH_ADDR, SQPDASH_REFRESH_EVERY, SQPDASH_LOG_FORMAT.")
+	fmt.Fprintln(w, "\nRun 'sqpdash <command> --help' for its flags. Environment: DATABASE_URL, SQPDASH_DATA_DIR,\nSQPDASH_ADDR, SQPDASH_REFRESH_EVERY, SQPDASH_LOG_FORMAT.\nLogs go to stderr: text on a terminal, JSON otherwise (auto), or as --log-format or SQPDASH_LOG_FORMAT say.")
 }

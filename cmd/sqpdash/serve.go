@@ -5,13 +5,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/importer"
@@ -38,6 +41,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) int {
 	fs.DurationVar(&cfg.RefreshEvery, "refresh-every", cfg.RefreshEvery, "refresh the segments this often when base data changed; 0 disables (SQPDASH_REFRESH_EVERY)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure: set it behind TLS (SQPDASH_SECURE_COOKIES)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", cfg.TrustProxy, "trust X-Forwarded-For/-Proto from a reverse proxy (SQPDASH_TRUST_PROXY)")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "auto (text on a terminal, else JSON), json or text (SQPDASH_LOG_FORMAT)")
 	dev := fs.Bool("dev", false, "development: text logs")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -49,12 +53,16 @@ func runServe(ctx context.Context, cfg config.Config, args []string) int {
 		fmt.Fprintln(os.Stderr, "sqpdash serve: takes only flags, and --refresh-every must not be negative")
 		return exitUsage
 	}
+	if err := checkLogFormat(cfg.LogFormat); err != nil {
+		fmt.Fprintf(os.Stderr, "sqpdash serve: %v\n", err)
+		return exitUsage
+	}
 	if *dev {
 		cfg.LogFormat = "text"
 	}
 	log := slog.New(web.WithRequestID(newLogger(cfg).Handler()))
 	limitMemory()
-	if err := serve(ctx, cfg, log, nil); err != nil {
+	if err := serve(ctx, cfg, log, os.Stdout, nil); err != nil {
 		log.Error("sqpdash serve failed", "err", err)
 		return exitFailure
 	}
@@ -73,9 +81,9 @@ func limitMemory() {
 	}
 }
 
-// serve runs the server until ctx ends. listening, when not nil, is told the bound address (tests listen
-// on port 0).
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening func(addr string)) error {
+// serve runs the server until ctx ends. Once it listens, it tells out (the terminal, not the log) where to
+// sign in; listening, when not nil, is told the bound address (tests listen on port 0).
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, listening func(addr string)) error {
 	// Everything, the refresh included, runs as the least-privilege web role (docs/security.md).
 	db, closeDB, err := openWebDatabase(ctx, cfg, log)
 	if err != nil {
@@ -136,10 +144,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, listening f
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "refresh_every", cfg.RefreshEvery.String())
+	// The first run's password scrolled away under the log lines by now: say again how to sign in.
+	writeReady(out, "http://"+ln.Addr().String(), commandName(), firstAdminPending(ctx, db, log))
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String(), "refresh_every", cfg.RefreshEvery.String())
 
 	schedCtx, stopSchedule := context.WithCancel(context.WithoutCancel(ctx))
 	scheduleDone := make(chan struct{})
@@ -185,4 +195,39 @@ func poolStats(db *postgres.DB) web.PoolStats {
 		NewConnsCount:        s.NewConnsCount(),
 		AcquireDuration:      s.AcquireDuration(),
 	}
+}
+
+// firstAdminPending reports whether the account `users ensure-admin` creates exists, is active and has
+// never signed in: its one-time password is then the only way in, and the user may have lost it.
+func firstAdminPending(ctx context.Context, db *postgres.DB, log *slog.Logger) bool {
+	u, err := db.UserByEmail(ctx, firstAdminEmail)
+	if err != nil {
+		if _, ok := apperr.As(err); !ok {
+			log.Warn("look up the first admin account", "err", err)
+		}
+		return false
+	}
+	return u.Active && u.LastLoginAt == nil
+}
+
+// writeReady tells the person at the terminal where the dashboard is and, while the first admin has
+// never signed in, how to get in. It never prints a password: `serve` does not know it (only its hash is
+// stored), and the one-time password belongs on the terminal of `users ensure-admin` alone.
+func writeReady(out io.Writer, url, command string, adminPending bool) {
+	fmt.Fprintf(out, "\nsqpdash is ready: %s\n", url)
+	if adminPending {
+		fmt.Fprintf(out, "  Sign in as %s with the one-time password 'users ensure-admin' printed above.\n", firstAdminEmail)
+		fmt.Fprintf(out, "  Lost it? Set a new one with:  %s users set-password %s\n", command, firstAdminEmail)
+	}
+	fmt.Fprintln(out, "  Ctrl-C stops the server.")
+	fmt.Fprintln(out)
+}
+
+// commandName is this program as the user invoked it (bin/sqpdash under make run), so that a command it
+// suggests can be typed as shown; "sqpdash" when it was found on PATH.
+func commandName() string {
+	if len(os.Args) > 0 && strings.ContainsRune(os.Args[0], '/') {
+		return os.Args[0]
+	}
+	return "sqpdash"
 }

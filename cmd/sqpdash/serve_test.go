@@ -57,6 +57,7 @@ type testServe struct {
 	base   string
 	db     *postgres.DB // a pool of the test's own on the same database
 	logs   *syncBuffer
+	out    *syncBuffer // what serve tells the terminal
 	cancel context.CancelFunc
 	done   chan struct{} // closed when serve has returned, with err
 	err    error
@@ -125,11 +126,11 @@ func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testSer
 	logs := &syncBuffer{}
 	log := slog.New(web.WithRequestID(slog.NewJSONHandler(logs, nil)))
 	sctx, cancel := context.WithCancel(ctx)
-	s := &testServe{db: db, logs: logs, cancel: cancel, done: make(chan struct{})}
+	s := &testServe{db: db, logs: logs, out: &syncBuffer{}, cancel: cancel, done: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		defer close(s.done)
-		s.err = serve(sctx, cfg, log, func(a string) { addr <- a })
+		s.err = serve(sctx, cfg, log, s.out, func(a string) { addr <- a })
 	}()
 	select {
 	case a := <-addr:

@@ -35,6 +35,8 @@ type usersCLI struct {
 	errOut   io.Writer
 	// loginURL is shown after ensure-admin created an account.
 	loginURL string
+	// command is how the user runs sqpdash (bin/sqpdash), for the commands it suggests; empty: "sqpdash".
+	command string
 }
 
 // usageError is a mistake in the command line (exit status 2).
@@ -65,6 +67,7 @@ func runUsers(ctx context.Context, cfg config.Config, args []string) int {
 		out:      os.Stdout,
 		errOut:   os.Stderr,
 		loginURL: "http://" + cfg.Addr + "/login",
+		command:  commandName(),
 		open: func(ctx context.Context) (*postgres.DB, error) {
 			db, closeAll, err := openDatabase(ctx, cfg, log)
 			if err != nil {
@@ -354,9 +357,9 @@ func (c *usersCLI) ensureAdmin(ctx context.Context, args []string) error {
       email:     %s
       password:  %s
   This password is shown only this once. Sign in at %s
-  and choose your own with:  sqpdash users set-password %s
+  and choose your own with:  %s users set-password %s
 
-`, firstAdminEmail, password, c.loginURL, firstAdminEmail)
+`, firstAdminEmail, password, c.loginURL, cmp.Or(c.command, "sqpdash"), firstAdminEmail)
 	return nil
 }
 
