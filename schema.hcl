@@ -1,6 +1,7 @@
 // The whole sqpdash database, in the Atlas HCL syntax for PostgreSQL (see docs/schema-apply.md for the blocks
-// `sqpdash schema apply` supports). It implements ../shared/spec/database-schema.md with the fixes of
-// ../shared/spec/corrections.md; every deviation from the spec says which correction (#n) it applies.
+// `sqpdash schema apply` supports). It implements the original database spec with its corrections, both
+// summarised in docs/spec-notes.md: "§n" names a section of the spec, "corrections #n" the numbered
+// correction there; every deviation from the spec says which correction it applies.
 //
 // Conventions: every SQL body is a heredoc and names every object with its schema, so no body depends on the
 // caller's search_path. SECURITY DEFINER functions also pin search_path to pg_catalog, pg_temp for their own
@@ -16,7 +17,7 @@ schema "sqp" {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Base tables. The spec assumes them; corrections.md ("Base tables") defines them, with CHECKs where the data
+// Base tables. The spec assumes them; docs/spec-notes.md ("Base tables") defines them, with CHECKs where the data
 // is certain. Counts an ASIN can exceed in real reports (an ASIN count above its total) are not rejected here:
 // the importer warns and validate_brand_product_segments() reports them.
 // ---------------------------------------------------------------------------------------------------------
