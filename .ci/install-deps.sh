@@ -35,4 +35,6 @@ echo "installing ${need[*]} (apt-get)..." >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
 $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian's postgresql package starts a system cluster; sqpdash runs its own private one and does not need it.
+# Debian's postgresql package also creates a system cluster ("main", port 5432) and starts it where a service
+# manager runs. sqpdash never connects to it (its private cluster listens only on a socket in its own
+# directory), so this script leaves it as the package set it up; `pg_ctlcluster 15 main stop` stops it.
