@@ -11,14 +11,14 @@ import (
 
 // This file holds the SQL that only the benchmark (`sqpdash bench`, internal/bench) runs; nothing that
 // serves users calls it. The benchmark compares our brand_product_segments with the view the seed spec
-// wrote (database-schema.md §1), built from the same base rows under another name. Its SQL lives here
+// wrote (its §1, see docs/spec-notes.md), built from the same base rows under another name. Its SQL lives here
 // because this is the only package that speaks SQL.
 
 // SeedSegmentsView is the name the benchmark gives the seed spec's materialized view.
 const SeedSegmentsView = "public.seed_brand_product_segments"
 
-// seedSegmentsSQL is database-schema.md §1 as written, under SeedSegmentsView, with the one fix it
-// needs to be refreshed concurrently (corrections.md #5: a unique index without WHERE). It keeps the
+// seedSegmentsSQL is the spec's §1 as written, under SeedSegmentsView, with the one fix it
+// needs to be refreshed concurrently (corrections #5 in docs/spec-notes.md: a unique index without WHERE). It keeps the
 // spec's Monday weeks, its two passes over the base rows and its per-row CURRENT_TIMESTAMP: that is what
 // is being measured.
 var seedSegmentsSQL = []string{`
@@ -109,7 +109,7 @@ SELECT brand_id, asin, segment_type, month_start as period_start, month_end as p
   purchase_share_pct, ctr_pct, cvr_pct, avg_purchase_price, data_points_count, earliest_date, latest_date,
   CURRENT_TIMESTAMP as last_refreshed
 FROM monthly_aggregates`,
-	// corrections.md #5: REFRESH ... CONCURRENTLY needs a unique index without WHERE.
+	// corrections #5: REFRESH ... CONCURRENTLY needs a unique index without WHERE.
 	`CREATE UNIQUE INDEX seed_bps_unique ON ` + SeedSegmentsView + ` (brand_id, asin, segment_type, period_start)`,
 	// §1 indexes.
 	`CREATE INDEX seed_bps_lookup ON ` + SeedSegmentsView + ` (brand_id, asin, segment_type, period_start)`,
@@ -118,7 +118,7 @@ FROM monthly_aggregates`,
 	`CREATE INDEX seed_bps_asin ON ` + SeedSegmentsView + ` (asin)`,
 	`CREATE INDEX seed_bps_performance ON ` + SeedSegmentsView + ` (asin_impressions DESC, asin_purchases DESC)`,
 	`CREATE INDEX seed_bps_dates ON ` + SeedSegmentsView + ` (earliest_date, latest_date)`,
-	// §4 indexes, but the recent-data one, which fails (corrections.md #3).
+	// §4 indexes, but the recent-data one, which fails (corrections #3).
 	`CREATE INDEX seed_bps_brand_asin_type_period ON ` + SeedSegmentsView + ` (brand_id, asin, segment_type, period_start, period_end) WHERE asin_impressions > 0`,
 	`CREATE INDEX seed_bps_date_range ON ` + SeedSegmentsView + ` (period_start, period_end) INCLUDE (brand_id, asin, segment_type, asin_impressions)`,
 	`CREATE INDEX seed_bps_performance_ranking ON ` + SeedSegmentsView + ` (brand_id, segment_type, asin_impressions DESC, asin_purchases DESC) WHERE asin_impressions > 0`,
