@@ -194,7 +194,10 @@ func (r *resolver) routineNode(kind string, f *sqlspec.Func) (*objectNode, error
 		if err != nil {
 			return nil, fmt.Errorf("%s: arg %s: %w", what, a.Name, err)
 		}
-		arg := ident(a.Name) + " " + typ
+		arg := typ // `arg { type = integer }`: an unnamed argument, as in Atlas's reference
+		if a.Name != "" {
+			arg = ident(a.Name) + " " + typ
+		}
 		if mode, _ := stringAttr(&a.DefaultExtension, "mode"); mode != "" {
 			arg = mode + " " + arg
 		}
@@ -248,7 +251,11 @@ func (r *resolver) routineNode(kind string, f *sqlspec.Func) (*objectNode, error
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	b.WriteString(set)
-	b.WriteString(" AS " + dollarQuote(body))
+	if std, ok := sqlStandardBody(body); ok && strings.EqualFold(lang, "sql") {
+		b.WriteString(" " + std)
+	} else {
+		b.WriteString(" AS " + dollarQuote(body))
+	}
 	n := &objectNode{kind: kind, ref: kind + "." + f.Name, what: what, name: f.Name, text: body}
 	n.steps = append(n.steps, step{What: what, SQL: b.String()})
 	if c, _ := stringAttr(&f.DefaultExtension, "comment"); c != "" {
@@ -257,6 +264,19 @@ func (r *resolver) routineNode(kind string, f *sqlspec.Func) (*objectNode, error
 	n.deps, err = r.dependsOn(&f.DefaultExtension, what)
 	return n, err
 }
+
+// sqlStandardBody recognises an SQL-standard body (`RETURN expr` or `BEGIN ATOMIC ... END`, PostgreSQL 14+),
+// which Atlas's reference writes in `as` like a quoted one: it follows the options unquoted, and PostgreSQL
+// parses it at CREATE and records what it uses.
+func sqlStandardBody(body string) (string, bool) {
+	b := strings.TrimSpace(body)
+	if sqlStandardStart.MatchString(b) {
+		return strings.TrimRight(b, "; \t\n"), true
+	}
+	return "", false
+}
+
+var sqlStandardStart = regexp.MustCompile(`(?is)^(RETURN\b|BEGIN\s+ATOMIC\b)`)
 
 // configParams renders Atlas's `config_params { search_path = "pg_catalog, pg_temp" }` as the routine's
 // SET clauses, which PostgreSQL applies for the routine's run only and restores after it (also on error):
