@@ -485,14 +485,14 @@ trigger "search_query_performance_set_updated_at" {
   }
 }
 
-// One trigger per event: PostgreSQL allows transition tables only on single-event triggers.
+// One trigger per event: PostgreSQL allows transition tables only on single-event triggers. Statement triggers
+// (no `for`: PostgreSQL's default, written as Atlas's reference writes them).
 
 trigger "brands_track_insert" {
   on = table.brands
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -506,7 +506,6 @@ trigger "brands_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -521,7 +520,6 @@ trigger "brands_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -535,7 +533,6 @@ trigger "brands_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
@@ -546,7 +543,6 @@ trigger "asin_brand_mapping_track_insert" {
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -560,7 +556,6 @@ trigger "asin_brand_mapping_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -575,7 +570,6 @@ trigger "asin_brand_mapping_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -589,7 +583,6 @@ trigger "asin_brand_mapping_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
@@ -600,7 +593,6 @@ trigger "asin_performance_data_track_insert" {
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -614,7 +606,6 @@ trigger "asin_performance_data_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -629,7 +620,6 @@ trigger "asin_performance_data_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -643,7 +633,6 @@ trigger "asin_performance_data_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
@@ -654,7 +643,6 @@ trigger "search_query_performance_track_insert" {
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -668,7 +656,6 @@ trigger "search_query_performance_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -683,7 +670,6 @@ trigger "search_query_performance_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -697,7 +683,6 @@ trigger "search_query_performance_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
