@@ -116,28 +116,32 @@ func (s *Server) loadSegments(ctx context.Context, brandID, asin string, t perio
 	return views.SegmentData{Type: t, Range: r, Segments: segs, Top: top}, nil
 }
 
-// loadProductRow reads one product of the table and, when t is set, its expansion.
-func (s *Server) loadProductRow(ctx context.Context, product sqp.Product, st viewstate.State, t period.SegmentType) (views.ProductRow, error) {
-	brandID, asin := product.BrandID, product.ASIN
+// loadProductRow reads one product of the table, with its numbers, and, when t is set, its expansion. It
+// is where an expand or collapse request learns that the product exists (apperr.NotFound otherwise): one
+// read gives the check and the row.
+func (s *Server) loadProductRow(ctx context.Context, brandID, asin string, st viewstate.State, t period.SegmentType) (views.ProductRow, error) {
 	rr, err := s.resolveRange(ctx, brandID, st)
 	if err != nil {
 		return views.ProductRow{}, err
 	}
 	if !rr.HasData {
 		// Nothing to sum or expand yet: the row as it would be shown, without numbers.
+		product, err := s.products.Product(ctx, brandID, asin)
+		if err != nil {
+			return views.ProductRow{}, err
+		}
 		return views.NewProductRow(brandID, sqp.ProductSummary{ASIN: asin, Title: product.Title}, nil, nil, st, links{s.echo}), nil
 	}
-	f := sqp.ProductFilter{BrandID: brandID, Range: rr.Range, ASIN: asin, Sort: sqp.SortASIN, Limit: 1}
-	page, base, err := s.loadProducts(ctx, brandID, st, rr, f)
+	p, err := s.products.ProductSummary(ctx, brandID, asin, rr.Range)
 	if err != nil {
 		return views.ProductRow{}, err
 	}
-	p := sqp.ProductSummary{ASIN: asin, Title: product.Title}
-	if len(page.Products) == 1 {
-		p = page.Products[0]
-	}
 	var b *metrics.Counts
 	if rr.HasBase {
+		base, err := s.products.ProductCounts(ctx, brandID, rr.Base, []string{asin})
+		if err != nil {
+			return views.ProductRow{}, err
+		}
 		bc := base[asin]
 		b = &bc
 	}

@@ -28,7 +28,7 @@ func (s *Server) lastWeekEnd(ctx context.Context, brandID string) (time.Time, bo
 	if s.versions == nil || s.lastWeeks == nil {
 		return s.products.LastWeekEnd(ctx, brandID)
 	}
-	version, err := s.versions.DataVersion(ctx)
+	version, err := s.dataVersion(ctx)
 	if err != nil {
 		return time.Time{}, false, err
 	}

@@ -21,6 +21,23 @@ type DataVersionStore interface {
 	DataVersion(ctx context.Context) (string, error)
 }
 
+// dataVersionKey is the request context's key of the data version the request was answered at.
+type dataVersionKey struct{}
+
+// withDataVersion records in ctx the data version a response is being computed at.
+func withDataVersion(ctx context.Context, version string) context.Context {
+	return context.WithValue(ctx, dataVersionKey{}, version)
+}
+
+// dataVersion returns the data version of the request: the one cachedResponse read, or a fresh read when
+// the response is not cached. Whatever the handler caches by version then agrees with the response cache.
+func (s *Server) dataVersion(ctx context.Context) (string, error) {
+	if v, ok := ctx.Value(dataVersionKey{}).(string); ok {
+		return v, nil
+	}
+	return s.versions.DataVersion(ctx)
+}
+
 // defaultPartialCacheBytes bounds the compressed responses the partial cache keeps (about a thousand
 // expansions of a year of weeks), so the server's memory stays small under any load.
 const defaultPartialCacheBytes = 16 << 20
@@ -138,6 +155,8 @@ func (s *Server) cachedResponse(c echo.Context, embedsCSRF bool, build echo.Hand
 	if e, ok := s.partials.get(version, key); ok {
 		return e.write(c)
 	}
+	// The handler's own version lookups (the newest-week cache) use this one: a miss reads it once.
+	c.SetRequest(c.Request().WithContext(withDataVersion(c.Request().Context(), version)))
 	rec, err := record(c, build)
 	if err != nil {
 		return err

@@ -23,11 +23,7 @@ func (s *Server) productShow(c echo.Context) error {
 
 // productBuild reads and renders the product page or its search query table.
 func (s *Server) productBuild(c echo.Context) error {
-	product, st, err := s.productRowRequest(c)
-	if err != nil {
-		return err
-	}
-	brand, err := s.brands.Brand(c.Request().Context(), product.BrandID)
+	brand, product, st, err := s.productRowRequest(c)
 	if err != nil {
 		return err
 	}

@@ -28,27 +28,35 @@ func (s *Server) brandRequest(c echo.Context) (sqp.Brand, viewstate.State, error
 	return brand, st, err
 }
 
-// productRowRequest validates an expand/collapse request: the brand, the product and the view state.
-func (s *Server) productRowRequest(c echo.Context) (sqp.Product, viewstate.State, error) {
+// rowRequest validates a request for one product of a brand: the brand (read: access is checked there),
+// the ASIN and the view state. It does not read the product: the row loader reads it with its numbers
+// (loadProductRow), so a cache miss reads it once.
+func (s *Server) rowRequest(c echo.Context) (sqp.Brand, string, viewstate.State, error) {
 	brand, err := s.brandOf(c)
 	if err != nil {
-		return sqp.Product{}, viewstate.State{}, err
+		return sqp.Brand{}, "", viewstate.State{}, err
 	}
 	asin, err := viewstate.ParseASIN(c.Param("asin"))
 	if err != nil {
-		return sqp.Product{}, viewstate.State{}, err
-	}
-	product, err := s.products.Product(c.Request().Context(), brand.ID, asin)
-	if err != nil {
-		return sqp.Product{}, viewstate.State{}, err
+		return sqp.Brand{}, "", viewstate.State{}, err
 	}
 	st, err := dashboardState(c, brand.ID, links{s.echo})
-	return product, st, err
+	return brand, asin, st, err
+}
+
+// productRowRequest validates a request for one product and reads it: rowRequest plus the product.
+func (s *Server) productRowRequest(c echo.Context) (sqp.Brand, sqp.Product, viewstate.State, error) {
+	brand, asin, st, err := s.rowRequest(c)
+	if err != nil {
+		return brand, sqp.Product{}, st, err
+	}
+	product, err := s.products.Product(c.Request().Context(), brand.ID, asin)
+	return brand, product, st, err
 }
 
 // segmentsRequest validates a request for a product's segments: productRowRequest plus the segment type.
 func (s *Server) segmentsRequest(c echo.Context) (sqp.Product, viewstate.State, period.SegmentType, error) {
-	product, st, err := s.productRowRequest(c)
+	_, product, st, err := s.productRowRequest(c)
 	if err != nil {
 		return product, st, "", err
 	}

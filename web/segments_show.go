@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 	"github.com/sqpdash/sqpdash/views"
 )
 
@@ -22,21 +23,28 @@ func (s *Server) segmentsShow(c echo.Context) error {
 
 // segmentsBuild reads and renders the expansion (or the redirect without htmx).
 func (s *Server) segmentsBuild(c echo.Context) error {
-	product, st, t, err := s.segmentsRequest(c)
+	brand, asin, st, err := s.rowRequest(c)
+	if err != nil {
+		return err
+	}
+	t, err := viewstate.ParseSegmentType(c.QueryParams())
 	if err != nil {
 		return err
 	}
 	l := links{s.echo}
-	next := l.Dashboard(product.BrandID, st.WithExpanded(product.ASIN, t))
+	next := l.Dashboard(brand.ID, st.WithExpanded(asin, t))
 	varyOnHTMX(c)
 	if !htmxOf(c.Request()).Enabled {
+		if _, err := s.products.Product(c.Request().Context(), brand.ID, asin); err != nil {
+			return err
+		}
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	row, err := s.loadProductRow(c.Request().Context(), product, st.WithExpanded(product.ASIN, t), t)
+	row, err := s.loadProductRow(c.Request().Context(), brand.ID, asin, st.WithExpanded(asin, t), t)
 	if err != nil {
 		return err
 	}
-	if st.Expanded(product.ASIN) != "" {
+	if st.Expanded(asin) != "" {
 		// A weekly/monthly switch of an open row: the same view step, so the history entry is replaced.
 		replaceURL(c, next)
 	} else {

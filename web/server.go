@@ -33,6 +33,9 @@ type ProductStore interface {
 	ProductCounts(ctx context.Context, brandID string, r period.Range, asins []string) (map[string]metrics.Counts, error)
 	// Product returns an active ASIN of the brand, or an apperr.NotFound.
 	Product(ctx context.Context, brandID, asin string) (sqp.Product, error)
+	// ProductSummary returns the product table's row of an active ASIN of the brand over r (zero counts
+	// without data), or an apperr.NotFound.
+	ProductSummary(ctx context.Context, brandID, asin string, r period.Range) (sqp.ProductSummary, error)
 	// BrandWeeks sums the brand's products per week in r (the KPI cards and their trend lines).
 	BrandWeeks(ctx context.Context, brandID string, r period.Range) ([]sqp.WeekCounts, error)
 }

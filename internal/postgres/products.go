@@ -24,6 +24,16 @@ type productRow struct {
 	countsRow
 }
 
+func (r productRow) summary() sqp.ProductSummary {
+	return sqp.ProductSummary{
+		ASIN:            r.ASIN,
+		Title:           r.Title,
+		Counts:          r.counts(),
+		WeeklySegments:  int(r.WeeklySegments),
+		MonthlySegments: int(r.MonthlySegments),
+	}
+}
+
 // productSortExpr returns the ORDER BY expression of a product table sort key.
 func productSortExpr(k sqp.SortKey) (string, bool) {
 	switch k {
@@ -100,13 +110,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	page := sqp.ProductPage{Products: make([]sqp.ProductSummary, len(found))}
 	for i, r := range found {
 		page.Total = int(r.Total)
-		page.Products[i] = sqp.ProductSummary{
-			ASIN:            r.ASIN,
-			Title:           r.Title,
-			Counts:          r.counts(),
-			WeeklySegments:  int(r.WeeklySegments),
-			MonthlySegments: int(r.MonthlySegments),
-		}
+		page.Products[i] = r.summary()
 	}
 	return page, nil
 }
@@ -137,6 +141,52 @@ func (db *DB) ProductCounts(ctx context.Context, brandID string, r period.Range,
 		out[f.ASIN] = f.counts()
 	}
 	return out, nil
+}
+
+// ProductSummary returns one row of the product table, as Products would, for an active ASIN of an active
+// brand, with zero counts when it has no segment in r; anything else is an apperr.NotFound. An expanded
+// or collapsed row needs both the check and the numbers: one read instead of Product and Products.
+func (db *DB) ProductSummary(ctx context.Context, brandID, asin string, r period.Range) (sqp.ProductSummary, error) {
+	const q = `
+		SELECT m.asin, coalesce(m.product_title, '') AS title,
+		       coalesce(s.asin_impressions, 0)  AS asin_impressions,
+		       coalesce(s.total_impressions, 0) AS total_impressions,
+		       coalesce(s.asin_clicks, 0)       AS asin_clicks,
+		       coalesce(s.total_clicks, 0)      AS total_clicks,
+		       coalesce(s.asin_cart_adds, 0)    AS asin_cart_adds,
+		       coalesce(s.total_cart_adds, 0)   AS total_cart_adds,
+		       coalesce(s.asin_purchases, 0)    AS asin_purchases,
+		       coalesce(s.total_purchases, 0)   AS total_purchases,
+		       s.price_cents, s.priced_purchases,
+		       md.weekly_count, md.monthly_count, 1::bigint AS total
+		FROM public.asin_brand_mapping m
+		JOIN public.brands b ON b.id = m.brand_id
+		CROSS JOIN LATERAL (
+			SELECT ` + sumSegmentCounts + `
+			FROM public.brand_product_segments
+			WHERE brand_id = m.brand_id AND asin = m.asin AND segment_type = 'weekly'
+			  AND period_start >= $3 AND period_end <= $4
+		) s
+		CROSS JOIN LATERAL (
+			SELECT count(*) FILTER (WHERE segment_type = 'weekly')::int AS weekly_count,
+			       count(*) FILTER (WHERE segment_type = 'monthly')::int AS monthly_count
+			FROM public.brand_product_segments
+			WHERE brand_id = m.brand_id AND asin = m.asin AND period_start >= $3 AND period_end <= $4
+			  AND asin_impressions > 0
+		) md
+		WHERE m.brand_id = $1 AND m.asin = $2 AND m.is_active AND b.is_active`
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, r.From, r.To)
+	if err != nil {
+		return sqp.ProductSummary{}, fmt.Errorf("load product %s of brand %s over %s: %w", asin, brandID, r, err)
+	}
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[productRow])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sqp.ProductSummary{}, apperr.NotFound("no product %s in this brand", asin)
+	}
+	if err != nil {
+		return sqp.ProductSummary{}, fmt.Errorf("load product %s of brand %s over %s: %w", asin, brandID, r, err)
+	}
+	return row.summary(), nil
 }
 
 // Product returns an active ASIN of an active brand; anything else is an apperr.NotFound.
