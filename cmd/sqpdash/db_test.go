@@ -20,7 +20,11 @@ func TestOpenDatabaseLogsDataDirFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(base) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(base); err != nil {
+			t.Errorf("remove the test's data directory: %v", err)
+		}
+	})
 	// Enterable, like a checkout in a home directory others may traverse: the postgres user must reach it.
 	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatal(err)

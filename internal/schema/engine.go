@@ -102,7 +102,7 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if opts.DryRun {
 		fmt.Fprintf(out, "Dry run: the plan has %d statements (%d destructive) and would change:\n", summary.Statements, summary.Destructive)
-		summary.Write(out)
+		fmt.Fprint(out, summary)
 		fmt.Fprintln(out, "-- dry run: nothing was changed.")
 		return res, nil
 	}
@@ -114,7 +114,7 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Applied = true
 	fmt.Fprintf(out, "Applied %d statements (%d destructive) in one transaction (%s):\n", summary.Statements, summary.Destructive, time.Since(start).Round(time.Millisecond))
-	summary.Write(out)
+	fmt.Fprint(out, summary)
 	if !full {
 		fmt.Fprintln(out, "  (every statement: --dry-run to preview, --verbose to print them as they are applied)")
 	}

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -137,11 +136,13 @@ func groups(byKind map[Kind][]string) []Group {
 // statements) fits on one screen; --verbose and --dry-run show everything.
 const summaryWidth = 96
 
-// Write prints the summary, one line per kind of object, e.g.
+// String is the summary as `schema apply` prints it, one line per kind of object, e.g.
 //
-//	created    10 tables: public.app_sessions, public.app_user_brands, … and 6 more
-//	dropped     1 index: public.orders_by_day [destructive]
-func (s Summary) Write(w io.Writer) {
+//	created    10 tables: public.app_sessions, public.app_user_brands, … and 8 more
+//	dropped     1 index: public.orders_by_day
+//	and      55 comments, 62 grants, 3 revokes
+func (s Summary) String() string {
+	var w strings.Builder
 	for _, part := range []struct {
 		label  string
 		groups []Group
@@ -151,7 +152,7 @@ func (s Summary) Write(w io.Writer) {
 			if i == 0 {
 				label = part.label
 			}
-			fmt.Fprintf(w, "  %-8s %3d %s: %s\n", label, len(g.Names), g.Kind.plural(len(g.Names)), listNames(g.Names, summaryWidth))
+			fmt.Fprintf(&w, "  %-8s %3d %s: %s\n", label, len(g.Names), g.Kind.plural(len(g.Names)), listNames(g.Names, summaryWidth))
 		}
 	}
 	var extras []string
@@ -167,8 +168,9 @@ func (s Summary) Write(w io.Writer) {
 		}
 	}
 	if len(extras) > 0 {
-		fmt.Fprintf(w, "  %-8s %s\n", "and", strings.Join(extras, ", "))
+		fmt.Fprintf(&w, "  %-8s %s\n", "and", strings.Join(extras, ", "))
 	}
+	return w.String()
 }
 
 // listNames joins names up to width characters and says how many did not fit.

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -29,8 +28,6 @@ func TestSummarize(t *testing.T) {
 	if s.Statements != 13 || s.Destructive != 2 || s.Comments != 1 || s.Grants != 2 || s.Revokes != 1 {
 		t.Errorf("counts: %+v", s)
 	}
-	var out bytes.Buffer
-	s.Write(&out)
 	want := `  created    1 role: reader
              1 table: shop.orders
              1 index: shop.orders_by_day
@@ -41,7 +38,7 @@ func TestSummarize(t *testing.T) {
              1 trigger: old_trigger ON shop.orders
   and      1 comment, 2 grants, 1 revoke
 `
-	if got := out.String(); got != want {
+	if got := s.String(); got != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -56,11 +53,10 @@ func TestSummaryFitsTheScreen(t *testing.T) {
 	}
 	plan.Statements = append(plan.Statements, Statement{Action: ActionCreate, Kind: KindProcedure,
 		Object: "public.refresh(boolean,text,text,text,bigint,bigint,timestamp with time zone)"})
-	var out bytes.Buffer
-	Summarize(plan).Write(&out)
-	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	out := Summarize(plan).String()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(lines) != 2 {
-		t.Fatalf("want one line per kind, got:\n%s", out.String())
+		t.Fatalf("want one line per kind, got:\n%s", out)
 	}
 	for _, l := range lines {
 		if n := len([]rune(l)); n > 120 {
