@@ -1946,6 +1946,30 @@ table "app_sessions" {
   }
 }
 
+// Secrets shared by every sqpdash process on this database: the key of the CSRF tokens (docs/security.md),
+// so that a token minted by one instance is accepted by another. The first process to need a secret inserts
+// a random one; nobody updates it (the web role may only SELECT and INSERT), so the first insert wins.
+table "app_server_secrets" {
+  schema  = schema.public
+  comment = "Server-side secrets shared by all sqpdash processes (the CSRF token key). Insert-once: the first process that needs one creates it."
+  column "name" {
+    type = text
+  }
+  column "secret" {
+    type = bytea
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.name]
+  }
+  check "app_server_secrets_secret_check" {
+    expr = "octet_length(secret) >= 32"
+  }
+}
+
 table "login_attempts" {
   schema  = schema.public
   comment = "Sign-in attempts of the last day, counted per email and per client address to throttle guessing across every sqpdash process."
@@ -2111,4 +2135,10 @@ permission {
   to         = role.sqpdash_web
   for        = table.login_attempts
   privileges = [SELECT, INSERT, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.app_server_secrets
+  privileges = [SELECT, INSERT]
 }

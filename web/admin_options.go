@@ -38,8 +38,6 @@ type OpsOptions struct {
 	Refresher RefreshStarter
 	// Schedule reports the schedule's state; nil when there is no schedule.
 	Schedule func() refresh.ScheduleState
-	// SecureCookies marks the CSRF cookie Secure (behind TLS).
-	SecureCookies bool
 }
 
 // requester names who is asking, for the refresh log: the signed-in user's email.

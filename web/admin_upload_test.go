@@ -163,7 +163,7 @@ func (f *uploadFixture) do(req *http.Request, cookies ...*http.Cookie) *httptest
 		}
 	}
 	rec := httptest.NewRecorder()
-	f.srv.Handler().ServeHTTP(rec, req)
+	f.srv.testHandler().ServeHTTP(rec, req)
 	return rec
 }
 
@@ -380,11 +380,11 @@ func TestUploadRefusesABadFileAndWritesNothing(t *testing.T) {
 func TestUploadWithoutHTMXRendersTheAdminPage(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	// A plain form post: the token in the form field, as the hidden input sends it.
-	const token = "form-field-token"
+	token := f.srv.csrfTokenFor("session:" + f.admin.Value)
 	body, ct := uploadBody(t, token, uploadFile{name: "week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)})
 	req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
 	req.Header.Set(echo.HeaderContentType, ct)
-	d := f.html(f.do(req, f.admin, &http.Cookie{Name: csrfCookieName, Value: token}), http.StatusOK)
+	d := f.html(f.do(req, f.admin), http.StatusOK)
 	if d.Find(`[data-testid="admin"] #admin-import [data-testid="import-result"]`).Length() != 1 {
 		t.Fatalf("not the admin page with the result in the import section:\n%s", d.Text())
 	}
@@ -420,33 +420,30 @@ func TestUploadIsRefusedBeforeAnyWork(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	report := uploadFile{name: "week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
 	before := f.snapshot()
-	post := func(csrfCookie, csrfField string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	post := func(csrfField string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 		body, ct := uploadBody(t, csrfField, report)
 		req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
 		req.Header.Set(echo.HeaderContentType, ct)
-		if csrfCookie != "" {
-			req.AddCookie(&http.Cookie{Name: csrfCookieName, Value: csrfCookie})
-		}
 		return f.do(req, cookies...)
 	}
 	t.Run("without a CSRF token: 403", func(t *testing.T) {
-		if rec := post("", "", f.admin); rec.Code != http.StatusForbidden {
+		if rec := post("", f.admin); rec.Code != http.StatusForbidden {
 			t.Errorf("status %d", rec.Code)
 		}
 	})
 	t.Run("with a wrong CSRF token: 403", func(t *testing.T) {
-		if rec := post("the-real-token", "a-wrong-token", f.admin); rec.Code != http.StatusForbidden {
+		if rec := post("a-wrong-token", f.admin); rec.Code != http.StatusForbidden {
 			t.Errorf("status %d", rec.Code)
 		}
 	})
 	t.Run("a manager: 403", func(t *testing.T) {
 		manager := f.sessions.Cookie(account.RoleManager)
-		if rec := post("tok", "tok", manager); rec.Code != http.StatusForbidden {
+		if rec := post(f.srv.csrfTokenFor("session:"+manager.Value), manager); rec.Code != http.StatusForbidden {
 			t.Errorf("status %d", rec.Code)
 		}
 	})
 	t.Run("signed out: sent to the login page", func(t *testing.T) {
-		rec := post("tok", "tok")
+		rec := post(f.srv.csrfTokenFor("pre:nonce"), &http.Cookie{Name: preSessionCookie, Value: "nonce"})
 		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login") {
 			t.Errorf("status %d, Location %q", rec.Code, rec.Header().Get("Location"))
 		}
@@ -481,10 +478,10 @@ func TestUploadOverTheLimit(t *testing.T) {
 		}
 	})
 	t.Run("a plain post: the error page with the message", func(t *testing.T) {
-		body, ct := uploadBody(t, "tok", big)
+		body, ct := uploadBody(t, f.srv.csrfTokenFor("session:"+f.admin.Value), big)
 		req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
 		req.Header.Set(echo.HeaderContentType, ct)
-		d := f.html(f.do(req, f.admin, &http.Cookie{Name: csrfCookieName, Value: "tok"}), http.StatusRequestEntityTooLarge)
+		d := f.html(f.do(req, f.admin), http.StatusRequestEntityTooLarge)
 		if msg := d.Find("[data-error-message]").Text(); !strings.Contains(msg, "big-week.csv") {
 			t.Errorf("message %q does not name the file", msg)
 		}
@@ -510,7 +507,7 @@ func TestUploadOverTheLimit(t *testing.T) {
 func TestUploadRefusalsAreAnsweredOverARealConnection(t *testing.T) {
 	const limit = 8 << 20
 	f := newUploadFixture(t, limit)
-	ts := httptest.NewServer(f.srv.Handler())
+	ts := httptest.NewServer(f.srv.testHandler())
 	defer ts.Close()
 	send := func(t *testing.T, size int, cookies ...*http.Cookie) (*http.Response, string) {
 		body, ct := uploadBody(t, "", uploadFile{name: "huge.csv", body: strings.Repeat("x", size)})

@@ -43,7 +43,7 @@ func FuzzLoginForm(f *testing.F) {
 		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
 		req.Header.Set("User-Agent", userAgent)
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		srv.testHandler().ServeHTTP(rec, req)
 		switch rec.Code {
 		case http.StatusSeeOther, http.StatusUnauthorized, http.StatusTooManyRequests:
 		default:

@@ -48,5 +48,7 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		}
 	}
 	s.setSessionCookie(c, token)
+	s.clearPreSessionCookie(c) // the new session brings its own CSRF token
+
 	return c.Redirect(http.StatusSeeOther, next)
 }

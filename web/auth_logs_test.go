@@ -55,7 +55,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 			req.AddCookie(c)
 		}
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		srv.testHandler().ServeHTTP(rec, req)
 		return rec
 	}
 	login := func(password string) *httptest.ResponseRecorder {

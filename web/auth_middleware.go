@@ -25,10 +25,10 @@ func (s *Server) useSecurityMiddleware() {
 	s.echo.Use(secureHeaders(s.isHTTPS), limitBody(limit, takesLargeBody))
 }
 
-// useSessionMiddleware installs what runs after the CSRF check: the session (UserFrom) and the access
-// rules of routeAccess.
+// useSessionMiddleware installs what runs after the CSRF check: the session (UserFrom), the CSRF token
+// of that session for the views, and the access rules of routeAccess.
 func (s *Server) useSessionMiddleware() {
-	s.echo.Use(s.loadSession(), s.accountForViews(), s.authorize())
+	s.echo.Use(s.loadSession(), s.csrfForViews(), s.accountForViews(), s.authorize())
 }
 
 // takesLargeBody: file uploads to admin routes bring their own, larger limit. The route is admin-only,

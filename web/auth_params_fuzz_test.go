@@ -97,7 +97,7 @@ func FuzzBrandRoutesQuery(f *testing.F) {
 			}
 			req.AddCookie(manager)
 			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, req)
+			srv.testHandler().ServeHTTP(rec, req)
 			if rec.Code >= 500 {
 				t.Fatalf("GET %s?%s (htmx %v): %d %s", target, raw, htmx, rec.Code, rec.Body.String())
 			}

@@ -25,6 +25,8 @@ type testSessions struct {
 	db  *postgres.DB
 	svc *auth.Service
 	n   atomic.Int64
+	// secret is the database's CSRF key, as serve reads it.
+	secret []byte
 }
 
 // testPassword is the password of every test user (the hashing is cheap in tests).
@@ -40,11 +42,17 @@ func newTestSessions(t testing.TB, db *postgres.DB) *testSessions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testSessions{t: t, db: db, svc: svc}
+	secret, err := db.ServerSecret(context.Background(), "csrf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testSessions{t: t, db: db, svc: svc, secret: secret}
 }
 
 // Options are the AuthOptions of a test server.
-func (s *testSessions) Options() AuthOptions { return AuthOptions{Service: s.svc} }
+func (s *testSessions) Options() AuthOptions {
+	return AuthOptions{Service: s.svc, CSRFSecret: s.secret}
+}
 
 // User creates a user with role and the given brands and returns their email.
 func (s *testSessions) User(role account.Role, brandIDs ...string) string {
@@ -82,13 +90,38 @@ func (s *testSessions) SignIn(email string) *http.Cookie {
 	return &http.Cookie{Name: sessionCookieName, Value: token}
 }
 
-// withCSRF gives an unsafe test request a valid CSRF token: the same random value in the _csrf cookie
-// and the X-CSRF-Token header, as a browser with the page's token would send.
+// csrfPending is the X-CSRF-Token of a test request that withCSRF marked: the handler of testHandler
+// replaces it with the token the page of the request's session would carry.
+const csrfPending = "pending: filled in by testHandler"
+
+// withCSRF marks an unsafe test request to carry a valid CSRF token, as a browser that loaded one of the
+// server's pages would send it. The token depends on the session cookie, which tests often add after
+// this call, so the handler of testHandler fills it in when the request arrives.
 func withCSRF(req *http.Request) *http.Request {
-	b := make([]byte, 16)
-	rand.Read(b)
-	token := hex.EncodeToString(b)
-	req.AddCookie(&http.Cookie{Name: csrfCookieName, Value: token})
-	req.Header.Set(csrfHeader, token)
+	req.Header.Set(csrfHeader, csrfPending)
 	return req
+}
+
+// testHandler is the server's handler with withCSRF's marker replaced by the token of the request's
+// session cookie, or of its pre-session cookie (given a fresh one when it has none).
+func (s *Server) testHandler() http.Handler {
+	next := s.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(csrfHeader) == csrfPending {
+			binding := ""
+			if c, err := r.Cookie(sessionCookieName); err == nil && c.Value != "" {
+				binding = "session:" + c.Value
+			} else if c, err := r.Cookie(preSessionCookie); err == nil && c.Value != "" {
+				binding = "pre:" + c.Value
+			} else {
+				b := make([]byte, 16)
+				rand.Read(b)
+				nonce := hex.EncodeToString(b)
+				r.AddCookie(&http.Cookie{Name: preSessionCookie, Value: nonce})
+				binding = "pre:" + nonce
+			}
+			r.Header.Set(csrfHeader, s.csrfTokenFor(binding))
+		}
+		next.ServeHTTP(w, r)
+	})
 }

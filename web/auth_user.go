@@ -24,6 +24,9 @@ type AuthOptions struct {
 	// TrustProxy believes X-Forwarded-For (client address, used for throttling and logs) and
 	// X-Forwarded-Proto (https makes the cookie Secure) from a reverse proxy on a private address.
 	TrustProxy bool
+	// CSRFSecret keys the CSRF tokens (HMAC-SHA256, at least 32 bytes). Every instance serving the same
+	// users needs the same one: serve reads it from the database (postgres.DB.ServerSecret).
+	CSRFSecret []byte
 	// BodyLimit caps request bodies outside the upload routes; 0 means DefaultBodyLimit.
 	BodyLimit int64
 }

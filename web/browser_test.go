@@ -50,6 +50,10 @@ func startDashBrowser(t *testing.T, f *fixture) *dashBrowser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// Back and forward must load the page as chromedp.NavigateBack expects (it waits for a load
+		// event): a page restored from the back/forward cache fires none. Signed-in pages are no-store,
+		// which Chromium's cache keeps anyway as long as no cookie changed since.
+		chromedp.Flag("disable-features", "BackForwardCache"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}

@@ -119,7 +119,7 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 	brandID := "00000000-0000-4000-8000-000000000001"
 	send := func(req *http.Request) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		srv.testHandler().ServeHTTP(rec, req)
 		return rec
 	}
 	get := func(path string, header map[string]string) *httptest.ResponseRecorder {

@@ -136,7 +136,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, handler: srv.Handler(), cookie: sessions.Cookie(account.RoleAdmin)}
+	f := &fixture{t: t, db: db, handler: srv.testHandler(), cookie: sessions.Cookie(account.RoleAdmin)}
 	brands, err := db.ActiveBrands(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -1,23 +1,37 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/views"
 )
 
-// CSRF token plumbing: the token lives in a cookie (double submit) and comes back in the form field
-// csrfFormField or, for htmx requests, in the header that static/js/csrf.js copies from the page's
-// <meta name="csrf-token">.
+// CSRF tokens are bound to the browser's session: token = HMAC-SHA256(server secret, session token) once
+// signed in, and HMAC-SHA256(server secret, pre-session nonce) before, where the nonce is a random value
+// in the pre-session cookie. Neither input can be read or chosen by another site (both cookies are
+// HttpOnly, the secret never leaves the server), so a forged pair no longer passes as in a plain double
+// submit, and a token is worthless outside its session. Signing in starts a new session and so a new
+// token; the secret lives in the database (AuthOptions.CSRFSecret), so every instance agrees on it.
+//
+// The token comes back in the form field csrfFormField or, for htmx requests, in csrfHeader, which
+// static/js/csrf.js copies from the page's <meta name="csrf-token">.
 const (
-	csrfFormField  = "_csrf"
-	csrfHeader     = echo.HeaderXCSRFToken
-	csrfCookieName = "_csrf"
-	csrfContextKey = "csrf"
+	csrfFormField     = "_csrf"
+	csrfHeader        = echo.HeaderXCSRFToken
+	csrfContextKey    = "csrf"
+	preSessionCookie  = "sqpdash_presession"
+	preSessionMaxAge  = 24 * 60 * 60 // seconds: a sign-in page left open longer asks for a reload
+	csrfTokenDomain   = "sqpdash csrf v1\x00"
+	minCSRFSecretSize = 32
 )
 
 // CSRFToken returns the token to render into forms and the <meta> of the page being built.
@@ -26,55 +40,169 @@ func CSRFToken(c echo.Context) string {
 	return token
 }
 
-// protectCSRF checks every unsafe request (POST, PUT, PATCH, DELETE) before any handler runs, with Echo's
-// CSRF middleware; a missing or wrong token is a 403. Browsers that send Sec-Fetch-Site are judged by it
-// (same-origin passes, cross-site is refused) and every other client needs the token. For safe requests
-// the middleware is shown the request without Sec-Fetch-Site, so that it always issues a real token and
-// cookie: the forms then also work where a proxy strips that header from the POST.
-func protectCSRF(secureCookie bool) echo.MiddlewareFunc {
-	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		Skipper:        withoutForms,
-		TokenLookup:    "header:" + csrfHeader + ",form:" + csrfFormField,
-		ContextKey:     csrfContextKey,
-		CookieName:     csrfCookieName,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   secureCookie,
-		CookieSameSite: http.SameSiteStrictMode,
-		ErrorHandler: func(err error, c echo.Context) error {
-			return apperr.Forbidden("the form has expired or did not come from this site: reload the page and try again")
-		},
-	})
+// csrfTokenFor is the token of one binding: "session:" + session token or "pre:" + nonce.
+func (s *Server) csrfTokenFor(binding string) string {
+	mac := hmac.New(sha256.New, s.authOpts.CSRFSecret)
+	mac.Write([]byte(csrfTokenDomain))
+	mac.Write([]byte(binding))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// csrfBinding is what the token of this request must be bound to: the session cookie when the browser
+// has one, else the pre-session cookie; ok is false when it has neither.
+func csrfBinding(c echo.Context) (binding string, ok bool) {
+	if token := sessionToken(c); token != "" {
+		return "session:" + token, true
+	}
+	if cookie, err := c.Cookie(preSessionCookie); err == nil && cookie.Value != "" {
+		return "pre:" + cookie.Value, true
+	}
+	return "", false
+}
+
+// protectCSRF refuses every unsafe request (POST, PUT, PATCH, DELETE) that another site could have sent,
+// before any session work or handler: a foreign Origin (or Referer, when the browser sent no Origin), a
+// cross-site Sec-Fetch-Site, no CSRF cookie, or a token that is missing or not the one of this browser's
+// session. Each refusal is a 403 that names its reason.
+func (s *Server) protectCSRF() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		check := csrf(func(c echo.Context) error {
-			token := CSRFToken(c)
-			if token == middleware.CSRFUsingSecFetchSite {
-				// A post the browser vouched for with Sec-Fetch-Site: keep rendering the real token of
-				// its cookie, not Echo's placeholder, into the forms of the response.
-				if cookie, err := c.Cookie(csrfCookieName); err == nil {
-					token = cookie.Value
-					c.Set(csrfContextKey, token)
-				}
-			}
-			// Hand the token to the templates (the layout's <meta>) through the request context.
-			req := c.Request()
-			c.SetRequest(req.WithContext(views.WithCSRFToken(req.Context(), token)))
-			return next(c)
-		})
 		return func(c echo.Context) error {
 			req := c.Request()
-			if isSafeMethod(req.Method) && req.Header.Get(echo.HeaderSecFetchSite) != "" {
-				plain := req.Clone(req.Context())
-				plain.Header.Del(echo.HeaderSecFetchSite)
-				c.SetRequest(plain)
+			if isSafeMethod(req.Method) {
+				return next(c)
 			}
-			return check(c)
+			if err := s.checkSameOrigin(c); err != nil {
+				return err
+			}
+			binding, ok := csrfBinding(c)
+			if !ok {
+				return apperr.Forbidden("the request carries no CSRF cookie (cookies off, or the page is too old): reload the page and try again")
+			}
+			sent := req.Header.Get(csrfHeader)
+			if sent == "" {
+				sent = c.FormValue(csrfFormField)
+			}
+			if sent == "" {
+				return apperr.Forbidden("the request carries no CSRF token: reload the page and try again")
+			}
+			if !hmac.Equal([]byte(sent), []byte(s.csrfTokenFor(binding))) {
+				return apperr.Forbidden("the CSRF token does not belong to this session (the form has expired or did not come from this site): reload the page and try again")
+			}
+			return next(c)
 		}
 	}
 }
 
-// withoutForms skips the CSRF middleware for reads of routes that render no form (static files, probes,
-// metrics): they need no token, and a Set-Cookie would spoil the caching of static files.
+// checkSameOrigin refuses a request that a browser says came from another site. Sec-Fetch-Site is the
+// browser's own verdict; Origin is sent with every cross-origin POST; Referer stands in for an absent
+// Origin (older browsers, some privacy settings). A request with none of them (curl, a proxy that strips
+// them) is left to the token check.
+func (s *Server) checkSameOrigin(c echo.Context) error {
+	req := c.Request()
+	switch site := req.Header.Get(echo.HeaderSecFetchSite); site {
+	case "", "same-origin", "none":
+	default:
+		return apperr.Forbidden("the request came from another site (Sec-Fetch-Site: %s)", site)
+	}
+	if origin := req.Header.Get(echo.HeaderOrigin); origin != "" {
+		if !s.sameOrigin(c, origin) {
+			return apperr.Forbidden("the request came from another site (Origin: %s)", clip(origin))
+		}
+		return nil
+	}
+	if referer := req.Header.Get("Referer"); referer != "" && !s.sameOrigin(c, referer) {
+		return apperr.Forbidden("the request came from another site (Referer: %s)", clip(referer))
+	}
+	return nil
+}
+
+// sameOrigin reports whether the URL raw (an Origin or a Referer) names this server: the host the
+// request was sent to, and https when the request came over TLS. "null" (a sandboxed frame, a file) is
+// never this server.
+func (s *Server) sameOrigin(c echo.Context, raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	if s.isHTTPS(c) && u.Scheme != "https" {
+		return false
+	}
+	return strings.EqualFold(u.Host, c.Request().Host)
+}
+
+// clip keeps an attacker-chosen header short in the error message.
+func clip(v string) string {
+	const max = 100
+	if len(v) > max {
+		return v[:max] + "…"
+	}
+	return v
+}
+
+// csrfForViews puts the token of this request's session into the forms and the layout's <meta>. It runs
+// after loadSession: a signed-in user gets the token of their session; anyone else the token of the
+// pre-session cookie, which is issued here when missing.
+func (s *Server) csrfForViews() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if withoutForms(c) {
+				return next(c)
+			}
+			var token string
+			if _, ok := UserFrom(c.Request().Context()); ok {
+				token = s.csrfTokenFor("session:" + sessionToken(c))
+			} else {
+				nonce := ""
+				if cookie, err := c.Cookie(preSessionCookie); err == nil {
+					nonce = cookie.Value
+				}
+				if nonce == "" {
+					nonce = s.setPreSessionCookie(c)
+				}
+				token = s.csrfTokenFor("pre:" + nonce)
+			}
+			c.Set(csrfContextKey, token)
+			req := c.Request()
+			c.SetRequest(req.WithContext(views.WithCSRFToken(req.Context(), token)))
+			return next(c)
+		}
+	}
+}
+
+// setPreSessionCookie hands the browser a new random pre-session nonce and returns it. It is Secure
+// whenever the session cookie would be.
+func (s *Server) setPreSessionCookie(c echo.Context) string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	nonce := base64.RawURLEncoding.EncodeToString(b)
+	c.SetCookie(&http.Cookie{
+		Name:     preSessionCookie,
+		Value:    nonce,
+		Path:     "/",
+		MaxAge:   preSessionMaxAge,
+		HttpOnly: true,
+		Secure:   s.secureCookies(c),
+		SameSite: http.SameSiteStrictMode,
+	})
+	return nonce
+}
+
+// clearPreSessionCookie drops the pre-session nonce at sign-in: its token must not outlive the
+// signed-out state (a fresh one is issued when the browser is signed out again).
+func (s *Server) clearPreSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{
+		Name:     preSessionCookie,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		HttpOnly: true,
+		Secure:   s.secureCookies(c),
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// withoutForms is true for reads of routes that render no form (static files, probes, metrics): they
+// need no token, and a Set-Cookie would spoil the caching of static files.
 func withoutForms(c echo.Context) bool {
 	if !isSafeMethod(c.Request().Method) {
 		return false

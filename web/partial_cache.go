@@ -114,9 +114,8 @@ func (pc *partialCache) put(version string, e *cachedPartial) {
 }
 
 // partialKey identifies a response: the user with their role and brands, the URL, the htmx headers the handlers read and, for a
-// response that embeds the CSRF token (a full page's layout), the CSRF cookie the token comes from. ok is
-// false when the response must not be shared: no signed-in user, or a page requested without a CSRF
-// cookie (it would carry a freshly minted token).
+// response that embeds the CSRF token (a full page's layout), that token (one per session). ok is false
+// when the response must not be shared: no signed-in user, or a page without a token.
 func partialKey(c echo.Context, embedsCSRF bool) (string, bool) {
 	u, ok := UserFrom(c.Request().Context())
 	if !ok {
@@ -124,11 +123,10 @@ func partialKey(c echo.Context, embedsCSRF bool) (string, bool) {
 	}
 	var token string
 	if embedsCSRF {
-		cookie, err := c.Cookie(csrfCookieName)
-		if err != nil || cookie.Value == "" {
+		token = CSRFToken(c)
+		if token == "" {
 			return "", false
 		}
-		token = cookie.Value
 	}
 	h := c.Request().Header
 	// The role and the granted brands are read with the session on every request, not versioned: a

@@ -47,7 +47,7 @@ func TestPartialCache(t *testing.T) {
 			req.Header.Set("Accept-Encoding", "gzip")
 		}
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		srv.testHandler().ServeHTTP(rec, req)
 		res := rec.Result()
 		var r io.Reader = res.Body
 		if res.Header.Get("Content-Encoding") == "gzip" {
@@ -99,36 +99,33 @@ func TestPartialCache(t *testing.T) {
 		}
 	})
 
-	t.Run("a page is cached per CSRF cookie, whose token it embeds", func(t *testing.T) {
+	t.Run("a page is cached per session, whose CSRF token it embeds", func(t *testing.T) {
 		page := "/brands/" + f.brandID + "/products/" + asinA
-		load := func(token string) string {
+		load := func(session *http.Cookie) string {
 			t.Helper()
 			req := httptest.NewRequest(http.MethodGet, page, nil)
-			req.AddCookie(admin)
-			if token != "" {
-				req.AddCookie(&http.Cookie{Name: csrfCookieName, Value: token})
-			}
+			req.AddCookie(session)
 			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, req)
+			srv.testHandler().ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("product page: %d", rec.Code)
 			}
 			return rec.Body.String()
 		}
-		tokenA, tokenB := strings.Repeat("a", 32), strings.Repeat("b", 32)
-		first := load(tokenA)
+		// One admin signed in twice: same user, role and brands, two sessions with two tokens.
+		email := sessions.User(account.RoleAdmin)
+		one, other := sessions.SignIn(email), sessions.SignIn(email)
+		tokenA, tokenB := srv.csrfTokenFor("session:"+one.Value), srv.csrfTokenFor("session:"+other.Value)
+		first := load(one)
 		before := segs.calls.Load()
-		if again := load(tokenA); again != first || segs.calls.Load() != before {
-			t.Errorf("same cookie: body equal %t, segment reads %d", again == first, segs.calls.Load()-before)
+		if again := load(one); again != first || segs.calls.Load() != before {
+			t.Errorf("same session: body equal %t, segment reads %d", again == first, segs.calls.Load()-before)
 		}
 		if !strings.Contains(first, tokenA) {
-			t.Error("the page does not embed its CSRF token")
+			t.Error("the page does not embed its session's CSRF token")
 		}
-		if other := load(tokenB); !strings.Contains(other, tokenB) || strings.Contains(other, tokenA) {
-			t.Error("another CSRF cookie got the first one's page")
-		}
-		if fresh := load(""); strings.Contains(fresh, tokenA) || strings.Contains(fresh, tokenB) {
-			t.Error("a request without a CSRF cookie got a cached page")
+		if page := load(other); !strings.Contains(page, tokenB) || strings.Contains(page, tokenA) {
+			t.Error("another session got the first one's page and token")
 		}
 	})
 
@@ -139,9 +136,8 @@ func TestPartialCache(t *testing.T) {
 			t.Helper()
 			req := httptest.NewRequest(http.MethodGet, "/brands/"+f.brandID, nil)
 			req.AddCookie(cookie)
-			req.AddCookie(&http.Cookie{Name: csrfCookieName, Value: strings.Repeat("c", 32)})
 			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, req)
+			srv.testHandler().ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("dashboard: %d", rec.Code)
 			}

@@ -121,6 +121,9 @@ func New(opts Options) (*Server, error) {
 		authOpts: opts.Auth,
 		importer: opts.Importer,
 	}
+	if len(opts.Auth.CSRFSecret) < minCSRFSecretSize {
+		return nil, fmt.Errorf("new web server: the CSRF secret must have at least %d bytes (postgres.DB.ServerSecret)", minCSRFSecretSize)
+	}
 	if opts.Versions != nil {
 		s.versions, s.partials = opts.Versions, newPartialCache(defaultPartialCacheBytes)
 		s.lastWeeks = &lastWeekCache{}
@@ -133,8 +136,8 @@ func New(opts Options) (*Server, error) {
 	s.useOpsMiddleware()
 	s.useSecurityMiddleware()
 	e.Use(limitUpload(s.uploadLimit)) // before the CSRF check, which may parse the upload's form
-	// CSRF last, just before the handlers: every unsafe request is checked before any work.
-	e.Use(protectCSRF(opts.Ops.SecureCookies))
+	// CSRF last, just before the session and the handlers: every unsafe request is checked before any work.
+	e.Use(s.protectCSRF())
 	s.useSessionMiddleware()
 	s.routes()
 	return s, nil

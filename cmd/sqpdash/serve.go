@@ -105,6 +105,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err != nil {
 		return err
 	}
+	// The CSRF key is shared through the database, so that every instance accepts the others' tokens.
+	csrfSecret, err := db.ServerSecret(ctx, "csrf")
+	if err != nil {
+		return err
+	}
 	// The admin upload runs the same import code as `sqpdash import` (marketplace from the file names).
 	uploads, err := importer.NewService(db, log, importer.Options{})
 	if err != nil {
@@ -118,14 +123,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		Segments: db,
 		Queries:  db,
 		Ops: web.OpsOptions{
-			Ready:         db,
-			Metrics:       metrics,
-			Status:        db,
-			Refresher:     refresher,
-			Schedule:      scheduler.State,
-			SecureCookies: cfg.SecureCookies,
+			Ready:     db,
+			Metrics:   metrics,
+			Status:    db,
+			Refresher: refresher,
+			Schedule:  scheduler.State,
 		},
-		Auth:     web.AuthOptions{Service: authService, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
+		Auth:     web.AuthOptions{Service: authService, CSRFSecret: csrfSecret, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
 		Importer: uploads,
 		Versions: db,
 	})
