@@ -109,7 +109,7 @@ table "asin_brand_mapping" {
 
 table "asin_performance_data" {
   schema  = schema.sqp
-  comment = "One row per ASIN and weekly SQP report (Sunday to Saturday). Monthly reports are not stored: months are built from weeks."
+  comment = "One row per ASIN, marketplace and weekly SQP report (Sunday to Saturday). Monthly reports are not stored: months are built from weeks."
   column "id" {
     type = bigint
     identity {
@@ -118,6 +118,11 @@ table "asin_performance_data" {
   }
   column "asin" {
     type = varchar(20)
+  }
+  column "marketplace" {
+    type    = text
+    default = "US"
+    comment = "Amazon marketplace of the report, as a country code (US, CA, UK, DE, JP, ...): Amazon reports SQP per marketplace, so the same ASIN and week can have one report per marketplace (corrections #15). The default only fills the rows of databases from before marketplaces were recorded (all imported as US); the importer always sets it."
   }
   column "start_date" {
     type    = date
@@ -138,10 +143,11 @@ table "asin_performance_data" {
   primary_key {
     columns = [column.id]
   }
-  // Also the index of the reads by (asin, start_date): its leading columns.
-  index "asin_performance_data_asin_start_date_end_date_key" {
+  // The report key (corrections #15: the marketplace is part of it, so a UK report never replaces the US
+  // report of the same ASIN-week). Also the index of the reads by (asin, marketplace, start_date).
+  index "asin_performance_data_asin_marketplace_start_date_end_date_key" {
     unique  = true
-    columns = [column.asin, column.start_date, column.end_date]
+    columns = [column.asin, column.marketplace, column.start_date, column.end_date]
   }
   // Coverage ("newest week") and the validation's newest-week check.
   index "idx_asin_performance_data_start_date" {
@@ -152,6 +158,9 @@ table "asin_performance_data" {
   }
   check "asin_performance_data_week_is_seven_days" {
     expr = "end_date = start_date + 6"
+  }
+  check "asin_performance_data_marketplace_country_code" {
+    expr = "marketplace ~ '^[A-Z]{2}$'"
   }
 }
 
@@ -806,17 +815,23 @@ table "materialized_view_refresh_log" {
 // - no last_refreshed column: a per-row CURRENT_TIMESTAMP made every concurrent refresh rewrite every row.
 //   brand_product_segments_last_refreshed() returns the end of the last successful refresh instead;
 // - purchase_price_amount and priced_purchases are added so a date range can be re-aggregated exactly;
-// - every value is deterministic, so REFRESH ... CONCURRENTLY rewrites only the rows whose data changed.
-// A weekly row is exactly one report: the unique (asin, start_date, end_date) key and the Sunday and 7-day
-// checks of sqp.asin_performance_data allow one report per ASIN and week.
+// - every value is deterministic, so REFRESH ... CONCURRENTLY rewrites only the rows whose data changed;
+// - a marketplace column, part of the unique key (corrections #15): every segment is one marketplace's.
+// A weekly row is exactly one report: the unique (asin, marketplace, start_date, end_date) key and the Sunday
+// and 7-day checks of sqp.asin_performance_data allow one report per ASIN, marketplace and week.
 // ---------------------------------------------------------------------------------------------------------
 
 materialized "brand_product_segments" {
   schema  = schema.public
-  comment = "Pre-aggregated weekly and monthly performance segments for brand products (active ASIN mappings of active brands). Optimizes expandable date segment queries by eliminating the need for real-time aggregations over the SQP rows. Weeks run Sunday-Saturday (Amazon reporting weeks); a month holds the weeks that start in it. Refresh with CALL public.refresh_brand_product_segments(); the time of the last refresh is public.brand_product_segments_last_refreshed()."
+  comment = "Pre-aggregated weekly and monthly performance segments for brand products (active ASIN mappings of active brands), per Amazon marketplace. Optimizes expandable date segment queries by eliminating the need for real-time aggregations over the SQP rows. Weeks run Sunday-Saturday (Amazon reporting weeks); a month holds the weeks that start in it. Refresh with CALL public.refresh_brand_product_segments(); the time of the last refresh is public.brand_product_segments_last_refreshed()."
   column "brand_id" {
     type = uuid
     null = true
+  }
+  column "marketplace" {
+    type    = text
+    null    = true
+    comment = "Amazon marketplace (country code) of the segment's reports (corrections #15): segments of different marketplaces are never summed together, their prices are in different currencies."
   }
   column "asin" {
     type = varchar(20)
@@ -948,6 +963,7 @@ materialized "brand_product_segments" {
     ),
     weekly AS (
       SELECT m.brand_id,
+             r.marketplace,
              r.asin,
              r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
              s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
@@ -962,7 +978,7 @@ materialized "brand_product_segments" {
         JOIN public.brands b ON b.id = m.brand_id AND b.is_active
     ),
     segments AS (
-      SELECT w.brand_id, w.asin, 'weekly'::text AS segment_type,
+      SELECT w.brand_id, w.marketplace, w.asin, 'weekly'::text AS segment_type,
              w.period_start, w.period_start + 6 AS period_end,
              w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
              w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
@@ -970,7 +986,7 @@ materialized "brand_product_segments" {
              w.data_points_count, w.earliest_date, w.latest_date
         FROM weekly w
       UNION ALL
-      SELECT w.brand_id, w.asin, 'monthly'::text,
+      SELECT w.brand_id, w.marketplace, w.asin, 'monthly'::text,
              date_trunc('month', w.period_start::timestamp)::date,
              (date_trunc('month', w.period_start::timestamp) + interval '1 month - 1 day')::date,
              sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
@@ -980,9 +996,10 @@ materialized "brand_product_segments" {
              sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
              sum(w.data_points_count)::integer, min(w.earliest_date), max(w.latest_date)
         FROM weekly w
-       GROUP BY w.brand_id, w.asin, 4, 5
+       GROUP BY w.brand_id, w.marketplace, w.asin, 5, 6
     )
     SELECT s.brand_id,
+           s.marketplace,
            s.asin,
            s.segment_type,
            s.period_start,
@@ -1009,10 +1026,11 @@ materialized "brand_product_segments" {
            s.priced_purchases
       FROM segments s
   SQL
-  // §1's lookup index, made UNIQUE without WHERE: REFRESH ... CONCURRENTLY needs it (corrections #5).
+  // §1's lookup index, made UNIQUE without WHERE: REFRESH ... CONCURRENTLY needs it (corrections #5). The
+  // marketplace joins the key (corrections #15), second so that a brand's reads in one marketplace use it.
   index "idx_brand_product_segments_lookup" {
     unique  = true
-    columns = [column.brand_id, column.asin, column.segment_type, column.period_start]
+    columns = [column.brand_id, column.marketplace, column.asin, column.segment_type, column.period_start]
   }
   index "idx_brand_product_segments_period" {
     columns = [column.period_start, column.period_end]
@@ -1039,7 +1057,7 @@ materialized "brand_product_segments" {
   // §4. idx_segments_recent_data is left out: its predicate uses CURRENT_DATE, which PostgreSQL refuses in an
   // index (corrections #3); (brand_id, asin, segment_type, period_start) serves recent-first reads.
   index "idx_segments_brand_asin_type_period" {
-    columns = [column.brand_id, column.asin, column.segment_type, column.period_start, column.period_end]
+    columns = [column.brand_id, column.marketplace, column.asin, column.segment_type, column.period_start, column.period_end]
     where   = "asin_impressions > 0"
   }
   index "idx_segments_date_range" {
@@ -1092,10 +1110,11 @@ function "brand_product_segments_last_refreshed" {
 // §2. Deviations: the index on this view is left out (a plain view cannot have one, corrections #2; a
 // per-brand aggregate over the materialized view is cheap); the shares are NULL, not 0, for a zero
 // denominator; the sums are bigint. Totals are summed from the monthly segments, as in the spec, so no week is
-// counted twice.
+// counted twice. One row per brand and marketplace (corrections #15): totals of different marketplaces are
+// never added together.
 view "brand_performance_enhanced" {
   schema  = schema.public
-  comment = "Per-brand totals over brand_product_segments: ASIN counts, ASIN impressions/clicks/cart adds/purchases (from monthly segments, so no double counting), ratio-of-sums impression and purchase shares, and the data date range."
+  comment = "Per-brand and marketplace totals over brand_product_segments: ASIN counts, ASIN impressions/clicks/cart adds/purchases (from monthly segments, so no double counting), ratio-of-sums impression and purchase shares, and the data date range."
   column "brand_id" {
     type = uuid
   }
@@ -1103,6 +1122,9 @@ view "brand_performance_enhanced" {
     type = text
   }
   column "display_name" {
+    type = text
+  }
+  column "marketplace" {
     type = text
   }
   column "total_asins" {
@@ -1141,6 +1163,7 @@ view "brand_performance_enhanced" {
   as         = <<-SQL
     WITH asin_stats AS (
       SELECT s.brand_id,
+             s.marketplace,
              s.asin,
              bool_or(s.segment_type = 'weekly' AND s.asin_impressions > 0) AS has_weekly_data,
              bool_or(s.segment_type = 'monthly' AND s.asin_impressions > 0) AS has_monthly_data,
@@ -1153,11 +1176,12 @@ view "brand_performance_enhanced" {
              min(s.earliest_date) AS first_data_date,
              max(s.latest_date) AS last_data_date
         FROM public.brand_product_segments s
-       GROUP BY s.brand_id, s.asin
+       GROUP BY s.brand_id, s.marketplace, s.asin
     )
     SELECT a.brand_id,
            b.brand_name,
            b.display_name,
+           a.marketplace,
            count(*) AS total_asins,
            count(*) FILTER (WHERE a.has_weekly_data) AS asins_with_weekly_data,
            count(*) FILTER (WHERE a.has_monthly_data) AS asins_with_monthly_data,
@@ -1171,15 +1195,105 @@ view "brand_performance_enhanced" {
            max(a.last_data_date) AS data_end_date
       FROM asin_stats a
       JOIN public.brands b ON b.id = a.brand_id
-     GROUP BY a.brand_id, b.brand_name, b.display_name
+     GROUP BY a.brand_id, b.brand_name, b.display_name, a.marketplace
   SQL
   depends_on = [materialized.brand_product_segments, table.brands]
 }
 
-// §3. Deviations (corrections #4): LANGUAGE sql STABLE instead of plpgsql, every output cast to its declared
-// type (the spec's SUM returned numeric for a bigint column and failed at call time), and
-// total_segment_impressions sums the weekly segments only: the spec added weekly and monthly rows together,
-// counting every impression twice.
+// The brand's default marketplace (corrections #15): the one with the most recent data.
+function "brand_default_marketplace" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_brand_id" {
+    type = uuid
+  }
+  return     = text
+  volatility = STABLE
+  comment    = "The marketplace (country code) of the brand's most recent weekly segment; on a tie, the one with more weekly segments, then the first by code. NULL when the brand has no segments. The dashboard shows this marketplace when none is chosen, and get_product_segment_metadata(uuid, date, date) answers for it."
+  as         = <<-SQL
+    SELECT s.marketplace
+      FROM public.brand_product_segments s
+     WHERE s.brand_id = p_brand_id AND s.segment_type = 'weekly'
+     GROUP BY s.marketplace
+     ORDER BY max(s.period_end) DESC, count(*) DESC, s.marketplace
+     LIMIT 1
+  SQL
+  depends_on = [materialized.brand_product_segments]
+}
+
+// §3 with a marketplace (corrections #15). Deviations (corrections #4): LANGUAGE sql STABLE instead of
+// plpgsql, every output cast to its declared type (the spec's SUM returned numeric for a bigint column and
+// failed at call time), and total_segment_impressions sums the weekly segments only: the spec added weekly
+// and monthly rows together, counting every impression twice. A name of its own rather than an overload of
+// the spec's function, so that GRANT/DROP ... get_product_segment_metadata without an argument list stay
+// unambiguous.
+function "get_marketplace_segment_metadata" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_brand_id" {
+    type = uuid
+  }
+  arg "p_marketplace" {
+    type = text
+  }
+  arg "p_date_from" {
+    type = date
+  }
+  arg "p_date_to" {
+    type = date
+  }
+  return_table {
+    column "asin" {
+      type = varchar(20)
+    }
+    column "has_weekly_segments" {
+      type = boolean
+    }
+    column "has_monthly_segments" {
+      type = boolean
+    }
+    column "weekly_count" {
+      type = integer
+    }
+    column "monthly_count" {
+      type = integer
+    }
+    column "earliest_segment_date" {
+      type = date
+    }
+    column "latest_segment_date" {
+      type = date
+    }
+    column "total_segment_impressions" {
+      type = bigint
+    }
+  }
+  volatility = STABLE
+  comment    = "Returns segment availability metadata for products within a brand, marketplace and date range (segments lying wholly inside it, with ASIN impressions). Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
+  as         = <<-SQL
+    SELECT s.asin::varchar(20) AS asin,
+           bool_or(s.segment_type = 'weekly')::boolean AS has_weekly_segments,
+           bool_or(s.segment_type = 'monthly')::boolean AS has_monthly_segments,
+           (count(*) FILTER (WHERE s.segment_type = 'weekly'))::integer AS weekly_count,
+           (count(*) FILTER (WHERE s.segment_type = 'monthly'))::integer AS monthly_count,
+           min(s.earliest_date)::date AS earliest_segment_date,
+           max(s.latest_date)::date AS latest_segment_date,
+           coalesce(sum(s.asin_impressions) FILTER (WHERE s.segment_type = 'weekly'), 0)::bigint AS total_segment_impressions
+      FROM public.brand_product_segments s
+     WHERE s.brand_id = p_brand_id
+       AND s.marketplace = p_marketplace
+       AND s.period_start >= p_date_from
+       AND s.period_end <= p_date_to
+       AND s.asin_impressions > 0
+     GROUP BY s.asin
+     ORDER BY total_segment_impressions DESC, s.asin
+  SQL
+  depends_on = [materialized.brand_product_segments]
+}
+
+// §3 under the spec's name and signature, kept working: without a marketplace argument it answers for the
+// brand's default marketplace (brand_default_marketplace: the one with the most recent data), never for
+// several marketplaces at once.
 function "get_product_segment_metadata" {
   schema = schema.public
   lang   = SQL
@@ -1219,25 +1333,13 @@ function "get_product_segment_metadata" {
     }
   }
   volatility = STABLE
-  comment    = "Returns segment availability metadata for products within a brand and date range (segments lying wholly inside it, with ASIN impressions). Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
+  comment    = "Returns segment availability metadata for products within a brand and date range, in the brand's default marketplace (brand_default_marketplace(p_brand_id), the one with the most recent data); get_marketplace_segment_metadata(brand, marketplace, from, to) answers for any marketplace. Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
   as         = <<-SQL
-    SELECT s.asin::varchar(20) AS asin,
-           bool_or(s.segment_type = 'weekly')::boolean AS has_weekly_segments,
-           bool_or(s.segment_type = 'monthly')::boolean AS has_monthly_segments,
-           (count(*) FILTER (WHERE s.segment_type = 'weekly'))::integer AS weekly_count,
-           (count(*) FILTER (WHERE s.segment_type = 'monthly'))::integer AS monthly_count,
-           min(s.earliest_date)::date AS earliest_segment_date,
-           max(s.latest_date)::date AS latest_segment_date,
-           coalesce(sum(s.asin_impressions) FILTER (WHERE s.segment_type = 'weekly'), 0)::bigint AS total_segment_impressions
-      FROM public.brand_product_segments s
-     WHERE s.brand_id = p_brand_id
-       AND s.period_start >= p_date_from
-       AND s.period_end <= p_date_to
-       AND s.asin_impressions > 0
-     GROUP BY s.asin
-     ORDER BY total_segment_impressions DESC, s.asin
+    SELECT m.*
+      FROM public.get_marketplace_segment_metadata(p_brand_id, public.brand_default_marketplace(p_brand_id),
+                                                   p_date_from, p_date_to) m
   SQL
-  depends_on = [materialized.brand_product_segments]
+  depends_on = [function.get_marketplace_segment_metadata, function.brand_default_marketplace]
 }
 
 // §5 (corrections #7): a materialized view cannot have triggers, so the spec's trigger function can never
@@ -1252,6 +1354,9 @@ function "validate_brand_product_segments" {
     }
     column "brand_id" {
       type = uuid
+    }
+    column "marketplace" {
+      type = text
     }
     column "asin" {
       type = varchar(20)
@@ -1278,13 +1383,13 @@ function "validate_brand_product_segments" {
     BEGIN
       v_week := (SELECT max(x.period_start) FROM public.brand_product_segments x WHERE x.segment_type = 'weekly');
       RETURN QUERY
-      SELECT 'brand_not_active'::text, s.brand_id, s.asin::varchar(20), s.segment_type, s.period_start,
+      SELECT 'brand_not_active'::text, s.brand_id, s.marketplace, s.asin::varchar(20), s.segment_type, s.period_start,
              CASE WHEN b.id IS NULL THEN 'brand does not exist' ELSE 'brand is inactive' END
         FROM public.brand_product_segments s
         LEFT JOIN public.brands b ON b.id = s.brand_id
        WHERE b.id IS NULL OR NOT b.is_active
       UNION ALL
-      SELECT 'asin_not_mapped', s.brand_id, s.asin, s.segment_type, s.period_start,
+      SELECT 'asin_not_mapped', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              CASE WHEN m.asin IS NULL THEN 'ASIN has no brand mapping'
                   WHEN m.brand_id <> s.brand_id THEN format('ASIN is mapped to brand %s', m.brand_id)
                   ELSE 'ASIN mapping is inactive' END
@@ -1292,32 +1397,32 @@ function "validate_brand_product_segments" {
         LEFT JOIN public.asin_brand_mapping m ON m.asin = s.asin
        WHERE m.asin IS NULL OR m.brand_id <> s.brand_id OR NOT m.is_active
       UNION ALL
-      SELECT 'weekly_not_sunday_to_saturday', s.brand_id, s.asin, s.segment_type, s.period_start,
+      SELECT 'weekly_not_sunday_to_saturday', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('period %s..%s', s.period_start, s.period_end)
         FROM public.brand_product_segments s
        WHERE s.segment_type = 'weekly'
          AND (extract(dow FROM s.period_start) <> 0 OR s.period_end <> s.period_start + 6)
       UNION ALL
-      SELECT 'monthly_not_calendar_month', s.brand_id, s.asin, s.segment_type, s.period_start,
+      SELECT 'monthly_not_calendar_month', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('period %s..%s', s.period_start, s.period_end)
         FROM public.brand_product_segments s
        WHERE s.segment_type = 'monthly'
          AND (s.period_start <> date_trunc('month', s.period_start::timestamp)::date
               OR s.period_end <> (date_trunc('month', s.period_start::timestamp) + interval '1 month - 1 day')::date)
       UNION ALL
-      SELECT 'unknown_segment_type', s.brand_id, s.asin, s.segment_type, s.period_start,
+      SELECT 'unknown_segment_type', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('segment_type %L', s.segment_type)
         FROM public.brand_product_segments s
        WHERE s.segment_type IS DISTINCT FROM 'weekly' AND s.segment_type IS DISTINCT FROM 'monthly'
       UNION ALL
-      SELECT 'share_out_of_range', s.brand_id, s.asin, s.segment_type, s.period_start,
+      SELECT 'share_out_of_range', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('impression %s, click %s, cart add %s, purchase %s',
                     s.impression_share_pct, s.click_share_pct, s.cart_add_share_pct, s.purchase_share_pct)
         FROM public.brand_product_segments s
        WHERE s.impression_share_pct NOT BETWEEN 0 AND 100 OR s.click_share_pct NOT BETWEEN 0 AND 100
           OR s.cart_add_share_pct NOT BETWEEN 0 AND 100 OR s.purchase_share_pct NOT BETWEEN 0 AND 100
       UNION ALL
-      SELECT 'asin_count_above_total', s.brand_id, s.asin, s.segment_type, s.period_start,
+      SELECT 'asin_count_above_total', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              concat_ws(', ',
                CASE WHEN s.asin_impressions > s.total_impressions THEN format('impressions %s > %s', s.asin_impressions, s.total_impressions) END,
                CASE WHEN s.asin_clicks > s.total_clicks THEN format('clicks %s > %s', s.asin_clicks, s.total_clicks) END,
@@ -1328,19 +1433,20 @@ function "validate_brand_product_segments" {
           OR s.asin_cart_adds > s.total_cart_adds OR s.asin_purchases > s.total_purchases
       UNION ALL
       -- Every monthly segment is the sum of the weekly segments that start in its month, and the other way round.
-      SELECT 'monthly_differs_from_weeks', coalesce(mo.brand_id, wk.brand_id), coalesce(mo.asin, wk.asin), 'monthly'::text,
+      SELECT 'monthly_differs_from_weeks', coalesce(mo.brand_id, wk.brand_id), coalesce(mo.marketplace, wk.marketplace),
+             coalesce(mo.asin, wk.asin), 'monthly'::text,
              coalesce(mo.period_start, wk.month_start),
              CASE WHEN mo.brand_id IS NULL THEN 'weekly segments without their monthly segment'
                   WHEN wk.brand_id IS NULL THEN 'monthly segment without weekly segments'
                   ELSE format('monthly %s/%s/%s/%s/%s, sum of its weeks %s/%s/%s/%s/%s (impressions/clicks/cart adds/purchases/reports)',
                               mo.asin_impressions, mo.asin_clicks, mo.asin_cart_adds, mo.asin_purchases, mo.data_points_count,
                               wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.asin_purchases, wk.data_points_count) END
-        FROM (SELECT s.brand_id, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.asin_clicks,
+        FROM (SELECT s.brand_id, s.marketplace, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.asin_clicks,
                      s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
                      s.data_points_count::bigint AS data_points_count
                 FROM public.brand_product_segments s
                WHERE s.segment_type = 'monthly') mo
-        FULL JOIN (SELECT s.brand_id, s.asin, date_trunc('month', s.period_start::timestamp)::date AS month_start,
+        FULL JOIN (SELECT s.brand_id, s.marketplace, s.asin, date_trunc('month', s.period_start::timestamp)::date AS month_start,
                           sum(s.total_impressions)::bigint AS total_impressions,
                           sum(s.asin_impressions)::bigint AS asin_impressions,
                           sum(s.asin_clicks)::bigint AS asin_clicks,
@@ -1351,8 +1457,9 @@ function "validate_brand_product_segments" {
                           sum(s.data_points_count)::bigint AS data_points_count
                      FROM public.brand_product_segments s
                     WHERE s.segment_type = 'weekly'
-                    GROUP BY 1, 2, 3) wk
-          ON wk.brand_id = mo.brand_id AND wk.asin = mo.asin AND wk.month_start = mo.period_start
+                    GROUP BY 1, 2, 3, 4) wk
+          ON wk.brand_id = mo.brand_id AND wk.marketplace = mo.marketplace AND wk.asin = mo.asin
+         AND wk.month_start = mo.period_start
        WHERE mo.brand_id IS NULL OR wk.brand_id IS NULL
           OR (mo.total_impressions, mo.asin_impressions, mo.asin_clicks, mo.asin_cart_adds, mo.total_purchases,
               mo.asin_purchases, mo.priced_purchases, mo.data_points_count)
@@ -1362,19 +1469,20 @@ function "validate_brand_product_segments" {
       UNION ALL
       -- The newest week, recomputed from the base rows through the indexes (cheap: one week). A difference
       -- means the view is stale or wrong.
-      SELECT 'weekly_differs_from_base', coalesce(v.brand_id, base.brand_id), coalesce(v.asin, base.asin), 'weekly'::text,
+      SELECT 'weekly_differs_from_base', coalesce(v.brand_id, base.brand_id), coalesce(v.marketplace, base.marketplace),
+             coalesce(v.asin, base.asin), 'weekly'::text,
              coalesce(v.period_start, base.period_start),
              CASE WHEN v.brand_id IS NULL THEN 'base rows without a weekly segment'
                   WHEN base.brand_id IS NULL THEN 'weekly segment without base rows'
                   ELSE format('view %s/%s/%s/%s, base rows %s/%s/%s/%s (impressions/clicks/cart adds/purchases)',
                               v.asin_impressions, v.asin_clicks, v.asin_cart_adds, v.asin_purchases,
                               base.asin_impressions, base.asin_clicks, base.asin_cart_adds, base.asin_purchases) END
-        FROM (SELECT s.brand_id, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.total_clicks,
+        FROM (SELECT s.brand_id, s.marketplace, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.total_clicks,
                      s.asin_clicks, s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases,
                      s.priced_purchases, s.data_points_count::bigint AS data_points_count
                 FROM public.brand_product_segments s
                WHERE s.segment_type = 'weekly' AND s.period_start = v_week) v
-        FULL JOIN (SELECT m.brand_id, r.asin, r.start_date AS period_start,
+        FULL JOIN (SELECT m.brand_id, r.marketplace, r.asin, r.start_date AS period_start,
                           sum(q.total_query_impression_count)::bigint AS total_impressions,
                           sum(q.asin_impression_count)::bigint AS asin_impressions,
                           sum(q.total_click_count)::bigint AS total_clicks,
@@ -1390,8 +1498,9 @@ function "validate_brand_product_segments" {
                      JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
                      JOIN public.brands b ON b.id = m.brand_id AND b.is_active
                     WHERE r.start_date = v_week
-                    GROUP BY m.brand_id, r.asin, r.start_date) base
-          ON base.brand_id = v.brand_id AND base.asin = v.asin AND base.period_start = v.period_start
+                    GROUP BY m.brand_id, r.marketplace, r.asin, r.start_date) base
+          ON base.brand_id = v.brand_id AND base.marketplace = v.marketplace AND base.asin = v.asin
+         AND base.period_start = v.period_start
        WHERE v.brand_id IS NULL OR base.brand_id IS NULL
           OR (v.total_impressions, v.asin_impressions, v.total_clicks, v.asin_clicks, v.total_cart_adds,
               v.asin_cart_adds, v.total_purchases, v.asin_purchases, v.priced_purchases, v.data_points_count)
@@ -1748,8 +1857,32 @@ permission {
 }
 
 permission {
+  to         = role.authenticated
+  for        = function.get_marketplace_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = function.brand_default_marketplace
+  privileges = [EXECUTE]
+}
+
+permission {
   to         = role.service_role
   for        = function.get_product_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.get_marketplace_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.brand_default_marketplace
   privileges = [EXECUTE]
 }
 
@@ -2080,6 +2213,18 @@ permission {
 permission {
   to         = role.sqpdash_web
   for        = function.get_product_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.get_marketplace_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.brand_default_marketplace
   privileges = [EXECUTE]
 }
 

@@ -304,6 +304,7 @@ func planTarget(ctx context.Context, ts *targetState, b *built, roles []*roleSpe
 		st.Action, st.Kind, st.Object = describeAtlasChange(c)
 		plan.Statements = append(plan.Statements, st)
 	}
+	plan.Statements = append(plan.Statements, backfillStatements(changes)...)
 	plan.Statements = append(plan.Statements, after...)
 	plan.Destructive = slices.ContainsFunc(plan.Statements, func(s Statement) bool { return s.Destructive })
 	return plan, prerequisites(b.cat, cur, created), nil

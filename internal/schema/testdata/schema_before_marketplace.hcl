@@ -1,0 +1,2128 @@
+// The whole sqpdash database, in the Atlas HCL syntax for PostgreSQL (see docs/schema-apply.md for the blocks
+// `sqpdash schema apply` supports). It implements ../shared/spec/database-schema.md with the fixes of
+// ../shared/spec/corrections.md; every deviation from the spec says which correction (#n) it applies.
+//
+// Conventions: every SQL body is a heredoc and names every object with its schema, so no body depends on the
+// caller's search_path. SECURITY DEFINER functions also pin search_path to pg_catalog, pg_temp for their own
+// run (config_params, rendered as CREATE FUNCTION's SET clause), and `schema apply` revokes EXECUTE on them
+// from PUBLIC: only the roles a permission block names may call them.
+
+schema "public" {
+  comment = "standard public schema"
+}
+
+schema "sqp" {
+  comment = "Amazon Search Query Performance (SQP) reports, as imported: one row per ASIN and weekly report, and its search queries"
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Base tables. The spec assumes them; corrections.md ("Base tables") defines them, with CHECKs where the data
+// is certain. Counts an ASIN can exceed in real reports (an ASIN count above its total) are not rejected here:
+// the importer warns and validate_brand_product_segments() reports them.
+// ---------------------------------------------------------------------------------------------------------
+
+table "brands" {
+  schema  = schema.public
+  comment = "Brands whose products are tracked. Only active brands appear in brand_product_segments."
+  column "id" {
+    type    = uuid
+    default = sql("gen_random_uuid()")
+  }
+  column "brand_name" {
+    type    = text
+    comment = "Stable unique key of the brand (used by imports)."
+  }
+  column "display_name" {
+    type    = text
+    comment = "Name shown to users."
+  }
+  column "is_active" {
+    type    = boolean
+    default = true
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "updated_at" {
+    type    = timestamptz
+    default = sql("now()")
+    comment = "Set by the trigger brands_set_updated_at when a row really changes."
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  index "brands_brand_name_key" {
+    unique  = true
+    columns = [column.brand_name]
+  }
+  check "brands_brand_name_not_blank" {
+    expr = "btrim(brand_name) <> ''"
+  }
+  check "brands_display_name_not_blank" {
+    expr = "btrim(display_name) <> ''"
+  }
+}
+
+table "asin_brand_mapping" {
+  schema  = schema.public
+  comment = "Which brand each ASIN belongs to (one brand per ASIN). is_active exists because the spec's view filters on it (corrections #1)."
+  column "asin" {
+    type = varchar(20)
+  }
+  column "brand_id" {
+    type = uuid
+  }
+  column "product_title" {
+    type = text
+    null = true
+  }
+  column "is_active" {
+    type    = boolean
+    default = true
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "updated_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.asin]
+  }
+  foreign_key "asin_brand_mapping_brand_id_fkey" {
+    columns     = [column.brand_id]
+    ref_columns = [table.brands.column.id]
+    on_update   = NO_ACTION
+    on_delete   = RESTRICT
+  }
+  index "idx_asin_brand_mapping_brand_id" {
+    columns = [column.brand_id]
+  }
+  check "asin_brand_mapping_asin_not_blank" {
+    expr = "btrim(asin) <> ''"
+  }
+}
+
+table "asin_performance_data" {
+  schema  = schema.sqp
+  comment = "One row per ASIN and weekly SQP report (Sunday to Saturday). Monthly reports are not stored: months are built from weeks."
+  column "id" {
+    type = bigint
+    identity {
+      generated = BY_DEFAULT
+    }
+  }
+  column "asin" {
+    type = varchar(20)
+  }
+  column "start_date" {
+    type    = date
+    comment = "First day of the reporting week: always a Sunday."
+  }
+  column "end_date" {
+    type    = date
+    comment = "Last day of the reporting week: start_date + 6 (a Saturday)."
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "updated_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  // Also the index of the reads by (asin, start_date): its leading columns.
+  index "asin_performance_data_asin_start_date_end_date_key" {
+    unique  = true
+    columns = [column.asin, column.start_date, column.end_date]
+  }
+  // Coverage ("newest week") and the validation's newest-week check.
+  index "idx_asin_performance_data_start_date" {
+    columns = [column.start_date]
+  }
+  check "asin_performance_data_week_starts_on_sunday" {
+    expr = "extract(dow FROM start_date) = 0"
+  }
+  check "asin_performance_data_week_is_seven_days" {
+    expr = "end_date = start_date + 6"
+  }
+}
+
+table "search_query_performance" {
+  schema  = schema.sqp
+  comment = "The search queries of one weekly report. Only counts and prices are stored: shares and rates are computed from the counts (corrections #13)."
+  column "id" {
+    type = bigint
+    identity {
+      generated = BY_DEFAULT
+    }
+  }
+  column "asin_performance_id" {
+    type = bigint
+  }
+  column "search_query" {
+    type = text
+  }
+  column "search_query_score" {
+    type    = integer
+    null    = true
+    comment = "Amazon's rank of the query, 1 = best."
+  }
+  column "search_query_volume" {
+    type = bigint
+    null = true
+  }
+  column "total_query_impression_count" {
+    type    = bigint
+    default = 0
+    comment = "Market total: only a share denominator, never shown as impressions."
+  }
+  column "asin_impression_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_click_count" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_click_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_cart_add_count" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_cart_add_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_purchase_count" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_purchase_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_median_click_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "asin_median_click_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "total_median_cart_add_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "asin_median_cart_add_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "total_median_purchase_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "asin_median_purchase_price" {
+    type    = numeric(12, 2)
+    null    = true
+    comment = "NULL when the report has no price (never 0)."
+  }
+  column "currency_code" {
+    type = char(3)
+    null = true
+  }
+  column "total_same_day_shipping_click_count" {
+    type = bigint
+    null = true
+  }
+  column "total_one_day_shipping_click_count" {
+    type = bigint
+    null = true
+  }
+  column "total_two_day_shipping_click_count" {
+    type = bigint
+    null = true
+  }
+  column "total_same_day_shipping_cart_add_count" {
+    type = bigint
+    null = true
+  }
+  column "total_one_day_shipping_cart_add_count" {
+    type = bigint
+    null = true
+  }
+  column "total_two_day_shipping_cart_add_count" {
+    type = bigint
+    null = true
+  }
+  column "total_same_day_shipping_purchase_count" {
+    type = bigint
+    null = true
+  }
+  column "total_one_day_shipping_purchase_count" {
+    type = bigint
+    null = true
+  }
+  column "total_two_day_shipping_purchase_count" {
+    type = bigint
+    null = true
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "updated_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  foreign_key "search_query_performance_asin_performance_id_fkey" {
+    columns     = [column.asin_performance_id]
+    ref_columns = [table.asin_performance_data.column.id]
+    on_update   = NO_ACTION
+    on_delete   = CASCADE
+  }
+  // The required index on asin_performance_id (without it the live query takes 35-276 ms instead of ~1 ms):
+  // asin_performance_id leads this unique index, so a separate single-column index would only slow imports.
+  index "search_query_performance_asin_performance_id_search_query_key" {
+    unique  = true
+    columns = [column.asin_performance_id, column.search_query]
+  }
+  // The top queries of an ASIN's weeks, by purchases then clicks: read in index order, no sort.
+  index "idx_search_query_performance_top_queries" {
+    on {
+      column = column.asin_performance_id
+    }
+    on {
+      column = column.asin_purchase_count
+      desc   = true
+    }
+    on {
+      column = column.asin_click_count
+      desc   = true
+    }
+    include = [column.search_query]
+  }
+  check "search_query_performance_counts_not_negative" {
+    expr = "total_query_impression_count >= 0 AND asin_impression_count >= 0 AND total_click_count >= 0 AND asin_click_count >= 0 AND total_cart_add_count >= 0 AND asin_cart_add_count >= 0 AND total_purchase_count >= 0 AND asin_purchase_count >= 0"
+  }
+  check "search_query_performance_shipping_counts_not_negative" {
+    expr = "total_same_day_shipping_click_count >= 0 AND total_one_day_shipping_click_count >= 0 AND total_two_day_shipping_click_count >= 0 AND total_same_day_shipping_cart_add_count >= 0 AND total_one_day_shipping_cart_add_count >= 0 AND total_two_day_shipping_cart_add_count >= 0 AND total_same_day_shipping_purchase_count >= 0 AND total_one_day_shipping_purchase_count >= 0 AND total_two_day_shipping_purchase_count >= 0"
+  }
+  check "search_query_performance_prices_not_negative" {
+    expr = "total_median_click_price >= 0 AND asin_median_click_price >= 0 AND total_median_cart_add_price >= 0 AND asin_median_cart_add_price >= 0 AND total_median_purchase_price >= 0 AND asin_median_purchase_price >= 0"
+  }
+  check "search_query_performance_volume_not_negative" {
+    expr = "search_query_volume >= 0"
+  }
+  check "search_query_performance_score_positive" {
+    expr = "search_query_score >= 1"
+  }
+  check "search_query_performance_currency_code_iso" {
+    expr = "currency_code ~ '^[A-Z]{3}$'"
+  }
+  check "search_query_performance_search_query_not_empty" {
+    expr = "search_query <> ''"
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Change tracking (corrections #10): statement-level triggers with transition tables on the four base tables
+// count the statements that really changed rows. A refresh records the change_seq it covered; "changed since
+// the last refresh" = change_seq > the last successful refresh's change_seq. Deletes and truncates count too.
+// ---------------------------------------------------------------------------------------------------------
+
+table "segment_source_counter" {
+  schema  = schema.public
+  comment = "Storage of segment_source_state: at most one row (id = 1), upserted by bump_segment_source_state(). Read segment_source_state instead, which always has its row."
+  column "id" {
+    type    = smallint
+    default = 1
+  }
+  column "change_seq" {
+    type    = bigint
+    default = 0
+  }
+  column "changed_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  check "segment_source_counter_single_row" {
+    expr = "id = 1"
+  }
+  check "segment_source_counter_change_seq_not_negative" {
+    expr = "change_seq >= 0"
+  }
+}
+
+// A view so that the one row exists from the first apply on (a declarative schema cannot seed a table).
+view "segment_source_state" {
+  schema  = schema.public
+  comment = "Exactly one row: change_seq counts the statements that changed brands, asin_brand_mapping, sqp.asin_performance_data or sqp.search_query_performance; changed_at is the time of the last one (NULL before any)."
+  column "id" {
+    type = smallint
+  }
+  column "change_seq" {
+    type = bigint
+  }
+  column "changed_at" {
+    type = timestamptz
+    null = true
+  }
+  as         = <<-SQL
+    SELECT 1::smallint AS id,
+           coalesce(c.change_seq, 0)::bigint AS change_seq,
+           c.changed_at
+      FROM (VALUES (1)) AS one (id)
+      LEFT JOIN public.segment_source_counter c ON c.id = one.id
+  SQL
+  depends_on = [table.segment_source_counter]
+}
+
+function "bump_segment_source_state" {
+  schema   = schema.public
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of the base tables: adds one to segment_source_state.change_seq when the statement really changed rows (an UPDATE that rewrites the same values and a statement touching no row do not count). SECURITY DEFINER so that writers need no right on the counter."
+  as      = <<-SQL
+    DECLARE
+      v_changed boolean;
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        v_changed := EXISTS (SELECT 1 FROM new_rows);
+      ELSIF TG_OP = 'DELETE' THEN
+        v_changed := EXISTS (SELECT 1 FROM old_rows);
+      ELSIF TG_OP = 'UPDATE' THEN
+        v_changed := EXISTS (SELECT * FROM new_rows EXCEPT SELECT * FROM old_rows);
+      ELSE
+        v_changed := true; -- TRUNCATE has no transition table
+      END IF;
+      IF v_changed THEN
+        INSERT INTO public.segment_source_counter AS c (id, change_seq, changed_at)
+        VALUES (1, 1, pg_catalog.clock_timestamp())
+        ON CONFLICT (id) DO UPDATE SET change_seq = c.change_seq + 1, changed_at = excluded.changed_at;
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+}
+
+function "set_updated_at" {
+  schema  = schema.public
+  lang    = PLpgSQL
+  return  = trigger
+  comment = "Row trigger: sets updated_at when the row really changed, so a rewrite of the same values leaves it (and the change tracking) alone."
+  as      = <<-SQL
+    BEGIN
+      IF NEW IS DISTINCT FROM OLD THEN
+        NEW.updated_at := pg_catalog.now();
+      END IF;
+      RETURN NEW;
+    END;
+  SQL
+}
+
+trigger "brands_set_updated_at" {
+  on = table.brands
+  before {
+    update = true
+  }
+  for = ROW
+  execute {
+    function = function.set_updated_at
+  }
+}
+
+trigger "asin_brand_mapping_set_updated_at" {
+  on = table.asin_brand_mapping
+  before {
+    update = true
+  }
+  for = ROW
+  execute {
+    function = function.set_updated_at
+  }
+}
+
+trigger "asin_performance_data_set_updated_at" {
+  on = table.asin_performance_data
+  before {
+    update = true
+  }
+  for = ROW
+  execute {
+    function = function.set_updated_at
+  }
+}
+
+trigger "search_query_performance_set_updated_at" {
+  on = table.search_query_performance
+  before {
+    update = true
+  }
+  for = ROW
+  execute {
+    function = function.set_updated_at
+  }
+}
+
+// One trigger per event: PostgreSQL allows transition tables only on single-event triggers.
+
+trigger "brands_track_insert" {
+  on = table.brands
+  after {
+    insert = true
+  }
+  for = STATEMENT
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "brands_track_update" {
+  on = table.brands
+  after {
+    update = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "brands_track_delete" {
+  on = table.brands
+  after {
+    delete = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "brands_track_truncate" {
+  on = table.brands
+  after {
+    truncate = true
+  }
+  for = STATEMENT
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_brand_mapping_track_insert" {
+  on = table.asin_brand_mapping
+  after {
+    insert = true
+  }
+  for = STATEMENT
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_brand_mapping_track_update" {
+  on = table.asin_brand_mapping
+  after {
+    update = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_brand_mapping_track_delete" {
+  on = table.asin_brand_mapping
+  after {
+    delete = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_brand_mapping_track_truncate" {
+  on = table.asin_brand_mapping
+  after {
+    truncate = true
+  }
+  for = STATEMENT
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_performance_data_track_insert" {
+  on = table.asin_performance_data
+  after {
+    insert = true
+  }
+  for = STATEMENT
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_performance_data_track_update" {
+  on = table.asin_performance_data
+  after {
+    update = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_performance_data_track_delete" {
+  on = table.asin_performance_data
+  after {
+    delete = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "asin_performance_data_track_truncate" {
+  on = table.asin_performance_data
+  after {
+    truncate = true
+  }
+  for = STATEMENT
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "search_query_performance_track_insert" {
+  on = table.search_query_performance
+  after {
+    insert = true
+  }
+  for = STATEMENT
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "search_query_performance_track_update" {
+  on = table.search_query_performance
+  after {
+    update = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "search_query_performance_track_delete" {
+  on = table.search_query_performance
+  after {
+    delete = true
+  }
+  for = STATEMENT
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+trigger "search_query_performance_track_truncate" {
+  on = table.search_query_performance
+  after {
+    truncate = true
+  }
+  for = STATEMENT
+  execute {
+    function = function.bump_segment_source_state
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The refresh log (corrections #6: the spec writes to it but never defines it).
+// ---------------------------------------------------------------------------------------------------------
+
+table "materialized_view_refresh_log" {
+  schema  = schema.public
+  comment = "One row per refresh run of a materialized view (view_name 'brand_product_segments'), written by refresh_brand_product_segments(). Duration = refresh_end - refresh_start."
+  column "id" {
+    type = bigint
+    identity {
+      generated = BY_DEFAULT
+    }
+  }
+  column "view_name" {
+    type = text
+  }
+  column "refresh_start" {
+    type = timestamptz
+  }
+  column "refresh_end" {
+    type    = timestamptz
+    null    = true
+    comment = "NULL while the run is running."
+  }
+  column "status" {
+    type = text
+  }
+  column "row_count" {
+    type    = bigint
+    null    = true
+    comment = "Rows of the view after the run (success and skipped)."
+  }
+  column "change_seq" {
+    type    = bigint
+    null    = true
+    comment = "segment_source_state.change_seq read before the refresh: every change up to it is in the view."
+  }
+  column "trigger_source" {
+    type    = text
+    default = "sql"
+  }
+  column "requested_by" {
+    type = text
+    null = true
+  }
+  column "backend_pid" {
+    type    = integer
+    null    = true
+    comment = "The session that ran the refresh: a running row whose session is gone was interrupted."
+  }
+  column "error" {
+    type = text
+    null = true
+  }
+  column "validation" {
+    type    = jsonb
+    null    = true
+    comment = "Result of validate_brand_product_segments() after a successful refresh: {ok, violation_count, violations (the first 100)}."
+  }
+  column "metadata" {
+    type    = jsonb
+    default = "{}"
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  index "idx_materialized_view_refresh_log_history" {
+    on {
+      column = column.view_name
+    }
+    on {
+      column = column.id
+      desc   = true
+    }
+  }
+  index "idx_materialized_view_refresh_log_last_success" {
+    on {
+      column = column.view_name
+    }
+    on {
+      column = column.id
+      desc   = true
+    }
+    where = "status = 'success'"
+  }
+  // The advisory lock already allows one refresh at a time; this makes a second running row impossible.
+  index "idx_materialized_view_refresh_log_one_running" {
+    unique  = true
+    columns = [column.view_name]
+    where   = "status = 'running'"
+  }
+  check "materialized_view_refresh_log_status_check" {
+    expr = "status IN ('running', 'success', 'skipped', 'failed', 'cancelled')"
+  }
+  check "materialized_view_refresh_log_trigger_source_check" {
+    expr = "trigger_source IN ('manual', 'schedule', 'import', 'cli', 'sql', 'apply')"
+  }
+  check "materialized_view_refresh_log_end_after_start" {
+    expr = "refresh_end >= refresh_start"
+  }
+  check "materialized_view_refresh_log_end_iff_finished" {
+    expr = "(status = 'running') = (refresh_end IS NULL)"
+  }
+  check "materialized_view_refresh_log_row_count_not_negative" {
+    expr = "row_count >= 0"
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// §1 The materialized view. Deviations from the spec's SQL:
+// - weeks are Sunday-Saturday: period_start = start_date - dow (corrections #9), not date_trunc('week');
+// - months hold the weeks that start in them (corrections #11), summed from the weekly rows, so the base rows
+//   are read once (the spec scans and joins them twice);
+// - shares, CTR, CVR are ratios of sums (corrections #13) and NULL, not 0, when the denominator is 0;
+// - only active mappings of active brands;
+// - no last_refreshed column: a per-row CURRENT_TIMESTAMP made every concurrent refresh rewrite every row.
+//   brand_product_segments_last_refreshed() returns the end of the last successful refresh instead;
+// - purchase_price_amount and priced_purchases are added so a date range can be re-aggregated exactly;
+// - every value is deterministic, so REFRESH ... CONCURRENTLY rewrites only the rows whose data changed.
+// A weekly row is exactly one report: the unique (asin, start_date, end_date) key and the Sunday and 7-day
+// checks of sqp.asin_performance_data allow one report per ASIN and week.
+// ---------------------------------------------------------------------------------------------------------
+
+materialized "brand_product_segments" {
+  schema  = schema.public
+  comment = "Pre-aggregated weekly and monthly performance segments for brand products (active ASIN mappings of active brands). Optimizes expandable date segment queries by eliminating the need for real-time aggregations over the SQP rows. Weeks run Sunday-Saturday (Amazon reporting weeks); a month holds the weeks that start in it. Refresh with CALL public.refresh_brand_product_segments(); the time of the last refresh is public.brand_product_segments_last_refreshed()."
+  column "brand_id" {
+    type = uuid
+    null = true
+  }
+  column "asin" {
+    type = varchar(20)
+    null = true
+  }
+  column "segment_type" {
+    type    = text
+    null    = true
+    comment = "Segment granularity: weekly (Sunday-Saturday, Amazon reporting weeks) or monthly (1st-last day of the calendar month, holding the weeks that start in that month: a week that crosses a month end counts wholly in the month it starts in)."
+  }
+  column "period_start" {
+    type    = date
+    null    = true
+    comment = "Sunday of the week, or the 1st of the month."
+  }
+  column "period_end" {
+    type    = date
+    null    = true
+    comment = "Saturday of the week (period_start + 6), or the last day of the month."
+  }
+  column "total_impressions" {
+    type    = bigint
+    null    = true
+    comment = "Market total impressions of the segment's search queries: the impression share denominator, never shown as impressions."
+  }
+  column "asin_impressions" {
+    type = bigint
+    null = true
+  }
+  column "total_clicks" {
+    type = bigint
+    null = true
+  }
+  column "asin_clicks" {
+    type = bigint
+    null = true
+  }
+  column "total_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "asin_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "total_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_purchases" {
+    type = bigint
+    null = true
+  }
+  column "impression_share_pct" {
+    type    = numeric
+    null    = true
+    comment = "100 x asin_impressions / total_impressions, 2 decimals; NULL when total_impressions is 0."
+  }
+  column "click_share_pct" {
+    type    = numeric
+    null    = true
+    comment = "100 x asin_clicks / total_clicks, 2 decimals; NULL when total_clicks is 0."
+  }
+  column "cart_add_share_pct" {
+    type    = numeric
+    null    = true
+    comment = "100 x asin_cart_adds / total_cart_adds, 2 decimals; NULL when total_cart_adds is 0."
+  }
+  column "purchase_share_pct" {
+    type    = numeric
+    null    = true
+    comment = "100 x asin_purchases / total_purchases, 2 decimals; NULL when total_purchases is 0."
+  }
+  column "ctr_pct" {
+    type    = numeric
+    null    = true
+    comment = "Click-through rate: 100 x asin_clicks / asin_impressions, 2 decimals; NULL when asin_impressions is 0."
+  }
+  column "cvr_pct" {
+    type    = numeric
+    null    = true
+    comment = "Conversion rate: 100 x asin_purchases / asin_clicks, 2 decimals; NULL when asin_clicks is 0."
+  }
+  column "avg_purchase_price" {
+    type    = numeric
+    null    = true
+    comment = "Avg. median purchase price (corrections #12): purchase_price_amount / priced_purchases, 2 decimals; NULL when no purchase has a price."
+  }
+  column "data_points_count" {
+    type    = integer
+    null    = true
+    comment = "Number of underlying asin_performance_data records (weekly reports) that contributed to this segment aggregation."
+  }
+  column "earliest_date" {
+    type    = date
+    null    = true
+    comment = "First day of the earliest contributing report."
+  }
+  column "latest_date" {
+    type    = date
+    null    = true
+    comment = "Last day of the latest contributing report (for a month, it can fall in the next month)."
+  }
+  column "purchase_price_amount" {
+    type    = numeric
+    null    = true
+    comment = "Sum of asin_median_purchase_price x asin_purchase_count over the query rows that have a price: re-aggregate a range as sum(purchase_price_amount) / sum(priced_purchases)."
+  }
+  column "priced_purchases" {
+    type    = bigint
+    null    = true
+    comment = "Sum of asin_purchase_count over the query rows that have a price."
+  }
+  as = <<-SQL
+    WITH report_sums AS (
+      SELECT q.asin_performance_id,
+             sum(q.total_query_impression_count)::bigint AS total_impressions,
+             sum(q.asin_impression_count)::bigint AS asin_impressions,
+             sum(q.total_click_count)::bigint AS total_clicks,
+             sum(q.asin_click_count)::bigint AS asin_clicks,
+             sum(q.total_cart_add_count)::bigint AS total_cart_adds,
+             sum(q.asin_cart_add_count)::bigint AS asin_cart_adds,
+             sum(q.total_purchase_count)::bigint AS total_purchases,
+             sum(q.asin_purchase_count)::bigint AS asin_purchases,
+             coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count), 0)::numeric AS purchase_price_amount,
+             coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0)::bigint AS priced_purchases
+        FROM sqp.search_query_performance q
+       GROUP BY q.asin_performance_id
+    ),
+    weekly AS (
+      SELECT m.brand_id,
+             r.asin,
+             r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
+             s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
+             s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases,
+             s.purchase_price_amount, s.priced_purchases,
+             1 AS data_points_count,
+             r.start_date AS earliest_date,
+             r.end_date AS latest_date
+        FROM report_sums s
+        JOIN sqp.asin_performance_data r ON r.id = s.asin_performance_id
+        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+    ),
+    segments AS (
+      SELECT w.brand_id, w.asin, 'weekly'::text AS segment_type,
+             w.period_start, w.period_start + 6 AS period_end,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
+             w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
+             w.purchase_price_amount, w.priced_purchases,
+             w.data_points_count, w.earliest_date, w.latest_date
+        FROM weekly w
+      UNION ALL
+      SELECT w.brand_id, w.asin, 'monthly'::text,
+             date_trunc('month', w.period_start::timestamp)::date,
+             (date_trunc('month', w.period_start::timestamp) + interval '1 month - 1 day')::date,
+             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
+             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
+             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
+             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
+             sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
+             sum(w.data_points_count)::integer, min(w.earliest_date), max(w.latest_date)
+        FROM weekly w
+       GROUP BY w.brand_id, w.asin, 4, 5
+    )
+    SELECT s.brand_id,
+           s.asin,
+           s.segment_type,
+           s.period_start,
+           s.period_end,
+           s.total_impressions,
+           s.asin_impressions,
+           s.total_clicks,
+           s.asin_clicks,
+           s.total_cart_adds,
+           s.asin_cart_adds,
+           s.total_purchases,
+           s.asin_purchases,
+           round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
+           round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
+           round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
+           round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
+           round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
+           s.data_points_count::integer AS data_points_count,
+           s.earliest_date,
+           s.latest_date,
+           s.purchase_price_amount,
+           s.priced_purchases
+      FROM segments s
+  SQL
+  // §1's lookup index, made UNIQUE without WHERE: REFRESH ... CONCURRENTLY needs it (corrections #5).
+  index "idx_brand_product_segments_lookup" {
+    unique  = true
+    columns = [column.brand_id, column.asin, column.segment_type, column.period_start]
+  }
+  index "idx_brand_product_segments_period" {
+    columns = [column.period_start, column.period_end]
+  }
+  index "idx_brand_product_segments_brand" {
+    columns = [column.brand_id]
+  }
+  index "idx_brand_product_segments_asin" {
+    columns = [column.asin]
+  }
+  index "idx_brand_product_segments_performance" {
+    on {
+      column = column.asin_impressions
+      desc   = true
+    }
+    on {
+      column = column.asin_purchases
+      desc   = true
+    }
+  }
+  index "idx_brand_product_segments_dates" {
+    columns = [column.earliest_date, column.latest_date]
+  }
+  // §4. idx_segments_recent_data is left out: its predicate uses CURRENT_DATE, which PostgreSQL refuses in an
+  // index (corrections #3); (brand_id, asin, segment_type, period_start) serves recent-first reads.
+  index "idx_segments_brand_asin_type_period" {
+    columns = [column.brand_id, column.asin, column.segment_type, column.period_start, column.period_end]
+    where   = "asin_impressions > 0"
+  }
+  index "idx_segments_date_range" {
+    columns = [column.period_start, column.period_end]
+    include = [column.brand_id, column.asin, column.segment_type, column.asin_impressions]
+  }
+  index "idx_segments_performance_ranking" {
+    on {
+      column = column.brand_id
+    }
+    on {
+      column = column.segment_type
+    }
+    on {
+      column = column.asin_impressions
+      desc   = true
+    }
+    on {
+      column = column.asin_purchases
+      desc   = true
+    }
+    where = "asin_impressions > 0"
+  }
+  index "idx_segments_asin_gin" {
+    type = GIN
+    on {
+      expr = "(ARRAY[asin])"
+    }
+  }
+  depends_on = [table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+function "brand_product_segments_last_refreshed" {
+  schema     = schema.public
+  lang       = SQL
+  return     = timestamptz
+  volatility = STABLE
+  comment    = "End time of the last successful refresh of brand_product_segments (replaces the spec's per-row last_refreshed column); NULL if there was none."
+  as         = <<-SQL
+    SELECT l.refresh_end
+      FROM public.materialized_view_refresh_log l
+     WHERE l.view_name = 'brand_product_segments'
+       AND l.status = 'success'
+     ORDER BY l.id DESC
+     LIMIT 1
+  SQL
+  depends_on = [table.materialized_view_refresh_log]
+}
+
+// §2. Deviations: the index on this view is left out (a plain view cannot have one, corrections #2; a
+// per-brand aggregate over the materialized view is cheap); the shares are NULL, not 0, for a zero
+// denominator; the sums are bigint. Totals are summed from the monthly segments, as in the spec, so no week is
+// counted twice.
+view "brand_performance_enhanced" {
+  schema  = schema.public
+  comment = "Per-brand totals over brand_product_segments: ASIN counts, ASIN impressions/clicks/cart adds/purchases (from monthly segments, so no double counting), ratio-of-sums impression and purchase shares, and the data date range."
+  column "brand_id" {
+    type = uuid
+  }
+  column "brand_name" {
+    type = text
+  }
+  column "display_name" {
+    type = text
+  }
+  column "total_asins" {
+    type = bigint
+  }
+  column "asins_with_weekly_data" {
+    type = bigint
+  }
+  column "asins_with_monthly_data" {
+    type = bigint
+  }
+  column "total_impressions" {
+    type = bigint
+  }
+  column "total_clicks" {
+    type = bigint
+  }
+  column "total_cart_adds" {
+    type = bigint
+  }
+  column "total_purchases" {
+    type = bigint
+  }
+  column "avg_impression_share" {
+    type = numeric
+  }
+  column "avg_purchase_share" {
+    type = numeric
+  }
+  column "data_start_date" {
+    type = date
+  }
+  column "data_end_date" {
+    type = date
+  }
+  as         = <<-SQL
+    WITH asin_stats AS (
+      SELECT s.brand_id,
+             s.asin,
+             bool_or(s.segment_type = 'weekly' AND s.asin_impressions > 0) AS has_weekly_data,
+             bool_or(s.segment_type = 'monthly' AND s.asin_impressions > 0) AS has_monthly_data,
+             sum(s.asin_impressions) FILTER (WHERE s.segment_type = 'monthly') AS asin_impressions,
+             sum(s.total_impressions) FILTER (WHERE s.segment_type = 'monthly') AS market_impressions,
+             sum(s.asin_clicks) FILTER (WHERE s.segment_type = 'monthly') AS asin_clicks,
+             sum(s.asin_cart_adds) FILTER (WHERE s.segment_type = 'monthly') AS asin_cart_adds,
+             sum(s.asin_purchases) FILTER (WHERE s.segment_type = 'monthly') AS asin_purchases,
+             sum(s.total_purchases) FILTER (WHERE s.segment_type = 'monthly') AS market_purchases,
+             min(s.earliest_date) AS first_data_date,
+             max(s.latest_date) AS last_data_date
+        FROM public.brand_product_segments s
+       GROUP BY s.brand_id, s.asin
+    )
+    SELECT a.brand_id,
+           b.brand_name,
+           b.display_name,
+           count(*) AS total_asins,
+           count(*) FILTER (WHERE a.has_weekly_data) AS asins_with_weekly_data,
+           count(*) FILTER (WHERE a.has_monthly_data) AS asins_with_monthly_data,
+           sum(a.asin_impressions)::bigint AS total_impressions,
+           sum(a.asin_clicks)::bigint AS total_clicks,
+           sum(a.asin_cart_adds)::bigint AS total_cart_adds,
+           sum(a.asin_purchases)::bigint AS total_purchases,
+           round(100.0 * sum(a.asin_impressions) / nullif(sum(a.market_impressions), 0), 2) AS avg_impression_share,
+           round(100.0 * sum(a.asin_purchases) / nullif(sum(a.market_purchases), 0), 2) AS avg_purchase_share,
+           min(a.first_data_date) AS data_start_date,
+           max(a.last_data_date) AS data_end_date
+      FROM asin_stats a
+      JOIN public.brands b ON b.id = a.brand_id
+     GROUP BY a.brand_id, b.brand_name, b.display_name
+  SQL
+  depends_on = [materialized.brand_product_segments, table.brands]
+}
+
+// §3. Deviations (corrections #4): LANGUAGE sql STABLE instead of plpgsql, every output cast to its declared
+// type (the spec's SUM returned numeric for a bigint column and failed at call time), and
+// total_segment_impressions sums the weekly segments only: the spec added weekly and monthly rows together,
+// counting every impression twice.
+function "get_product_segment_metadata" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_brand_id" {
+    type = uuid
+  }
+  arg "p_date_from" {
+    type = date
+  }
+  arg "p_date_to" {
+    type = date
+  }
+  return_table {
+    column "asin" {
+      type = varchar(20)
+    }
+    column "has_weekly_segments" {
+      type = boolean
+    }
+    column "has_monthly_segments" {
+      type = boolean
+    }
+    column "weekly_count" {
+      type = integer
+    }
+    column "monthly_count" {
+      type = integer
+    }
+    column "earliest_segment_date" {
+      type = date
+    }
+    column "latest_segment_date" {
+      type = date
+    }
+    column "total_segment_impressions" {
+      type = bigint
+    }
+  }
+  volatility = STABLE
+  comment    = "Returns segment availability metadata for products within a brand and date range (segments lying wholly inside it, with ASIN impressions). Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
+  as         = <<-SQL
+    SELECT s.asin::varchar(20) AS asin,
+           bool_or(s.segment_type = 'weekly')::boolean AS has_weekly_segments,
+           bool_or(s.segment_type = 'monthly')::boolean AS has_monthly_segments,
+           (count(*) FILTER (WHERE s.segment_type = 'weekly'))::integer AS weekly_count,
+           (count(*) FILTER (WHERE s.segment_type = 'monthly'))::integer AS monthly_count,
+           min(s.earliest_date)::date AS earliest_segment_date,
+           max(s.latest_date)::date AS latest_segment_date,
+           coalesce(sum(s.asin_impressions) FILTER (WHERE s.segment_type = 'weekly'), 0)::bigint AS total_segment_impressions
+      FROM public.brand_product_segments s
+     WHERE s.brand_id = p_brand_id
+       AND s.period_start >= p_date_from
+       AND s.period_end <= p_date_to
+       AND s.asin_impressions > 0
+     GROUP BY s.asin
+     ORDER BY total_segment_impressions DESC, s.asin
+  SQL
+  depends_on = [materialized.brand_product_segments]
+}
+
+// §5 (corrections #7): a materialized view cannot have triggers, so the spec's trigger function can never
+// run. Its checks, and more, are a function returning the violations, run after each successful refresh by
+// refresh_brand_product_segments(), which stores the result in the log row's validation column.
+function "validate_brand_product_segments" {
+  schema = schema.public
+  lang   = PLpgSQL
+  return_table {
+    column "check_name" {
+      type = text
+    }
+    column "brand_id" {
+      type = uuid
+    }
+    column "asin" {
+      type = varchar(20)
+    }
+    column "segment_type" {
+      type = text
+    }
+    column "period_start" {
+      type = date
+    }
+    column "detail" {
+      type = text
+    }
+  }
+  volatility = STABLE
+  security   = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, and weekly segments of the newest week that differ from the base rows. SECURITY DEFINER: it reads the base tables."
+  as      = <<-SQL
+    DECLARE
+      v_week date;
+    BEGIN
+      v_week := (SELECT max(x.period_start) FROM public.brand_product_segments x WHERE x.segment_type = 'weekly');
+      RETURN QUERY
+      SELECT 'brand_not_active'::text, s.brand_id, s.asin::varchar(20), s.segment_type, s.period_start,
+             CASE WHEN b.id IS NULL THEN 'brand does not exist' ELSE 'brand is inactive' END
+        FROM public.brand_product_segments s
+        LEFT JOIN public.brands b ON b.id = s.brand_id
+       WHERE b.id IS NULL OR NOT b.is_active
+      UNION ALL
+      SELECT 'asin_not_mapped', s.brand_id, s.asin, s.segment_type, s.period_start,
+             CASE WHEN m.asin IS NULL THEN 'ASIN has no brand mapping'
+                  WHEN m.brand_id <> s.brand_id THEN format('ASIN is mapped to brand %s', m.brand_id)
+                  ELSE 'ASIN mapping is inactive' END
+        FROM public.brand_product_segments s
+        LEFT JOIN public.asin_brand_mapping m ON m.asin = s.asin
+       WHERE m.asin IS NULL OR m.brand_id <> s.brand_id OR NOT m.is_active
+      UNION ALL
+      SELECT 'weekly_not_sunday_to_saturday', s.brand_id, s.asin, s.segment_type, s.period_start,
+             format('period %s..%s', s.period_start, s.period_end)
+        FROM public.brand_product_segments s
+       WHERE s.segment_type = 'weekly'
+         AND (extract(dow FROM s.period_start) <> 0 OR s.period_end <> s.period_start + 6)
+      UNION ALL
+      SELECT 'monthly_not_calendar_month', s.brand_id, s.asin, s.segment_type, s.period_start,
+             format('period %s..%s', s.period_start, s.period_end)
+        FROM public.brand_product_segments s
+       WHERE s.segment_type = 'monthly'
+         AND (s.period_start <> date_trunc('month', s.period_start::timestamp)::date
+              OR s.period_end <> (date_trunc('month', s.period_start::timestamp) + interval '1 month - 1 day')::date)
+      UNION ALL
+      SELECT 'unknown_segment_type', s.brand_id, s.asin, s.segment_type, s.period_start,
+             format('segment_type %L', s.segment_type)
+        FROM public.brand_product_segments s
+       WHERE s.segment_type IS DISTINCT FROM 'weekly' AND s.segment_type IS DISTINCT FROM 'monthly'
+      UNION ALL
+      SELECT 'share_out_of_range', s.brand_id, s.asin, s.segment_type, s.period_start,
+             format('impression %s, click %s, cart add %s, purchase %s',
+                    s.impression_share_pct, s.click_share_pct, s.cart_add_share_pct, s.purchase_share_pct)
+        FROM public.brand_product_segments s
+       WHERE s.impression_share_pct NOT BETWEEN 0 AND 100 OR s.click_share_pct NOT BETWEEN 0 AND 100
+          OR s.cart_add_share_pct NOT BETWEEN 0 AND 100 OR s.purchase_share_pct NOT BETWEEN 0 AND 100
+      UNION ALL
+      SELECT 'asin_count_above_total', s.brand_id, s.asin, s.segment_type, s.period_start,
+             concat_ws(', ',
+               CASE WHEN s.asin_impressions > s.total_impressions THEN format('impressions %s > %s', s.asin_impressions, s.total_impressions) END,
+               CASE WHEN s.asin_clicks > s.total_clicks THEN format('clicks %s > %s', s.asin_clicks, s.total_clicks) END,
+               CASE WHEN s.asin_cart_adds > s.total_cart_adds THEN format('cart adds %s > %s', s.asin_cart_adds, s.total_cart_adds) END,
+               CASE WHEN s.asin_purchases > s.total_purchases THEN format('purchases %s > %s', s.asin_purchases, s.total_purchases) END)
+        FROM public.brand_product_segments s
+       WHERE s.asin_impressions > s.total_impressions OR s.asin_clicks > s.total_clicks
+          OR s.asin_cart_adds > s.total_cart_adds OR s.asin_purchases > s.total_purchases
+      UNION ALL
+      -- Every monthly segment is the sum of the weekly segments that start in its month, and the other way round.
+      SELECT 'monthly_differs_from_weeks', coalesce(mo.brand_id, wk.brand_id), coalesce(mo.asin, wk.asin), 'monthly'::text,
+             coalesce(mo.period_start, wk.month_start),
+             CASE WHEN mo.brand_id IS NULL THEN 'weekly segments without their monthly segment'
+                  WHEN wk.brand_id IS NULL THEN 'monthly segment without weekly segments'
+                  ELSE format('monthly %s/%s/%s/%s/%s, sum of its weeks %s/%s/%s/%s/%s (impressions/clicks/cart adds/purchases/reports)',
+                              mo.asin_impressions, mo.asin_clicks, mo.asin_cart_adds, mo.asin_purchases, mo.data_points_count,
+                              wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.asin_purchases, wk.data_points_count) END
+        FROM (SELECT s.brand_id, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.asin_clicks,
+                     s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
+                     s.data_points_count::bigint AS data_points_count
+                FROM public.brand_product_segments s
+               WHERE s.segment_type = 'monthly') mo
+        FULL JOIN (SELECT s.brand_id, s.asin, date_trunc('month', s.period_start::timestamp)::date AS month_start,
+                          sum(s.total_impressions)::bigint AS total_impressions,
+                          sum(s.asin_impressions)::bigint AS asin_impressions,
+                          sum(s.asin_clicks)::bigint AS asin_clicks,
+                          sum(s.asin_cart_adds)::bigint AS asin_cart_adds,
+                          sum(s.total_purchases)::bigint AS total_purchases,
+                          sum(s.asin_purchases)::bigint AS asin_purchases,
+                          sum(s.priced_purchases)::bigint AS priced_purchases,
+                          sum(s.data_points_count)::bigint AS data_points_count
+                     FROM public.brand_product_segments s
+                    WHERE s.segment_type = 'weekly'
+                    GROUP BY 1, 2, 3) wk
+          ON wk.brand_id = mo.brand_id AND wk.asin = mo.asin AND wk.month_start = mo.period_start
+       WHERE mo.brand_id IS NULL OR wk.brand_id IS NULL
+          OR (mo.total_impressions, mo.asin_impressions, mo.asin_clicks, mo.asin_cart_adds, mo.total_purchases,
+              mo.asin_purchases, mo.priced_purchases, mo.data_points_count)
+             IS DISTINCT FROM
+             (wk.total_impressions, wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.total_purchases,
+              wk.asin_purchases, wk.priced_purchases, wk.data_points_count)
+      UNION ALL
+      -- The newest week, recomputed from the base rows through the indexes (cheap: one week). A difference
+      -- means the view is stale or wrong.
+      SELECT 'weekly_differs_from_base', coalesce(v.brand_id, base.brand_id), coalesce(v.asin, base.asin), 'weekly'::text,
+             coalesce(v.period_start, base.period_start),
+             CASE WHEN v.brand_id IS NULL THEN 'base rows without a weekly segment'
+                  WHEN base.brand_id IS NULL THEN 'weekly segment without base rows'
+                  ELSE format('view %s/%s/%s/%s, base rows %s/%s/%s/%s (impressions/clicks/cart adds/purchases)',
+                              v.asin_impressions, v.asin_clicks, v.asin_cart_adds, v.asin_purchases,
+                              base.asin_impressions, base.asin_clicks, base.asin_cart_adds, base.asin_purchases) END
+        FROM (SELECT s.brand_id, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.total_clicks,
+                     s.asin_clicks, s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases,
+                     s.priced_purchases, s.data_points_count::bigint AS data_points_count
+                FROM public.brand_product_segments s
+               WHERE s.segment_type = 'weekly' AND s.period_start = v_week) v
+        FULL JOIN (SELECT m.brand_id, r.asin, r.start_date AS period_start,
+                          sum(q.total_query_impression_count)::bigint AS total_impressions,
+                          sum(q.asin_impression_count)::bigint AS asin_impressions,
+                          sum(q.total_click_count)::bigint AS total_clicks,
+                          sum(q.asin_click_count)::bigint AS asin_clicks,
+                          sum(q.total_cart_add_count)::bigint AS total_cart_adds,
+                          sum(q.asin_cart_add_count)::bigint AS asin_cart_adds,
+                          sum(q.total_purchase_count)::bigint AS total_purchases,
+                          sum(q.asin_purchase_count)::bigint AS asin_purchases,
+                          coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0)::bigint AS priced_purchases,
+                          count(DISTINCT r.id) AS data_points_count
+                     FROM sqp.asin_performance_data r
+                     JOIN sqp.search_query_performance q ON q.asin_performance_id = r.id
+                     JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+                     JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+                    WHERE r.start_date = v_week
+                    GROUP BY m.brand_id, r.asin, r.start_date) base
+          ON base.brand_id = v.brand_id AND base.asin = v.asin AND base.period_start = v.period_start
+       WHERE v.brand_id IS NULL OR base.brand_id IS NULL
+          OR (v.total_impressions, v.asin_impressions, v.total_clicks, v.asin_clicks, v.total_cart_adds,
+              v.asin_cart_adds, v.total_purchases, v.asin_purchases, v.priced_purchases, v.data_points_count)
+             IS DISTINCT FROM
+             (base.total_impressions, base.asin_impressions, base.total_clicks, base.asin_clicks, base.total_cart_adds,
+              base.asin_cart_adds, base.total_purchases, base.asin_purchases, base.priced_purchases, base.data_points_count);
+    END;
+  SQL
+  depends_on = [materialized.brand_product_segments, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// §6 The refresh (corrections #10). The spec's incremental function refreshed everything when anything
+// changed, never saw deletes, logged success with start = end and swallowed nothing because it caught nothing.
+// Here:
+// - brand_product_segments_refresh_run() (SECURITY DEFINER) compares change_seq with the last successful
+//   refresh and runs REFRESH ... CONCURRENTLY (a plain REFRESH while the view is not populated);
+// - the PROCEDURE refresh_brand_product_segments() serialises runs with an advisory lock, commits a 'running'
+//   log row first, calls the function, validates, logs success/skipped/failed/cancelled with the real start
+//   and end, and re-raises any error after committing its log row. A PROCEDURE because only a CALL can commit
+//   in the middle; it cannot be SECURITY DEFINER (PostgreSQL forbids transaction control there), hence the
+//   definer function.
+// ---------------------------------------------------------------------------------------------------------
+
+function "brand_product_segments_refresh_run" {
+  schema = schema.public
+  lang   = PLpgSQL
+  arg "p_force" {
+    type = boolean
+  }
+  arg "refreshed" {
+    type = boolean
+    mode = OUT
+  }
+  arg "was_populated" {
+    type = boolean
+    mode = OUT
+  }
+  arg "row_count" {
+    type = bigint
+    mode = OUT
+  }
+  arg "change_seq" {
+    type = bigint
+    mode = OUT
+  }
+  return   = record
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated). Returns the view's row count and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
+  as      = <<-SQL
+    #variable_conflict use_variable
+    DECLARE
+      v_last_seq bigint;
+      v_last_rows bigint;
+    BEGIN
+      -- Read before refreshing: a change committed during the refresh makes the next check refresh again.
+      change_seq := (SELECT s.change_seq FROM public.segment_source_state s);
+      SELECT l.change_seq, l.row_count INTO v_last_seq, v_last_rows
+        FROM public.materialized_view_refresh_log l
+       WHERE l.view_name = 'brand_product_segments' AND l.status = 'success'
+       ORDER BY l.id DESC
+       LIMIT 1;
+      was_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
+                         WHERE c.oid = 'public.brand_product_segments'::regclass);
+      IF NOT p_force AND was_populated AND change_seq <= v_last_seq THEN
+        refreshed := false;
+        -- Unchanged since that refresh, so is its row count (counting would cost more than the check).
+        row_count := coalesce(v_last_rows, (SELECT count(*) FROM public.brand_product_segments));
+      ELSE
+        -- Local to the transaction, which the procedure commits right after: the one-pass aggregation
+        -- fits in memory, and JIT compilation costs more than it saves on this query.
+        PERFORM pg_catalog.set_config('work_mem', '256MB', true);
+        PERFORM pg_catalog.set_config('jit', 'off', true);
+        IF was_populated THEN
+          REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_product_segments;
+        ELSE
+          REFRESH MATERIALIZED VIEW public.brand_product_segments;
+        END IF;
+        refreshed := true;
+        row_count := (SELECT count(*) FROM public.brand_product_segments);
+      END IF;
+    END;
+  SQL
+  depends_on = [materialized.brand_product_segments, view.segment_source_state, table.materialized_view_refresh_log]
+}
+
+procedure "refresh_brand_product_segments" {
+  schema = schema.public
+  lang   = PLpgSQL
+  arg "p_force" {
+    type    = boolean
+    default = false
+  }
+  arg "p_trigger" {
+    type    = text
+    default = "sql"
+  }
+  arg "p_requested_by" {
+    type    = text
+    default = sql("CURRENT_USER")
+  }
+  // Results. INOUT with a NULL default (not OUT) because a procedure's OUT parameters cannot follow
+  // parameters with defaults; CALL refresh_brand_product_segments() returns them as one row.
+  arg "o_status" {
+    type    = text
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  arg "o_log_id" {
+    type    = bigint
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  arg "o_row_count" {
+    type    = bigint
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  arg "o_started_at" {
+    type    = timestamptz
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  arg "o_finished_at" {
+    type    = timestamptz
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  arg "o_error" {
+    type    = text
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  arg "o_running_since" {
+    type    = timestamptz
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  arg "o_running_by" {
+    type    = text
+    mode    = INOUT
+    default = sql("NULL")
+  }
+  comment = "Refreshes brand_product_segments when its base data changed (or p_force), one run at a time across all sessions. Returns o_status busy (with o_running_since/o_running_by of the running refresh, nothing logged), skipped, or success (with the log id, row count, start and end); a failure is logged as failed (cancelled when the statement was cancelled) with its error, committed, and raised. Must be CALLed outside a transaction block."
+  as      = <<-SQL
+    #variable_conflict use_variable
+    DECLARE
+      c_view constant text := 'brand_product_segments';
+      c_lock constant bigint := pg_catalog.hashtextextended('public.brand_product_segments', 0);
+      v_by text := coalesce(p_requested_by, current_user::text);
+      v_pid integer := pg_catalog.pg_backend_pid();
+      v_run record;
+      v_change_seq bigint;
+      v_validation jsonb;
+      v_sqlstate text;
+      v_detail text;
+      v_hint text;
+    BEGIN
+      -- The COMMITs below need a CALL outside a transaction block. Fail here, before the lock is taken, when
+      -- it is not (this COMMIT ends only the CALL's own implicit transaction).
+      COMMIT;
+      o_status := NULL; o_log_id := NULL; o_row_count := NULL; o_started_at := NULL; o_finished_at := NULL;
+      o_error := NULL; o_running_since := NULL; o_running_by := NULL;
+
+      IF NOT pg_catalog.pg_try_advisory_lock(c_lock) THEN
+        o_status := 'busy';
+        SELECT l.refresh_start, l.requested_by INTO o_running_since, o_running_by
+          FROM public.materialized_view_refresh_log l
+         WHERE l.view_name = c_view AND l.status = 'running'
+         ORDER BY l.id DESC
+         LIMIT 1;
+        RETURN;
+      END IF;
+
+      BEGIN
+        -- With the lock held, a row still 'running' belongs to a session that ended before finishing it.
+        UPDATE public.materialized_view_refresh_log l
+           SET status = 'failed',
+               refresh_end = greatest(pg_catalog.clock_timestamp(), l.refresh_start),
+               error = 'interrupted: the session running this refresh ended before it finished'
+         WHERE l.view_name = c_view AND l.status = 'running';
+        o_started_at := pg_catalog.clock_timestamp();
+        INSERT INTO public.materialized_view_refresh_log
+               (view_name, refresh_start, status, trigger_source, requested_by, backend_pid, metadata)
+        VALUES (c_view, o_started_at, 'running', p_trigger, v_by, v_pid, jsonb_build_object('force', p_force))
+        RETURNING id INTO o_log_id;
+      EXCEPTION WHEN query_canceled OR others THEN
+        PERFORM pg_catalog.pg_advisory_unlock(c_lock);
+        RAISE;
+      END;
+      COMMIT;
+
+      BEGIN
+        SELECT * INTO v_run FROM public.brand_product_segments_refresh_run(p_force);
+        o_row_count := v_run.row_count;
+        v_change_seq := v_run.change_seq;
+        IF v_run.refreshed THEN
+          o_status := 'success';
+          BEGIN
+            SELECT jsonb_build_object(
+                     'ok', count(*) = 0,
+                     'violation_count', count(*),
+                     'violations', coalesce(jsonb_agg(to_jsonb(v) - 'n') FILTER (WHERE v.n <= 100), '[]'::jsonb))
+              INTO v_validation
+              FROM (SELECT x.*, row_number() OVER () AS n FROM public.validate_brand_product_segments() x) v;
+          EXCEPTION WHEN others THEN
+            -- A broken validation must not undo a good refresh: log that it failed instead.
+            v_validation := jsonb_build_object('ok', false, 'error', SQLERRM);
+          END;
+        ELSE
+          o_status := 'skipped';
+        END IF;
+      EXCEPTION
+        WHEN query_canceled THEN
+          o_status := 'cancelled';
+          GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, o_error = MESSAGE_TEXT,
+                                  v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+        WHEN others THEN
+          o_status := 'failed';
+          GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, o_error = MESSAGE_TEXT,
+                                  v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+      END;
+      IF v_sqlstate IS NOT NULL THEN
+        o_row_count := NULL;
+        v_change_seq := NULL;
+      END IF;
+
+      o_finished_at := pg_catalog.clock_timestamp();
+      UPDATE public.materialized_view_refresh_log l
+         SET status = o_status,
+             refresh_end = o_finished_at,
+             row_count = o_row_count,
+             change_seq = v_change_seq,
+             error = o_error,
+             validation = v_validation
+       WHERE l.id = o_log_id;
+      -- Unlocked before the COMMIT, so that no error past this point can leave a pooled session holding the
+      -- lock. A session that takes the lock now waits for this row's lock until the COMMIT, then sees it done.
+      PERFORM pg_catalog.pg_advisory_unlock(c_lock);
+      COMMIT;
+
+      IF v_sqlstate IS NOT NULL THEN
+        v_hint := concat_ws(' ', nullif(v_hint, ''), format('(materialized_view_refresh_log id %s)', o_log_id));
+        IF coalesce(v_detail, '') = '' THEN
+          RAISE EXCEPTION USING ERRCODE = v_sqlstate, MESSAGE = o_error, HINT = v_hint;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = v_sqlstate, MESSAGE = o_error, DETAIL = v_detail, HINT = v_hint;
+      END IF;
+    END;
+  SQL
+  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_product_segments, table.materialized_view_refresh_log]
+}
+
+// The spec's name (§6), kept: the same behaviour with the defaults (trigger 'sql'), as a PROCEDURE (CALL) so
+// that its log rows are committed even when it fails. It reports its outcome as a NOTICE.
+procedure "refresh_brand_product_segments_incremental" {
+  schema  = schema.public
+  lang    = PLpgSQL
+  comment = "Spec name of CALL public.refresh_brand_product_segments(): refreshes brand_product_segments when its base data changed since the last successful refresh (inserts, updates and deletes), logs every run in materialized_view_refresh_log, raises every error."
+  as      = <<-SQL
+    DECLARE
+      v_status text;
+      v_log_id bigint;
+      v_rows bigint;
+      v_started timestamptz;
+      v_finished timestamptz;
+      v_error text;
+      v_since timestamptz;
+      v_by text;
+    BEGIN
+      CALL public.refresh_brand_product_segments(false, 'sql', current_user::text, v_status, v_log_id, v_rows,
+                                                 v_started, v_finished, v_error, v_since, v_by);
+      IF v_status = 'busy' THEN
+        RAISE NOTICE 'brand_product_segments: a refresh is already running (started % by %)', v_since, v_by;
+      ELSE
+        RAISE NOTICE 'brand_product_segments: % (log id %, % rows)', v_status, v_log_id, v_rows;
+      END IF;
+    END;
+  SQL
+  depends_on = [procedure.refresh_brand_product_segments]
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Roles and grants of the spec (corrections #8: the engine creates both roles NOLOGIN when they are missing).
+// The refresh procedure runs with its caller's rights, so callers also need the log table and the run
+// function; the definer functions give them nothing else.
+// ---------------------------------------------------------------------------------------------------------
+
+role "authenticated" {
+  login   = false
+  comment = "Signed-in users of the API (the spec's grants)."
+}
+
+role "service_role" {
+  login   = false
+  comment = "Trusted back-end services (the spec's grants)."
+}
+
+permission {
+  to         = role.authenticated
+  for        = materialized.brand_product_segments
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.service_role
+  for        = materialized.brand_product_segments
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.authenticated
+  for        = view.brand_performance_enhanced
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.service_role
+  for        = view.brand_performance_enhanced
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.authenticated
+  for        = view.segment_source_state
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.service_role
+  for        = view.segment_source_state
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.authenticated
+  for        = table.materialized_view_refresh_log
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.service_role
+  for        = table.materialized_view_refresh_log
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = function.get_product_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.get_product_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = function.brand_product_segments_last_refreshed
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.brand_product_segments_last_refreshed
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = function.validate_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.validate_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = function.brand_product_segments_refresh_run
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.brand_product_segments_refresh_run
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = procedure.refresh_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = procedure.refresh_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = procedure.refresh_brand_product_segments_incremental
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = procedure.refresh_brand_product_segments_incremental
+  privileges = [EXECUTE]
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Access control (issue 7; docs/security.md): dashboard users, the brands a manager may see, server-side
+// sessions, login attempts for throttling, and sqpdash_web, the least-privilege role the web server
+// connects as. Everything from here to the end of the file belongs to this section.
+// ---------------------------------------------------------------------------------------------------------
+
+table "app_users" {
+  schema  = schema.public
+  comment = "People who may sign in. role admin: every brand, the admin pages, refresh and import; manager: read-only, only the brands in app_user_brands."
+  column "id" {
+    type    = uuid
+    default = sql("gen_random_uuid()")
+  }
+  column "email" {
+    type    = text
+    comment = "Lower-cased (checked), so that one address is one account."
+  }
+  column "password_hash" {
+    type    = text
+    comment = "argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$key); never a password."
+  }
+  column "role" {
+    type = text
+  }
+  column "is_active" {
+    type    = boolean
+    default = true
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "updated_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "last_login_at" {
+    type = timestamptz
+    null = true
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  index "app_users_email_key" {
+    unique  = true
+    columns = [column.email]
+  }
+  check "app_users_role_check" {
+    expr = "role IN ('admin', 'manager')"
+  }
+  check "app_users_email_lower_check" {
+    expr = "email = lower(email) AND position('@' in email) > 1"
+  }
+}
+
+table "app_user_brands" {
+  schema  = schema.public
+  comment = "The brands a manager may see. Admins see every brand whatever this holds."
+  column "user_id" {
+    type = uuid
+  }
+  column "brand_id" {
+    type = uuid
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.user_id, column.brand_id]
+  }
+  foreign_key "app_user_brands_user_id_fkey" {
+    columns     = [column.user_id]
+    ref_columns = [table.app_users.column.id]
+    on_delete   = CASCADE
+  }
+  foreign_key "app_user_brands_brand_id_fkey" {
+    columns     = [column.brand_id]
+    ref_columns = [table.brands.column.id]
+    on_delete   = CASCADE
+  }
+  index "app_user_brands_brand_id_idx" {
+    columns = [column.brand_id]
+  }
+}
+
+table "app_sessions" {
+  schema  = schema.public
+  comment = "Server-side sessions. Only the SHA-256 of the cookie's 32-byte token is stored, so a copy of this table signs nobody in."
+  column "token_hash" {
+    type = bytea
+  }
+  column "user_id" {
+    type = uuid
+  }
+  column "created_at" {
+    type = timestamptz
+  }
+  column "last_seen_at" {
+    type    = timestamptz
+    comment = "Written at most once a minute; the idle timeout counts from it."
+  }
+  column "expires_at" {
+    type    = timestamptz
+    comment = "Absolute end, fixed at sign-in."
+  }
+  column "ip" {
+    type    = text
+    default = ""
+  }
+  column "user_agent" {
+    type    = text
+    default = ""
+  }
+  primary_key {
+    columns = [column.token_hash]
+  }
+  foreign_key "app_sessions_user_id_fkey" {
+    columns     = [column.user_id]
+    ref_columns = [table.app_users.column.id]
+    on_delete   = CASCADE
+  }
+  index "app_sessions_user_id_idx" {
+    columns = [column.user_id]
+  }
+  index "app_sessions_expires_at_idx" {
+    columns = [column.expires_at]
+  }
+  check "app_sessions_token_hash_check" {
+    expr = "octet_length(token_hash) = 32"
+  }
+}
+
+table "login_attempts" {
+  schema  = schema.public
+  comment = "Sign-in attempts of the last day, counted per email and per client address to throttle guessing across every sqpdash process."
+  column "id" {
+    type = bigint
+    identity {
+      generated = ALWAYS
+    }
+  }
+  column "email" {
+    type = text
+  }
+  column "ip" {
+    type = text
+  }
+  column "succeeded" {
+    type = boolean
+  }
+  column "attempted_at" {
+    type = timestamptz
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  index "login_attempts_email_idx" {
+    columns = [column.email, column.attempted_at]
+  }
+  index "login_attempts_ip_idx" {
+    columns = [column.ip, column.attempted_at]
+  }
+  index "login_attempts_attempted_at_idx" {
+    columns = [column.attempted_at]
+  }
+}
+
+// The web server's role. It owns nothing, so it can neither ALTER nor DROP anything; it reads what the pages
+// read, writes sessions, login attempts, last_login_at, the refresh log and imports (the admin upload), and
+// runs the refresh, whose REFRESH runs in the SECURITY DEFINER brand_product_segments_refresh_run. LOGIN
+// without a password: the private cluster trusts its unix socket; elsewhere the operator sets a password
+// (ALTER ROLE sqpdash_web PASSWORD ...) or creates the role beforehand. schema apply runs as the owner.
+role "sqpdash_web" {
+  login   = true
+  comment = "sqpdash serve: least privilege (docs/security.md)"
+}
+
+// app_users: UPDATE is for last_login_at at sign-in (the engine grants whole tables, not columns).
+
+permission {
+  to         = role.sqpdash_web
+  for        = schema.public
+  privileges = [USAGE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = schema.sqp
+  privileges = [USAGE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.brands
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.asin_brand_mapping
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.asin_performance_data
+  privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.search_query_performance
+  privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.materialized_view_refresh_log
+  privileges = [SELECT, INSERT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = view.segment_source_state
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = materialized.brand_product_segments
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = view.brand_performance_enhanced
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.get_product_segment_metadata
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.brand_product_segments_last_refreshed
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.validate_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.brand_product_segments_refresh_run
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = procedure.refresh_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = procedure.refresh_brand_product_segments_incremental
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.app_users
+  privileges = [SELECT, UPDATE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.app_user_brands
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.app_sessions
+  privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.login_attempts
+  privileges = [SELECT, INSERT, DELETE]
+}
