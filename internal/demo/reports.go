@@ -67,7 +67,7 @@ func (d *Dataset) report(p *productPlan, w plannedWeek) sqp.WeeklyReport {
 		score := int32(i + 1)
 		rows[i].SearchQueryScore = &score
 	}
-	return sqp.WeeklyReport{ASIN: p.asin, WeekStart: start, WeekEnd: start.AddDate(0, 0, 6), Queries: rows}
+	return sqp.WeeklyReport{ASIN: p.asin, Marketplace: sqp.DefaultMarketplace, WeekStart: start, WeekEnd: start.AddDate(0, 0, 6), Queries: rows}
 }
 
 // chooseQueries picks n distinct queries of the pool, favouring heavier ones (weighted sampling

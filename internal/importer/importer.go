@@ -26,19 +26,22 @@ const (
 
 // Options are the settings of one import.
 type Options struct {
-	// Marketplace is the country code of the Amazon marketplace (US, UK, DE, ...). Seller Central CSV
-	// prices carry no currency, so it decides theirs. Empty: taken from the file name, else US.
+	// Marketplace is the country code of the Amazon marketplace (US, UK, DE, ...) of every file of the
+	// import. Empty: each file says its own (an SP-API report's marketplaceIds, a Seller Central file
+	// name's country code), and a file that does not is refused. Set, a file that names another
+	// marketplace is refused.
 	Marketplace string
 }
 
 // Result is what one file holds, ready to be stored: Reports for SQP reports (empty when the report
 // has no rows), Mappings for a brand-mapping CSV.
 type Result struct {
-	File     string
-	Format   Format
-	Reports  []sqp.WeeklyReport
-	Mappings []sqp.BrandMapping
-	Warnings []Warning
+	File        string
+	Format      Format
+	Marketplace string // country code of the reports' marketplace; empty for a brand-mapping CSV
+	Reports     []sqp.WeeklyReport
+	Mappings    []sqp.BrandMapping
+	Warnings    []Warning
 }
 
 // QueryRowCount is the number of query rows over all reports of the file.
@@ -75,7 +78,7 @@ func Parse(name string, r io.Reader, opts Options) (*Result, error) {
 		return nil, &Error{File: name, Reason: err.Error()}
 	}
 	if first == '{' {
-		return parseSPAPI(name, br)
+		return parseSPAPI(name, br, opts)
 	}
 	line, err := br.Peek(peekLine(br))
 	if err != nil && len(line) == 0 {

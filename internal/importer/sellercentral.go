@@ -48,7 +48,8 @@ type csvParser struct {
 	name           string
 	res            *Result
 	currency       string
-	reportDateLine int // first line with a Reporting Date, for messages
+	noMarketplace  *Error // why the marketplace is unknown; nil when it is known
+	reportDateLine int    // first line with a Reporting Date, for messages
 }
 
 // parseSellerCentral reads a Seller Central SQP download, ASIN view, weekly: a metadata line, a header
@@ -94,12 +95,15 @@ func parseSellerCentral(name string, br *bufio.Reader, opts Options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
+	if p.noMarketplace != nil {
+		return nil, p.noMarketplace
+	}
 	if len(queries) == 0 {
 		p.warn("", "the report has no query rows (normal for a low-traffic ASIN): nothing is stored for "+
 			asin+" in the week of "+week.start.Format(time.DateOnly))
 		return p.res, nil
 	}
-	p.res.Reports = []sqp.WeeklyReport{{ASIN: asin, WeekStart: week.start, WeekEnd: week.end, Queries: queries}}
+	p.res.Reports = []sqp.WeeklyReport{{ASIN: asin, Marketplace: p.res.Marketplace, WeekStart: week.start, WeekEnd: week.end, Queries: queries}}
 	return p.res, nil
 }
 
@@ -220,12 +224,22 @@ func isAlnum(r rune) bool {
 }
 
 // checkFileName reads the period and marketplace from a Seller Central file name, when the file still
-// has one (uploads and renamed files may not), and decides the currency of the prices.
+// has one (uploads and renamed files may not), and decides the marketplace of the report and so the
+// currency of its prices. The CSV itself never says its marketplace: it comes from the name's country code
+// (US_, UK_, DE_, ...) or from opts.Marketplace; when neither gives one the file is refused, because
+// guessing would store it under the wrong marketplace (and the wrong currency).
 func (p *csvParser) checkFileName(opts Options) (time.Time, error) {
-	market := strings.ToUpper(strings.TrimSpace(opts.Marketplace))
+	var end time.Time
+	var market sqp.Marketplace
+	if code := strings.TrimSpace(opts.Marketplace); code != "" {
+		m, ok := sqp.MarketplaceByCode(code)
+		if !ok || !sqp.IsImportable(m.Code) {
+			return end, &Error{File: p.name, Field: "marketplace", Value: code, Expected: expectMarketplace}
+		}
+		market = m
+	}
 	base := path.Base(strings.ReplaceAll(p.name, `\`, "/"))
 	match := sellerCentralName.FindStringSubmatch(base)
-	var end time.Time
 	if match != nil {
 		if strings.EqualFold(match[2], "Brand") {
 			return end, &Error{File: p.name, Field: "file name", Value: base, Reason: refusedBrandViewReason}
@@ -237,24 +251,27 @@ func (p *csvParser) checkFileName(opts Options) (time.Time, error) {
 		if end, ok = parseDate(match[5] + "-" + match[6] + "-" + match[7]); !ok {
 			return end, &Error{File: p.name, Field: "file name", Value: base, Expected: "a valid date at the end (YYYY_MM_DD)"}
 		}
-		nameCurrency, known := currencyOf(match[1])
-		if market == "" && known {
-			market = strings.ToUpper(match[1])
-		}
-		if marketCurrency, _ := currencyOf(market); known && marketCurrency != nameCurrency {
+		named, known := sqp.MarketplaceByCode(match[1])
+		switch {
+		case !known || !sqp.IsImportable(named.Code):
 			return end, &Error{File: p.name, Field: "file name", Value: base,
-				Reason: fmt.Sprintf("the file is from marketplace %s (prices in %s) but the import is for marketplace %s (%s)",
-					strings.ToUpper(match[1]), nameCurrency, market, marketCurrency)}
+				Reason: fmt.Sprintf("%s is not an Amazon marketplace country code (%s)", strings.ToUpper(match[1]), expectMarketplace)}
+		case market.Code == "":
+			market = named
+		case market.Code != named.Code:
+			return end, &Error{File: p.name, Field: "file name", Value: base,
+				Reason: fmt.Sprintf("the file is from marketplace %s but the import is for marketplace %s", named.Code, market.Code)}
 		}
 	}
-	if market == "" {
-		market = "US"
+	if market.Code == "" {
+		// Said after the checks of the content, so that a file with other faults lists those first.
+		p.noMarketplace = &Error{File: p.name, Field: "marketplace", Value: base,
+			Reason: "the marketplace of the file cannot be determined: its name does not start with the country code " +
+				"Seller Central gives it (US_, UK_, DE_, ...); keep the downloaded name, or import it with --marketplace"}
+		return end, nil
 	}
-	currency, ok := currencyOf(market)
-	if !ok {
-		return end, &Error{File: p.name, Field: "marketplace", Value: market, Expected: "an Amazon marketplace country code such as US, UK, DE, JP"}
-	}
-	p.currency = currency
+	p.res.Marketplace = market.Code
+	p.currency = market.Currency
 	return end, nil
 }
 

@@ -33,8 +33,8 @@ type Service struct {
 // opts.Marketplace must be empty or a known marketplace.
 func NewService(store Store, log *slog.Logger, opts Options) (*Service, error) {
 	if m := strings.TrimSpace(opts.Marketplace); m != "" {
-		if _, ok := currencyOf(m); !ok {
-			return nil, fmt.Errorf("marketplace %q: expected an Amazon marketplace country code such as US, UK, DE, JP", m)
+		if !sqp.IsImportable(m) {
+			return nil, fmt.Errorf("marketplace %q: expected %s", m, expectMarketplace)
 		}
 	}
 	if log == nil {
@@ -45,14 +45,15 @@ func NewService(store Store, log *slog.Logger, opts Options) (*Service, error) {
 
 // FileSummary is what importing one file did.
 type FileSummary struct {
-	File      string
-	Format    Format
-	ASINWeeks int // ASIN-weeks in the file
-	QueryRows int // query rows in the file
-	Reports   sqp.ImportCounts
-	Mappings  sqp.MappingCounts
-	Warnings  []Warning
-	Duration  time.Duration
+	File        string
+	Format      Format
+	Marketplace string // country code of the file's reports; empty for a brand-mapping CSV
+	ASINWeeks   int    // ASIN-weeks in the file
+	QueryRows   int    // query rows in the file
+	Reports     sqp.ImportCounts
+	Mappings    sqp.MappingCounts
+	Warnings    []Warning
+	Duration    time.Duration
 }
 
 // ImportFile reads the file called name from r and stores it. A file with any error stores nothing; the
@@ -64,8 +65,8 @@ func (s *Service) ImportFile(ctx context.Context, name string, r io.Reader) (Fil
 		return FileSummary{File: name}, err
 	}
 	parsed := time.Now()
-	sum := FileSummary{File: name, Format: res.Format, ASINWeeks: len(res.Reports), QueryRows: res.QueryRowCount(),
-		Warnings: res.Warnings}
+	sum := FileSummary{File: name, Format: res.Format, Marketplace: res.Marketplace, ASINWeeks: len(res.Reports),
+		QueryRows: res.QueryRowCount(), Warnings: res.Warnings}
 	switch res.Format {
 	case FormatBrandMapping:
 		if sum.Mappings, err = s.store.ImportBrandMappings(ctx, res.Mappings); err != nil {
@@ -78,7 +79,7 @@ func (s *Service) ImportFile(ctx context.Context, name string, r io.Reader) (Fil
 		s.warnUnmapped(ctx, &sum, res.Reports)
 	}
 	sum.Duration = time.Since(began)
-	s.log.InfoContext(ctx, "imported file", "file", name, "format", string(res.Format),
+	s.log.InfoContext(ctx, "imported file", "file", name, "format", string(res.Format), "marketplace", res.Marketplace,
 		"asin_weeks", sum.ASINWeeks, "query_rows", sum.QueryRows, "warnings", len(sum.Warnings),
 		"read", parsed.Sub(began), "store", time.Since(parsed), "duration", sum.Duration)
 	return sum, nil

@@ -93,7 +93,7 @@ type jsonParser struct {
 
 // parseSPAPI reads a GET_BRAND_ANALYTICS_SEARCH_QUERY_PERFORMANCE_REPORT document. It streams dataByAsin
 // record by record, so a large document is never held twice in memory.
-func parseSPAPI(name string, r io.Reader) (*Result, error) {
+func parseSPAPI(name string, r io.Reader, opts Options) (*Result, error) {
 	p := &jsonParser{name: name, res: &Result{File: name, Format: FormatSPAPIJSON}, blanks: map[string][]int{}}
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
@@ -171,6 +171,14 @@ func parseSPAPI(name string, r io.Reader) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	market, err := p.marketplace(spec, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.res.Marketplace = market.Code
+	if err := p.checkCurrency(records, keys, market); err != nil {
+		return nil, err
+	}
 	if err := p.group(records, keys, week, requested); err != nil {
 		return nil, err
 	}
@@ -222,6 +230,54 @@ func (p *jsonParser) checkSpecification(spec *spSpecification) (period, []string
 	return period{start: start, end: end, source: "reportSpecification"}, requested, nil
 }
 
+// marketplace reads the report's marketplace from reportSpecification.marketplaceIds (an SP-API SQP report
+// covers exactly one). Without it, opts.Marketplace decides; with neither, the file is refused rather than
+// stored under a guessed marketplace.
+func (p *jsonParser) marketplace(spec *spSpecification, opts Options) (sqp.Marketplace, error) {
+	var chosen sqp.Marketplace
+	if code := strings.TrimSpace(opts.Marketplace); code != "" {
+		m, ok := sqp.MarketplaceByCode(code)
+		if !ok || !sqp.IsImportable(m.Code) {
+			return m, &Error{File: p.name, Field: "marketplace", Value: code, Expected: expectMarketplace}
+		}
+		chosen = m
+	}
+	ids := spec.MarketplaceIDs
+	switch {
+	case len(ids) > 1:
+		return chosen, &Error{File: p.name, Location: "reportSpecification", Field: "marketplaceIds",
+			Value: strings.Join(ids, ", "), Reason: "an SQP report covers one marketplace; this one lists several"}
+	case len(ids) == 1:
+		m, ok := sqp.MarketplaceByID(ids[0])
+		if !ok {
+			return chosen, &Error{File: p.name, Location: "reportSpecification", Field: "marketplaceIds", Value: ids[0],
+				Expected: "the marketplaceId of a known Amazon marketplace (e.g. ATVPDKIKX0DER for US)"}
+		}
+		if chosen.Code != "" && chosen.Code != m.Code {
+			return chosen, &Error{File: p.name, Location: "reportSpecification", Field: "marketplaceIds", Value: ids[0],
+				Reason: fmt.Sprintf("the report is from marketplace %s but the import is for marketplace %s", m.Code, chosen.Code)}
+		}
+		return m, nil
+	case chosen.Code == "":
+		return chosen, &Error{File: p.name, Location: "reportSpecification", Field: "marketplaceIds",
+			Reason: "the marketplace of the report cannot be determined: reportSpecification.marketplaceIds is missing; " +
+				"import it with --marketplace"}
+	}
+	return chosen, nil
+}
+
+// checkCurrency refuses prices in another currency than the marketplace's: they would be averaged with
+// the marketplace's own prices.
+func (p *jsonParser) checkCurrency(rows []sqp.QueryRow, keys []recordKey, m sqp.Marketplace) error {
+	for i := range rows {
+		if c := rows[i].CurrencyCode; c != "" && c != m.Currency {
+			return &Error{File: p.name, Location: fmt.Sprintf("dataByAsin[%d]", keys[i].index), Field: "currencyCode", Value: c,
+				Expected: fmt.Sprintf("%s, the currency of marketplace %s", m.Currency, m.Code)}
+		}
+	}
+	return nil
+}
+
 // group splits the records into one weekly report per ASIN, checking that every record lies in the
 // document's week and that no query repeats for an ASIN.
 func (p *jsonParser) group(rows []sqp.QueryRow, keys []recordKey, week period, requested []string) error {
@@ -243,7 +299,7 @@ func (p *jsonParser) group(rows []sqp.QueryRow, keys []recordKey, week period, r
 		seen[dup] = k.index
 		rep, ok := byASIN[k.asin]
 		if !ok {
-			rep = &sqp.WeeklyReport{ASIN: k.asin, WeekStart: week.start, WeekEnd: week.end}
+			rep = &sqp.WeeklyReport{ASIN: k.asin, Marketplace: p.res.Marketplace, WeekStart: week.start, WeekEnd: week.end}
 			byASIN[k.asin] = rep
 			order = append(order, k.asin)
 			if len(requested) > 0 && !slices.Contains(requested, k.asin) {

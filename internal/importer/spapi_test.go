@@ -67,8 +67,8 @@ func exampleRow() sqp.QueryRow {
 
 func TestSPAPIAmazonExampleDocument(t *testing.T) {
 	want := []sqp.WeeklyReport{
-		{ASIN: "B123456789", WeekStart: day("2025-01-05"), WeekEnd: day("2025-01-11"), Queries: []sqp.QueryRow{exampleRow()}},
-		{ASIN: "B987654321", WeekStart: day("2025-01-05"), WeekEnd: day("2025-01-11"), Queries: []sqp.QueryRow{exampleRow()}},
+		{ASIN: "B123456789", Marketplace: "US", WeekStart: day("2025-01-05"), WeekEnd: day("2025-01-11"), Queries: []sqp.QueryRow{exampleRow()}},
+		{ASIN: "B987654321", Marketplace: "US", WeekStart: day("2025-01-05"), WeekEnd: day("2025-01-11"), Queries: []sqp.QueryRow{exampleRow()}},
 	}
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -237,6 +237,16 @@ func TestSPAPIRefusals(t *testing.T) {
 		{"mixed currencies", editExample(t, func(doc map[string]any) {
 			record(doc, 0)["purchaseData"].(map[string]any)["asinMedianPurchasePrice"].(map[string]any)["currencyCode"] = "EUR"
 		}), `r.json: dataByAsin[0], "purchaseData.asinMedianPurchasePrice.currencyCode": value "EUR", expected USD like the record's other prices`},
+		{"no marketplace", editExample(t, func(doc map[string]any) { delete(spec(doc), "marketplaceIds") }),
+			`r.json: reportSpecification, "marketplaceIds": the marketplace of the report cannot be determined: reportSpecification.marketplaceIds is missing; import it with --marketplace`},
+		{"unknown marketplace", editExample(t, func(doc map[string]any) { spec(doc)["marketplaceIds"] = []string{"AXXXXXXXXXXX"} }),
+			`r.json: reportSpecification, "marketplaceIds": value "AXXXXXXXXXXX", expected the marketplaceId of a known Amazon marketplace (e.g. ATVPDKIKX0DER for US)`},
+		{"several marketplaces", editExample(t, func(doc map[string]any) {
+			spec(doc)["marketplaceIds"] = []string{"ATVPDKIKX0DER", "A1F83G8C2ARO7P"}
+		}), `r.json: reportSpecification, "marketplaceIds": value "ATVPDKIKX0DER, A1F83G8C2ARO7P": an SQP report covers one marketplace; this one lists several`},
+		{"prices in another currency than the marketplace's", editExample(t, func(doc map[string]any) {
+			spec(doc)["marketplaceIds"] = []string{"A1F83G8C2ARO7P"}
+		}), `r.json: dataByAsin[0], "currencyCode": value "USD", expected GBP, the currency of marketplace UK`},
 		{"no reportSpecification", `{"dataByAsin": []}`,
 			`r.json: "reportSpecification": the document has no reportSpecification: expected an SP-API GET_BRAND_ANALYTICS_SEARCH_QUERY_PERFORMANCE_REPORT document`},
 		{"dataByAsin not an array", `{"dataByAsin": {}}`,
@@ -256,6 +266,42 @@ func TestSPAPIRefusals(t *testing.T) {
 			}
 			if err.Error() != tt.want {
 				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSPAPIMarketplace: the report's marketplaceIds decide the marketplace; --marketplace fills in for a
+// document without them and must agree with one that has them.
+func TestSPAPIMarketplace(t *testing.T) {
+	noIDs := editExample(t, func(doc map[string]any) { delete(doc["reportSpecification"].(map[string]any), "marketplaceIds") })
+	for _, tt := range []struct {
+		name, doc, option, want, err string
+	}{
+		{"from marketplaceIds", string(amazonExample(t)), "", "US", ""},
+		{"from the option", noIDs, "us", "US", ""},
+		{"option agrees", string(amazonExample(t)), "US", "US", ""},
+		{"option disagrees", string(amazonExample(t)), "DE", "",
+			`r.json: reportSpecification, "marketplaceIds": value "ATVPDKIKX0DER": the report is from marketplace US but the import is for marketplace DE`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Parse("r.json", strings.NewReader(tt.doc), Options{Marketplace: tt.option})
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("error:\n got %v\nwant %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Marketplace != tt.want {
+				t.Errorf("marketplace %q, want %q", res.Marketplace, tt.want)
+			}
+			for _, r := range res.Reports {
+				if r.Marketplace != tt.want {
+					t.Errorf("report of %s: marketplace %q, want %q", r.ASIN, r.Marketplace, tt.want)
+				}
 			}
 		})
 	}

@@ -131,42 +131,5 @@ func checkWeek(start, end time.Time) string {
 	return ""
 }
 
-// currencyOf returns the currency the prices of an Amazon marketplace's CSV files are in, by the
-// marketplace's country code (as in Seller Central file names); the CSV itself never says.
-func currencyOf(countryCode string) (string, bool) {
-	switch strings.ToUpper(countryCode) {
-	case "US":
-		return "USD", true
-	case "CA":
-		return "CAD", true
-	case "MX":
-		return "MXN", true
-	case "BR":
-		return "BRL", true
-	case "UK", "GB":
-		return "GBP", true
-	case "DE", "FR", "IT", "ES", "NL", "BE", "IE":
-		return "EUR", true
-	case "SE":
-		return "SEK", true
-	case "PL":
-		return "PLN", true
-	case "TR":
-		return "TRY", true
-	case "AE":
-		return "AED", true
-	case "SA":
-		return "SAR", true
-	case "EG":
-		return "EGP", true
-	case "IN":
-		return "INR", true
-	case "JP":
-		return "JPY", true
-	case "AU":
-		return "AUD", true
-	case "SG":
-		return "SGD", true
-	}
-	return "", false
-}
+// expectMarketplace describes a valid marketplace in messages.
+const expectMarketplace = "an Amazon marketplace country code such as US, CA, UK, DE, FR, JP"

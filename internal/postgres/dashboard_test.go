@@ -30,7 +30,7 @@ func dashboardDB(t *testing.T) (*DB, string) {
 		t.Fatal(err)
 	}
 	week := func(asin string, sunday time.Time, qs ...sqp.QueryRow) sqp.WeeklyReport {
-		return sqp.WeeklyReport{ASIN: asin, WeekStart: sunday, WeekEnd: sunday.AddDate(0, 0, 6), Queries: qs}
+		return sqp.WeeklyReport{ASIN: asin, Marketplace: "US", WeekStart: sunday, WeekEnd: sunday.AddDate(0, 0, 6), Queries: qs}
 	}
 	price := sqp.Cents(1999)
 	q := func(name string, impr, clicks, purch int64) sqp.QueryRow {
@@ -82,14 +82,14 @@ func TestDashboardReads(t *testing.T) {
 	})
 
 	t.Run("newest week", func(t *testing.T) {
-		end, ok, err := db.LastWeekEnd(ctx, brandID)
+		end, ok, err := db.LastWeekEnd(ctx, brandID, "US")
 		if err != nil || !ok || !end.Equal(period.Date(2024, 8, 31)) {
 			t.Errorf("LastWeekEnd = %s %t %v", end, ok, err)
 		}
 	})
 
 	t.Run("products sum their weeks and carry the segment metadata", func(t *testing.T) {
-		page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: august, Sort: "impressions", Desc: true, Limit: 1})
+		page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: august, Sort: "impressions", Desc: true, Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestDashboardReads(t *testing.T) {
 		if p.ASIN != "B0DASH0002" || p.Counts.ASINImpressions != 1000 || p.WeeklySegments != 1 || p.MonthlySegments != 1 {
 			t.Errorf("first product %+v", p)
 		}
-		page, err = db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: august, Sort: "impressions", Desc: true, Limit: 1, Offset: 1})
+		page, err = db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: august, Sort: "impressions", Desc: true, Limit: 1, Offset: 1})
 		if err != nil || len(page.Products) != 1 {
 			t.Fatal(page, err)
 		}
@@ -134,27 +134,27 @@ func TestDashboardReads(t *testing.T) {
 	})
 
 	t.Run("search escapes wildcards, sorts put undefined ratios last", func(t *testing.T) {
-		page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: august, Search: "100%", Sort: "asin"})
+		page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: august, Search: "100%", Sort: "asin"})
 		if err != nil || page.Total != 1 || page.Products[0].ASIN != "B0DASH0002" {
 			t.Errorf("search 100%%: %+v, %v", page, err)
 		}
-		page, err = db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: august, Search: "_", Sort: "asin"})
+		page, err = db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: august, Search: "_", Sort: "asin"})
 		if err != nil || page.Total != 0 {
 			t.Errorf("search _ matched %+v, %v", page, err)
 		}
 		for _, desc := range []bool{true, false} {
-			page, err = db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: august, Sort: "cvr", Desc: desc})
+			page, err = db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: august, Sort: "cvr", Desc: desc})
 			if err != nil || page.Products[1].ASIN != "B0DASH0002" {
 				t.Errorf("CVR desc=%t: %+v, %v", desc, page.Products, err)
 			}
 		}
-		if _, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: august, Sort: "1; drop table x"}); apperr.CodeOf(err) != apperr.EINVALID {
+		if _, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: august, Sort: "1; drop table x"}); apperr.CodeOf(err) != apperr.EINVALID {
 			t.Errorf("unknown sort key: %v", err)
 		}
 	})
 
 	t.Run("segments lie inside the range; a missing week is a gap", func(t *testing.T) {
-		segs, err := db.Segments(ctx, brandID, "B0DASH0001", period.Weekly, august)
+		segs, err := db.Segments(ctx, brandID, "US", "B0DASH0001", period.Weekly, august)
 		if err != nil || len(segs) != 3 {
 			t.Fatalf("segments %+v, %v", segs, err)
 		}
@@ -162,14 +162,14 @@ func TestDashboardReads(t *testing.T) {
 		if !pairs[1].HasPrevious || pairs[1].Previous.ASINImpressions != 200 || pairs[2].HasPrevious {
 			t.Errorf("pairs: Aug 11 with %+v (%t), Aug 25 with previous %t", pairs[1].Previous, pairs[1].HasPrevious, pairs[2].HasPrevious)
 		}
-		months, err := db.Segments(ctx, brandID, "B0DASH0001", period.Monthly, august)
+		months, err := db.Segments(ctx, brandID, "US", "B0DASH0001", period.Monthly, august)
 		if err != nil || len(months) != 1 || months[0].Counts.ASINImpressions != 700 {
 			t.Errorf("monthly %+v, %v", months, err)
 		}
 	})
 
 	t.Run("top queries by purchases then clicks per segment", func(t *testing.T) {
-		top, err := db.TopQueries(ctx, "B0DASH0001", period.Weekly, august, 3)
+		top, err := db.TopQueries(ctx, "US", "B0DASH0001", period.Weekly, august, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,22 +180,22 @@ func TestDashboardReads(t *testing.T) {
 		if len(names) != 3 || names[0] != "teapot" || names[1] != "tea" || names[2] != "pot" {
 			t.Errorf("Aug 4 top %v", names)
 		}
-		monthly, err := db.TopQueries(ctx, "B0DASH0001", period.Monthly, august, 1)
+		monthly, err := db.TopQueries(ctx, "US", "B0DASH0001", period.Monthly, august, 1)
 		if err != nil || len(monthly[period.Date(2024, 8, 1)]) != 1 || monthly[period.Date(2024, 8, 1)][0].Counts.ASINPurchases != 6 {
 			t.Errorf("August top %+v, %v", monthly, err)
 		}
 	})
 
 	t.Run("search queries of a product, paged, with comparison sums", func(t *testing.T) {
-		page, err := db.Queries(ctx, sqp.QueryFilter{ASIN: "B0DASH0001", Range: august, Sort: "impressions", Desc: true, Limit: 2})
+		page, err := db.Queries(ctx, sqp.QueryFilter{Marketplace: "US", ASIN: "B0DASH0001", Range: august, Sort: "impressions", Desc: true, Limit: 2})
 		if err != nil || page.Total != 4 || len(page.Queries) != 2 || page.Queries[0].Query != "teapot" || page.Queries[0].Counts.ASINImpressions != 600 {
 			t.Fatalf("queries %+v, %v", page, err)
 		}
-		sums, err := db.QueryCounts(ctx, "B0DASH0001", period.Range{From: period.Date(2024, 8, 4), To: period.Date(2024, 8, 10)}, []string{"teapot", "cup"})
+		sums, err := db.QueryCounts(ctx, "US", "B0DASH0001", period.Range{From: period.Date(2024, 8, 4), To: period.Date(2024, 8, 10)}, []string{"teapot", "cup"})
 		if err != nil || sums["teapot"].ASINImpressions != 100 || sums["cup"].ASINImpressions != 10 {
 			t.Errorf("query counts %+v, %v", sums, err)
 		}
-		weeks, err := db.BrandWeeks(ctx, brandID, august)
+		weeks, err := db.BrandWeeks(ctx, brandID, "US", august)
 		if err != nil || len(weeks) != 3 || weeks[0].Counts.ASINImpressions != 1200 {
 			t.Errorf("brand weeks %+v, %v", weeks, err)
 		}

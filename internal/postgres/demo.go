@@ -171,17 +171,18 @@ func copyDemoMappings(ctx context.Context, tx pgx.Tx, mappings []sqp.BrandMappin
 }
 
 // copyDemoASINWeeks writes the weekly report rows and returns their ids, which the query rows refer to.
+// The demo dataset is one marketplace's: sqp.DefaultMarketplace.
 func copyDemoASINWeeks(ctx context.Context, tx pgx.Tx, weeks iter.Seq2[string, time.Time]) (map[asinWeek]int64, error) {
 	next, stop := iter.Pull2(weeks)
 	defer stop()
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"sqp", "asin_performance_data"},
-		[]string{"asin", "start_date", "end_date"},
+		[]string{"asin", "marketplace", "start_date", "end_date"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			asin, start, ok := next()
 			if !ok {
 				return nil, nil
 			}
-			return []any{asin, start, start.AddDate(0, 0, 6)}, nil
+			return []any{asin, sqp.DefaultMarketplace, start, start.AddDate(0, 0, 6)}, nil
 		}))
 	if err != nil {
 		return nil, fmt.Errorf("copy weekly reports: %w", err)
@@ -194,7 +195,7 @@ func copyDemoASINWeeks(ctx context.Context, tx pgx.Tx, weeks iter.Seq2[string, t
 		start time.Time
 	)
 	_, err = pgx.ForEachRow(rows, []any{&id, &asin, &start}, func() error {
-		ids[asinWeek{asin, dayOf(start)}] = id
+		ids[asinWeek{asin, sqp.DefaultMarketplace, dayOf(start)}] = id
 		return nil
 	})
 	if err != nil {
@@ -219,7 +220,7 @@ func copyDemoQueryRows(ctx context.Context, tx pgx.Tx, reports iter.Seq[sqp.Week
 			if !ok {
 				return nil, nil
 			}
-			id, found := weekIDs[asinWeek{r.ASIN, dayOf(r.WeekStart)}]
+			id, found := weekIDs[asinWeek{r.ASIN, sqp.DefaultMarketplace, dayOf(r.WeekStart)}]
 			if !found {
 				return nil, fmt.Errorf("report %s of %s has no weekly row", r.ASIN, r.WeekStart.Format(time.DateOnly))
 			}

@@ -15,7 +15,8 @@ import (
 
 // ImportWeeklyReports stores weekly reports in one transaction: all of them or, on any error, nothing.
 //
-// Each report replaces the query set of its ASIN-week: new queries are inserted, queries whose values
+// Each report replaces the query set of its ASIN-week in its marketplace (the report key is ASIN,
+// marketplace and week: a UK report never touches the US report of the same ASIN-week): new queries are inserted, queries whose values
 // differ are updated, and queries the report no longer holds are deleted. A row is written only when
 // something really differs, so importing the same file twice writes nothing the second time and the
 // change-tracking triggers do not mark the segments stale. A report without queries is skipped: Amazon
@@ -121,44 +122,50 @@ func lockImports(ctx context.Context, tx pgx.Tx) error {
 // every report's row (in report order) and whether it was created now.
 func upsertASINWeeks(ctx context.Context, tx pgx.Tx, reports []sqp.WeeklyReport) ([]int64, []bool, error) {
 	asins := make([]string, len(reports))
+	markets := make([]string, len(reports))
 	starts := make([]time.Time, len(reports))
 	index := make(map[asinWeek]int, len(reports))
 	for i, r := range reports {
-		asins[i], starts[i] = r.ASIN, r.WeekStart
-		key := asinWeek{r.ASIN, dayOf(r.WeekStart)}
+		if !sqp.IsImportable(r.Marketplace) {
+			return nil, nil, fmt.Errorf("ASIN %s week of %s: marketplace %q is not an Amazon marketplace", r.ASIN, r.WeekStart.Format(time.DateOnly), r.Marketplace)
+		}
+		asins[i], markets[i], starts[i] = r.ASIN, r.Marketplace, r.WeekStart
+		key := asinWeek{r.ASIN, r.Marketplace, dayOf(r.WeekStart)}
 		if _, dup := index[key]; dup {
-			return nil, nil, fmt.Errorf("ASIN %s week of %s appears twice in one import", r.ASIN, r.WeekStart.Format(time.DateOnly))
+			return nil, nil, fmt.Errorf("ASIN %s week of %s in marketplace %s appears twice in one import", r.ASIN, r.WeekStart.Format(time.DateOnly), r.Marketplace)
 		}
 		index[key] = i
 	}
 	// The second SELECT reads the snapshot taken before the INSERT, so it sees only rows that existed.
 	const q = `
 		WITH input AS (
-			SELECT * FROM unnest($1::text[], $2::date[]) AS i (asin, start_date)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::date[]) AS i (asin, marketplace, start_date)
 		), created AS (
-			INSERT INTO sqp.asin_performance_data (asin, start_date, end_date)
-			SELECT asin, start_date, start_date + 6 FROM input
-			ON CONFLICT (asin, start_date, end_date) DO NOTHING
-			RETURNING id, asin, start_date
+			INSERT INTO sqp.asin_performance_data (asin, marketplace, start_date, end_date)
+			SELECT asin, marketplace, start_date, start_date + 6 FROM input
+			ON CONFLICT (asin, marketplace, start_date, end_date) DO NOTHING
+			RETURNING id, asin, marketplace, start_date
 		)
-		SELECT id, asin::text, start_date, true FROM created
+		SELECT id, asin::text, marketplace, start_date, true FROM created
 		UNION ALL
-		SELECT a.id, a.asin::text, a.start_date, false
+		SELECT a.id, a.asin::text, a.marketplace, a.start_date, false
 		FROM sqp.asin_performance_data a
-		JOIN input i ON a.asin = i.asin AND a.start_date = i.start_date AND a.end_date = i.start_date + 6`
-	rows, _ := tx.Query(ctx, q, asins, starts)
+		JOIN input i ON a.asin = i.asin AND a.marketplace = i.marketplace AND a.start_date = i.start_date
+		            AND a.end_date = i.start_date + 6`
+	rows, _ := tx.Query(ctx, q, asins, markets, starts)
 	ids := make([]int64, len(reports))
 	isNew := make([]bool, len(reports))
 	var (
 		id      int64
 		asin    string
+		market  string
 		start   time.Time
 		created bool
 	)
-	_, err := pgx.ForEachRow(rows, []any{&id, &asin, &start, &created}, func() error {
-		i, ok := index[asinWeek{asin, dayOf(start)}]
+	_, err := pgx.ForEachRow(rows, []any{&id, &asin, &market, &start, &created}, func() error {
+		i, ok := index[asinWeek{asin, market, dayOf(start)}]
 		if !ok {
-			return fmt.Errorf("unexpected ASIN-week %s %s", asin, start.Format(time.DateOnly))
+			return fmt.Errorf("unexpected ASIN-week %s %s %s", asin, market, start.Format(time.DateOnly))
 		}
 		ids[i], isNew[i] = id, created
 		return nil
@@ -352,8 +359,9 @@ func (db *DB) UnmappedASINs(ctx context.Context, asins []string) ([]string, erro
 
 // asinWeek keys a weekly report by ASIN and the day number of its Sunday.
 type asinWeek struct {
-	asin string
-	day  int64
+	asin   string
+	market string
+	day    int64
 }
 
 func dayOf(t time.Time) int64 { return t.Unix() / 86400 }

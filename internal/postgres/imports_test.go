@@ -25,7 +25,7 @@ func importWeek(asin, sunday string, queries ...string) sqp.WeeklyReport {
 	if err != nil {
 		panic(err)
 	}
-	r := sqp.WeeklyReport{ASIN: asin, WeekStart: start, WeekEnd: start.AddDate(0, 0, 6)}
+	r := sqp.WeeklyReport{ASIN: asin, Marketplace: "US", WeekStart: start, WeekEnd: start.AddDate(0, 0, 6)}
 	for i, q := range queries {
 		n := int64(i + 1)
 		r.Queries = append(r.Queries, sqp.QueryRow{
@@ -43,7 +43,7 @@ func importWeek(asin, sunday string, queries ...string) sqp.WeeklyReport {
 func storedReports(t *testing.T, db *DB) []sqp.WeeklyReport {
 	t.Helper()
 	const q = `
-		SELECT a.asin, a.start_date, a.end_date, q.search_query, q.search_query_score, q.search_query_volume,
+		SELECT a.asin, a.marketplace, a.start_date, a.end_date, q.search_query, q.search_query_score, q.search_query_volume,
 		       q.total_query_impression_count, q.asin_impression_count, q.total_click_count, q.asin_click_count,
 		       q.total_cart_add_count, q.asin_cart_add_count, q.total_purchase_count, q.asin_purchase_count,
 		       (q.total_median_click_price * 100)::bigint, (q.asin_median_click_price * 100)::bigint,
@@ -55,7 +55,7 @@ func storedReports(t *testing.T, db *DB) []sqp.WeeklyReport {
 		       q.total_same_day_shipping_purchase_count, q.total_one_day_shipping_purchase_count, q.total_two_day_shipping_purchase_count
 		FROM sqp.asin_performance_data a
 		LEFT JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
-		ORDER BY a.asin, a.start_date, q.search_query COLLATE "C"`
+		ORDER BY a.asin, a.marketplace, a.start_date, q.search_query COLLATE "C"`
 	rows, err := db.pool.Query(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
@@ -64,12 +64,13 @@ func storedReports(t *testing.T, db *DB) []sqp.WeeklyReport {
 	for rows.Next() {
 		var (
 			asin       string
+			market     string
 			start, end time.Time
 			query      *string
 			r          sqp.QueryRow
 		)
 		var counts [8]*int64
-		if err := rows.Scan(&asin, &start, &end, &query, &r.SearchQueryScore, &r.SearchQueryVolume,
+		if err := rows.Scan(&asin, &market, &start, &end, &query, &r.SearchQueryScore, &r.SearchQueryVolume,
 			&counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &counts[5], &counts[6], &counts[7],
 			&r.TotalMedianClickPrice, &r.ASINMedianClickPrice, &r.TotalMedianCartAddPrice, &r.ASINMedianCartAddPrice,
 			&r.TotalMedianPurchasePrice, &r.ASINMedianPurchasePrice, &r.CurrencyCode,
@@ -78,8 +79,8 @@ func storedReports(t *testing.T, db *DB) []sqp.WeeklyReport {
 			&r.TotalSameDayShippingPurchases, &r.TotalOneDayShippingPurchases, &r.TotalTwoDayShippingPurchases); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(out); n == 0 || out[n-1].ASIN != asin || !out[n-1].WeekStart.Equal(start) {
-			out = append(out, sqp.WeeklyReport{ASIN: asin, WeekStart: start, WeekEnd: end})
+		if n := len(out); n == 0 || out[n-1].ASIN != asin || out[n-1].Marketplace != market || !out[n-1].WeekStart.Equal(start) {
+			out = append(out, sqp.WeeklyReport{ASIN: asin, Marketplace: market, WeekStart: start, WeekEnd: end})
 		}
 		if query == nil {
 			continue
@@ -106,6 +107,9 @@ func sortedReports(reports ...sqp.WeeklyReport) []sqp.WeeklyReport {
 	}
 	slices.SortFunc(out, func(a, b sqp.WeeklyReport) int {
 		if c := strings.Compare(a.ASIN, b.ASIN); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Marketplace, b.Marketplace); c != 0 {
 			return c
 		}
 		return a.WeekStart.Compare(b.WeekStart)
@@ -190,6 +194,53 @@ func TestImportWeeklyReports(t *testing.T) {
 		}
 		if stored, want := storedReports(t, db), sortedReports(second, other); !reflect.DeepEqual(stored, want) {
 			t.Errorf("stored:\n%s\nwant:\n%s", dump(stored), dump(want))
+		}
+	})
+
+	t.Run("another marketplace's report of the same ASIN-week never touches it; its own replaces it", func(t *testing.T) {
+		db := openTestDB(t, pgtest.NewDatabase(t))
+		us := importWeek("B0C1234567", "2026-01-25", "shoes", "boots")
+		if _, err := db.ImportWeeklyReports(ctx, []sqp.WeeklyReport{us}); err != nil {
+			t.Fatal(err)
+		}
+		uk := importWeek("B0C1234567", "2026-01-25", "trainers")
+		uk.Marketplace = "UK"
+		for i := range uk.Queries {
+			uk.Queries[i].CurrencyCode = "GBP"
+			uk.Queries[i].ASINImpressionCount += 7
+		}
+		got, err := db.ImportWeeklyReports(ctx, []sqp.WeeklyReport{uk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (sqp.ImportCounts{ASINWeeksNew: 1, QueryRowsInserted: 1}); got != want {
+			t.Errorf("UK import counts %+v, want %+v (a new ASIN-week)", got, want)
+		}
+		if stored, want := storedReports(t, db), sortedReports(us, uk); !reflect.DeepEqual(stored, want) {
+			t.Errorf("after the UK import:\n%s\nwant:\n%s", dump(stored), dump(want))
+		}
+		// The correction path: re-importing the UK week replaces the UK week only.
+		uk2 := importWeek("B0C1234567", "2026-01-25", "trainers", "sneakers")
+		uk2.Marketplace = "UK"
+		if _, err := db.ImportWeeklyReports(ctx, []sqp.WeeklyReport{uk2}); err != nil {
+			t.Fatal(err)
+		}
+		if stored, want := storedReports(t, db), sortedReports(us, uk2); !reflect.DeepEqual(stored, want) {
+			t.Errorf("after re-importing the UK week:\n%s\nwant:\n%s", dump(stored), dump(want))
+		}
+	})
+
+	t.Run("a report without a known marketplace is refused", func(t *testing.T) {
+		db := openTestDB(t, pgtest.NewDatabase(t))
+		for _, m := range []string{"", "EU", "XX"} {
+			r := importWeek("B0C1234567", "2026-01-25", "shoes")
+			r.Marketplace = m
+			if _, err := db.ImportWeeklyReports(ctx, []sqp.WeeklyReport{r}); err == nil {
+				t.Errorf("marketplace %q accepted", m)
+			}
+		}
+		if stored := storedReports(t, db); len(stored) != 0 {
+			t.Errorf("stored %s", dump(stored))
 		}
 	})
 

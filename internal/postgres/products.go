@@ -62,7 +62,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 		WITH sums AS (
 			SELECT asin, ` + sumSegmentCounts + `
 			FROM public.brand_product_segments
-			WHERE brand_id = $1 AND segment_type = 'weekly'
+			WHERE brand_id = $1 AND marketplace = $10 AND segment_type = 'weekly'
 			  AND period_start >= $2 AND period_end <= $3
 			  AND ($9 = '' OR asin = $9)
 			GROUP BY asin
@@ -71,7 +71,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 			       count(*) FILTER (WHERE segment_type = 'weekly') AS weekly_count,
 			       count(*) FILTER (WHERE segment_type = 'monthly') AS monthly_count
 			FROM public.brand_product_segments
-			WHERE brand_id = $1 AND period_start >= $2 AND period_end <= $3
+			WHERE brand_id = $1 AND marketplace = $10 AND period_start >= $2 AND period_end <= $3
 			  AND asin_impressions > 0
 			  AND ($9 = '' OR asin = $9)
 			GROUP BY asin
@@ -93,7 +93,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset, f.ASIN)
+	rows, err := db.pool.Query(ctx, q, planPerCall, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset, f.ASIN, f.Marketplace)
 	if err != nil {
 		return sqp.ProductPage{}, fmt.Errorf("list products of brand %s: %w", f.BrandID, err)
 	}
@@ -115,12 +115,12 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	return page, nil
 }
 
-// ProductCounts sums the weekly segments in r of the given ASINs of the brand.
-func (db *DB) ProductCounts(ctx context.Context, brandID string, r period.Range, asins []string) (map[string]metrics.Counts, error) {
+// ProductCounts sums the weekly segments in r of the given ASINs of the brand in one marketplace.
+func (db *DB) ProductCounts(ctx context.Context, brandID, market string, r period.Range, asins []string) (map[string]metrics.Counts, error) {
 	q := `
 		SELECT asin, ` + sumSegmentCounts + `
 		FROM public.brand_product_segments
-		WHERE brand_id = $1 AND segment_type = 'weekly'
+		WHERE brand_id = $1 AND marketplace = $5 AND segment_type = 'weekly'
 		  AND period_start >= $2 AND period_end <= $3
 		  AND asin = ANY($4)
 		GROUP BY asin`
@@ -128,7 +128,7 @@ func (db *DB) ProductCounts(ctx context.Context, brandID string, r period.Range,
 		ASIN string `db:"asin"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, r.From, r.To, asins)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, r.From, r.To, asins, market)
 	if err != nil {
 		return nil, fmt.Errorf("sum products of brand %s over %s: %w", brandID, r, err)
 	}
@@ -215,14 +215,15 @@ func (db *DB) Product(ctx context.Context, brandID, asin string) (sqp.Product, e
 	return sqp.Product{BrandID: r.BrandID, ASIN: r.ASIN, Title: r.Title}, nil
 }
 
-// LastWeekEnd returns the end of the brand's newest weekly segment: the default range ends there.
-func (db *DB) LastWeekEnd(ctx context.Context, brandID string) (time.Time, bool, error) {
+// LastWeekEnd returns the end of the brand's newest weekly segment in a marketplace: the default range
+// ends there.
+func (db *DB) LastWeekEnd(ctx context.Context, brandID, market string) (time.Time, bool, error) {
 	const q = `
 		SELECT max(period_end)
 		FROM public.brand_product_segments
-		WHERE brand_id = $1 AND segment_type = 'weekly'`
+		WHERE brand_id = $1 AND marketplace = $2 AND segment_type = 'weekly'`
 	var end *time.Time
-	if err := db.pool.QueryRow(ctx, q, planPerCall, brandID).Scan(&end); err != nil {
+	if err := db.pool.QueryRow(ctx, q, planPerCall, brandID, market).Scan(&end); err != nil {
 		return time.Time{}, false, fmt.Errorf("find newest week of brand %s: %w", brandID, err)
 	}
 	if end == nil {
@@ -231,12 +232,12 @@ func (db *DB) LastWeekEnd(ctx context.Context, brandID string) (time.Time, bool,
 	return *end, true, nil
 }
 
-// BrandWeeks sums the brand's products per week in r, oldest first.
-func (db *DB) BrandWeeks(ctx context.Context, brandID string, r period.Range) ([]sqp.WeekCounts, error) {
+// BrandWeeks sums the brand's products per week in r in one marketplace, oldest first.
+func (db *DB) BrandWeeks(ctx context.Context, brandID, market string, r period.Range) ([]sqp.WeekCounts, error) {
 	q := `
 		SELECT period_start AS week_start, ` + sumSegmentCounts + `
 		FROM public.brand_product_segments
-		WHERE brand_id = $1 AND segment_type = 'weekly'
+		WHERE brand_id = $1 AND marketplace = $4 AND segment_type = 'weekly'
 		  AND period_start >= $2 AND period_end <= $3
 		GROUP BY period_start
 		ORDER BY period_start`
@@ -244,7 +245,7 @@ func (db *DB) BrandWeeks(ctx context.Context, brandID string, r period.Range) ([
 		WeekStart time.Time `db:"week_start"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, r.From, r.To)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, r.From, r.To, market)
 	if err != nil {
 		return nil, fmt.Errorf("sum weeks of brand %s over %s: %w", brandID, r, err)
 	}
@@ -255,6 +256,36 @@ func (db *DB) BrandWeeks(ctx context.Context, brandID string, r period.Range) ([
 	out := make([]sqp.WeekCounts, len(found))
 	for i, f := range found {
 		out[i] = sqp.WeekCounts{WeekStart: f.WeekStart.UTC(), Counts: f.counts()}
+	}
+	return out, nil
+}
+
+// BrandMarketplaces lists the marketplaces the brand has weekly segments in, with the end of the newest
+// week of each. The first is the brand's default marketplace, the one with the most recent data, ordered
+// as public.brand_default_marketplace() orders them (most recent week, then most weekly segments, then
+// code).
+func (db *DB) BrandMarketplaces(ctx context.Context, brandID string) ([]sqp.MarketplaceData, error) {
+	const q = `
+		SELECT marketplace, max(period_end) AS last_week_end
+		FROM public.brand_product_segments
+		WHERE brand_id = $1 AND segment_type = 'weekly'
+		GROUP BY marketplace
+		ORDER BY max(period_end) DESC, count(*) DESC, marketplace`
+	type row struct {
+		Marketplace string    `db:"marketplace"`
+		LastWeekEnd time.Time `db:"last_week_end"`
+	}
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID)
+	if err != nil {
+		return nil, fmt.Errorf("list marketplaces of brand %s: %w", brandID, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return nil, fmt.Errorf("list marketplaces of brand %s: %w", brandID, err)
+	}
+	out := make([]sqp.MarketplaceData, len(found))
+	for i, f := range found {
+		out[i] = sqp.MarketplaceData{Marketplace: sqp.MarketplaceOf(f.Marketplace), LastWeekEnd: f.LastWeekEnd.UTC()}
 	}
 	return out, nil
 }

@@ -37,7 +37,7 @@ func TestProductsSegmentCountsAreTheMetadataFunctions(t *testing.T) {
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
-		page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: r, Sort: sqp.SortASIN})
+		page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: r, Sort: sqp.SortASIN})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestProductsSegmentCountsAreTheMetadataFunctions(t *testing.T) {
 			if got != want[p.ASIN] {
 				t.Errorf("%s %s: weekly, monthly = %v, get_product_segment_metadata says %v", r, p.ASIN, got, want[p.ASIN])
 			}
-			one, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: r, ASIN: p.ASIN, Sort: sqp.SortASIN, Limit: 1})
+			one, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: r, ASIN: p.ASIN, Sort: sqp.SortASIN, Limit: 1})
 			if err != nil || len(one.Products) != 1 {
 				t.Fatalf("%s one product %s: %+v %v", r, p.ASIN, one, err)
 			}

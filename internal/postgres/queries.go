@@ -27,7 +27,7 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 			SELECT q.search_query AS query, ` + sumQueryCounts + `
 			FROM sqp.asin_performance_data a
 			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
-			WHERE a.asin = $1 AND a.start_date >= $2 AND a.end_date <= $3
+			WHERE a.asin = $1 AND a.marketplace = $6 AND a.start_date >= $2 AND a.end_date <= $3
 			GROUP BY q.search_query
 		)
 		SELECT *, count(*) OVER () AS total
@@ -43,7 +43,7 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, f.ASIN, f.Range.From, f.Range.To, limit, f.Offset)
+	rows, err := db.pool.Query(ctx, q, planPerCall, f.ASIN, f.Range.From, f.Range.To, limit, f.Offset, f.Marketplace)
 	if err != nil {
 		return sqp.QueryPage{}, fmt.Errorf("list search queries of %s over %s: %w", f.ASIN, f.Range, err)
 	}
@@ -64,20 +64,20 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 	return page, nil
 }
 
-// QueryCounts sums the given search queries of asin over the weeks in r.
-func (db *DB) QueryCounts(ctx context.Context, asin string, r period.Range, queries []string) (map[string]metrics.Counts, error) {
+// QueryCounts sums the given search queries of asin in one marketplace over the weeks in r.
+func (db *DB) QueryCounts(ctx context.Context, market, asin string, r period.Range, queries []string) (map[string]metrics.Counts, error) {
 	q := `
 		SELECT q.search_query AS query, ` + sumQueryCounts + `
 		FROM sqp.asin_performance_data a
 		JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
-		WHERE a.asin = $1 AND a.start_date >= $2 AND a.end_date <= $3
+		WHERE a.asin = $1 AND a.marketplace = $5 AND a.start_date >= $2 AND a.end_date <= $3
 		  AND q.search_query = ANY($4)
 		GROUP BY q.search_query`
 	type row struct {
 		Query string `db:"query"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, asin, r.From, r.To, queries)
+	rows, err := db.pool.Query(ctx, q, planPerCall, asin, r.From, r.To, queries, market)
 	if err != nil {
 		return nil, fmt.Errorf("sum search queries of %s over %s: %w", asin, r, err)
 	}

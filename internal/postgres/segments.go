@@ -11,12 +11,12 @@ import (
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
-// Segments returns a product's segments of type t lying wholly inside r, oldest first.
-func (db *DB) Segments(ctx context.Context, brandID, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error) {
+// Segments returns a product's segments of type t in one marketplace lying wholly inside r, oldest first.
+func (db *DB) Segments(ctx context.Context, brandID, market, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error) {
 	q := `
 		SELECT period_start, period_end, data_points_count, ` + sumSegmentCounts + `
 		FROM public.brand_product_segments
-		WHERE brand_id = $1 AND asin = $2 AND segment_type = $3
+		WHERE brand_id = $1 AND marketplace = $6 AND asin = $2 AND segment_type = $3
 		  AND period_start >= $4 AND period_end <= $5
 		GROUP BY period_start, period_end, data_points_count
 		ORDER BY period_start`
@@ -26,7 +26,7 @@ func (db *DB) Segments(ctx context.Context, brandID, asin string, t period.Segme
 		DataPoints int32     `db:"data_points_count"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, string(t), r.From, r.To)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, string(t), r.From, r.To, market)
 	if err != nil {
 		return nil, fmt.Errorf("list %s segments of %s over %s: %w", t, asin, r, err)
 	}
@@ -41,18 +41,18 @@ func (db *DB) Segments(ctx context.Context, brandID, asin string, t period.Segme
 	return out, nil
 }
 
-// TopQueries returns, per segment start, the n search queries of asin with the most purchases, then the
-// most clicks, over the weeks of each segment of type t in r. It reads the base tables: the lookup of an
-// ASIN's weeks uses the unique index on (asin, start_date, end_date), and their queries the unique index
-// on (asin_performance_id, search_query).
-func (db *DB) TopQueries(ctx context.Context, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error) {
+// TopQueries returns, per segment start, the n search queries of asin in one marketplace with the most
+// purchases, then the most clicks, over the weeks of each segment of type t in r. It reads the base
+// tables: the lookup of an ASIN's weeks uses the unique index on (asin, marketplace, start_date, end_date),
+// and their queries the unique index on (asin_performance_id, search_query).
+func (db *DB) TopQueries(ctx context.Context, market, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error) {
 	q := `
 		WITH per_query AS (
 			SELECT CASE WHEN $4 = 'monthly' THEN date_trunc('month', a.start_date)::date ELSE a.start_date END AS segment_start,
 			       q.search_query AS query, ` + sumQueryCounts + `
 			FROM sqp.asin_performance_data a
 			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
-			WHERE a.asin = $1 AND a.start_date >= $2 AND a.start_date <= $3
+			WHERE a.asin = $1 AND a.marketplace = $6 AND a.start_date >= $2 AND a.start_date <= $3
 			GROUP BY 1, 2
 		), ranked AS (
 			SELECT *, row_number() OVER (PARTITION BY segment_start ORDER BY asin_purchases DESC, asin_clicks DESC, query) AS rank
@@ -68,7 +68,7 @@ func (db *DB) TopQueries(ctx context.Context, asin string, t period.SegmentType,
 		Query        string    `db:"query"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, asin, r.From, r.To, string(t), n)
+	rows, err := db.pool.Query(ctx, q, planPerCall, asin, r.From, r.To, string(t), n, market)
 	if err != nil {
 		return nil, fmt.Errorf("top queries of %s per %s segment over %s: %w", asin, t, r, err)
 	}

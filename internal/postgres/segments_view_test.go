@@ -146,8 +146,12 @@ func diffSegment(got, want segmentRow) string {
 }
 
 func findSegment(rows []segmentRow, brandID, asin, typ, start string) *segmentRow {
+	return findMarketSegment(rows, brandID, "US", asin, typ, start)
+}
+
+func findMarketSegment(rows []segmentRow, brandID, market, asin, typ, start string) *segmentRow {
 	for i := range rows {
-		if rows[i].segmentKey == (segmentKey{brandID, asin, typ, start}) {
+		if rows[i].segmentKey == (segmentKey{brandID, market, asin, typ, start}) {
 			return &rows[i]
 		}
 	}
@@ -195,12 +199,19 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		Earliest, Latest       string
 		TotalWeeklyImpressions int64
 	}
-	read := func(t *testing.T, brand, from, to string) []meta {
+	// read calls the spec's get_product_segment_metadata, or get_marketplace_segment_metadata for a market.
+	read := func(t *testing.T, brand, market, from, to string) []meta {
 		t.Helper()
+		call := `public.get_product_segment_metadata($1::uuid, $2::date, $3::date)`
+		args := []any{brand, from, to}
+		if market != "" {
+			call = `public.get_marketplace_segment_metadata($1::uuid, $4, $2::date, $3::date)`
+			args = append(args, market)
+		}
 		rows, err := conn.Query(ctx, `
 			SELECT asin, has_weekly_segments, has_monthly_segments, weekly_count, monthly_count,
 			       earliest_segment_date::text, latest_segment_date::text, total_segment_impressions
-			FROM public.get_product_segment_metadata($1::uuid, $2::date, $3::date)`, brand, from, to)
+			FROM `+call, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,12 +221,35 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		}
 		return got
 	}
-	// expect derives the function's answer from the hand-computed segments: segments wholly inside the
-	// range with ASIN impressions, impressions summed over weekly segments only, most impressions first.
-	expect := func(brand, from, to string) []meta {
+	// defaultMarket is the brand's marketplace with the most recent weekly segment (then the most weekly
+	// segments, then the first code), from the hand-computed segments.
+	defaultMarket := func(brand string) string {
+		last, count := map[string]string{}, map[string]int{}
+		for _, s := range want {
+			if s.BrandID == brand && s.Type == "weekly" {
+				last[s.Marketplace] = max(last[s.Marketplace], s.End)
+				count[s.Marketplace]++
+			}
+		}
+		best := ""
+		for m := range last {
+			if best == "" || last[m] > last[best] || last[m] == last[best] &&
+				(count[m] > count[best] || count[m] == count[best] && m < best) {
+				best = m
+			}
+		}
+		return best
+	}
+	// expect derives the function's answer from the hand-computed segments: segments of the marketplace
+	// (empty: the brand's default) wholly inside the range with ASIN impressions, impressions summed over
+	// weekly segments only, most impressions first.
+	expect := func(brand, market, from, to string) []meta {
+		if market == "" {
+			market = defaultMarket(brand)
+		}
 		by := map[string]*meta{}
 		for _, s := range want {
-			if s.BrandID != brand || s.Start < from || s.End > to || s.ASINImpressions <= 0 {
+			if s.BrandID != brand || s.Marketplace != market || s.Start < from || s.End > to || s.ASINImpressions <= 0 {
 				continue
 			}
 			m := by[s.ASIN]
@@ -247,15 +281,24 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		return out
 	}
 
-	for _, tc := range []struct{ name, brand, from, to string }{
-		{"July and August of acme: weekly-only impression totals", ids["acme"], "2024-07-01", "2024-08-31"},
-		{"a range that cuts a month keeps only the segments wholly inside", ids["acme"], "2024-07-21", "2024-08-10"},
-		{"globex across two months", ids["globex"], "2024-08-01", "2024-09-30"},
-		{"an inactive brand has none", ids["initech"], "2024-01-01", "2024-12-31"},
+	if m := defaultMarket(ids["acme"]); m != "US" {
+		t.Fatalf("hand dataset: acme's default marketplace is %q, the tests below expect US", m)
+	}
+	for _, tc := range []struct{ name, brand, market, from, to string }{
+		{"July and August of acme: weekly-only impression totals", ids["acme"], "", "2024-07-01", "2024-08-31"},
+		{"a range that cuts a month keeps only the segments wholly inside", ids["acme"], "", "2024-07-21", "2024-08-10"},
+		{"globex across two months", ids["globex"], "", "2024-08-01", "2024-09-30"},
+		{"an inactive brand has none", ids["initech"], "", "2024-01-01", "2024-12-31"},
+		{"acme in the UK, by marketplace", ids["acme"], "UK", "2024-07-01", "2024-08-31"},
+		{"acme in the US, by marketplace", ids["acme"], "US", "2024-07-01", "2024-08-31"},
+		{"a marketplace without data has none", ids["acme"], "DE", "2024-07-01", "2024-08-31"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := read(t, tc.brand, tc.from, tc.to)
-			exp := expect(tc.brand, tc.from, tc.to)
+			got := read(t, tc.brand, tc.market, tc.from, tc.to)
+			exp := expect(tc.brand, tc.market, tc.from, tc.to)
+			if len(exp) == 0 && tc.brand == ids["acme"] && tc.market != "DE" {
+				t.Fatal("the expectation is empty: the test would prove nothing")
+			}
 			if fmt.Sprint(got) != fmt.Sprint(exp) {
 				t.Errorf("got  %+v\nwant %+v", got, exp)
 			}
@@ -263,10 +306,10 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 	}
 
 	t.Run("the impression total never adds monthly rows to weekly rows", func(t *testing.T) {
-		got := read(t, ids["acme"], "2024-07-01", "2024-08-31")
+		got := read(t, ids["acme"], "", "2024-07-01", "2024-08-31")
 		var weekly int64
 		for _, s := range want {
-			if s.BrandID == ids["acme"] && s.ASIN == "B0ACME0001" && s.Type == "weekly" {
+			if s.BrandID == ids["acme"] && s.Marketplace == "US" && s.ASIN == "B0ACME0001" && s.Type == "weekly" {
 				weekly += s.ASINImpressions
 			}
 		}
@@ -285,19 +328,19 @@ func TestBrandPerformanceEnhanced(t *testing.T) {
 	segments := expectedSegments(t, handData(), ids)
 
 	type brandRow struct {
-		BrandID, Name                            string
+		BrandID, Name, Marketplace               string
 		ASINs, WithWeekly, WithMonthly           int64
 		Impressions, Clicks, CartAdds, Purchases int64
 		ImpressionShare, PurchaseShare           string // "NULL" for NULL
 		Start, End                               string
 	}
 	rows, err := conn.Query(ctx, `
-		SELECT brand_id::text, brand_name, total_asins, asins_with_weekly_data, asins_with_monthly_data,
+		SELECT brand_id::text, brand_name, marketplace, total_asins, asins_with_weekly_data, asins_with_monthly_data,
 		       total_impressions, total_clicks, total_cart_adds, total_purchases,
 		       coalesce(avg_impression_share::text, 'NULL'), coalesce(avg_purchase_share::text, 'NULL'),
 		       data_start_date::text, data_end_date::text
 		FROM public.brand_performance_enhanced
-		ORDER BY brand_name`)
+		ORDER BY brand_name, marketplace`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,12 +351,13 @@ func TestBrandPerformanceEnhanced(t *testing.T) {
 
 	// The same per-brand figures from the hand-computed monthly segments (each week is in exactly one month).
 	var want []brandRow
-	for _, name := range []string{"acme", "globex"} {
-		w := brandRow{BrandID: ids[name], Name: name}
+	for _, bm := range [][2]string{{"acme", "UK"}, {"acme", "US"}, {"globex", "US"}} {
+		name := bm[0]
+		w := brandRow{BrandID: ids[name], Name: name, Marketplace: bm[1]}
 		weekly, monthly, all := map[string]bool{}, map[string]bool{}, map[string]bool{}
 		var marketImpressions, marketPurchases int64
 		for _, s := range segments {
-			if s.BrandID != ids[name] {
+			if s.BrandID != ids[name] || s.Marketplace != bm[1] {
 				continue
 			}
 			all[s.ASIN] = true

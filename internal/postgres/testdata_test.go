@@ -28,11 +28,13 @@ type handQuery struct {
 	PriceCents                        *int64
 }
 
-// handReport is one ASIN's weekly report; Start is its Sunday.
+// handReport is one ASIN's weekly report in one marketplace; Start is its Sunday. Its prices are in the
+// marketplace's currency.
 type handReport struct {
-	ASIN    string
-	Start   string
-	Queries []handQuery
+	ASIN        string
+	Marketplace string
+	Start       string
+	Queries     []handQuery
 }
 
 type handMapping struct {
@@ -59,7 +61,12 @@ func cents(c int64) *int64 { return &c }
 //     without market purchases; B0ACME0003, whose mapping is inactive;
 //   - globex (active): B0GLOBX001 in August and September, all prices missing in one week;
 //   - initech (inactive): B0INIT0001;
-//   - B0NOMAP001 has reports but no mapping.
+//   - B0NOMAP001 has reports but no mapping;
+//   - a second marketplace, UK (GBP prices), for B0ACME0001 (weeks of 21 July and 4 August, the same weeks
+//     as in the US, which must not touch the US segments) and B0ACME0002 (4 August);
+//   - queries several ASINs of a brand share in the same week and marketplace, with the same market total
+//     on every ASIN's row as Amazon reports it: "red shoes" (US, 21 July: B0ACME0001 and B0ACME0002; UK,
+//     4 August: both) and "blue socks" (UK, 4 August).
 func handData() handDataset {
 	return handDataset{
 		Brands: []handBrand{{"acme", true}, {"globex", true}, {"initech", false}},
@@ -71,42 +78,56 @@ func handData() handDataset {
 			{"B0INIT0001", "initech", true},
 		},
 		Reports: []handReport{
-			{"B0ACME0001", "2024-07-21", []handQuery{
+			{"B0ACME0001", "US", "2024-07-21", []handQuery{
 				{"red shoes", 4000, 300, 400, 33, 90, 12, 40, 7, cents(2999)},
 				{"running shoes", 2500, 120, 210, 9, 40, 4, 18, 3, cents(4550)},
 			}},
-			{"B0ACME0001", "2024-07-28", []handQuery{ // Sunday 28 July to Saturday 3 August: counts in July
+			{"B0ACME0001", "US", "2024-07-28", []handQuery{ // Sunday 28 July to Saturday 3 August: counts in July
 				{"red shoes", 3800, 250, 380, 31, 85, 11, 37, 6, cents(3199)},
 				{"trail shoes", 900, 45, 70, 5, 12, 2, 5, 2, nil},
 				{"shoes sale", 5200, 410, 600, 47, 140, 19, 66, 13, cents(2475)},
 			}},
-			{"B0ACME0001", "2024-08-04", []handQuery{
+			{"B0ACME0001", "US", "2024-08-04", []handQuery{
 				{"red shoes", 4100, 333, 420, 37, 91, 15, 42, 9, cents(3050)},
 			}},
-			{"B0ACME0002", "2024-07-28", []handQuery{ // zero ASIN impressions and clicks: CTR and CVR are NULL
+			{"B0ACME0002", "US", "2024-07-28", []handQuery{ // zero ASIN impressions and clicks: CTR and CVR are NULL
 				{"blue socks", 1500, 0, 120, 0, 30, 0, 10, 0, nil},
 			}},
-			{"B0ACME0002", "2024-08-04", []handQuery{ // no market purchases: purchase share is NULL
+			{"B0ACME0002", "US", "2024-08-04", []handQuery{ // no market purchases: purchase share is NULL
 				{"blue socks", 1700, 85, 130, 6, 33, 2, 0, 0, nil},
 				{"wool socks", 800, 64, 50, 7, 12, 3, 0, 0, nil},
 			}},
-			{"B0ACME0003", "2024-08-04", []handQuery{
+			{"B0ACME0003", "US", "2024-08-04", []handQuery{
 				{"green hat", 700, 70, 60, 6, 10, 1, 4, 1, cents(1999)},
 			}},
-			{"B0GLOBX001", "2024-08-25", []handQuery{
+			{"B0GLOBX001", "US", "2024-08-25", []handQuery{
 				{"desk lamp", 2200, 150, 190, 21, 44, 8, 20, 5, nil},
 				{"led lamp", 1300, 91, 120, 11, 25, 3, 9, 2, nil},
 			}},
-			{"B0GLOBX001", "2024-09-01", []handQuery{
+			{"B0GLOBX001", "US", "2024-09-01", []handQuery{
 				{"desk lamp", 2100, 160, 185, 19, 40, 9, 22, 6, cents(5999)},
 				{"led lamp", 1250, 80, 115, 13, 22, 4, 8, 1, cents(4725)},
 				{"reading lamp", 600, 75, 48, 8, 9, 2, 3, 1, cents(3500)},
 			}},
-			{"B0INIT0001", "2024-08-04", []handQuery{
+			{"B0INIT0001", "US", "2024-08-04", []handQuery{
 				{"stapler", 500, 50, 40, 4, 8, 2, 3, 1, cents(1299)},
 			}},
-			{"B0NOMAP001", "2024-08-04", []handQuery{
+			{"B0NOMAP001", "US", "2024-08-04", []handQuery{
 				{"mystery", 300, 30, 20, 2, 4, 1, 1, 1, cents(999)},
+			}},
+			{"B0ACME0002", "US", "2024-07-21", []handQuery{ // shares "red shoes" with B0ACME0001 that week
+				{"red shoes", 4000, 140, 400, 12, 90, 5, 40, 2, cents(1899)},
+			}},
+			{"B0ACME0001", "UK", "2024-07-21", []handQuery{
+				{"red shoes", 900, 80, 90, 8, 20, 3, 9, 2, cents(2599)},
+			}},
+			{"B0ACME0001", "UK", "2024-08-04", []handQuery{
+				{"red shoes", 950, 70, 95, 9, 21, 4, 10, 3, cents(2650)},
+				{"blue socks", 400, 10, 40, 1, 8, 1, 4, 0, nil},
+			}},
+			{"B0ACME0002", "UK", "2024-08-04", []handQuery{
+				{"red shoes", 950, 20, 95, 2, 21, 1, 10, 1, cents(1500)},
+				{"blue socks", 400, 44, 40, 5, 8, 2, 4, 2, cents(899)},
 			}},
 		},
 	}
@@ -138,8 +159,8 @@ func loadHandData(ctx context.Context, t *testing.T, conn *pgx.Conn, d handDatas
 		start := mustDate(t, r.Start)
 		var reportID int64
 		err := conn.QueryRow(ctx,
-			`INSERT INTO sqp.asin_performance_data (asin, start_date, end_date) VALUES ($1, $2, $3) RETURNING id`,
-			r.ASIN, start, start.AddDate(0, 0, 6)).Scan(&reportID)
+			`INSERT INTO sqp.asin_performance_data (asin, marketplace, start_date, end_date) VALUES ($1, $2, $3, $4) RETURNING id`,
+			r.ASIN, r.Marketplace, start, start.AddDate(0, 0, 6)).Scan(&reportID)
 		if err != nil {
 			t.Fatalf("insert report %s %s: %v", r.ASIN, r.Start, err)
 		}
@@ -154,9 +175,9 @@ func loadHandData(ctx context.Context, t *testing.T, conn *pgx.Conn, d handDatas
 					total_query_impression_count, asin_impression_count, total_click_count, asin_click_count,
 					total_cart_add_count, asin_cart_add_count, total_purchase_count, asin_purchase_count,
 					asin_median_purchase_price, currency_code)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, 'USD')`,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, $12)`,
 				reportID, q.Query, q.TotalImpressions, q.ASINImpressions, q.TotalClicks, q.ASINClicks,
-				q.TotalCartAdds, q.ASINCartAdds, q.TotalPurchases, q.ASINPurchases, price)
+				q.TotalCartAdds, q.ASINCartAdds, q.TotalPurchases, q.ASINPurchases, price, currencyOf[r.Marketplace])
 			if err != nil {
 				t.Fatalf("insert query %q of %s %s: %v", q.Query, r.ASIN, r.Start, err)
 			}
@@ -165,9 +186,12 @@ func loadHandData(ctx context.Context, t *testing.T, conn *pgx.Conn, d handDatas
 	return ids
 }
 
+// currencyOf is the currency of the hand dataset's marketplaces.
+var currencyOf = map[string]string{"US": "USD", "UK": "GBP"}
+
 // segmentKey identifies a row of brand_product_segments.
 type segmentKey struct {
-	BrandID, ASIN, Type, Start string
+	BrandID, Marketplace, ASIN, Type, Start string
 }
 
 // segmentRow is a row of brand_product_segments with every number as text (numeric as PostgreSQL prints it);
@@ -238,9 +262,9 @@ func expectedSegments(t *testing.T, d handDataset, brandIDs map[string]string) m
 		if start.Weekday() != time.Sunday {
 			t.Fatalf("hand dataset: report %s %s does not start on a Sunday", r.ASIN, r.Start)
 		}
-		add(segmentKey{brand, r.ASIN, "weekly", r.Start}, start.AddDate(0, 0, 6).Format(time.DateOnly), r)
+		add(segmentKey{brand, r.Marketplace, r.ASIN, "weekly", r.Start}, start.AddDate(0, 0, 6).Format(time.DateOnly), r)
 		month := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
-		add(segmentKey{brand, r.ASIN, "monthly", month.Format(time.DateOnly)},
+		add(segmentKey{brand, r.Marketplace, r.ASIN, "monthly", month.Format(time.DateOnly)},
 			month.AddDate(0, 1, -1).Format(time.DateOnly), r)
 	}
 	for k, row := range rows {
@@ -297,7 +321,7 @@ func mustDate(t testing.TB, s string) time.Time {
 func readSegments(ctx context.Context, t *testing.T, conn *pgx.Conn) []segmentRow {
 	t.Helper()
 	rows, err := conn.Query(ctx, `
-		SELECT brand_id::text, asin, segment_type, period_start::text, period_end::text,
+		SELECT brand_id::text, marketplace, asin, segment_type, period_start::text, period_end::text,
 		       total_impressions, asin_impressions, total_clicks, asin_clicks,
 		       total_cart_adds, asin_cart_adds, total_purchases, asin_purchases,
 		       impression_share_pct::text, click_share_pct::text, cart_add_share_pct::text, purchase_share_pct::text,
@@ -310,7 +334,7 @@ func readSegments(ctx context.Context, t *testing.T, conn *pgx.Conn) []segmentRo
 	}
 	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (segmentRow, error) {
 		var s segmentRow
-		err := row.Scan(&s.BrandID, &s.ASIN, &s.Type, &s.Start, &s.End,
+		err := row.Scan(&s.BrandID, &s.Marketplace, &s.ASIN, &s.Type, &s.Start, &s.End,
 			&s.TotalImpressions, &s.ASINImpressions, &s.TotalClicks, &s.ASINClicks,
 			&s.TotalCartAdds, &s.ASINCartAdds, &s.TotalPurchases, &s.ASINPurchases,
 			&s.ImpressionShare, &s.ClickShare, &s.CartAddShare, &s.PurchaseShare,
@@ -328,6 +352,9 @@ func readSegments(ctx context.Context, t *testing.T, conn *pgx.Conn) []segmentRo
 func lessKey(a, b segmentKey) bool {
 	if a.BrandID != b.BrandID {
 		return a.BrandID < b.BrandID
+	}
+	if a.Marketplace != b.Marketplace {
+		return a.Marketplace < b.Marketplace
 	}
 	if a.ASIN != b.ASIN {
 		return a.ASIN < b.ASIN

@@ -38,6 +38,7 @@ func (p ProductSummary) Expandable() bool { return p.WeeklySegments > 0 || p.Mon
 // ProductFilter selects, orders and pages the product table.
 type ProductFilter struct {
 	BrandID        string
+	Marketplace    string // country code; the table shows one marketplace at a time
 	Range          period.Range
 	ASIN           string // exactly this ASIN; empty: all
 	Search         string // ASIN or title, case-insensitive substring; empty: all
@@ -62,6 +63,12 @@ type Segment struct {
 	DataPoints int
 }
 
+// MarketplaceData is a marketplace a brand has data in, and the end of its newest week there.
+type MarketplaceData struct {
+	Marketplace Marketplace
+	LastWeekEnd time.Time
+}
+
 // WeekCounts is the counts of one week, the unit of every trend line.
 type WeekCounts struct {
 	WeekStart time.Time
@@ -76,13 +83,14 @@ type QueryCounts struct {
 
 // QueryFilter selects, orders and pages the search queries of one product.
 type QueryFilter struct {
-	BrandID string
-	ASIN    string
-	Range   period.Range
-	Sort    SortKey
-	Desc    bool
-	Limit   int // 0: all
-	Offset  int
+	BrandID     string
+	Marketplace string // country code
+	ASIN        string
+	Range       period.Range
+	Sort        SortKey
+	Desc        bool
+	Limit       int // 0: all
+	Offset      int
 }
 
 // QueryPage is one page of search queries and the number of queries over all pages.

@@ -6,10 +6,13 @@ import "time"
 // (Sunday to Saturday). Storage replaces an ASIN-week's query set with the report's as a whole, so a
 // report must hold every query of that week, never a part.
 type WeeklyReport struct {
-	ASIN      string
-	WeekStart time.Time // a Sunday, midnight UTC
-	WeekEnd   time.Time // WeekStart + 6 days
-	Queries   []QueryRow
+	ASIN string
+	// Marketplace is the country code of the Amazon marketplace the report is from (US, UK, DE, ...): the
+	// report key is ASIN, marketplace and week, so a report replaces only its own marketplace's week.
+	Marketplace string
+	WeekStart   time.Time // a Sunday, midnight UTC
+	WeekEnd     time.Time // WeekStart + 6 days
+	Queries     []QueryRow
 }
 
 // QueryRow is one search query of a weekly report, with every count Amazon reports for it.
