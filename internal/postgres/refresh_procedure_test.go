@@ -187,7 +187,7 @@ func TestRefreshProcedure(t *testing.T) {
 			var n int64
 			err := conn.QueryRow(ctx, `
 				SELECT coalesce(sum(asin_impressions), 0) FROM public.brand_product_segments
-				WHERE asin = 'B0ACME0001' AND segment_type = 'weekly'`).Scan(&n)
+				WHERE asin = 'B0ACME0001' AND marketplace = 'US' AND segment_type = 'weekly'`).Scan(&n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +203,7 @@ func TestRefreshProcedure(t *testing.T) {
 			{"insert", `INSERT INTO sqp.search_query_performance (asin_performance_id, search_query,
 					total_query_impression_count, asin_impression_count)
 				SELECT id, 'new query', 1000, 77 FROM sqp.asin_performance_data
-				WHERE asin = 'B0ACME0001' AND start_date = '2024-08-04'`, "success", 77},
+				WHERE asin = 'B0ACME0001' AND marketplace = 'US' AND start_date = '2024-08-04'`, "success", 77},
 			{"update", `UPDATE sqp.search_query_performance SET asin_impression_count = asin_impression_count + 5
 				WHERE search_query = 'new query'`, "success", 5},
 			{"delete", `DELETE FROM sqp.search_query_performance WHERE search_query = 'new query'`, "success", -82},
@@ -214,7 +214,7 @@ func TestRefreshProcedure(t *testing.T) {
 		var before int64
 		for _, r := range handData().Reports {
 			for _, q := range r.Queries {
-				if r.ASIN == "B0ACME0001" {
+				if r.ASIN == "B0ACME0001" && r.Marketplace == "US" {
 					before += q.ASINImpressions
 				}
 			}

@@ -470,7 +470,7 @@ func TestValidateBrandProductSegments(t *testing.T) {
 		if _, err := conn.Exec(ctx, `
 			UPDATE sqp.search_query_performance SET asin_impression_count = total_query_impression_count + 10
 			WHERE search_query = 'red shoes'
-			  AND asin_performance_id = (SELECT id FROM sqp.asin_performance_data WHERE asin = 'B0ACME0001' AND start_date = '2024-07-21')`); err != nil {
+			  AND asin_performance_id = (SELECT id FROM sqp.asin_performance_data WHERE asin = 'B0ACME0001' AND marketplace = 'US' AND start_date = '2024-07-21')`); err != nil {
 			t.Fatal(err)
 		}
 		// One query of 2 is above its total, but the week's sum stays below: only a sum above counts.

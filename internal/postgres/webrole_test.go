@@ -102,7 +102,7 @@ func TestWebRoleCanServe(t *testing.T) {
 			return err
 		}},
 		{"import a weekly report", func() error {
-			_, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{{ASIN: "B0ACME0001", WeekStart: week, WeekEnd: week.AddDate(0, 0, 6),
+			_, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{{ASIN: "B0ACME0001", Marketplace: "US", WeekStart: week, WeekEnd: week.AddDate(0, 0, 6),
 				Queries: []sqp.QueryRow{{SearchQuery: "anvil", TotalQueryImpressionCount: 100, ASINImpressionCount: 10}}}})
 			return err
 		}},
