@@ -94,6 +94,9 @@ func NewImportResult(files []UploadedFile, took time.Duration, refresh ImportRef
 	refused, hasMappings := 0, false
 	for _, f := range files {
 		row := ImportedFile{Name: f.Name, Status: "imported", Badge: "ok", Format: string(f.Summary.Format)}
+		if f.Summary.Marketplace != "" {
+			row.Format += ", marketplace " + f.Summary.Marketplace
+		}
 		var ie *importer.Error
 		switch {
 		case f.Err == nil:

@@ -13,8 +13,11 @@ import (
 
 // DashboardData is what the brand dashboard shows, as loaded from storage.
 type DashboardData struct {
-	Brand    sqp.Brand
-	Brands   []sqp.Brand
+	Brand  sqp.Brand
+	Brands []sqp.Brand
+	// Market is the marketplace shown; Markets the brand's marketplaces with data, its default first.
+	Market   sqp.Marketplace
+	Markets  []sqp.MarketplaceData
 	State    viewstate.State
 	HasData  bool
 	Range    period.Range
@@ -36,6 +39,8 @@ type SegmentData struct {
 	Range    period.Range
 	Segments []sqp.Segment
 	Top      map[time.Time][]sqp.QueryCounts
+	// Currency is the ISO code of the marketplace's prices.
+	Currency string
 }
 
 // Dashboard is the brand dashboard page.
@@ -43,10 +48,13 @@ type Dashboard struct {
 	Shell        Shell
 	BrandName    string
 	Brands       []BrandOption
+	Markets      []BrandOption // the marketplace picker; empty when the brand has no data at all
+	MarketLabel  string        // "United States (US) · prices in USD"
 	Filters      Filters
 	RangeLabel   string
 	CompareLabel string
 	NoData       bool
+	NoDataText   string
 	KPIs         []KPI
 	Table        ProductTable
 }
@@ -138,12 +146,53 @@ func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 		s.Open, s.Page, s.Search = nil, 1, ""
 		v.Brands = append(v.Brands, BrandOption{Name: b.DisplayName, URL: links.Dashboard(b.ID, s), Selected: b.ID == d.Brand.ID})
 	}
+	v.Markets, v.MarketLabel = newMarketPicker(d, links)
 	if !d.HasData {
+		v.NoDataText = "This brand has no weekly data yet. Import SQP reports and refresh the segments on the admin page."
+		if len(d.Markets) > 0 {
+			v.NoDataText = fmt.Sprintf("This brand has no weekly data in marketplace %s. Pick one of its marketplaces above.", marketName(d.Market))
+		}
 		return v
 	}
 	v.RangeLabel, v.CompareLabel = rangeLabels(d.Range, d.Base, d.HasBase, d.State.Compare)
 	v.KPIs, _ = newKPIs(d.Weeks, d.BaseSum, d.HasBase)
 	return v
+}
+
+// newMarketPicker lists the brand's marketplaces (and the one asked for, when the brand has no data there)
+// as links that keep every other setting, and labels the one shown with its currency.
+func newMarketPicker(d DashboardData, links Links) ([]BrandOption, string) {
+	if len(d.Markets) == 0 {
+		return nil, ""
+	}
+	var opts []BrandOption
+	found := false
+	add := func(m sqp.Marketplace, note string) {
+		s := d.State
+		s.Marketplace, s.Page = m.Code, 1
+		selected := m.Code == d.Market.Code
+		found = found || selected
+		opts = append(opts, BrandOption{Name: marketName(m) + note, URL: links.Dashboard(d.Brand.ID, s), Selected: selected})
+	}
+	for _, m := range d.Markets {
+		add(m.Marketplace, "")
+	}
+	if !found && d.Market.Code != "" {
+		add(d.Market, " (no data)")
+	}
+	label := marketName(d.Market)
+	if d.Market.Currency != "" {
+		label += " · prices in " + d.Market.Currency
+	}
+	return opts, label
+}
+
+// marketName is "United Kingdom (UK)".
+func marketName(m sqp.Marketplace) string {
+	if m.Name == "" || m.Name == m.Code {
+		return m.Code
+	}
+	return m.Name + " (" + m.Code + ")"
 }
 
 // rangeLabels describe the range and its comparison: "Jul 28 – Oct 26, 2024 (13 weeks)" and
@@ -213,7 +262,7 @@ func newFilters(d DashboardData, links Links) Filters {
 	}
 	// Keep what the form does not edit. The page resets to 1 on purpose: the filter changed.
 	keep := s.Values()
-	for _, name := range []string{viewstate.ParamSort, viewstate.ParamDir, viewstate.ParamOpen} {
+	for _, name := range []string{viewstate.ParamMarketplace, viewstate.ParamSort, viewstate.ParamDir, viewstate.ParamOpen} {
 		f.Hidden = append(f.Hidden, Option{Value: keep.Get(name), Label: name})
 	}
 	return f
@@ -232,7 +281,7 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 	t := ProductTable{Compare: d.HasBase, ExportURL: links.ProductsCSV(d.Brand.ID, s)}
 	t.Columns = append(t.Columns, newColumn(sqp.SortTitle, "Product", false, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	for _, k := range metrics.All() {
-		t.Columns = append(t.Columns, newColumn(sqp.SortKey(k), metrics.Label(k), true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
+		t.Columns = append(t.Columns, newColumn(sqp.SortKey(k), metricLabel(k, d.Market.Currency), true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	}
 	t.Columns = append(t.Columns, newColumn(sqp.SortSegments, "Segments", true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	for _, p := range d.Page.Products {
@@ -245,7 +294,7 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 		if sd, ok := d.Expanded[p.ASIN]; ok {
 			seg = &sd
 		}
-		t.Rows = append(t.Rows, NewProductRow(d.Brand.ID, p, base, seg, s, links))
+		t.Rows = append(t.Rows, NewProductRow(d.Brand.ID, d.Market.Currency, p, base, seg, s, links))
 	}
 	t.Pager = newPager("Products", d.Page.Total, s.Page, s.Size, func(page int) string {
 		n := s
@@ -340,13 +389,14 @@ type TopQuery struct {
 // ColumnCount is the number of columns of the product table: toggle, product, metrics, segments.
 func ColumnCount() int { return len(metrics.All()) + 3 }
 
-// NewProductRow builds a product's tbody; seg is nil when the row is collapsed.
-func NewProductRow(brandID string, p sqp.ProductSummary, base *metrics.Counts, seg *SegmentData, s viewstate.State, links Links) ProductRow {
+// NewProductRow builds a product's tbody; seg is nil when the row is collapsed. currency is the ISO code
+// of the marketplace's prices.
+func NewProductRow(brandID, currency string, p sqp.ProductSummary, base *metrics.Counts, seg *SegmentData, s viewstate.State, links Links) ProductRow {
 	r := ProductRow{
 		ASIN:       p.ASIN,
 		Title:      p.Title,
 		ProductURL: links.Product(brandID, p.ASIN, s),
-		Cells:      newCells(p.Counts, base),
+		Cells:      newCells(p.Counts, base, currency),
 		Segments:   fmt.Sprintf("%d W · %d M", p.WeeklySegments, p.MonthlySegments),
 		Expandable: p.Expandable(),
 		ToggleURL:  links.Segments(brandID, p.ASIN, period.Weekly, s),
@@ -376,7 +426,7 @@ func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, link
 	}
 	for _, pair := range sqp.PairSegments(seg.Segments, seg.Range) {
 		sg := pair.Segment
-		row := SegmentRow{Start: dateValue(sg.Start), Label: period.SegmentLabel(seg.Type, sg.Start, sg.End), Cells: newCells(sg.Counts, &pair.Previous)}
+		row := SegmentRow{Start: dateValue(sg.Start), Label: period.SegmentLabel(seg.Type, sg.Start, sg.End), Cells: newCells(sg.Counts, &pair.Previous, seg.Currency)}
 		for _, q := range seg.Top[sg.Start] {
 			row.TopQueries = append(row.TopQueries, TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases), Clicks: FormatCount(q.Counts.ASINClicks)})
 		}

@@ -52,7 +52,7 @@ func TestProductBody(t *testing.T) {
 
 	t.Run("collapsed row offers the weekly expansion", func(t *testing.T) {
 		var b strings.Builder
-		if err := ProductBody(NewProductRow("brand", p, &base, nil, st, fakeLinks{})).Render(context.Background(), &b); err != nil {
+		if err := ProductBody(NewProductRow("brand", "USD", p, &base, nil, st, fakeLinks{})).Render(context.Background(), &b); err != nil {
 			t.Fatal(err)
 		}
 		d := parseRows(t, b.String())
@@ -81,7 +81,7 @@ func TestProductBody(t *testing.T) {
 		}}
 		open := st.WithExpanded(p.ASIN, period.Weekly)
 		var b strings.Builder
-		if err := ProductBody(NewProductRow("brand", p, nil, seg, open, fakeLinks{})).Render(context.Background(), &b); err != nil {
+		if err := ProductBody(NewProductRow("brand", "USD", p, nil, seg, open, fakeLinks{})).Render(context.Background(), &b); err != nil {
 			t.Fatal(err)
 		}
 		d := parseRows(t, b.String())

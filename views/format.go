@@ -9,6 +9,14 @@ import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 )
 
+// metricLabel is a metric's column label; a price names its currency, "Avg. median purchase price (GBP)".
+func metricLabel(k metrics.Key, currency string) string {
+	if metrics.KindOf(k) == metrics.Money && currency != "" {
+		return metrics.Label(k) + " (" + currency + ")"
+	}
+	return metrics.Label(k)
+}
+
 // dash stands for a value that does not exist: a ratio with a zero denominator, a change from zero.
 const dash = "—"
 
@@ -100,12 +108,16 @@ type Cell struct {
 	Delta    DeltaView
 }
 
-// newCells formats every metric of cur; base, when given, adds the changes.
-func newCells(cur metrics.Counts, base *metrics.Counts) []Cell {
+// newCells formats every metric of cur; base, when given, adds the changes. Prices carry currency, the
+// ISO code of the marketplace's currency.
+func newCells(cur metrics.Counts, base *metrics.Counts, currency string) []Cell {
 	cells := make([]Cell, len(metrics.All()))
 	for i, k := range metrics.All() {
 		v := cur.Get(k)
 		c := Cell{Metric: string(k), Text: FormatMetric(k, v), Raw: rawValue(v)}
+		if metrics.KindOf(k) == metrics.Money && v.OK && currency != "" {
+			c.Text += " " + currency
+		}
 		if base != nil {
 			c.HasDelta = true
 			c.Delta = NewDeltaView(metrics.Change(k, cur, *base))

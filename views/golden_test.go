@@ -29,8 +29,8 @@ func TestGoldenHTML(t *testing.T) {
 		Top:      map[time.Time][]sqp.QueryCounts{aug4: {{Query: "kettle", Counts: metrics.Counts{ASINPurchases: 7, ASINClicks: 99}}}}}
 	st := viewstate.Default().WithExpanded(p.ASIN, period.Weekly)
 	for name, row := range map[string]ProductRow{
-		"product_row_collapsed": NewProductRow("brand", p, &base, nil, viewstate.Default(), fakeLinks{}),
-		"product_row_expanded":  NewProductRow("brand", p, nil, seg, st, fakeLinks{}),
+		"product_row_collapsed": NewProductRow("brand", "USD", p, &base, nil, viewstate.Default(), fakeLinks{}),
+		"product_row_expanded":  NewProductRow("brand", "USD", p, nil, seg, st, fakeLinks{}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer

@@ -16,6 +16,7 @@ const QueryPageSize = 25
 type ProductPageData struct {
 	Brand     sqp.Brand
 	Product   sqp.Product
+	Market    sqp.Marketplace // the marketplace shown
 	State     viewstate.State
 	HasData   bool
 	Range     period.Range
@@ -34,6 +35,7 @@ type ProductPage struct {
 	BackURL      string
 	Title        string
 	ASIN         string
+	MarketLabel  string // "United States (US) · prices in USD"
 	RangeLabel   string
 	CompareLabel string
 	NoData       bool
@@ -84,6 +86,12 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 	if v.Title == "" {
 		v.Title = d.Product.ASIN
 	}
+	if d.Market.Code != "" {
+		v.MarketLabel = marketName(d.Market)
+		if d.Market.Currency != "" {
+			v.MarketLabel += " · prices in " + d.Market.Currency
+		}
+	}
 	if !d.HasData {
 		return v
 	}
@@ -132,7 +140,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	t := QueryTable{Compare: d.HasBase}
 	t.Columns = append(t.Columns, newQueryColumn(sqp.SortQuery, "Search query", false, s, url))
 	for _, k := range metrics.All() {
-		t.Columns = append(t.Columns, newQueryColumn(sqp.SortKey(k), metrics.Label(k), true, s, url))
+		t.Columns = append(t.Columns, newQueryColumn(sqp.SortKey(k), metricLabel(k, d.Market.Currency), true, s, url))
 	}
 	for _, q := range d.Queries.Queries {
 		var base *metrics.Counts
@@ -140,7 +148,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 			b := d.QueryBase[q.Query]
 			base = &b
 		}
-		t.Rows = append(t.Rows, QueryRow{Query: q.Query, Cells: newCells(q.Counts, base)})
+		t.Rows = append(t.Rows, QueryRow{Query: q.Query, Cells: newCells(q.Counts, base, d.Market.Currency)})
 	}
 	t.Pager = newPager("Search queries", d.Queries.Total, s.QueryPage, QueryPageSize, func(page int) string {
 		n := s

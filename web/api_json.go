@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
 // The JSON API's shapes. Every number comes from the same metrics definitions as the pages.
@@ -83,17 +84,39 @@ type apiProduct struct {
 	Comparison      *apiCompared   `json:"comparison"`
 }
 
+// apiMarketplace is one marketplace the brand has data in.
+type apiMarketplace struct {
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	Currency    string `json:"currency"`
+	LastWeekEnd string `json:"last_week_end"`
+}
+
+// newAPIMarketplaces lists the brand's marketplaces, its default first.
+func newAPIMarketplaces(ms []sqp.MarketplaceData) []apiMarketplace {
+	out := make([]apiMarketplace, len(ms))
+	for i, m := range ms {
+		out[i] = apiMarketplace{Code: m.Marketplace.Code, Name: m.Marketplace.Name, Currency: m.Marketplace.Currency, LastWeekEnd: m.LastWeekEnd.Format(dateLayout)}
+	}
+	return out
+}
+
+// apiProducts is the product table in one marketplace: its counts and prices (in Currency) are that
+// marketplace's only; Marketplaces lists the brand's marketplaces (the mp parameter picks one).
 type apiProducts struct {
-	BrandID    string         `json:"brand_id"`
-	Brand      string         `json:"brand"`
-	Range      *apiRange      `json:"range"`
-	Comparison *apiComparison `json:"comparison"`
-	Sort       string         `json:"sort"`
-	Dir        string         `json:"dir"`
-	Page       int            `json:"page"`
-	Size       int            `json:"size"`
-	Total      int            `json:"total"`
-	Products   []apiProduct   `json:"products"`
+	BrandID      string           `json:"brand_id"`
+	Brand        string           `json:"brand"`
+	Marketplace  string           `json:"marketplace"`
+	Currency     string           `json:"currency"`
+	Marketplaces []apiMarketplace `json:"marketplaces"`
+	Range        *apiRange        `json:"range"`
+	Comparison   *apiComparison   `json:"comparison"`
+	Sort         string           `json:"sort"`
+	Dir          string           `json:"dir"`
+	Page         int              `json:"page"`
+	Size         int              `json:"size"`
+	Total        int              `json:"total"`
+	Products     []apiProduct     `json:"products"`
 }
 
 type apiTopQuery struct {
@@ -119,9 +142,12 @@ type apiSegment struct {
 }
 
 type apiSegments struct {
-	BrandID  string       `json:"brand_id"`
-	ASIN     string       `json:"asin"`
-	Type     string       `json:"type"`
-	Range    *apiRange    `json:"range"`
-	Segments []apiSegment `json:"segments"`
+	BrandID      string           `json:"brand_id"`
+	ASIN         string           `json:"asin"`
+	Marketplace  string           `json:"marketplace"`
+	Currency     string           `json:"currency"`
+	Marketplaces []apiMarketplace `json:"marketplaces"`
+	Type         string           `json:"type"`
+	Range        *apiRange        `json:"range"`
+	Segments     []apiSegment     `json:"segments"`
 }

@@ -18,7 +18,8 @@ func (s *Server) apiProductsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apiProducts{BrandID: brand.ID, Brand: brand.DisplayName, Sort: string(st.Sort), Dir: "asc", Page: st.Page, Size: st.Size, Products: []apiProduct{}}
+	out := apiProducts{BrandID: brand.ID, Brand: brand.DisplayName, Sort: string(st.Sort), Dir: "asc", Page: st.Page, Size: st.Size, Products: []apiProduct{},
+		Marketplace: rr.Market.Code, Currency: rr.Market.Currency, Marketplaces: newAPIMarketplaces(rr.Markets)}
 	if st.Desc {
 		out.Dir = "desc"
 	}
@@ -29,7 +30,7 @@ func (s *Server) apiProductsList(c echo.Context) error {
 	if rr.HasBase {
 		out.Comparison = &apiComparison{Mode: string(st.Compare), apiRange: *newAPIRange(rr.Base)}
 	}
-	page, base, err := s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, st, rr.Range))
+	page, base, err := s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, rr.Market.Code, st, rr.Range))
 	if err != nil {
 		return err
 	}

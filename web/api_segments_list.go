@@ -21,12 +21,13 @@ func (s *Server) apiSegmentsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apiSegments{BrandID: product.BrandID, ASIN: product.ASIN, Type: string(t), Segments: []apiSegment{}}
+	out := apiSegments{BrandID: product.BrandID, ASIN: product.ASIN, Type: string(t), Segments: []apiSegment{},
+		Marketplace: rr.Market.Code, Currency: rr.Market.Currency, Marketplaces: newAPIMarketplaces(rr.Markets)}
 	if !rr.HasData {
 		return c.JSON(http.StatusOK, out)
 	}
 	out.Range = newAPIRange(rr.Range)
-	sd, err := s.loadSegments(ctx, product.BrandID, product.ASIN, t, rr.Range)
+	sd, err := s.loadSegments(ctx, product.BrandID, rr.Market.Code, product.ASIN, t, rr.Range)
 	if err != nil {
 		return err
 	}

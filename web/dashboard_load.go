@@ -13,8 +13,12 @@ import (
 // topQueriesPerSegment is how many search queries a segment row lists.
 const topQueriesPerSegment = 3
 
-// resolvedRange is the state's range (and comparison) against the brand's newest week of data.
+// resolvedRange is the state's marketplace (the brand's default when the state names none), and its range
+// (and comparison) against the brand's newest week of data in that marketplace.
 type resolvedRange struct {
+	// Market is the marketplace shown; Markets are the brand's marketplaces with data, default first.
+	Market  sqp.Marketplace
+	Markets []sqp.MarketplaceData
 	HasData bool
 	Range   period.Range
 	Base    period.Range
@@ -22,12 +26,22 @@ type resolvedRange struct {
 }
 
 func (s *Server) resolveRange(ctx context.Context, brandID string, st viewstate.State) (resolvedRange, error) {
-	last, ok, err := s.lastWeekEnd(ctx, brandID)
-	if err != nil || !ok {
+	markets, err := s.brandMarketplaces(ctx, brandID)
+	if err != nil {
 		return resolvedRange{}, err
 	}
-	rr := resolvedRange{HasData: true, Range: st.Range(last)}
-	rr.Base, rr.HasBase = st.Base(rr.Range)
+	rr := resolvedRange{Markets: markets}
+	if st.Marketplace != "" {
+		rr.Market = sqp.MarketplaceOf(st.Marketplace)
+	} else if len(markets) > 0 {
+		rr.Market = markets[0].Marketplace
+	}
+	for _, m := range markets {
+		if m.Marketplace.Code == rr.Market.Code {
+			rr.HasData, rr.Range = true, st.Range(m.LastWeekEnd)
+			rr.Base, rr.HasBase = st.Base(rr.Range)
+		}
+	}
 	return rr, nil
 }
 
@@ -39,15 +53,16 @@ func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st viewstat
 		return d, err
 	}
 	rr, err := s.resolveRange(ctx, brand.ID, st)
+	d.Market, d.Markets = rr.Market, rr.Markets
 	if err != nil || !rr.HasData {
 		return d, err
 	}
 	d.HasData, d.Range, d.Base, d.HasBase = true, rr.Range, rr.Base, rr.HasBase
-	if d.Weeks, err = s.products.BrandWeeks(ctx, brand.ID, d.Range); err != nil {
+	if d.Weeks, err = s.products.BrandWeeks(ctx, brand.ID, rr.Market.Code, d.Range); err != nil {
 		return d, err
 	}
 	if d.HasBase {
-		baseWeeks, err := s.products.BrandWeeks(ctx, brand.ID, d.Base)
+		baseWeeks, err := s.products.BrandWeeks(ctx, brand.ID, rr.Market.Code, d.Base)
 		if err != nil {
 			return d, err
 		}
@@ -55,13 +70,13 @@ func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st viewstat
 			d.BaseSum = d.BaseSum.Add(w.Counts)
 		}
 	}
-	if d.Page, d.BaseByID, err = s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, st, rr.Range)); err != nil {
+	if d.Page, d.BaseByID, err = s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, rr.Market.Code, st, rr.Range)); err != nil {
 		return d, err
 	}
 	d.Expanded = map[string]views.SegmentData{}
 	for _, p := range d.Page.Products {
 		if t := st.Expanded(p.ASIN); t != "" {
-			if d.Expanded[p.ASIN], err = s.loadSegments(ctx, brand.ID, p.ASIN, t, d.Range); err != nil {
+			if d.Expanded[p.ASIN], err = s.loadSegments(ctx, brand.ID, rr.Market.Code, p.ASIN, t, d.Range); err != nil {
 				return d, err
 			}
 		}
@@ -69,10 +84,12 @@ func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st viewstat
 	return d, nil
 }
 
-// productFilter is the product table query of a view state: its page, or every row when paging is off.
-func productFilter(brandID string, st viewstate.State, r period.Range) sqp.ProductFilter {
+// productFilter is the product table query of a view state in a marketplace: its page, or every row when
+// paging is off.
+func productFilter(brandID, market string, st viewstate.State, r period.Range) sqp.ProductFilter {
 	return sqp.ProductFilter{
 		BrandID:        brandID,
+		Marketplace:    market,
 		Range:          r,
 		Search:         st.Search,
 		MinImpressions: st.MinImpressions,
@@ -96,24 +113,24 @@ func (s *Server) loadProducts(ctx context.Context, brandID string, st viewstate.
 	for i, p := range page.Products {
 		asins[i] = p.ASIN
 	}
-	base, err := s.products.ProductCounts(ctx, brandID, rr.Base, asins)
+	base, err := s.products.ProductCounts(ctx, brandID, rr.Market.Code, rr.Base, asins)
 	return page, base, err
 }
 
-// loadSegments reads a product's segments of type t in r, plus the segment right before r (the
-// comparison of the first row), and each segment's top search queries.
-func (s *Server) loadSegments(ctx context.Context, brandID, asin string, t period.SegmentType, r period.Range) (views.SegmentData, error) {
+// loadSegments reads a product's segments of type t in a marketplace in r, plus the segment right before r
+// (the comparison of the first row), and each segment's top search queries.
+func (s *Server) loadSegments(ctx context.Context, brandID, market, asin string, t period.SegmentType, r period.Range) (views.SegmentData, error) {
 	ext := r
 	ext.From = t.Previous(r.From)
-	segs, err := s.segments.Segments(ctx, brandID, asin, t, ext)
+	segs, err := s.segments.Segments(ctx, brandID, market, asin, t, ext)
 	if err != nil {
 		return views.SegmentData{}, err
 	}
-	top, err := s.segments.TopQueries(ctx, asin, t, r, topQueriesPerSegment)
+	top, err := s.segments.TopQueries(ctx, market, asin, t, r, topQueriesPerSegment)
 	if err != nil {
 		return views.SegmentData{}, err
 	}
-	return views.SegmentData{Type: t, Range: r, Segments: segs, Top: top}, nil
+	return views.SegmentData{Type: t, Range: r, Segments: segs, Top: top, Currency: sqp.MarketplaceOf(market).Currency}, nil
 }
 
 // loadProductRow reads one product of the table, with its numbers, and, when t is set, its expansion. It
@@ -130,15 +147,15 @@ func (s *Server) loadProductRow(ctx context.Context, brandID, asin string, st vi
 		if err != nil {
 			return views.ProductRow{}, err
 		}
-		return views.NewProductRow(brandID, sqp.ProductSummary{ASIN: asin, Title: product.Title}, nil, nil, st, links{s.echo}), nil
+		return views.NewProductRow(brandID, rr.Market.Currency, sqp.ProductSummary{ASIN: asin, Title: product.Title}, nil, nil, st, links{s.echo}), nil
 	}
-	p, err := s.products.ProductSummary(ctx, brandID, asin, rr.Range)
+	p, err := s.products.ProductSummary(ctx, brandID, rr.Market.Code, asin, rr.Range)
 	if err != nil {
 		return views.ProductRow{}, err
 	}
 	var b *metrics.Counts
 	if rr.HasBase {
-		base, err := s.products.ProductCounts(ctx, brandID, rr.Base, []string{asin})
+		base, err := s.products.ProductCounts(ctx, brandID, rr.Market.Code, rr.Base, []string{asin})
 		if err != nil {
 			return views.ProductRow{}, err
 		}
@@ -147,11 +164,11 @@ func (s *Server) loadProductRow(ctx context.Context, brandID, asin string, st vi
 	}
 	var seg *views.SegmentData
 	if t != "" {
-		sd, err := s.loadSegments(ctx, brandID, asin, t, rr.Range)
+		sd, err := s.loadSegments(ctx, brandID, rr.Market.Code, asin, t, rr.Range)
 		if err != nil {
 			return views.ProductRow{}, err
 		}
 		seg = &sd
 	}
-	return views.NewProductRow(brandID, p, b, seg, st, links{s.echo}), nil
+	return views.NewProductRow(brandID, rr.Market.Currency, p, b, seg, st, links{s.echo}), nil
 }

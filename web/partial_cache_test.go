@@ -22,9 +22,9 @@ type countingSegments struct {
 	calls atomic.Int64
 }
 
-func (c *countingSegments) Segments(ctx context.Context, brandID, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error) {
+func (c *countingSegments) Segments(ctx context.Context, brandID, market, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error) {
 	c.calls.Add(1)
-	return c.SegmentStore.Segments(ctx, brandID, asin, t, r)
+	return c.SegmentStore.Segments(ctx, brandID, market, asin, t, r)
 }
 
 func TestPartialCache(t *testing.T) {

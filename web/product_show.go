@@ -47,11 +47,12 @@ func (s *Server) productBuild(c echo.Context) error {
 func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product sqp.Product, st viewstate.State) (views.ProductPageData, error) {
 	d := views.ProductPageData{Brand: brand, Product: product, State: st}
 	rr, err := s.resolveRange(ctx, brand.ID, st)
+	d.Market = rr.Market
 	if err != nil || !rr.HasData {
 		return d, err
 	}
 	d.HasData, d.Range, d.Base, d.HasBase = true, rr.Range, rr.Base, rr.HasBase
-	segs, err := s.segments.Segments(ctx, brand.ID, product.ASIN, period.Weekly, rr.Range)
+	segs, err := s.segments.Segments(ctx, brand.ID, rr.Market.Code, product.ASIN, period.Weekly, rr.Range)
 	if err != nil {
 		return d, err
 	}
@@ -59,14 +60,14 @@ func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product s
 		d.Weeks = append(d.Weeks, sqp.WeekCounts{WeekStart: sg.Start, Counts: sg.Counts})
 	}
 	if rr.HasBase {
-		base, err := s.products.ProductCounts(ctx, brand.ID, rr.Base, []string{product.ASIN})
+		base, err := s.products.ProductCounts(ctx, brand.ID, rr.Market.Code, rr.Base, []string{product.ASIN})
 		if err != nil {
 			return d, err
 		}
 		d.BaseSum = base[product.ASIN]
 	}
 	d.Queries, err = s.queries.Queries(ctx, sqp.QueryFilter{
-		BrandID: brand.ID, ASIN: product.ASIN, Range: rr.Range,
+		BrandID: brand.ID, Marketplace: rr.Market.Code, ASIN: product.ASIN, Range: rr.Range,
 		Sort: st.QuerySort, Desc: st.QueryDesc,
 		Limit: views.QueryPageSize, Offset: (st.QueryPage - 1) * views.QueryPageSize,
 	})
@@ -80,6 +81,6 @@ func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product s
 	for i, q := range d.Queries.Queries {
 		names[i] = q.Query
 	}
-	d.QueryBase, err = s.queries.QueryCounts(ctx, product.ASIN, rr.Base, names)
+	d.QueryBase, err = s.queries.QueryCounts(ctx, rr.Market.Code, product.ASIN, rr.Base, names)
 	return d, err
 }

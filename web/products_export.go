@@ -20,9 +20,9 @@ func (s *Server) productsExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments")}
+	records := [][]string{append(append([]string{"marketplace", "currency", "asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments")}
 	if rr.HasData {
-		f := productFilter(brand.ID, st, rr.Range)
+		f := productFilter(brand.ID, rr.Market.Code, st, rr.Range)
 		f.Limit, f.Offset = 0, 0
 		page, base, err := s.loadProducts(ctx, brand.ID, st, rr, f)
 		if err != nil {
@@ -34,7 +34,7 @@ func (s *Server) productsExport(c echo.Context) error {
 				bc := base[p.ASIN]
 				b = &bc
 			}
-			rec := append([]string{p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
+			rec := append([]string{rr.Market.Code, rr.Market.Currency, p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
 			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments)))
 		}
 	}

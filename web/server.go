@@ -26,33 +26,37 @@ type BrandStore interface {
 
 // ProductStore reads the product table and the brand's weekly totals from brand_product_segments.
 type ProductStore interface {
-	// LastWeekEnd returns the end of the newest weekly segment of the brand; ok is false without data.
-	LastWeekEnd(ctx context.Context, brandID string) (end time.Time, ok bool, err error)
+	// BrandMarketplaces lists the marketplaces the brand has data in with their newest week, the brand's
+	// default marketplace (the one with the most recent data) first; empty without data.
+	BrandMarketplaces(ctx context.Context, brandID string) ([]sqp.MarketplaceData, error)
 	Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPage, error)
-	// ProductCounts sums the weekly segments in r of the given ASINs (the comparison of a page).
-	ProductCounts(ctx context.Context, brandID string, r period.Range, asins []string) (map[string]metrics.Counts, error)
+	// ProductCounts sums the weekly segments in r of the given ASINs in one marketplace (the comparison of
+	// a page).
+	ProductCounts(ctx context.Context, brandID, market string, r period.Range, asins []string) (map[string]metrics.Counts, error)
 	// Product returns an active ASIN of the brand, or an apperr.NotFound.
 	Product(ctx context.Context, brandID, asin string) (sqp.Product, error)
-	// ProductSummary returns the product table's row of an active ASIN of the brand over r (zero counts
-	// without data), or an apperr.NotFound.
-	ProductSummary(ctx context.Context, brandID, asin string, r period.Range) (sqp.ProductSummary, error)
-	// BrandWeeks sums the brand's products per week in r (the KPI cards and their trend lines).
-	BrandWeeks(ctx context.Context, brandID string, r period.Range) ([]sqp.WeekCounts, error)
+	// ProductSummary returns the product table's row of an active ASIN of the brand in one marketplace
+	// over r (zero counts without data), or an apperr.NotFound.
+	ProductSummary(ctx context.Context, brandID, market, asin string, r period.Range) (sqp.ProductSummary, error)
+	// BrandWeeks sums the brand's products per week in r in one marketplace (the KPI cards and their
+	// trend lines).
+	BrandWeeks(ctx context.Context, brandID, market string, r period.Range) ([]sqp.WeekCounts, error)
 }
 
 // SegmentStore reads one product's segments and their top search queries.
 type SegmentStore interface {
-	// Segments returns the segments of type t lying wholly inside r, oldest first.
-	Segments(ctx context.Context, brandID, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error)
+	// Segments returns the segments of type t in one marketplace lying wholly inside r, oldest first.
+	Segments(ctx context.Context, brandID, market, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error)
 	// TopQueries returns, per segment start, the n search queries with the most purchases, then clicks.
-	TopQueries(ctx context.Context, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error)
+	TopQueries(ctx context.Context, market, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error)
 }
 
 // QueryStore reads a product's search queries from the base tables.
 type QueryStore interface {
 	Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, error)
-	// QueryCounts sums the given queries of asin over r (the comparison of a page of queries).
-	QueryCounts(ctx context.Context, asin string, r period.Range, queries []string) (map[string]metrics.Counts, error)
+	// QueryCounts sums the given queries of asin in one marketplace over r (the comparison of a page of
+	// queries).
+	QueryCounts(ctx context.Context, market, asin string, r period.Range, queries []string) (map[string]metrics.Counts, error)
 }
 
 // Options is what the server is built from.
@@ -89,11 +93,11 @@ type Server struct {
 	// importer and uploadLimit serve the admin upload (admin_upload.go).
 	importer    ReportImporter
 	uploadLimit int64
-	// versions, partials and lastWeeks cache the expansion partial (partial_cache.go) and each brand's
-	// newest week (last_week_cache.go) per data version; nil without Options.Versions.
-	versions  DataVersionStore
-	partials  *partialCache
-	lastWeeks *lastWeekCache
+	// versions, partials and markets cache the expansion partial (partial_cache.go) and each brand's
+	// marketplaces and newest weeks (marketplace_cache.go) per data version; nil without Options.Versions.
+	versions DataVersionStore
+	partials *partialCache
+	markets  *marketplaceCache
 }
 
 // New builds the server and its routes.
@@ -126,7 +130,7 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Versions != nil {
 		s.versions, s.partials = opts.Versions, newPartialCache(defaultPartialCacheBytes)
-		s.lastWeeks = &lastWeekCache{}
+		s.markets = &marketplaceCache{}
 	}
 	s.uploadLimit = opts.UploadLimit
 	if s.uploadLimit <= 0 {

@@ -75,7 +75,7 @@ flags:
 `)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&f.marketplace, "marketplace", "", "marketplace country code (US, UK, DE, ...) deciding the currency of CSV prices (default: from the file name, else US)")
+	fs.StringVar(&f.marketplace, "marketplace", "", "marketplace country code (US, UK, DE, ...) of every file (default: each file's own: SP-API marketplaceIds, Seller Central file name; a file that does not say is refused)")
 	fs.BoolVar(&f.noRefresh, "no-refresh", false, "do not refresh brand_product_segments afterwards")
 	fs.BoolVar(&f.keepGoing, "keep-going", false, "import the good files when some are refused, and list the refused ones (default: stop at the first)")
 	fs.StringVar(&f.requestedBy, "requested-by", defaultRequester(), "who imports, for the refresh log")
@@ -171,6 +171,11 @@ func writeSummary(w io.Writer, sum importer.Summary, files int, took time.Durati
 		files-len(sum.Files)-len(sum.Failed), files)
 	fmt.Fprintf(w, "ASIN-weeks: %d new, %d changed, %d unchanged\n", reports.ASINWeeksNew, reports.ASINWeeksChanged, reports.ASINWeeksUnchanged)
 	fmt.Fprintf(w, "query rows: %d inserted, %d updated, %d deleted\n", reports.QueryRowsInserted, reports.QueryRowsUpdated, reports.QueryRowsDeleted)
+	for _, f := range sum.Files {
+		if f.Marketplace != "" {
+			fmt.Fprintf(w, "  %s: marketplace %s, %d ASIN-weeks\n", f.File, f.Marketplace, f.ASINWeeks)
+		}
+	}
 	for _, f := range sum.Files {
 		if f.Format == importer.FormatBrandMapping {
 			fmt.Fprintf(w, "brand mappings: %d brands created, %d mappings new, %d changed, %d unchanged\n",

@@ -131,7 +131,7 @@ func TestImportCommandEndToEnd(t *testing.T) {
 				brandID = b.ID
 			}
 		}
-		segs, err := db.Segments(context.Background(), brandID, rep.ASIN, period.Weekly, period.Range{From: rep.WeekStart, To: rep.WeekEnd})
+		segs, err := db.Segments(context.Background(), brandID, rep.Marketplace, rep.ASIN, period.Weekly, period.Range{From: rep.WeekStart, To: rep.WeekEnd})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -357,7 +357,7 @@ func (db *DB) UnmappedASINs(ctx context.Context, asins []string) ([]string, erro
 // The rows of sqp.search_query_performance as COPY writes them, for the import (stageQueryRows) and for
 // the demo data (copyDemoQueryRows), so that both fill the same columns the same way.
 
-// asinWeek keys a weekly report by ASIN and the day number of its Sunday.
+// asinWeek keys a weekly report by ASIN, marketplace and the day number of its Sunday.
 type asinWeek struct {
 	asin   string
 	market string

@@ -146,7 +146,7 @@ func (db *DB) ProductCounts(ctx context.Context, brandID, market string, r perio
 // ProductSummary returns one row of the product table, as Products would, for an active ASIN of an active
 // brand, with zero counts when it has no segment in r; anything else is an apperr.NotFound. An expanded
 // or collapsed row needs both the check and the numbers: one read instead of Product and Products.
-func (db *DB) ProductSummary(ctx context.Context, brandID, asin string, r period.Range) (sqp.ProductSummary, error) {
+func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, r period.Range) (sqp.ProductSummary, error) {
 	const q = `
 		SELECT m.asin, coalesce(m.product_title, '') AS title,
 		       coalesce(s.asin_impressions, 0)  AS asin_impressions,
@@ -164,18 +164,18 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, asin string, r period
 		CROSS JOIN LATERAL (
 			SELECT ` + sumSegmentCounts + `
 			FROM public.brand_product_segments
-			WHERE brand_id = m.brand_id AND asin = m.asin AND segment_type = 'weekly'
+			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND segment_type = 'weekly'
 			  AND period_start >= $3 AND period_end <= $4
 		) s
 		CROSS JOIN LATERAL (
 			SELECT count(*) FILTER (WHERE segment_type = 'weekly')::int AS weekly_count,
 			       count(*) FILTER (WHERE segment_type = 'monthly')::int AS monthly_count
 			FROM public.brand_product_segments
-			WHERE brand_id = m.brand_id AND asin = m.asin AND period_start >= $3 AND period_end <= $4
+			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND period_start >= $3 AND period_end <= $4
 			  AND asin_impressions > 0
 		) md
 		WHERE m.brand_id = $1 AND m.asin = $2 AND m.is_active AND b.is_active`
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, r.From, r.To)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, r.From, r.To, market)
 	if err != nil {
 		return sqp.ProductSummary{}, fmt.Errorf("load product %s of brand %s over %s: %w", asin, brandID, r, err)
 	}

@@ -20,6 +20,7 @@ import (
 
 // Query parameter names.
 const (
+	ParamMarketplace = "mp"
 	ParamPreset      = "preset"
 	ParamFrom        = "from"
 	ParamTo          = "to"
@@ -66,6 +67,10 @@ type Expansion struct {
 // State is everything a user can set on the dashboard and product page. The URL holds all of it, so
 // reload, back/forward and a shared link reproduce the same view.
 type State struct {
+	// Marketplace is the country code of the marketplace shown; empty: the brand's default, its
+	// marketplace with the most recent data. Kept when switching brand.
+	Marketplace string
+
 	Preset      period.Preset
 	From, To    time.Time // set when Preset is Custom: whole weeks
 	Compare     period.Comparison
@@ -105,6 +110,9 @@ func Default() State {
 func Parse(v url.Values) (State, error) {
 	s := Default()
 	var err error
+	if s.Marketplace, err = parseMarketplace(v); err != nil {
+		return s, err
+	}
 	if s.Preset, s.From, s.To, err = parseRange(v); err != nil {
 		return s, err
 	}
@@ -144,6 +152,20 @@ func Parse(v url.Values) (State, error) {
 		return s, err
 	}
 	return s, nil
+}
+
+// parseMarketplace reads the marketplace: a country code of an Amazon marketplace (any case; GB is UK),
+// or the code stored reports from before marketplaces were recorded may carry.
+func parseMarketplace(v url.Values) (string, error) {
+	code := v.Get(ParamMarketplace)
+	if code == "" {
+		return "", nil
+	}
+	m, ok := sqp.MarketplaceByCode(code)
+	if !ok {
+		return "", apperr.Invalid(ParamMarketplace, "%q is not an Amazon marketplace (a country code such as US, UK, DE, JP)", truncate(code))
+	}
+	return m.Code, nil
 }
 
 // ParseBrandID validates a brand id: a UUID in its canonical text form.
@@ -398,6 +420,9 @@ func (s State) Base(r period.Range) (period.Range, bool) {
 func (s State) Values() url.Values {
 	d := Default()
 	v := url.Values{}
+	if s.Marketplace != "" {
+		v.Set(ParamMarketplace, s.Marketplace)
+	}
 	if s.Preset != d.Preset {
 		v.Set(ParamPreset, string(s.Preset))
 	}

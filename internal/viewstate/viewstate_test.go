@@ -26,6 +26,8 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"year out of bounds", "from=1999-12-20&to=2000-01-08", ParamFrom},
 		{"year far in the future", "from=2024-01-01&to=2101-01-08", ParamTo},
 		{"unknown preset", "preset=7d", ParamPreset},
+		{"unknown marketplace", "mp=XX", ParamMarketplace},
+		{"marketplace not a code", "mp=%3Cscript%3E", ParamMarketplace},
 		{"unknown comparison", "cmp=lastyear", ParamCompare},
 		{"custom comparison without dates", "cmp=custom", ParamCompareFrom},
 		{"custom comparison reversed", "cmp=custom&cmp_from=2024-03-01&cmp_to=2024-02-01", ParamCompareFrom},
@@ -72,6 +74,11 @@ func TestParseAccepts(t *testing.T) {
 		{"empty query gives the defaults", "", func(t *testing.T, s State) {
 			if !reflect.DeepEqual(s, Default()) {
 				t.Fatalf("got %+v", s)
+			}
+		}},
+		{"a marketplace in any case, GB as UK", "mp=gb", func(t *testing.T, s State) {
+			if s.Marketplace != "UK" {
+				t.Fatalf("marketplace %q, want UK", s.Marketplace)
 			}
 		}},
 		{"dates snap to whole weeks", "from=2024-08-07&to=2024-08-14", func(t *testing.T, s State) {
