@@ -24,7 +24,7 @@ func TestGoldenHTML(t *testing.T) {
 	p := sqp.ProductSummary{ASIN: "B0C1234567", Title: "Kettle <1.7 l>", WeeklySegments: 1, MonthlySegments: 0,
 		Counts: metrics.Counts{ASINImpressions: 12345, TotalImpressions: 100000, ASINClicks: 321, TotalClicks: 4000, ASINCartAdds: 40, TotalCartAdds: 500, ASINPurchases: 12, TotalPurchases: 300, PurchasePriceCents: 12 * 2599, PricedPurchases: 12}}
 	base := metrics.Counts{ASINImpressions: 10000, TotalImpressions: 100000, ASINClicks: 400, TotalClicks: 4000}
-	seg := &SegmentData{Type: period.Weekly, Range: period.Range{From: aug4, To: aug4.AddDate(0, 0, 6)},
+	seg := &SegmentData{Currency: "USD", Type: period.Weekly, Range: period.Range{From: aug4, To: aug4.AddDate(0, 0, 6)},
 		Segments: []sqp.Segment{{Type: period.Weekly, Start: aug4, End: aug4.AddDate(0, 0, 6), Counts: p.Counts}},
 		Top:      map[time.Time][]sqp.QueryCounts{aug4: {{Query: "kettle", Counts: metrics.Counts{ASINPurchases: 7, ASINClicks: 99}}}}}
 	st := viewstate.Default().WithExpanded(p.ASIN, period.Weekly)
