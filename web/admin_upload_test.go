@@ -197,7 +197,7 @@ func countsOf(t testing.TB, r uploadQuery) metrics.Counts {
 // queries reads what the base tables hold for uploadASIN in the upload's week.
 func (f *uploadFixture) queries() map[string]metrics.Counts {
 	f.t.Helper()
-	page, err := f.db.Queries(context.Background(), sqp.QueryFilter{ASIN: uploadASIN, Sort: sqp.SortQuery,
+	page, err := f.db.Queries(context.Background(), sqp.QueryFilter{Marketplace: "US", ASIN: uploadASIN, Sort: sqp.SortQuery,
 		Range: period.Range{From: uploadWeek, To: uploadWeek.AddDate(0, 0, 6)}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -254,7 +254,7 @@ func text(d *goquery.Document, testid string) string {
 
 func TestUploadImportsAReportAndShowsTheSummary(t *testing.T) {
 	f := newUploadFixture(t, 0)
-	report := uploadFile{name: "acme-week-2.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
+	report := uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-week-2.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
 
 	d := f.html(f.upload(f.admin, report), http.StatusOK)
 	if d.Find("#import-panel").Length() != 1 || d.Find(`[data-testid="admin"]`).Length() != 0 {
@@ -326,7 +326,7 @@ func TestUploadRefusesABadFileAndWritesNothing(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	rows := append([]uploadQuery{}, goodRows...)
 	rows = append(rows, uploadQuery{"confidential query text", [8]string{"10", "1", "5", "lots", "1", "0", "1", "0"}})
-	bad := uploadFile{name: "acme-bad.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, rows)}
+	bad := uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-bad.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, rows)}
 	before := f.snapshot()
 
 	d := f.html(f.upload(f.admin, bad), http.StatusOK)
@@ -361,13 +361,13 @@ func TestUploadRefusesABadFileAndWritesNothing(t *testing.T) {
 		}
 	})
 	t.Run("a good file beside it is imported", func(t *testing.T) {
-		good := uploadFile{name: "acme-good.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
+		good := uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-good.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
 		d := f.html(f.upload(f.admin, bad, good), http.StatusOK)
 		var statuses []string
 		d.Find(`[data-testid="import-file"]`).Each(func(_ int, s *goquery.Selection) {
 			statuses = append(statuses, s.AttrOr("data-file", "")+"="+s.AttrOr("data-status", ""))
 		})
-		if got := strings.Join(statuses, " "); got != "acme-bad.csv=refused acme-good.csv=imported" {
+		if got := strings.Join(statuses, " "); got != "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-bad.csv=refused US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-good.csv=imported" {
 			t.Errorf("files: %s", got)
 		}
 		if _, ok := f.queries()["heavy anvil"]; !ok {
@@ -381,7 +381,7 @@ func TestUploadWithoutHTMXRendersTheAdminPage(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	// A plain form post: the token in the form field, as the hidden input sends it.
 	token := f.srv.csrfTokenFor("session:" + f.admin.Value)
-	body, ct := uploadBody(t, token, uploadFile{name: "week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)})
+	body, ct := uploadBody(t, token, uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)})
 	req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
 	req.Header.Set(echo.HeaderContentType, ct)
 	d := f.html(f.do(req, f.admin), http.StatusOK)
@@ -418,7 +418,7 @@ func TestAdminPageShowsTheUploadForm(t *testing.T) {
 
 func TestUploadIsRefusedBeforeAnyWork(t *testing.T) {
 	f := newUploadFixture(t, 0)
-	report := uploadFile{name: "week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
+	report := uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
 	before := f.snapshot()
 	post := func(csrfField string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 		body, ct := uploadBody(t, csrfField, report)
@@ -460,8 +460,8 @@ func TestUploadOverTheLimit(t *testing.T) {
 	for i := range 400 {
 		rows = append(rows, uploadQuery{fmt.Sprintf("query number %d", i), goodRows[0].counts})
 	}
-	big := uploadFile{name: "big-week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, rows)}
-	small := uploadFile{name: "small-week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek.AddDate(0, 0, 7), goodRows)}
+	big := uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_big-week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, rows)}
+	small := uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_24_small-week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek.AddDate(0, 0, 7), goodRows)}
 	if len(big.body) <= limit {
 		t.Fatalf("the big file has only %d bytes", len(big.body))
 	}
@@ -471,7 +471,7 @@ func TestUploadOverTheLimit(t *testing.T) {
 		rec := f.upload(f.admin, small, big)
 		d := f.html(rec, http.StatusRequestEntityTooLarge)
 		msg := d.Find("[data-error-message]").Text()
-		for _, want := range []string{"over the limit of 16.0 KiB", "nothing was imported", "small-week.csv (", "big-week.csv ("} {
+		for _, want := range []string{"over the limit of 16.0 KiB", "nothing was imported", "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_24_small-week.csv (", "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_big-week.csv ("} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("message %q does not contain %q", msg, want)
 			}
@@ -482,7 +482,7 @@ func TestUploadOverTheLimit(t *testing.T) {
 		req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
 		req.Header.Set(echo.HeaderContentType, ct)
 		d := f.html(f.do(req, f.admin), http.StatusRequestEntityTooLarge)
-		if msg := d.Find("[data-error-message]").Text(); !strings.Contains(msg, "big-week.csv") {
+		if msg := d.Find("[data-error-message]").Text(); !strings.Contains(msg, "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_big-week.csv") {
 			t.Errorf("message %q does not name the file", msg)
 		}
 	})
@@ -557,7 +557,7 @@ func TestUploadRefusalsAreAnsweredOverARealConnection(t *testing.T) {
 // shows it as an import.
 func TestUploadInBrowser(t *testing.T) {
 	f := newUploadFixture(t, 0)
-	report := filepath.Join(t.TempDir(), "acme-week-2.csv")
+	report := filepath.Join(t.TempDir(), "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-week-2.csv")
 	if err := os.WriteFile(report, []byte(sellerCentralCSV(uploadASIN, uploadWeek, goodRows)), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -565,7 +565,7 @@ func TestUploadInBrowser(t *testing.T) {
 	b.open("/admin")
 	b.do(chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="import-files"]`), []string{report}))
 	b.click(`[data-testid="import-submit"]`)
-	b.waitFor("the upload result", `document.querySelector('[data-testid="import-file"][data-status="imported"][data-file="acme-week-2.csv"]')`)
+	b.waitFor("the upload result", `document.querySelector('[data-testid="import-file"][data-status="imported"][data-file="US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-week-2.csv"]')`)
 	if got := evalIn[string](b, `location.pathname`); got != "/admin" {
 		t.Errorf("the page moved to %s: the upload should be swapped in place", got)
 	}
@@ -592,7 +592,7 @@ func (refresherBusyElsewhere) Last() (refresh.Finished, bool) { return refresh.F
 func TestUploadWhileARefreshRunsSaysSo(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	f.srv.ops.Refresher = refresherBusyElsewhere{}
-	d := f.html(f.upload(f.admin, uploadFile{name: "week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}), http.StatusOK)
+	d := f.html(f.upload(f.admin, uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}), http.StatusOK)
 	if got := text(d, "import-total-asin-weeks"); got != "1 new, 0 changed, 0 unchanged" {
 		t.Errorf("ASIN-weeks = %q", got)
 	}

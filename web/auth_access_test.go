@@ -88,7 +88,7 @@ func loadBrands(t testing.TB, db *postgres.DB, brands []brandData) {
 	for _, b := range brands {
 		for _, p := range b.products {
 			mappings = append(mappings, sqp.BrandMapping{ASIN: p.asin, Brand: b.name, ProductTitle: p.title, Active: true})
-			r := sqp.WeeklyReport{ASIN: p.asin, WeekStart: fixtureWeek, WeekEnd: fixtureWeek.AddDate(0, 0, 6)}
+			r := sqp.WeeklyReport{ASIN: p.asin, Marketplace: "US", WeekStart: fixtureWeek, WeekEnd: fixtureWeek.AddDate(0, 0, 6)}
 			for i, q := range p.queries {
 				n := int64(10 * (i + 1))
 				r.Queries = append(r.Queries, sqp.QueryRow{

@@ -113,7 +113,7 @@ func TestDashboardShowsTheProductTable(t *testing.T) {
 			}
 			wantPrice := "—"
 			if e.priced > 0 {
-				wantPrice = fmt.Sprintf("%.2f", float64(e.priceCents)/float64(e.priced)/100)
+				wantPrice = fmt.Sprintf("%.2f USD", float64(e.priceCents)/float64(e.priced)/100)
 			}
 			if got := cell(row, "avg_purchase_price"); got != wantPrice {
 				t.Errorf("%s price = %q, want %q", asin, got, wantPrice)

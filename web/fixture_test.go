@@ -54,7 +54,7 @@ func reports() []sqp.WeeklyReport {
 	for n := 0; n < 26; n++ {
 		ws := weekStart(n)
 		k := int64(26 - n) // grows towards the newest week
-		out = append(out, sqp.WeeklyReport{ASIN: asinA, WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
+		out = append(out, sqp.WeeklyReport{ASIN: asinA, Marketplace: "US", WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
 			{SearchQuery: "garden hose", TotalQueryImpressionCount: 10000 + 100*k, ASINImpressionCount: 1000 + 10*k,
 				TotalClickCount: 900, ASINClickCount: 40 + k, TotalCartAddCount: 300, ASINCartAddCount: 10 + k/2,
 				TotalPurchaseCount: 200, ASINPurchaseCount: 5 + k/3, ASINMedianPurchasePrice: cents(2999)},
@@ -63,7 +63,7 @@ func reports() []sqp.WeeklyReport {
 				TotalPurchaseCount: 60, ASINPurchaseCount: 2 + k%3},
 		}})
 		if n < 8 {
-			out = append(out, sqp.WeeklyReport{ASIN: asinB, WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
+			out = append(out, sqp.WeeklyReport{ASIN: asinB, Marketplace: "US", WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
 				{SearchQuery: "blue widget", TotalQueryImpressionCount: 3000, ASINImpressionCount: 700 - 10*int64(n),
 					TotalClickCount: 300, ASINClickCount: 60, TotalCartAddCount: 100, ASINCartAddCount: 20,
 					TotalPurchaseCount: 50, ASINPurchaseCount: 9, ASINMedianPurchasePrice: cents(1250)},
@@ -78,17 +78,17 @@ func reports() []sqp.WeeklyReport {
 					TotalPurchaseCount: 1, ASINPurchaseCount: 0},
 			}})
 		}
-		out = append(out, sqp.WeeklyReport{ASIN: asinC, WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
+		out = append(out, sqp.WeeklyReport{ASIN: asinC, Marketplace: "US", WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
 			{SearchQuery: "red gadget", TotalQueryImpressionCount: 50, ASINImpressionCount: 3},
 		}})
 		if n == 0 {
 			for i := range fillers {
-				out = append(out, sqp.WeeklyReport{ASIN: fillerASIN(i), WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
+				out = append(out, sqp.WeeklyReport{ASIN: fillerASIN(i), Marketplace: "US", WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
 					{SearchQuery: "filler", TotalQueryImpressionCount: 1000, ASINImpressionCount: int64(20 + i), TotalClickCount: 10, ASINClickCount: 1},
 				}})
 			}
 		}
-		out = append(out, sqp.WeeklyReport{ASIN: asinOther, WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
+		out = append(out, sqp.WeeklyReport{ASIN: asinOther, Marketplace: "US", WeekStart: ws, WeekEnd: ws.AddDate(0, 0, 6), Queries: []sqp.QueryRow{
 			{SearchQuery: "other", TotalQueryImpressionCount: 100, ASINImpressionCount: 10, TotalClickCount: 5, ASINClickCount: 1},
 		}})
 	}

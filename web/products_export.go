@@ -20,7 +20,8 @@ func (s *Server) productsExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	records := [][]string{append(append([]string{"marketplace", "currency", "asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments")}
+	// marketplace and currency come last, so that the columns spreadsheets already read keep their places.
+	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments", "marketplace", "currency")}
 	if rr.HasData {
 		f := productFilter(brand.ID, rr.Market.Code, st, rr.Range)
 		f.Limit, f.Offset = 0, 0
@@ -34,8 +35,8 @@ func (s *Server) productsExport(c echo.Context) error {
 				bc := base[p.ASIN]
 				b = &bc
 			}
-			rec := append([]string{rr.Market.Code, rr.Market.Currency, p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
-			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments)))
+			rec := append([]string{p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
+			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments), rr.Market.Code, rr.Market.Currency))
 		}
 	}
 	return writeCSV(c, brand.Name+"-products.csv", records)
