@@ -263,7 +263,7 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 		From:  from, To: to,
 	}
 	for _, p := range products {
-		target.Products = append(target.Products, bench.Product{BrandID: p.BrandID, ASIN: p.ASIN})
+		target.Products = append(target.Products, bench.Product{BrandID: p.BrandID, ASIN: p.ASIN, Marketplace: p.Marketplace})
 	}
 
 	server, stop, err := startBenchServer(ctx, db, url, f.benchUser, log)
@@ -400,7 +400,7 @@ func (s benchStore) ChangeNewestWeek(ctx context.Context) (int64, error) {
 }
 
 func (s benchStore) ExpansionRows(ctx context.Context, p bench.Product, from, to time.Time, live bool) (int, error) {
-	return s.db.ExpansionRows(ctx, postgres.BenchProduct{BrandID: p.BrandID, ASIN: p.ASIN}, from, to, live)
+	return s.db.ExpansionRows(ctx, postgres.BenchProduct{BrandID: p.BrandID, ASIN: p.ASIN, Marketplace: p.Marketplace}, from, to, live)
 }
 
 func (s benchStore) ResetStatementStats(ctx context.Context) error {
@@ -417,5 +417,5 @@ func (s benchStore) TopStatements(ctx context.Context, n int) ([]bench.Statement
 }
 
 func (s benchStore) Explain(ctx context.Context, name string, p bench.Product, from, to time.Time) (string, error) {
-	return s.db.ExplainAnalyze(ctx, name, postgres.BenchProduct{BrandID: p.BrandID, ASIN: p.ASIN}, from, to)
+	return s.db.ExplainAnalyze(ctx, name, postgres.BenchProduct{BrandID: p.BrandID, ASIN: p.ASIN, Marketplace: p.Marketplace}, from, to)
 }

@@ -41,8 +41,9 @@ type Store interface {
 
 // Product is one product whose pages are requested.
 type Product struct {
-	BrandID string
-	ASIN    string
+	BrandID     string
+	ASIN        string
+	Marketplace string // the marketplace of its newest report
 }
 
 // Dataset is the size of one benchmark database.

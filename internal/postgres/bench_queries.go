@@ -216,20 +216,23 @@ func (db *DB) ChangeNewestWeek(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// BenchProduct is a product the benchmark requests pages of.
+// BenchProduct is a product the benchmark requests pages of, and the marketplace of its newest report.
 type BenchProduct struct {
-	BrandID string
-	ASIN    string
+	BrandID     string
+	ASIN        string
+	Marketplace string
 }
 
 // BenchProducts returns up to limit products of active brands with active mappings and reported weeks,
 // the biggest first, spread over the brands.
 func (db *DB) BenchProducts(ctx context.Context, limit int) ([]BenchProduct, error) {
 	const q = `
-		SELECT m.brand_id::text, m.asin
+		SELECT m.brand_id::text, m.asin, a.marketplace
 		FROM public.asin_brand_mapping m
 		JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-		WHERE m.is_active AND EXISTS (SELECT 1 FROM sqp.asin_performance_data a WHERE a.asin = m.asin)
+		CROSS JOIN LATERAL (SELECT a.marketplace FROM sqp.asin_performance_data a
+		                    WHERE a.asin = m.asin ORDER BY a.start_date DESC LIMIT 1) a
+		WHERE m.is_active
 		ORDER BY m.asin
 		LIMIT $1`
 	rows, _ := db.pool.Query(ctx, q, limit)
@@ -248,7 +251,7 @@ func (db *DB) ExpansionRows(ctx context.Context, p BenchProduct, from, to time.T
 	if live {
 		q = expansionLiveSQL
 	}
-	rows, err := db.pool.Query(ctx, q, p.BrandID, p.ASIN, from, to)
+	rows, err := db.pool.Query(ctx, q, p.BrandID, p.ASIN, from, to, p.Marketplace)
 	if err != nil {
 		return 0, fmt.Errorf("expansion rows of %s (live=%t): %w", p.ASIN, live, err)
 	}
@@ -272,7 +275,7 @@ const expansionFromViewSQL = `
 	       impression_share_pct, click_share_pct, cart_add_share_pct, purchase_share_pct, ctr_pct, cvr_pct,
 	       avg_purchase_price, data_points_count
 	FROM public.brand_product_segments
-	WHERE brand_id = $1::uuid AND asin = $2 AND segment_type = 'weekly'
+	WHERE brand_id = $1::uuid AND marketplace = $5 AND asin = $2 AND segment_type = 'weekly'
 	  AND period_start >= $3::date AND period_end <= $4::date
 	ORDER BY period_start`
 
@@ -293,7 +296,7 @@ const expansionLiveSQL = `
 		       count(DISTINCT a.id) AS points
 		FROM public.asin_brand_mapping m
 		JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-		JOIN sqp.asin_performance_data a ON a.asin = m.asin
+		JOIN sqp.asin_performance_data a ON a.asin = m.asin AND a.marketplace = $5
 		JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
 		WHERE m.brand_id = $1::uuid AND m.asin = $2 AND m.is_active
 		  AND a.start_date >= $3::date AND a.end_date <= $4::date
@@ -311,9 +314,9 @@ func (db *DB) ExplainAnalyze(ctx context.Context, name string, p BenchProduct, f
 	)
 	switch name {
 	case "expansion":
-		stmt, args = expansionFromViewSQL, []any{p.BrandID, p.ASIN, from, to}
+		stmt, args = expansionFromViewSQL, []any{p.BrandID, p.ASIN, from, to, p.Marketplace}
 	case "expansion-live":
-		stmt, args = expansionLiveSQL, []any{p.BrandID, p.ASIN, from, to}
+		stmt, args = expansionLiveSQL, []any{p.BrandID, p.ASIN, from, to, p.Marketplace}
 	case "segments-definition":
 		if err := db.pool.QueryRow(ctx, `SELECT pg_get_viewdef('public.brand_product_segments'::regclass)`).Scan(&stmt); err != nil {
 			return "", fmt.Errorf("read brand_product_segments definition: %w", err)
