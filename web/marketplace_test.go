@@ -10,7 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -42,7 +42,7 @@ func marketplaceFixture(t *testing.T) *fixture {
 	if _, err := f.db.ImportWeeklyReports(ctx, ukReports()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.RefreshSegments(ctx, refresh.Request{Trigger: refresh.TriggerCLI, RequestedBy: "test", Force: true}); err != nil {
+	if _, err := f.db.RefreshSegments(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "test", Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -112,22 +112,22 @@ func TestDashboardReads(t *testing.T) {
 
 	t.Run("one product's summary is its row of the product table", func(t *testing.T) {
 		for _, asin := range []string{"B0DASH0001", "B0DASH0002"} {
-			page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Range: august, ASIN: asin, Sort: "asin", Limit: 1})
+			page, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: august, ASIN: asin, Sort: "asin", Limit: 1})
 			if err != nil || len(page.Products) != 1 {
 				t.Fatalf("Products(%s) = %+v, %v", asin, page, err)
 			}
-			got, err := db.ProductSummary(ctx, brandID, asin, august)
+			got, err := db.ProductSummary(ctx, brandID, "US", asin, august)
 			if err != nil || got != page.Products[0] {
 				t.Errorf("ProductSummary(%s) = %+v, %v; want %+v", asin, got, err, page.Products[0])
 			}
 		}
 		june := period.Range{From: period.Date(2024, 6, 2), To: period.Date(2024, 6, 29)}
-		got, err := db.ProductSummary(ctx, brandID, "B0DASH0001", june)
+		got, err := db.ProductSummary(ctx, brandID, "US", "B0DASH0001", june)
 		if want := (sqp.ProductSummary{ASIN: "B0DASH0001", Title: "Teapot"}); err != nil || got != want {
 			t.Errorf("a range without data: %+v, %v; want %+v", got, err, want)
 		}
 		for _, asin := range []string{"B0GONE0003", "B0NONE0000"} {
-			if _, err := db.ProductSummary(ctx, brandID, asin, august); apperr.CodeOf(err) != apperr.ENOTFOUND {
+			if _, err := db.ProductSummary(ctx, brandID, "US", asin, august); apperr.CodeOf(err) != apperr.ENOTFOUND {
 				t.Errorf("ProductSummary(%s) = %v, want not found", asin, err)
 			}
 		}

@@ -1,6 +1,11 @@
+// Test data of TestMarketplaceMigration: schema.hcl as it was before marketplaces (corrections #15), copied
+// unchanged below this comment from the commit before the marketplace change, so that the migration from it,
+// with data, to the current schema.hcl is tested. Do not edit.
+//
 // The whole sqpdash database, in the Atlas HCL syntax for PostgreSQL (see docs/schema-apply.md for the blocks
-// `sqpdash schema apply` supports). It implements ../shared/spec/database-schema.md with the fixes of
-// ../shared/spec/corrections.md; every deviation from the spec says which correction (#n) it applies.
+// `sqpdash schema apply` supports). It implements the original database spec with its corrections, both
+// summarised in docs/spec-notes.md: "§n" names a section of the spec, "corrections #n" the numbered
+// correction there; every deviation from the spec says which correction it applies.
 //
 // Conventions: every SQL body is a heredoc and names every object with its schema, so no body depends on the
 // caller's search_path. SECURITY DEFINER functions also pin search_path to pg_catalog, pg_temp for their own
@@ -16,7 +21,7 @@ schema "sqp" {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Base tables. The spec assumes them; corrections.md ("Base tables") defines them, with CHECKs where the data
+// Base tables. The spec assumes them; docs/spec-notes.md ("Base tables") defines them, with CHECKs where the data
 // is certain. Counts an ASIN can exceed in real reports (an ASIN count above its total) are not rejected here:
 // the importer warns and validate_brand_product_segments() reports them.
 // ---------------------------------------------------------------------------------------------------------
@@ -484,14 +489,14 @@ trigger "search_query_performance_set_updated_at" {
   }
 }
 
-// One trigger per event: PostgreSQL allows transition tables only on single-event triggers.
+// One trigger per event: PostgreSQL allows transition tables only on single-event triggers. Statement triggers
+// (no `for`: PostgreSQL's default, written as Atlas's reference writes them).
 
 trigger "brands_track_insert" {
   on = table.brands
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -505,7 +510,6 @@ trigger "brands_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -520,7 +524,6 @@ trigger "brands_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -534,7 +537,6 @@ trigger "brands_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
@@ -545,7 +547,6 @@ trigger "asin_brand_mapping_track_insert" {
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -559,7 +560,6 @@ trigger "asin_brand_mapping_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -574,7 +574,6 @@ trigger "asin_brand_mapping_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -588,7 +587,6 @@ trigger "asin_brand_mapping_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
@@ -599,7 +597,6 @@ trigger "asin_performance_data_track_insert" {
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -613,7 +610,6 @@ trigger "asin_performance_data_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -628,7 +624,6 @@ trigger "asin_performance_data_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -642,7 +637,6 @@ trigger "asin_performance_data_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
@@ -653,7 +647,6 @@ trigger "search_query_performance_track_insert" {
   after {
     insert = true
   }
-  for = STATEMENT
   referencing {
     new = "new_rows"
   }
@@ -667,7 +660,6 @@ trigger "search_query_performance_track_update" {
   after {
     update = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
     new = "new_rows"
@@ -682,7 +674,6 @@ trigger "search_query_performance_track_delete" {
   after {
     delete = true
   }
-  for = STATEMENT
   referencing {
     old = "old_rows"
   }
@@ -696,7 +687,6 @@ trigger "search_query_performance_track_truncate" {
   after {
     truncate = true
   }
-  for = STATEMENT
   execute {
     function = function.bump_segment_source_state
   }
