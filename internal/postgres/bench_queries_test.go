@@ -109,7 +109,7 @@ func TestBenchStatements(t *testing.T) {
 // queryStrings runs an expansion statement and returns its rows as text, to compare two statements.
 func queryStrings(t *testing.T, db *DB, q string, p BenchProduct, from, to time.Time) []string {
 	t.Helper()
-	rows, err := db.pool.Query(context.Background(), q, p.BrandID, p.ASIN, from, to)
+	rows, err := db.pool.Query(context.Background(), q, p.BrandID, p.ASIN, from, to, p.Marketplace)
 	if err != nil {
 		t.Fatal(err)
 	}
