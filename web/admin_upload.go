@@ -67,7 +67,7 @@ func (s *Server) importHeader(ctx context.Context, fh *multipart.FileHeader) (im
 	if err != nil {
 		return importer.FileSummary{File: fh.Filename}, fmt.Errorf("open uploaded file %s: %w", fh.Filename, err)
 	}
-	defer file.Close()
+	defer func() { _ = file.Close() }() // read only: closing cannot lose data
 	return s.importer.ImportFile(ctx, fh.Filename, file)
 }
 

@@ -48,8 +48,9 @@ func limitUpload(limit int64) echo.MiddlewareFunc {
 				return &apperr.Error{Code: apperr.ETOOLARGE, Message: views.UploadTooLargeMessage(req.ContentLength, limit, files)}
 			}
 			// An upload refused after this point (CSRF, session, role) was not read either: read it, at most
-			// the limit, so that the browser sees the refusal. After an import this reads nothing.
-			defer io.Copy(io.Discard, req.Body)
+			// the limit, so that the browser sees the refusal. After an import this reads nothing. A read
+			// error means the client went away: there is no one left to tell.
+			defer func() { _, _ = io.Copy(io.Discard, req.Body) }()
 			return next(c)
 		}
 	}
@@ -59,7 +60,8 @@ func limitUpload(limit int64) echo.MiddlewareFunc {
 // files with the bytes received of each.
 func readOverLimit(req *http.Request, max int64) []views.UploadedPart {
 	body := io.LimitReader(req.Body, max)
-	defer io.Copy(io.Discard, body) // whatever the multipart reader did not consume
+	// Whatever the multipart reader did not consume; a read error means the client went away.
+	defer func() { _, _ = io.Copy(io.Discard, body) }()
 	_, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	if err != nil || params["boundary"] == "" {
 		return nil

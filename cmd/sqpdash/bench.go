@@ -318,8 +318,7 @@ func startBenchServer(ctx context.Context, db *postgres.DB, url, user string, lo
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, nil, fmt.Errorf("start sqpdash serve: %w", err)
+		return nil, nil, errors.Join(fmt.Errorf("start sqpdash serve: %w", err), logFile.Close())
 	}
 	stop := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -331,7 +330,8 @@ func startBenchServer(ctx context.Context, db *postgres.DB, url, user string, lo
 			_ = cmd.Process.Kill()
 			<-waited
 		}
-		logFile.Close()
+		// The server wrote its log through its own descriptor: closing ours loses nothing.
+		_ = logFile.Close()
 	}
 	base := "http://" + addr
 	if err := waitHealthy(ctx, base+"/healthz", 30*time.Second); err != nil {
@@ -352,8 +352,12 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	port := ln.Addr().(*net.TCPAddr).Port
+	// The port must be free again before the server binds it.
+	if err := ln.Close(); err != nil {
+		return 0, fmt.Errorf("release port %d: %w", port, err)
+	}
+	return port, nil
 }
 
 func waitHealthy(ctx context.Context, url string, timeout time.Duration) error {

@@ -153,7 +153,7 @@ func importOne(ctx context.Context, svc *importer.Service, name string, stderr i
 	if err != nil {
 		return importer.FileSummary{}, fmt.Errorf("open %s: %w", name, err)
 	}
-	defer file.Close()
+	defer func() { _ = file.Close() }() // read only: closing cannot lose data
 	var size int64
 	if fi, err := file.Stat(); err == nil {
 		size = fi.Size()

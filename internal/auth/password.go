@@ -85,7 +85,7 @@ func (h *PasswordHasher) Verify(encoded, password string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
@@ -118,14 +118,16 @@ func decodeHash(encoded string) (Params, []byte, []byte, error) {
 		return Params{}, nil, nil, fmt.Errorf("%w: parameters %q", ErrMalformedHash, parts[3])
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
-	if err != nil || len(salt) < 8 {
+	saltLen := len(salt)
+	if err != nil || saltLen < 8 || saltLen > 1024 {
 		return Params{}, nil, nil, fmt.Errorf("%w: salt", ErrMalformedHash)
 	}
 	key, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(key) < 16 || len(key) > 1024 {
+	keyLen := len(key)
+	if err != nil || keyLen < 16 || keyLen > 1024 {
 		return Params{}, nil, nil, fmt.Errorf("%w: key", ErrMalformedHash)
 	}
-	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
+	p.SaltLen, p.KeyLen = uint32(saltLen), uint32(keyLen)
 	return p, salt, key, nil
 }
 

@@ -69,7 +69,8 @@ func NewServer(ctx context.Context, baseURL string, pid int, email, password str
 	if err != nil {
 		return nil, fmt.Errorf("sign in as %s: %w", email, err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	// Drained only so that the connection is reused: the status says whether signing in worked.
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("sign in as %s: status %d", email, resp.StatusCode)

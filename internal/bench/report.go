@@ -115,16 +115,24 @@ func WriteFiles(dir string, r Results) error {
 		return fmt.Errorf("write results.json: %w", err)
 	}
 	var b strings.Builder
-	WriteMarkdown(&b, r)
+	if err := WriteMarkdown(&b, r); err != nil {
+		return fmt.Errorf("render results.md: %w", err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("write results.md: %w", err)
 	}
 	return nil
 }
 
-// WriteMarkdown renders the results as tables with one column per scale, side by side.
-func WriteMarkdown(w io.Writer, r Results) {
-	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+// WriteMarkdown renders the results as tables with one column per scale, side by side. It stops writing
+// at the first write error and returns it.
+func WriteMarkdown(w io.Writer, r Results) error {
+	var err error
+	p := func(format string, a ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, a...)
+		}
+	}
 	p("# sqpdash benchmark\n\n")
 	p("%s · %s, %d cores, %.1f GiB RAM · %s · %s · PostgreSQL %s\n\n", r.Date.UTC().Format("2006-01-02 15:04 UTC"),
 		r.Machine.CPU, r.Machine.Cores, float64(r.Machine.RAMBytes)/(1<<30), r.Machine.OS, r.Machine.Go, r.Machine.Postgres)
@@ -266,6 +274,7 @@ func WriteMarkdown(w io.Writer, r Results) {
 			p("| %s | %s | %.2f %s | %s |\n", t.Name, t.Limit, t.Value, t.Unit, verdict)
 		}
 	}
+	return err
 }
 
 func summaryCell(s Summary) string {

@@ -65,7 +65,8 @@ func Parse(name string, r io.Reader, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, &Error{File: name, Reason: fmt.Sprintf("looks gzip-compressed but cannot be read: %v", err)}
 		}
-		defer zr.Close()
+		// Read reports a corrupt stream (checksum included); Close only releases the decompressor.
+		defer func() { _ = zr.Close() }()
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
 	if bom, _ := br.Peek(len(utf8BOM)); bytes.Equal(bom, utf8BOM) {

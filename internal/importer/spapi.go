@@ -374,7 +374,7 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 		}
 		*c.dst = v
 	}
-	for i := 0; i < len(counts); i += 2 {
+	for i := 0; i+1 < len(counts); i += 2 { // pairs: total, then the ASIN's share of it
 		if *counts[i+1].dst > *counts[i].dst {
 			p.warn(loc, fmt.Sprintf("%s %d is above %s %d (query %q)", counts[i+1].field, *counts[i+1].dst,
 				counts[i].field, *counts[i].dst, row.SearchQuery))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -22,12 +23,16 @@ type identity struct {
 
 // resolveIdentity picks who runs the server: runAs when we are root, the current user otherwise.
 func resolveIdentity(runAs string) (identity, error) {
-	if os.Geteuid() != 0 {
+	if euid, egid := os.Geteuid(), os.Getegid(); euid != 0 {
 		current, err := user.Current()
 		if err != nil {
 			return identity{}, fmt.Errorf("look up the current user: %w", err)
 		}
-		return identity{name: current.Username, uid: uint32(os.Geteuid()), gid: uint32(os.Getegid())}, nil
+		// Unix IDs are 32-bit and never negative (-1 is what Windows answers).
+		if euid < 0 || egid < 0 || euid > math.MaxUint32 || egid > math.MaxUint32 {
+			return identity{}, fmt.Errorf("unsupported user ids: uid %d, gid %d", euid, egid)
+		}
+		return identity{name: current.Username, uid: uint32(euid), gid: uint32(egid)}, nil
 	}
 	u, err := user.Lookup(runAs)
 	if err != nil {
@@ -172,14 +177,20 @@ func (id identity) ownsTopLevel(dir string) bool {
 	return true
 }
 
+// chownTree walks dir through an os.Root, so that a symbolic link swapped in during the walk cannot lead
+// it to change the owner of anything outside dir.
 func chownTree(dir string, id identity) error {
-	err := filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("give %s to user %s: %w", dir, id.name, err)
+	}
+	err = fs.WalkDir(root.FS(), ".", func(path string, _ fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(path, int(id.uid), int(id.gid))
+		return root.Lchown(path, int(id.uid), int(id.gid))
 	})
-	if err != nil {
+	if err = errors.Join(err, root.Close()); err != nil {
 		return fmt.Errorf("give %s to user %s: %w", dir, id.name, err)
 	}
 	return nil

@@ -49,8 +49,7 @@ func (c *Cluster) initdb(ctx context.Context) error {
 		return fmt.Errorf("create %s: %w", staging, err)
 	}
 	if err := c.id.own(staging); err != nil {
-		os.RemoveAll(staging)
-		return err
+		return errors.Join(err, os.RemoveAll(staging))
 	}
 	args := []string{"-D", staging, "-U", Superuser, "--auth-local=trust", "--auth-host=scram-sha-256",
 		"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"}
@@ -58,8 +57,7 @@ func (c *Cluster) initdb(ctx context.Context) error {
 		args = append(args, "--no-sync")
 	}
 	if _, err := command(ctx, c.id.credential, c.bin.path("initdb"), args...); err != nil {
-		os.RemoveAll(staging)
-		return fmt.Errorf("initialize postgresql in %s: %w", c.dataDir, err)
+		return errors.Join(fmt.Errorf("initialize postgresql in %s: %w", c.dataDir, err), os.RemoveAll(staging))
 	}
 	if err := moveInto(staging, c.dataDir, "PG_VERSION"); err != nil {
 		return fmt.Errorf("initialize postgresql in %s: %w", c.dataDir, err)
@@ -298,16 +296,15 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			return func() { f.Close() }, nil
+			// Closing the descriptor releases the lock; a directory opened to read has nothing to flush.
+			return func() { _ = f.Close() }, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", dir, err)
+			return nil, errors.Join(fmt.Errorf("lock %s: %w", dir, err), f.Close())
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("wait for the lock on %s: %w", dir, ctx.Err())
+			return nil, errors.Join(fmt.Errorf("wait for the lock on %s: %w", dir, ctx.Err()), f.Close())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

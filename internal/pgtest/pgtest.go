@@ -154,8 +154,7 @@ func setUp(ctx context.Context) (*environment, error) {
 		Logger:    logger,
 	})
 	if err != nil {
-		os.RemoveAll(env.tempDir)
-		return nil, err
+		return nil, errors.Join(err, os.RemoveAll(env.tempDir))
 	}
 	return env, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -37,8 +38,7 @@ func openDev(ctx context.Context, devURL string, target *sql.DB, targetCfg *pgx.
 			return nil, fmt.Errorf("open dev database: %w", err)
 		}
 		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open dev database: %w", err)
+			return nil, errors.Join(fmt.Errorf("open dev database: %w", err), db.Close())
 		}
 		return &devDatabase{db: db}, nil
 	}

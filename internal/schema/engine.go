@@ -49,7 +49,8 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open target: %w", err)
 	}
-	defer targetDB.Close()
+	// Closed after the transaction's outcome is known (and returned): a Close error cannot change it.
+	defer func() { _ = targetDB.Close() }()
 	targetVersion, err := majorVersion(ctx, targetDB)
 	if err != nil {
 		return nil, fmt.Errorf("connect to target: %w", err)
@@ -58,7 +59,7 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to target: %w", err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	// The target is read while the dev database is created and built: they are independent.
 	type inspected struct {
 		state *targetState

@@ -290,7 +290,7 @@ func scanRows(ctx context.Context, q atlasschema.ExecQuerier, query string, args
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // rows.Err, returned below, reports a failed read
 	for rows.Next() {
 		if err := scan(rows); err != nil {
 			return err
