@@ -138,7 +138,9 @@ func uploadBody(t testing.TB, csrf string, files ...uploadFile) (body *bytes.Buf
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(part, f.body)
+		if _, err := io.WriteString(part, f.body); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -525,8 +527,10 @@ func TestUploadRefusalsAreAnsweredOverARealConnection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(30 * time.Second))
+		defer func() { _ = conn.Close() }() // the answer has been read by then
+		if err := conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := conn.Write(raw.Bytes()); err != nil {
 			t.Fatalf("sending the upload failed, as a browser would see it: %v", err)
 		}

@@ -83,8 +83,11 @@ func TestHostileTextRendersAsText(t *testing.T) {
 			mu.Lock()
 			dialogs = append(dialogs, e.Message)
 			mu.Unlock()
-			// Close it from another goroutine: a listener must not run commands.
-			go chromedp.Call(browser, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			// Close it from another goroutine: a listener must not run commands. A dialog left open shows as
+			// the page not loading, which the waits below report.
+			go func() {
+				_, _ = chromedp.Call(browser, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			}()
 		}
 	})
 	if err != nil {

@@ -43,8 +43,6 @@ func fillerASIN(i int) string { return fmt.Sprintf("B0FILL%04d", i) }
 // weekStart is the Sunday of the week n weeks before the newest.
 func weekStart(n int) time.Time { return lastWeekEnd.AddDate(0, 0, -6-7*n) }
 
-func p64(v int64) *int64 { return &v }
-
 func cents(v int64) *sqp.Cents { c := sqp.Cents(v); return &c }
 
 // reports builds the weekly reports of the data set. Counts vary with the week so that sorting, sums and

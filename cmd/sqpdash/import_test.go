@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,8 +46,12 @@ func gzippedAmazonExample(t *testing.T) string {
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write(schema.Examples[0])
-	zw.Close()
+	if _, err := zw.Write(schema.Examples[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(t.TempDir(), "report.json.gz")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -101,12 +106,11 @@ func TestImportCommandEndToEnd(t *testing.T) {
 	}
 
 	t.Run("the dashboard's numbers for the ASIN-week equal the file's", func(t *testing.T) {
-		f, err := os.Open(usCSV)
+		content, err := os.ReadFile(usCSV)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer f.Close()
-		res, err := importer.Parse(filepath.Base(usCSV), f, importer.Options{})
+		res, err := importer.Parse(filepath.Base(usCSV), bytes.NewReader(content), importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,6 +262,7 @@ func writeLargeReport(path string, asins, queries int) error {
 	if err != nil {
 		return err
 	}
+	// A bufio.Writer keeps its first error and returns it from every later call: Flush below reports it.
 	w := bufio.NewWriter(f)
 	fmt.Fprint(w, `{"reportSpecification":{"reportType":"GET_BRAND_ANALYTICS_SEARCH_QUERY_PERFORMANCE_REPORT",`+
 		`"reportOptions":{"reportPeriod":"WEEK","asin":""},"dataStartTime":"2025-01-05","dataEndTime":"2025-01-11",`+
@@ -265,7 +270,7 @@ func writeLargeReport(path string, asins, queries int) error {
 	for a := range asins {
 		for q := range queries {
 			if a+q > 0 {
-				w.WriteByte(',')
+				_ = w.WriteByte(',')
 			}
 			fmt.Fprintf(w, `{"startDate":"2025-01-05","endDate":"2025-01-11","asin":"B0T%07d",`+
 				`"searchQueryData":{"searchQuery":"search query %d","searchQueryScore":%d,"searchQueryVolume":%d},`+
@@ -281,9 +286,5 @@ func writeLargeReport(path string, asins, queries int) error {
 		}
 	}
 	fmt.Fprint(w, "]}")
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return errors.Join(w.Flush(), f.Close())
 }

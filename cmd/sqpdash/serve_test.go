@@ -252,7 +252,9 @@ func postRefresh(t *testing.T, c *http.Client, s *testServe, form url.Values, he
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, res.Body)
+	if _, err := io.Copy(io.Discard, res.Body); err != nil {
+		t.Fatal(err)
+	}
 	res.Body.Close()
 	return res
 }

@@ -34,13 +34,19 @@ func TestServeUploadImportsAndRefreshes(t *testing.T) {
 	}
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
-	w.WriteField("_csrf", token)
+	if err := w.WriteField("_csrf", token); err != nil {
+		t.Fatal(err)
+	}
 	part, err := w.CreateFormFile("files", filepath.Base(path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	part.Write(content)
-	w.Close()
+	if _, err := part.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	res, err := c.Post(s.base+"/admin/imports", w.FormDataContentType(), &body)
 	if err != nil {
 		t.Fatal(err)

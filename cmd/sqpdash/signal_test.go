@@ -28,7 +28,11 @@ func TestInterruptWithPipedOutputStopsPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dataDir); err != nil {
+			t.Logf("leaving %s behind: %v", dataDir, err)
+		}
+	})
 	if err := os.Chmod(dataDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -42,20 +46,21 @@ func TestInterruptWithPipedOutputStopsPostgres(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	_ = w.Close() // the child holds its own copy of the write end
 	pgDir := ""
 	t.Cleanup(func() {
 		if pgDir != "" {
 			// Leave no cluster behind, whatever the outcome: stop the postmaster by the pid in its pid file.
 			if b, err := os.ReadFile(filepath.Join(pgDir, "postmaster.pid")); err == nil {
 				if pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])); err == nil {
-					syscall.Kill(pid, syscall.SIGTERM)
+					_ = syscall.Kill(pid, syscall.SIGTERM) // gone already is what we want
 				}
 			}
 		}
 	})
 	lines := bufio.NewScanner(r)
-	deadline := time.AfterFunc(90*time.Second, func() { cmd.Process.Kill() })
+	// A kill that fails found the process gone: the scan below then ends, which is all this is for.
+	deadline := time.AfterFunc(90*time.Second, func() { _ = cmd.Process.Kill() })
 	defer deadline.Stop()
 	for lines.Scan() {
 		var rec struct {
@@ -80,7 +85,7 @@ func TestInterruptWithPipedOutputStopsPostgres(t *testing.T) {
 	if !ignoresSIGPIPE(t, cmd.Process.Pid) {
 		t.Error("sqpdash does not ignore SIGPIPE: with its output piped, Ctrl-C kills it before it stops PostgreSQL")
 	}
-	r.Close() // the reader is gone, as tee is after Ctrl-C
+	_ = r.Close() // the reader is gone, as tee is after Ctrl-C
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -88,12 +89,11 @@ func asJSON(v any) string {
 
 func parseFile(t *testing.T, path string) *Result {
 	t.Helper()
-	f, err := os.Open(path)
+	content, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	res, err := Parse(filepath.Base(path), f, Options{})
+	res, err := Parse(filepath.Base(path), bytes.NewReader(content), Options{})
 	if err != nil {
 		t.Fatalf("parse %s: %v", path, err)
 	}

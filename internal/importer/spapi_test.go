@@ -72,8 +72,12 @@ func TestSPAPIAmazonExampleDocument(t *testing.T) {
 	}
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write(amazonExample(t))
-	zw.Close()
+	if _, err := zw.Write(amazonExample(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	inputs := map[string][]byte{"plain": amazonExample(t), "gzip": gz.Bytes(), "with BOM and leading space": append([]byte("\ufeff \n"), amazonExample(t)...)}
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package pglocal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -307,8 +308,7 @@ func TestStartFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = conf.WriteString("shared_buffers = 'plenty'\n")
-		conf.Close()
-		if err != nil {
+		if err = errors.Join(err, conf.Close()); err != nil {
 			t.Fatal(err)
 		}
 		_, err = Start(context.Background(), Options{DataDir: dataDir, Ephemeral: true, StartTimeout: 20 * time.Second})
@@ -384,7 +384,11 @@ func newDataDir(t *testing.T) string {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Logf("leaving %s behind: %v", dir, err)
+		}
+	})
 	return filepath.Join(dir, "pg")
 }
 

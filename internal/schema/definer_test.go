@@ -21,7 +21,11 @@ func (tg *target) queryAs(role, query string) error {
 	if err != nil {
 		tg.t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
+	defer func() {
+		if err := tx.Rollback(ctx); err != nil {
+			tg.t.Errorf("roll back the transaction as %s: %v", role, err)
+		}
+	}()
 	if _, err := tx.Exec(ctx, "SET LOCAL ROLE "+pgx.Identifier{role}.Sanitize()); err != nil {
 		tg.t.Fatalf("set role %s: %v", role, err)
 	}
@@ -42,7 +46,7 @@ func (tg *target) newRoleWithoutGrants() string {
 			tg.t.Errorf("drop role %s: %v", role, err)
 			return
 		}
-		defer conn.Close(ctx)
+		defer func() { _ = conn.Close(ctx) }() // the role is dropped (or the failure reported) by then
 		if _, err := conn.Exec(ctx, "DROP ROLE "+role); err != nil {
 			tg.t.Errorf("drop role %s: %v", role, err)
 		}
