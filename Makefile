@@ -14,8 +14,9 @@ run: deps build
 	SQPDASH_ADDR=$(ADDR) $(BIN) users ensure-admin
 	$(BIN) serve --addr $(ADDR)
 
-## test: install what is missing (PostgreSQL, Chromium, plpgsql_check), check generated code, vet, and run every test
-test: deps-test check-generated vet
+## test: install what is missing (PostgreSQL, Chromium, plpgsql_check), check generated code, vet, lint, and run
+## every test
+test: deps-test check-generated vet lint
 	$(GO) test -count=1 -timeout 15m ./...
 
 build:
