@@ -2079,6 +2079,38 @@ table "app_sessions" {
   }
 }
 
+// The follow-up refresh queue (docs/operations.md, "Queued refresh"): an import whose refresh finds another
+// one running leaves one row here; whichever process ends a refresh that started before the row was written
+// runs the follow-up, and the schedule picks up a row nobody ran. One row per view at most: a second request
+// while one is queued only moves requested_at.
+table "refresh_requests" {
+  schema  = schema.public
+  comment = "At most one queued follow-up refresh per view: requested while another refresh ran, run by whichever process finishes a refresh first."
+  column "view_name" {
+    type = text
+  }
+  column "requested_at" {
+    type    = timestamptz
+    default = sql("clock_timestamp()")
+  }
+  column "trigger_source" {
+    type = text
+  }
+  column "requested_by" {
+    type = text
+    null = true
+  }
+  primary_key {
+    columns = [column.view_name]
+  }
+  check "refresh_requests_view_name_check" {
+    expr = "view_name = 'brand_product_segments'"
+  }
+  check "refresh_requests_trigger_source_check" {
+    expr = "trigger_source IN ('manual', 'schedule', 'import', 'cli', 'sql', 'apply')"
+  }
+}
+
 // Secrets shared by every sqpdash process on this database: the key of the CSRF tokens (docs/security.md),
 // so that a token minted by one instance is accepted by another. The first process to need a secret inserts
 // a random one; nobody updates it (the web role may only SELECT and INSERT), so the first insert wins.
@@ -2286,4 +2318,10 @@ permission {
   to         = role.sqpdash_web
   for        = table.app_server_secrets
   privileges = [SELECT, INSERT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.refresh_requests
+  privileges = [SELECT, INSERT, UPDATE, DELETE]
 }

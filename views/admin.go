@@ -100,6 +100,10 @@ type RefreshPanel struct {
 	Percent  int
 	Estimate string
 
+	// Queued says that a follow-up refresh waits for the running one ("requested 15:04 by alice"); ""
+	// when none is queued.
+	Queued string
+
 	// Message tells the result of the last click (conflict, skipped, failed); Kind is "info" or "error".
 	Message string
 	Kind    string
@@ -114,6 +118,9 @@ type RefreshPanelInput struct {
 	Running      bool
 	Run          refreshlog.Run // the running log row; zero Start while it is being created
 	LastDuration time.Duration
+	// Queued is the follow-up refresh waiting for the running one, if HasQueued.
+	Queued       refreshlog.Queued
+	HasQueued    bool
 	Message      string
 	MessageIsErr bool
 	Now          time.Time
@@ -128,6 +135,12 @@ func NewRefreshPanel(in RefreshPanelInput) RefreshPanel {
 		ActionURL: in.ActionURL, PollURL: in.PollURL, CSRFToken: in.CSRFToken}
 	if in.MessageIsErr {
 		p.Kind = "error"
+	}
+	if in.HasQueued {
+		p.Queued = "requested " + adminTime(in.Queued.RequestedAt)
+		if in.Queued.RequestedBy != "" {
+			p.Queued += " by " + in.Queued.RequestedBy
+		}
 	}
 	if !in.Running {
 		return p

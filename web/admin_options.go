@@ -16,6 +16,8 @@ type RefreshStatusStore interface {
 	RefreshHistory(ctx context.Context, limit, offset int) ([]refreshlog.Run, int, error)
 	// RunningRefresh returns the refresh running now in any process, if any.
 	RunningRefresh(ctx context.Context) (refreshlog.Run, bool, error)
+	// QueuedRefresh returns the follow-up refresh queued for when the running one ends, if any.
+	QueuedRefresh(ctx context.Context) (refreshlog.Queued, bool, error)
 	// LastSuccessfulRefresh returns the newest successful run, if any (its duration estimates progress).
 	LastSuccessfulRefresh(ctx context.Context) (refreshlog.Run, bool, error)
 }
@@ -24,6 +26,9 @@ type RefreshStatusStore interface {
 type RefreshStarter interface {
 	// Start returns an ECONFLICT *apperr.Error when a refresh is already running anywhere.
 	Start(ctx context.Context, req refreshlog.Request) error
+	// StartOrQueue starts a refresh in the background or, when one is running anywhere, queues one
+	// follow-up for when it ends (queued is then true).
+	StartOrQueue(ctx context.Context, req refreshlog.Request) (queued bool, err error)
 	// Busy reports whether this process is refreshing.
 	Busy() bool
 	// Last is the result of this process's last background refresh.

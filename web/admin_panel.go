@@ -29,7 +29,13 @@ func (s *Server) refreshPanel(c echo.Context, message string) (views.RefreshPane
 	if err != nil {
 		return views.RefreshPanel{}, fmt.Errorf("refresh panel: %w", err)
 	}
+	queued, hasQueued, err := s.ops.Status.QueuedRefresh(ctx)
+	if err != nil {
+		return views.RefreshPanel{}, fmt.Errorf("refresh panel: %w", err)
+	}
 	in := views.RefreshPanelInput{
+		Queued:    queued,
+		HasQueued: hasQueued,
 		Running:   running || s.ops.Refresher.Busy(),
 		Run:       run,
 		Message:   message,
@@ -66,6 +72,8 @@ func finishedMessage(f refresh.Finished) (msg string, isErr bool) {
 			views.FormatCount(o.RowCount), o.Duration().Round(time.Millisecond)), false
 	case refreshlog.StatusSkipped:
 		return "Nothing changed since the last refresh, so it was skipped. Tick \"refresh even if nothing changed\" to refresh anyway.", false
+	case refreshlog.StatusQueued:
+		return "Another refresh was running: a follow-up refresh is queued and runs as soon as it ends.", false
 	case refreshlog.StatusCancelled:
 		return "The refresh was cancelled.", true
 	}

@@ -83,10 +83,14 @@ func (s *Server) refreshAfterUpload(c echo.Context, changed bool) views.ImportRe
 		return views.ImportRefresh{State: "failed", Message: "The data is imported, but this server cannot refresh the segments: run sqpdash refresh."}
 	}
 	ctx := c.Request().Context()
-	err := s.ops.Refresher.Start(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: s.requester(c)})
+	queued, err := s.ops.Refresher.StartOrQueue(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: s.requester(c)})
 	if e, ok := apperr.As(err); ok && e.Code == apperr.ECONFLICT {
 		return views.ImportRefresh{State: "busy", PollURL: poll, Message: "The data is imported, but " + e.Message +
 			", so the segments were not refreshed for it: press Refresh now once it is over (or wait for the schedule)."}
+	}
+	if err == nil && queued {
+		return views.ImportRefresh{State: "queued", PollURL: poll, Message: "The data is imported. Another refresh is running: " +
+			"a follow-up refresh is queued and runs as soon as it ends (the Refresh panel shows it)."}
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "start the refresh after an upload", "err", err)

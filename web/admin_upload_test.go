@@ -584,16 +584,20 @@ func TestUploadInBrowser(t *testing.T) {
 	b.screenshot("admin-upload.png")
 }
 
-// refresherBusyElsewhere answers every Start as the real refresher does while another process refreshes.
+// refresherBusyElsewhere answers as the real refresher does while another process refreshes: Start is
+// refused, StartOrQueue queues a follow-up.
 type refresherBusyElsewhere struct{}
 
 func (refresherBusyElsewhere) Start(context.Context, refreshlog.Request) error {
 	return apperr.Conflict("a refresh is already running (started 10:02 by other@example.com)")
 }
+func (refresherBusyElsewhere) StartOrQueue(context.Context, refreshlog.Request) (bool, error) {
+	return true, nil
+}
 func (refresherBusyElsewhere) Busy() bool                     { return false }
 func (refresherBusyElsewhere) Last() (refresh.Finished, bool) { return refresh.Finished{}, false }
 
-func TestUploadWhileARefreshRunsSaysSo(t *testing.T) {
+func TestUploadWhileARefreshRunsQueuesAFollowUp(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	f.srv.ops.Refresher = refresherBusyElsewhere{}
 	d := f.html(f.upload(f.admin, uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}), http.StatusOK)
@@ -601,11 +605,27 @@ func TestUploadWhileARefreshRunsSaysSo(t *testing.T) {
 		t.Errorf("ASIN-weeks = %q", got)
 	}
 	refresh := d.Find(`[data-testid="import-refresh"]`)
-	if st := refresh.AttrOr("data-state", ""); st != "busy" {
-		t.Errorf("refresh state %q, want busy", st)
+	if st := refresh.AttrOr("data-state", ""); st != "queued" {
+		t.Errorf("refresh state %q, want queued", st)
 	}
-	if msg := refresh.Text(); !strings.Contains(msg, "a refresh is already running (started 10:02 by other@example.com)") ||
-		!strings.Contains(msg, "Refresh now") {
+	if msg := refresh.Text(); !strings.Contains(msg, "follow-up refresh is queued and runs as soon as it ends") {
 		t.Errorf("message %q", msg)
+	}
+}
+
+func TestAdminPageShowsAQueuedRefresh(t *testing.T) {
+	f := newUploadFixture(t, 0)
+	panel := func() *goquery.Selection {
+		d := f.html(f.do(httptest.NewRequest(http.MethodGet, "/admin", nil), f.admin), http.StatusOK)
+		return d.Find(`[data-testid="refresh-panel"] [data-testid="refresh-queued"]`)
+	}
+	if panel().Length() != 0 {
+		t.Fatal("a queued refresh is shown while none is queued")
+	}
+	if err := f.db.QueueRefresh(context.Background(), refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: "bob@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := panel().Text(); !strings.Contains(got, "A follow-up refresh is queued") || !strings.Contains(got, "by bob@example.com") {
+		t.Errorf("queued refresh on the panel: %q", got)
 	}
 }

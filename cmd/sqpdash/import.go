@@ -31,9 +31,10 @@ type importFlags struct {
 	files       []string
 }
 
-// segmentRefresher is the one refresh path (refresh.Refresher), called once after all files.
+// segmentRefresher is the one refresh path (refresh.Refresher), called once after all files: it refreshes
+// now or, when another refresh is running, queues one follow-up for when it ends.
 type segmentRefresher interface {
-	Run(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error)
+	RunOrQueue(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error)
 }
 
 // runImport imports SQP reports and brand-mapping files, each in its own transaction, prints a summary and
@@ -132,7 +133,7 @@ func importFiles(ctx context.Context, store importer.Store, refresher segmentRef
 	case !sum.Changed():
 		fmt.Fprintln(stdout, "segments: nothing changed, no refresh needed")
 	default:
-		out, err := refresher.Run(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: f.requestedBy})
+		out, err := refresher.RunOrQueue(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: f.requestedBy})
 		if err != nil {
 			msg := err.Error()
 			if e, ok := apperr.As(err); ok {
@@ -140,6 +141,10 @@ func importFiles(ctx context.Context, store importer.Store, refresher segmentRef
 			}
 			fmt.Fprintf(stderr, "sqpdash import: the data is imported, but the segments were not refreshed: %s; run `sqpdash refresh`\n", msg)
 			return exitFailure
+		}
+		if out.Status == refreshlog.StatusQueued {
+			fmt.Fprintf(stdout, "segments: another refresh is running (%s); a follow-up refresh is queued and runs as soon as it ends\n", out.RunningBy)
+			return code
 		}
 		fmt.Fprintf(stdout, "segments: refresh %s, %d rows in %s (log id %d)\n", out.Status, out.RowCount,
 			out.Duration().Round(time.Millisecond), out.LogID)

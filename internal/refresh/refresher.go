@@ -26,6 +26,17 @@ type Store interface {
 	RunningRefresh(ctx context.Context) (refreshlog.Run, bool, error)
 	// SegmentSourceChanged reports whether base data changed since the last successful refresh.
 	SegmentSourceChanged(ctx context.Context) (bool, error)
+	// QueueRefresh leaves one follow-up refresh for whichever process ends the running one (at most
+	// one is queued: another request moves its time).
+	QueueRefresh(ctx context.Context, req refreshlog.Request) error
+	// SettleQueuedRefresh removes the queued refresh if it was requested before ranFrom (the start of a
+	// refresh that just ended, which covered it) and returns the one still queued, if any.
+	SettleQueuedRefresh(ctx context.Context, ranFrom time.Time) (refreshlog.Queued, bool, error)
+	// QueuedRefresh returns the queued refresh, if any.
+	QueuedRefresh(ctx context.Context) (refreshlog.Queued, bool, error)
+	// WaitRefreshLock returns once no session holds the refresh lock (it takes the lock and gives it back
+	// at once), or when ctx ends.
+	WaitRefreshLock(ctx context.Context) error
 }
 
 // Observer is told about every finished call, for metrics.
@@ -51,7 +62,7 @@ type Refresher struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	running bool // a background run of this process is in progress
+	running int // background runs of this process in progress
 	last    *Finished
 }
 
@@ -74,10 +85,64 @@ func New(store Store, opts Options) *Refresher {
 	return &Refresher{store: store, log: log, observer: opts.Observer, base: base, cancel: cancel}
 }
 
+// maxFollowUps bounds the queued refreshes one Run goes on to run: each exists only because an import
+// asked for it while the previous one ran, and a process that keeps being asked must still return.
+const maxFollowUps = 3
+
 // Run refreshes the segments now and returns when the refresh is over. A refresh running elsewhere gives an
 // *apperr.Error with code ECONFLICT. When ctx ends during the refresh, the database session is stopped and
 // the run is logged as cancelled before Run returns.
+//
+// After a refresh that succeeded or was skipped, Run settles the queue: a follow-up requested before this
+// refresh started is covered by it and dropped; one requested while it ran is run now, by this process
+// (whichever process ends a refresh first runs the follow-up).
 func (r *Refresher) Run(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error) {
+	out, err := r.runOnce(ctx, req)
+	for i := 0; i < maxFollowUps && err == nil && (out.Status == refreshlog.StatusSuccess || out.Status == refreshlog.StatusSkipped); i++ {
+		next, ok, qerr := r.store.SettleQueuedRefresh(ctx, out.Start)
+		if qerr != nil {
+			r.log.ErrorContext(ctx, "settle the queued refresh", "err", qerr)
+			break
+		}
+		if !ok {
+			break
+		}
+		r.log.InfoContext(ctx, "running the queued refresh", "requested_by", next.RequestedBy, "requested_at", next.RequestedAt)
+		// A busy answer here is fine: the lock was free when this refresh ended, so whoever holds it now
+		// started after the request was queued and reads its data.
+		fout, ferr := r.runOnce(ctx, refreshlog.Request{Trigger: next.Trigger, RequestedBy: next.RequestedBy})
+		if fout.Status == refreshlog.StatusBusy {
+			break
+		}
+		out, err = fout, ferr
+	}
+	return out, err
+}
+
+// RunOrQueue runs a refresh now or, when another one is running (in any process), queues one follow-up
+// that runs as soon as the running one ends, and answers StatusQueued without an error. It is what an
+// import asks for: its data must reach the segments even when someone else is refreshing.
+func (r *Refresher) RunOrQueue(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error) {
+	out, err := r.Run(ctx, req)
+	if out.Status != refreshlog.StatusBusy {
+		return out, err
+	}
+	if err := r.store.QueueRefresh(ctx, req); err != nil {
+		return out, fmt.Errorf("refresh segments (%s): busy, and could not queue a follow-up: %w", req.Trigger, err)
+	}
+	// Try once more now that the request is in the queue: the refresh that made this call busy may have
+	// ended (and settled the queue) before the request was written. If the lock is still taken, its
+	// holder had it after the request was written and runs the follow-up when it ends.
+	again, err := r.Run(ctx, req)
+	if again.Status != refreshlog.StatusBusy {
+		return again, err
+	}
+	again.Status = refreshlog.StatusQueued
+	r.log.InfoContext(ctx, "refresh queued: it runs when the running one ends", "trigger", req.Trigger, "requested_by", req.RequestedBy)
+	return again, nil
+}
+
+func (r *Refresher) runOnce(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error) {
 	began := time.Now()
 	out, err := r.store.RefreshSegments(ctx, req)
 	switch {
@@ -184,27 +249,73 @@ func (r *Refresher) Start(ctx context.Context, req refreshlog.Request) error {
 	if ok {
 		return apperr.Conflict("%s", busyMessage(run.Start, orTrigger(run.RequestedBy, run.Trigger)))
 	}
-	if r.running { // started here a moment ago, its log row not committed yet
+	if r.running > 0 { // started here a moment ago, its log row not committed yet
 		return apperr.Conflict("a refresh is already running")
 	}
-	r.running = true
+	r.spawn(req, r.Run)
+	return nil
+}
+
+// StartOrQueue starts a refresh in the background or, when one is running in this or another process,
+// queues one follow-up for when it ends (queued is then true). The background run tries anyway and
+// queues the follow-up itself if it finds the refresh lock taken (RunOrQueue).
+func (r *Refresher) StartOrQueue(ctx context.Context, req refreshlog.Request) (queued bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.base.Err() != nil {
+		return false, apperr.Conflict("sqpdash is shutting down")
+	}
+	_, running, err := r.store.RunningRefresh(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check for a running refresh: %w", err)
+	}
+	if running || r.running > 0 {
+		if err := r.store.QueueRefresh(ctx, req); err != nil {
+			return false, fmt.Errorf("queue a refresh: %w", err)
+		}
+		queued = true
+	}
+	r.spawn(req, r.runOrWait)
+	return queued, nil
+}
+
+// runOrWait is the background run of StartOrQueue: RunOrQueue, and when that left the request queued,
+// wait for the running refresh to end and run the follow-up here, unless the process that ran that
+// refresh (or any other) has run it first, which Run's settling then finds. If this process stops while
+// it waits, the request stays queued for the next refresh to end or the schedule.
+func (r *Refresher) runOrWait(ctx context.Context, req refreshlog.Request) (refreshlog.Outcome, error) {
+	out, err := r.RunOrQueue(ctx, req)
+	if err != nil || out.Status != refreshlog.StatusQueued {
+		return out, err
+	}
+	if err := r.store.WaitRefreshLock(ctx); err != nil {
+		return out, fmt.Errorf("wait for the running refresh to end: %w", err)
+	}
+	if _, queued, err := r.store.QueuedRefresh(ctx); err != nil || !queued {
+		return out, err // another process ran the follow-up already
+	}
+	return r.RunOrQueue(ctx, req)
+}
+
+// spawn runs run(req) in the background and keeps its result for Last. The caller holds r.mu.
+func (r *Refresher) spawn(req refreshlog.Request, run func(context.Context, refreshlog.Request) (refreshlog.Outcome, error)) {
+	r.running++
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		out, err := r.Run(r.base, req)
+		out, err := run(r.base, req)
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		r.running = false
+		r.running--
 		r.last = &Finished{Request: req, Outcome: out, Err: err, At: time.Now()}
 	}()
-	return nil
 }
 
 // Busy reports whether a background run of this process is in progress.
 func (r *Refresher) Busy() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.running
+	return r.running > 0
 }
 
 // Last returns the result of the last background run of this process, if any.

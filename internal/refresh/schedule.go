@@ -67,6 +67,11 @@ func (s *Scheduler) tick(ctx context.Context) {
 		s.note("could not check for changes: " + err.Error())
 		return
 	}
+	// A queued follow-up nobody ran (the refresh it waited for ran outside sqpdash, or its process
+	// died) runs now; Run drops it once covered.
+	if _, queued, err := s.refresher.store.QueuedRefresh(ctx); err == nil && queued {
+		changed = true
+	}
 	if !changed {
 		s.log.DebugContext(ctx, "scheduled refresh skipped: nothing changed")
 		s.note("nothing changed since the last refresh")

@@ -29,7 +29,18 @@ const (
 	StatusFailed    Status = "failed"
 	StatusCancelled Status = "cancelled"
 	StatusBusy      Status = "busy"
+	// StatusQueued is never logged either: the answer of refresh.Refresher.RunOrQueue when it left a
+	// follow-up refresh in the queue for the refresh running now.
+	StatusQueued Status = "queued"
 )
+
+// Queued is the follow-up refresh waiting for the running one to end (at most one, shared by every
+// process through the database table refresh_requests).
+type Queued struct {
+	RequestedAt time.Time
+	Trigger     Trigger
+	RequestedBy string
+}
 
 // Request is one call for a refresh.
 type Request struct {
