@@ -109,7 +109,11 @@ func (s *Server) refreshHistory(ctx context.Context, page int) (views.RefreshHis
 
 // historyPage parses the page query parameter (1 when absent).
 func historyPage(c echo.Context) (int, error) {
-	v := c.QueryParam("page")
+	q, err := queryValues(c)
+	if err != nil {
+		return 0, err
+	}
+	v := q.Get("page")
 	if v == "" {
 		return 1, nil
 	}

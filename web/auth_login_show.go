@@ -10,7 +10,11 @@ import (
 
 // loginShow renders the sign-in form. A signed-in user is sent on to where they wanted to go.
 func (s *Server) loginShow(c echo.Context) error {
-	next := safeNext(c.QueryParam("next"))
+	q, err := queryValues(c)
+	if err != nil {
+		return err
+	}
+	next := safeNext(q.Get("next"))
 	if _, ok := UserFrom(c.Request().Context()); ok {
 		return c.Redirect(http.StatusSeeOther, next)
 	}

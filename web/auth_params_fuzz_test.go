@@ -34,17 +34,29 @@ func paramSeeds() []string {
 		"qsort=clicks&qdir=desc&qpage=3",
 		"preset=last4&preset=last52&from=2026-01-01",
 		"%zz=1&a=%",
+		"q=%ZZ",
+		";q=1",
+		"page=1&page=abc",
+		"page=1&page=2",
+		"q=a;b&open=B0ACME0001",
 	}
 }
 
-// FuzzViewStateParsing: whatever the query string, the parser returns a state or an error that the
-// error handler shows as a 4xx, never a 5xx, and never panics.
+// FuzzViewStateParsing: whatever the query string, the parsers (the strict query string parser, then the
+// view state's) return a state or an error that the error handler shows as a 4xx, never a 5xx, and never
+// panic.
 func FuzzViewStateParsing(f *testing.F) {
 	for _, s := range paramSeeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		v, _ := url.ParseQuery(raw) // Echo keeps what parses, as this does
+		v, err := viewstate.ParseQuery(raw)
+		if err != nil {
+			if pe := publicErrorOf(err); pe.Status != http.StatusBadRequest {
+				t.Fatalf("ParseQuery(%q): %v becomes %d, want 400", raw, err, pe.Status)
+			}
+			return
+		}
 		state, err := viewstate.Parse(v)
 		if err != nil {
 			if pe := publicErrorOf(err); pe.Status >= 500 {

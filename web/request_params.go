@@ -13,9 +13,29 @@ import (
 // The request prologues of the dashboard's routes: each validates the path and query parameters through
 // the one parser (viewstate.Parse and friends) and loads the brand through brandOf.
 
+// queryValues parses the request's raw query string strictly (viewstate.ParseQuery): every handler that
+// reads a query parameter reads it from here, never from Echo's QueryParam(s), which drops what it cannot
+// parse and keeps the first of repeated parameters.
+func queryValues(c echo.Context) (url.Values, error) {
+	return viewstate.ParseQuery(c.Request().URL.RawQuery)
+}
+
 // viewState parses the request's query: the one entry point from user input to a validated viewstate.State.
 func viewState(c echo.Context) (viewstate.State, error) {
-	return viewstate.Parse(c.QueryParams())
+	v, err := queryValues(c)
+	if err != nil {
+		return viewstate.State{}, err
+	}
+	return viewstate.Parse(v)
+}
+
+// segmentType parses the segment type of a request for a product's segments.
+func segmentType(c echo.Context) (period.SegmentType, error) {
+	v, err := queryValues(c)
+	if err != nil {
+		return "", err
+	}
+	return viewstate.ParseSegmentType(v)
 }
 
 // brandRequest validates a brand route's request: the brand and the view state.
@@ -60,7 +80,7 @@ func (s *Server) segmentsRequest(c echo.Context) (sqp.Product, viewstate.State, 
 	if err != nil {
 		return product, st, "", err
 	}
-	t, err := viewstate.ParseSegmentType(c.QueryParams())
+	t, err := segmentType(c)
 	return product, st, t, err
 }
 
@@ -80,8 +100,10 @@ func dashboardState(c echo.Context, brandID string, l links) (viewstate.State, e
 	if cur.Path != dash.Path {
 		return st, nil
 	}
-	if now, err := viewstate.Parse(cur.Query()); err == nil {
-		st.Open = now.Open
+	if v, err := viewstate.ParseQuery(cur.RawQuery); err == nil {
+		if now, err := viewstate.Parse(v); err == nil {
+			st.Open = now.Open
+		}
 	}
 	return st, nil
 }

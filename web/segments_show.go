@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/sqpdash/sqpdash/internal/viewstate"
 	"github.com/sqpdash/sqpdash/views"
 )
 
@@ -27,7 +26,7 @@ func (s *Server) segmentsBuild(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := viewstate.ParseSegmentType(c.QueryParams())
+	t, err := segmentType(c)
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,14 @@ func (s *Server) staticServe(c echo.Context) error {
 	if !ok {
 		return apperr.NotFound("no static file %q", name)
 	}
+	q, err := queryValues(c)
+	if err != nil {
+		return err
+	}
 	h := c.Response().Header()
 	etag := `"` + a.Hash + `"`
 	h.Set("ETag", etag)
-	if c.QueryParam("v") == a.Hash {
+	if q.Get("v") == a.Hash {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		h.Set("Cache-Control", "public, no-cache")

@@ -106,7 +106,8 @@ func Default() State {
 	}
 }
 
-// Parse validates the query parameters of a dashboard URL. Unknown parameters are ignored.
+// Parse validates the query parameters of a dashboard URL, as ParseQuery read them. Unknown parameters
+// are ignored.
 func Parse(v url.Values) (State, error) {
 	s := Default()
 	var err error
@@ -191,7 +192,7 @@ func ParseBrandID(s string) (string, error) {
 // ParseASIN validates an ASIN: ten letters or digits. Lower case is accepted and upper-cased.
 func ParseASIN(s string) (string, error) {
 	u := strings.ToUpper(s)
-	if len(u) != 10 || strings.IndexFunc(u, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) >= 0 {
+	if len(u) != 10 || strings.IndexFunc(u, func(r rune) bool { return (r < 'A' || r > 'Z') && (r < '0' || r > '9') }) >= 0 {
 		return "", apperr.Invalid(ParamASIN, "%q is not an ASIN (ten letters or digits, such as B0C1234567)", truncate(s))
 	}
 	return u, nil

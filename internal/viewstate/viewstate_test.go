@@ -151,15 +151,60 @@ func TestParseBrandIDAndASIN(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that no input panics and that every accepted state survives a round trip.
+func TestParseQueryRejectsMalformedQueryStrings(t *testing.T) {
+	for _, tc := range []struct {
+		name, query, param, says string
+	}{
+		{"bad percent-encoding in a value", "q=%ZZ", ParamSearch, "percent-encoding"},
+		{"a truncated escape", "page=1&q=abc%", ParamSearch, "percent-encoding"},
+		{"bad percent-encoding in a name", "%zz=1", "", "query string"},
+		{"a semicolon separator", ";q=1", "", "query string"},
+		{"a semicolon between parameters", "page=2;size=10", ParamPage, "\";\""},
+		{"a repeated parameter with a bad value", "page=1&page=abc", ParamPage, "more than once"},
+		{"a repeated parameter with good values", "page=1&page=2", ParamPage, "more than once"},
+		{"a repeated expansion list", "open=B0C1234567&open=B0C7654321", ParamOpen, "more than once"},
+		{"a repeated empty parameter", "q=&q=", ParamSearch, "more than once"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseQuery(tc.query)
+			e, ok := apperr.As(err)
+			if !ok || e.Code != apperr.EINVALID || e.Param != tc.param || !strings.Contains(e.Message, tc.says) {
+				t.Fatalf("ParseQuery(%q) = %v; want an invalid %q saying %q", tc.query, err, tc.param, tc.says)
+			}
+		})
+	}
+}
+
+func TestParseQueryReadsWhatURLParseQueryReads(t *testing.T) {
+	for _, q := range []string{"", "q=shoe+box&page=2", "q=a%3Bb", "a=1&&b=2&", "open=B0C1234567%3Amonthly", "=x", "flag", "q=%C3%A9"} {
+		got, err := ParseQuery(q)
+		if err != nil {
+			t.Fatalf("ParseQuery(%q): %v", q, err)
+		}
+		want, err := url.ParseQuery(q)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseQuery(%q) = %v; url.ParseQuery = %v, %v", q, got, want, err)
+		}
+	}
+}
+
+// FuzzParse checks that no query string panics the parsers, that the strict parser accepts nothing
+// url.ParseQuery would read differently, and that every accepted state survives a round trip.
 func FuzzParse(f *testing.F) {
-	for _, seed := range []string{"", "from=2024-08-07&to=2024-08-14", "open=B0C1234567:monthly", "sort=ctr&dir=asc&page=2&size=10", "cmp=custom&cmp_from=2023-01-01&cmp_to=2023-02-01"} {
+	for _, seed := range []string{"", "from=2024-08-07&to=2024-08-14", "open=B0C1234567:monthly", "sort=ctr&dir=asc&page=2&size=10", "cmp=custom&cmp_from=2023-01-01&cmp_to=2023-02-01",
+		"q=%ZZ", ";q=1", "page=1&page=abc", "page=1&page=2", "q=a;b", "%zz=1&a=%"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		v, err := url.ParseQuery(q)
+		v, err := ParseQuery(q)
 		if err != nil {
+			if apperr.CodeOf(err) != apperr.EINVALID {
+				t.Fatalf("ParseQuery(%q): non-validation error %v", q, err)
+			}
 			return
+		}
+		if lenient, err := url.ParseQuery(q); err != nil || !reflect.DeepEqual(lenient, v) {
+			t.Fatalf("ParseQuery(%q) = %v, but url.ParseQuery reads %v, %v", q, v, lenient, err)
 		}
 		s, err := Parse(v)
 		if err != nil {
@@ -168,7 +213,11 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		again, err := Parse(s.Values())
+		strict, err := ParseQuery(s.Values().Encode())
+		if err != nil {
+			t.Fatalf("the state of %q encodes to a query string the parser refuses: %v", q, err)
+		}
+		again, err := Parse(strict)
 		if err != nil || !reflect.DeepEqual(again, s) {
 			t.Fatalf("round trip of %q: %v", q, err)
 		}
