@@ -79,8 +79,10 @@ func (db *DB) WaitRefreshLock(ctx context.Context) error {
 	const q = `SELECT pg_advisory_lock(hashtextextended('public.brand_product_segments', 0)),
 	                  pg_advisory_unlock(hashtextextended('public.brand_product_segments', 0))`
 	if _, err := conn.Exec(ctx, q); err != nil {
-		// The connection may still hold the lock if the query was interrupted between the two calls.
-		conn.Conn().Close(context.WithoutCancel(ctx))
+		// The connection may still hold the lock if the query was interrupted between the two calls: closing
+		// it ends the session, which releases the lock. pgx marks it closed (and Release drops it from the
+		// pool) whatever Close returns, so its error changes nothing.
+		_ = conn.Conn().Close(context.WithoutCancel(ctx))
 		return fmt.Errorf("wait for the refresh lock: %w", err)
 	}
 	return nil
