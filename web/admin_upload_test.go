@@ -24,6 +24,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/browsertest"
 	"github.com/sqpdash/sqpdash/internal/importer"
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
@@ -565,23 +566,25 @@ func TestUploadInBrowser(t *testing.T) {
 	if err := os.WriteFile(report, []byte(sellerCentralCSV(uploadASIN, uploadWeek, goodRows)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := startDashBrowser(t, &fixture{t: t, db: f.db, handler: f.srv.Handler(), cookie: f.admin})
-	b.open("/admin")
-	b.do(chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="import-files"]`), []string{report}))
-	b.click(`[data-testid="import-submit"]`)
-	b.waitFor("the upload result", `document.querySelector('[data-testid="import-file"][data-status="imported"][data-file="US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-week-2.csv"]')`)
-	if got := evalIn[string](b, `location.pathname`); got != "/admin" {
+	tab := startDashBrowser(t, &fixture{t: t, db: f.db, handler: f.srv.Handler(), cookie: f.admin}).tab(t, "/admin")
+	tab.Run("choose the report", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="import-files"]`), []string{report}))
+	tab.Swap("upload", browsertest.Click(`[data-testid="import-submit"]`))
+	if got := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid="import-file"][data-status="imported"][data-file="US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme-week-2.csv"]').length`); got != 1 {
+		t.Fatalf("the upload result lists the report as imported %d times, want once", got)
+	}
+	if got := browsertest.Eval[string](tab, `location.pathname`); got != "/admin" {
 		t.Errorf("the page moved to %s: the upload should be swapped in place", got)
 	}
-	if got := evalIn[string](b, `document.querySelector('[data-testid="import-total-asin-weeks"]').textContent`); got != "1 new, 0 changed, 0 unchanged" {
+	if got := browsertest.Eval[string](tab, `document.querySelector('[data-testid="import-total-asin-weeks"]').textContent`); got != "1 new, 0 changed, 0 unchanged" {
 		t.Errorf("ASIN-weeks = %q", got)
 	}
-	b.waitFor("the import's refresh in the history",
+	// The Refresh panel polls the server for the refresh the upload started: no event marks its end.
+	tab.WaitFor("the import's refresh in the history",
 		`[...document.querySelectorAll('[data-testid="history-row"]')].some(r => r.textContent.includes("import") && r.dataset.status === "success")`)
-	if got := evalIn[string](b, `document.querySelector('[data-testid="refresh-panel"]').dataset.state`); got != "idle" {
+	if got := browsertest.Eval[string](tab, `document.querySelector('[data-testid="refresh-panel"]').dataset.state`); got != "idle" {
 		t.Errorf("refresh panel state %q after the refresh, want idle", got)
 	}
-	b.screenshot("admin-upload.png")
+	tab.Screenshot("admin-upload.png")
 }
 
 // refresherBusyElsewhere answers as the real refresher does while another process refreshes: Start is

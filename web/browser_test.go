@@ -1,300 +1,274 @@
 package web
 
 import (
-	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/sqpdash/sqpdash/internal/browsertest"
 )
 
-// chromiumPath is Debian's Chromium; the tests never download a browser.
-const chromiumPath = "/usr/bin/chromium"
-
-// dashBrowser is a headless Chromium signed in to a test server.
+// dashBrowser is a headless Chromium in front of a test server, opening tabs signed in as one user.
 type dashBrowser struct {
-	t   *testing.T
-	ctx context.Context
-	url string // the server's base URL
+	browser *browsertest.Browser
+	url     string // the server's base URL
+	cookie  *http.Cookie
 }
 
-// startDashBrowser starts Chromium against f's handler. Without Chromium the test is skipped, unless CI is set:
-// there a missing browser is a failure.
+// startDashBrowser starts a test server for f's handler and Chromium in front of it.
 func startDashBrowser(t *testing.T, f *fixture) *dashBrowser {
 	t.Helper()
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Chromium is required under CI: %s not found (make deps-test installs it)", chromiumPath)
-		}
-		t.Skipf("browser test skipped: %s not found (install Debian's chromium, or run make deps-test)", chromiumPath)
-	}
+	b := browsertest.Start(t)
 	srv := httptest.NewServer(f.handler)
 	t.Cleanup(srv.Close)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		// Back and forward must load the page as chromedp.NavigateBack expects (it waits for a load
-		// event): a page restored from the back/forward cache fires none. Signed-in pages are no-store,
-		// which Chromium's cache keeps anyway as long as no cookie changed since.
-		chromedp.Flag("disable-features", "BackForwardCache"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	b := &dashBrowser{t: t, ctx: ctx, url: srv.URL}
-	setCookie := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: f.cookie.Name, Value: f.cookie.Value, URL: srv.URL})
-		return chromedp.Void{}, err
-	})
-	// The first action starts the browser, which lives as long as that call's context: no timeout here.
-	if err := chromedp.Do(ctx, setCookie); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return b
+	return &dashBrowser{browser: b, url: srv.URL, cookie: f.cookie}
 }
 
-// with returns the browser reporting failures to t, a subtest.
-func (b *dashBrowser) with(t *testing.T) *dashBrowser {
-	c := *b
-	c.t = t
-	return &c
+// tab opens path in a new tab of its own, signed in, for t: a subtest starts from the state its URL
+// gives, never from what an earlier subtest left behind.
+func (d *dashBrowser) tab(t *testing.T, path string) *browsertest.Tab {
+	t.Helper()
+	tab := d.browser.NewTab(t)
+	tab.SetCookie(d.url, d.cookie)
+	tab.Open(d.url + path)
+	return tab
 }
 
-func (b *dashBrowser) do(steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		b.t.Fatalf("browser: %v", err)
-	}
-}
-
-// evalIn evaluates a JavaScript expression in the page.
-func evalIn[T any](b *dashBrowser, expr string) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		b.t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// waitFor polls a JavaScript condition until it holds.
-func (b *dashBrowser) waitFor(what, cond string) {
-	b.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if evalIn[bool](b, "!!("+cond+")") {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b.t.Fatalf("timed out waiting for %s (%s); page at %s", what, cond, evalIn[string](b, "location.href"))
-}
-
-func (b *dashBrowser) open(path string) {
-	b.t.Helper()
-	b.do(chromedp.Navigate(b.url + path))
-}
-
-func (b *dashBrowser) click(sel string) {
-	b.t.Helper()
-	b.do(chromedp.Click(chromedp.CSS(sel)))
-}
-
-func (b *dashBrowser) screenshot(name string) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
-	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	dir := filepath.Join("testdata", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-}
-
-// openParam is the "open" parameter of the page's URL.
-func (b *dashBrowser) openParam() string {
-	b.t.Helper()
-	u, err := url.Parse(evalIn[string](b, "location.href"))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return u.Query().Get("open")
-}
-
+// segmentRows is the JavaScript expression of the segment rows under a product.
 func segmentRows(asin string) string {
 	return fmt.Sprintf(`document.querySelectorAll('#p-%s tr[data-testid=segment-row]')`, asin)
 }
 
+// segmentCount is the number of segment rows under a product.
+func segmentCount(tab *browsertest.Tab, asin string) int {
+	return browsertest.Eval[int](tab, segmentRows(asin)+".length")
+}
+
+// pageParam is a query parameter of the page's URL.
+func pageParam(t *testing.T, tab *browsertest.Tab, name string) string {
+	t.Helper()
+	u, err := url.Parse(browsertest.Eval[string](tab, "location.href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get(name)
+}
+
+// wantSegments checks the number of segment rows under each product.
+func wantSegments(t *testing.T, tab *browsertest.Tab, when string, want map[string]int) {
+	t.Helper()
+	for asin, n := range want {
+		if got := segmentCount(tab, asin); got != n {
+			t.Errorf("%s: %s has %d segment rows, want %d", when, asin, got, n)
+		}
+	}
+}
+
+// noCSPViolations checks that the page needed nothing its strict Content-Security-Policy forbids.
+func noCSPViolations(t *testing.T, tab *browsertest.Tab) {
+	t.Helper()
+	if v := tab.CSPViolations(); len(v) > 0 {
+		t.Errorf("Content-Security-Policy violations: %v", v)
+	}
+}
+
 func TestBrowserExpansion(t *testing.T) {
 	f := newFixture(t)
-	b := startDashBrowser(t, f)
-	toggleA := "#toggle-" + asinA
-	b.open(f.dashboardPath(""))
-	b.waitFor("the product table", "document.querySelector('"+toggleA+"')")
-	// The server sends a strict Content-Security-Policy: htmx and app.js must work without violating it.
-	evalIn[bool](b, `(function(){window.cspViolations=[];document.addEventListener('securitypolicyviolation',function(e){window.cspViolations.push(e.violatedDirective+' '+e.blockedURI)});return true})()`)
+	d := startDashBrowser(t, f)
+	toggle := func(asin string) string { return "#toggle-" + asin }
+	// dashboard is the dashboard's path with the given expansions ("open") and other parameters.
+	dashboard := func(open string, more ...string) string {
+		q := url.Values{}
+		if open != "" {
+			q.Set("open", open)
+		}
+		for i := 0; i+1 < len(more); i += 2 {
+			q.Set(more[i], more[i+1])
+		}
+		return f.dashboardPath(q.Encode())
+	}
+	weekly := func(asins ...string) string {
+		parts := make([]string, len(asins))
+		for i, a := range asins {
+			parts[i] = a + ":weekly"
+		}
+		return strings.Join(parts, ",")
+	}
 
 	t.Run("expand shows the weekly rows under the product and records them in the URL", func(t *testing.T) {
-		b := b.with(t)
-		b.click(toggleA)
-		b.waitFor("weekly rows", segmentRows(asinA)+".length === 13")
-		if got := evalIn[string](b, `document.querySelector('`+toggleA+`').getAttribute('aria-expanded')`); got != "true" {
+		tab := d.tab(t, dashboard(""))
+		tab.Swap("expand A", browsertest.Click(toggle(asinA)))
+		wantSegments(t, tab, "after expanding A", map[string]int{asinA: 13})
+		if got := browsertest.Eval[string](tab, `document.querySelector('`+toggle(asinA)+`').getAttribute('aria-expanded')`); got != "true" {
 			t.Errorf("aria-expanded %q", got)
 		}
 		// The rows sit right under the product row.
-		if next := evalIn[string](b, `document.querySelector('#p-`+asinA+` tr.product-row').nextElementSibling.dataset.testid`); next != "segment-controls" {
+		if next := browsertest.Eval[string](tab, `document.querySelector('#p-`+asinA+` tr.product-row').nextElementSibling.dataset.testid`); next != "segment-controls" {
 			t.Errorf("row after the product row: %q", next)
 		}
 		w0 := expected(asinA, weekStart(0), lastWeekEnd)
 		newest := segmentRows(asinA) + "[12]"
-		if got := evalIn[string](b, newest+`.querySelector('[data-testid=segment-label]').textContent`); got != "Oct 20 – Oct 26, 2024" {
+		if got := browsertest.Eval[string](tab, newest+`.querySelector('[data-testid=segment-label]').textContent`); got != "Oct 20 – Oct 26, 2024" {
 			t.Errorf("newest label %q", got)
 		}
-		if got := evalIn[string](b, newest+`.querySelector('td[data-metric=impressions] .value').textContent`); got != thousands(w0.impr) {
+		if got := browsertest.Eval[string](tab, newest+`.querySelector('td[data-metric=impressions] .value').textContent`); got != thousands(w0.impr) {
 			t.Errorf("newest impressions %q, want %q", got, thousands(w0.impr))
 		}
-		b.waitFor("the URL to record the expansion", `new URL(location.href).searchParams.get('open') === '`+asinA+`:weekly'`)
-		b.screenshot("dashboard-expanded.png")
+		if got := pageParam(t, tab, "open"); got != weekly(asinA) {
+			t.Errorf("open = %q in the URL, want %q", got, weekly(asinA))
+		}
+		noCSPViolations(t, tab)
+		tab.Screenshot("dashboard-expanded.png")
 	})
 
 	t.Run("monthly switch re-fetches", func(t *testing.T) {
-		b := b.with(t)
-		b.click("#segm-" + asinA)
-		b.waitFor("monthly rows", segmentRows(asinA)+".length === 2 && "+segmentRows(asinA)+"[0].dataset.type === 'monthly'")
-		if got := evalIn[string](b, segmentRows(asinA)+`[0].querySelector('[data-testid=segment-label]').textContent`); got != "August 2024" {
+		tab := d.tab(t, dashboard(weekly(asinA)))
+		tab.Swap("switch A to monthly", browsertest.Click("#segm-"+asinA))
+		if got := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => r.dataset.type).join(' ')`); got != "monthly monthly" {
+			t.Errorf("segment rows of types %q, want two monthly", got)
+		}
+		if got := browsertest.Eval[string](tab, segmentRows(asinA)+`[0].querySelector('[data-testid=segment-label]').textContent`); got != "August 2024" {
 			t.Errorf("first month %q", got)
 		}
-		b.waitFor("the URL to record monthly", `new URL(location.href).searchParams.get('open') === '`+asinA+`:monthly'`)
+		if got := pageParam(t, tab, "open"); got != asinA+":monthly" {
+			t.Errorf("open = %q in the URL, want %s:monthly", got, asinA)
+		}
+		noCSPViolations(t, tab)
 	})
 
 	t.Run("collapse removes the rows", func(t *testing.T) {
-		b := b.with(t)
-		b.click(toggleA)
-		b.waitFor("collapsed", segmentRows(asinA)+".length === 0 && document.querySelector('"+toggleA+"').getAttribute('aria-expanded') === 'false'")
-		b.waitFor("the URL to forget the expansion", `!new URL(location.href).searchParams.has('open')`)
-		if v := evalIn[[]string](b, `window.cspViolations`); len(v) > 0 {
-			t.Errorf("Content-Security-Policy violations: %v", v)
+		tab := d.tab(t, dashboard(weekly(asinA)))
+		tab.Swap("collapse A", browsertest.Click(toggle(asinA)))
+		wantSegments(t, tab, "after collapsing A", map[string]int{asinA: 0})
+		if got := browsertest.Eval[string](tab, `document.querySelector('`+toggle(asinA)+`').getAttribute('aria-expanded')`); got != "false" {
+			t.Errorf("aria-expanded %q", got)
 		}
+		if browsertest.Eval[bool](tab, `new URL(location.href).searchParams.has('open')`) {
+			t.Errorf("the URL %s still records an expansion", browsertest.Eval[string](tab, "location.href"))
+		}
+		noCSPViolations(t, tab)
 	})
 
 	t.Run("reload restores expansions from the URL", func(t *testing.T) {
-		b := b.with(t)
-		b.click(toggleA)
-		b.waitFor("weekly rows", segmentRows(asinA)+".length === 13")
-		b.click("#toggle-" + asinB)
-		b.waitFor("B's rows", segmentRows(asinB)+".length === 8")
-		if got := b.openParam(); got != asinA+":weekly,"+asinB+":weekly" {
+		tab := d.tab(t, dashboard(""))
+		tab.Swap("expand A", browsertest.Click(toggle(asinA)))
+		tab.Swap("expand B", browsertest.Click(toggle(asinB)))
+		if got := pageParam(t, tab, "open"); got != weekly(asinA, asinB) {
 			t.Fatalf("open = %q", got)
 		}
-		b.do(chromedp.Reload())
-		b.waitFor("restored rows", segmentRows(asinA)+".length === 13 && "+segmentRows(asinB)+".length === 8")
+		// A mark the reload must wipe out: the rows seen afterwards are the new document's.
+		browsertest.Eval[bool](tab, `window.beforeReload = true`)
+		tab.Reload()
+		if browsertest.Eval[bool](tab, `window.beforeReload === true`) {
+			t.Fatal("the page was not reloaded")
+		}
+		wantSegments(t, tab, "after the reload", map[string]int{asinA: 13, asinB: 8})
 	})
 
 	t.Run("product page and back keep the state", func(t *testing.T) {
-		b := b.with(t)
+		tab := d.tab(t, dashboard(weekly(asinA)))
+		tab.Swap("expand B", browsertest.Click(toggle(asinB)))
 		// The product link was rendered before B was expanded; it must carry both expansions.
-		b.click(`#p-` + asinA + ` a[data-testid=product-link]`)
-		b.waitFor("the product page", "document.querySelector('[data-testid=product-title]')")
-		if got := evalIn[int](b, `document.querySelectorAll('[data-testid=trend-chart]').length`); got != 8 {
+		tab.Follow("open A's product page", browsertest.Click(`#p-`+asinA+` a[data-testid=product-link]`))
+		if got := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid=product-title]').length`); got != 1 {
+			t.Fatalf("%d product titles: not the product page", got)
+		}
+		if got := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid=trend-chart]').length`); got != 8 {
 			t.Errorf("%d trend charts", got)
 		}
-		b.screenshot("product-page.png")
-		b.click("[data-testid=breadcrumb-back]")
-		b.waitFor("the dashboard with both expansions", segmentRows(asinA)+".length === 13 && "+segmentRows(asinB)+".length === 8")
-		b.click(`#p-` + asinB + ` a[data-testid=product-link]`)
-		b.waitFor("the product page of B", "document.querySelector('[data-testid=product-title]')")
-		b.do(chromedp.NavigateBack())
-		b.waitFor("back on the dashboard with both expansions", segmentRows(asinA)+".length === 13 && "+segmentRows(asinB)+".length === 8")
+		tab.Screenshot("product-page.png")
+		tab.Follow("follow the breadcrumb back", browsertest.Click("[data-testid=breadcrumb-back]"))
+		wantSegments(t, tab, "back by the breadcrumb", map[string]int{asinA: 13, asinB: 8})
+		tab.Follow("open B's product page", browsertest.Click(`#p-`+asinB+` a[data-testid=product-link]`))
+		if got := browsertest.Eval[string](tab, `location.pathname`); !strings.HasSuffix(got, "/products/"+asinB) {
+			t.Fatalf("at %s, want B's product page", got)
+		}
+		tab.Back()
+		wantSegments(t, tab, "back by the browser", map[string]int{asinA: 13, asinB: 8})
+		noCSPViolations(t, tab)
 	})
 
 	t.Run("keyboard expands and keeps focus on the toggle", func(t *testing.T) {
-		b := b.with(t)
-		toggleC := "#toggle-" + asinC
-		b.do(chromedp.Focus(chromedp.CSS(toggleC)), chromedp.KeyEvent(kb.Enter))
-		b.waitFor("C's rows", segmentRows(asinC)+".length === 13")
-		if got := evalIn[string](b, "document.activeElement && document.activeElement.id"); got != strings.TrimPrefix(toggleC, "#") {
-			t.Errorf("focus on %q after the swap", got)
+		tab := d.tab(t, dashboard(""))
+		tab.Swap("expand C by the Enter key", browsertest.Press(toggle(asinC), kb.Enter))
+		wantSegments(t, tab, "after Enter", map[string]int{asinC: 13})
+		if got := browsertest.Eval[string](tab, "document.activeElement && document.activeElement.id"); got != strings.TrimPrefix(toggle(asinC), "#") {
+			t.Fatalf("focus on %q after the swap", got)
 		}
-		b.do(chromedp.KeyEvent(" "))
-		b.waitFor("C collapsed by the space key", segmentRows(asinC)+".length === 0")
+		tab.Swap("collapse C by the space key", chromedp.KeyEvent(" "))
+		wantSegments(t, tab, "after space", map[string]int{asinC: 0})
 	})
 
 	t.Run("back and forward undo and redo an expansion", func(t *testing.T) {
-		b := b.with(t)
-		b.click("#toggle-" + asinC)
-		b.waitFor("C's rows", segmentRows(asinC)+".length === 13")
-		b.do(chromedp.NavigateBack())
-		b.waitFor("C collapsed again", segmentRows(asinC)+".length === 0 && !(new URL(location.href).searchParams.get('open') || '').includes('"+asinC+"')")
-		if segs := evalIn[int](b, segmentRows(asinA)+".length"); segs != 13 {
-			t.Errorf("A has %d rows after back, want 13", segs)
+		tab := d.tab(t, dashboard(weekly(asinA)))
+		tab.Swap("expand C", browsertest.Click(toggle(asinC)))
+		// The expansion pushed a URL within the document: htmx restores the entries it pushed.
+		tab.Await("go back", "htmx:historyRestore", chromedp.NavigateBack())
+		wantSegments(t, tab, "after back", map[string]int{asinA: 13, asinC: 0})
+		if got := pageParam(t, tab, "open"); got != weekly(asinA) {
+			t.Errorf("open = %q after back, want %q", got, weekly(asinA))
 		}
-		b.do(chromedp.NavigateForward())
-		b.waitFor("C expanded again", segmentRows(asinC)+".length === 13 && new URL(location.href).searchParams.get('open').includes('"+asinC+"')")
-		b.click("#toggle-" + asinC)
-		b.waitFor("C collapsed", segmentRows(asinC)+".length === 0")
+		tab.Await("go forward", "htmx:historyRestore", chromedp.NavigateForward())
+		wantSegments(t, tab, "after forward", map[string]int{asinA: 13, asinC: 13})
+		if got := pageParam(t, tab, "open"); got != weekly(asinA, asinC) {
+			t.Errorf("open = %q after forward, want %q", got, weekly(asinA, asinC))
+		}
+		// The restored toggle works.
+		tab.Swap("collapse C", browsertest.Click(toggle(asinC)))
+		wantSegments(t, tab, "after collapsing the restored C", map[string]int{asinC: 0})
 	})
 
 	t.Run("a failed fetch shows an error row with a retry link", func(t *testing.T) {
-		b := b.with(t)
+		tab := d.tab(t, dashboard(weekly(asinB)))
 		// Point B's monthly switch at an invalid segment type, as a broken server would answer.
-		evalIn[bool](b, `(function(){var el=document.querySelector('#segm-`+asinB+`');el.setAttribute('hx-get', el.getAttribute('hx-get').replace('type=monthly','type=daily'));htmx.process(el);return true})()`)
-		b.click("#segm-" + asinB)
-		b.waitFor("the error row", "document.querySelector('#p-"+asinB+" tr[data-testid=error-row]')")
-		if msg := evalIn[string](b, `document.querySelector('#p-`+asinB+` tr[data-testid=error-row]').textContent`); !strings.Contains(msg, `"type"`) {
+		browsertest.Eval[bool](tab, `(function(){var el=document.querySelector('#segm-`+asinB+`');el.setAttribute('hx-get', el.getAttribute('hx-get').replace('type=monthly','type=daily'));htmx.process(el);return true})()`)
+		tab.Await("switch B to an invalid type", "htmx:responseError", browsertest.Click("#segm-"+asinB))
+		if msg := browsertest.Eval[string](tab, `(document.querySelector('#p-`+asinB+` tr[data-testid=error-row]') || {}).textContent || ''`); !strings.Contains(msg, `"type"`) {
 			t.Errorf("error row %q does not name the parameter", msg)
 		}
-		if evalIn[string](b, `document.querySelector('#p-`+asinB+` [data-testid=retry]').getAttribute('href')`) == "" {
-			t.Error("retry link without href")
+		if browsertest.Eval[string](tab, `(document.querySelector('#p-`+asinB+` [data-testid=retry]') || {href: ''}).getAttribute('href') || ''`) == "" {
+			t.Error("no retry link, or one without href")
+		}
+		if got := browsertest.Eval[string](tab, `document.activeElement && document.activeElement.dataset.testid`); got != "retry" {
+			t.Errorf("focus on %q, want the retry link", got)
 		}
 	})
 
 	t.Run("sorting by htmx keeps the expansions, also those made since the page loaded", func(t *testing.T) {
-		b := b.with(t)
-		b.click("#toggle-" + asinC) // the sort links were rendered before this expansion
-		b.waitFor("C's rows", segmentRows(asinC)+".length === 13")
-		b.click(`th[data-sort-key=clicks] a`)
-		b.waitFor("the sorted table", `new URL(location.href).searchParams.get('sort') === 'clicks' && document.querySelector('th[data-sort-key=clicks]').getAttribute('aria-sort') === 'descending'`)
-		b.waitFor("expansions after sorting", segmentRows(asinA)+".length === 13 && "+segmentRows(asinB)+".length === 8 && "+segmentRows(asinC)+".length === 13")
-		if got := b.openParam(); got != asinA+":weekly,"+asinB+":weekly,"+asinC+":weekly" {
+		tab := d.tab(t, dashboard(weekly(asinA, asinB)))
+		tab.Swap("expand C", browsertest.Click(toggle(asinC))) // the sort links were rendered before this expansion
+		tab.Swap("sort by clicks", browsertest.Click(`th[data-sort-key=clicks] a`))
+		if got := pageParam(t, tab, "sort"); got != "clicks" {
+			t.Errorf("sort = %q in the URL", got)
+		}
+		if got := browsertest.Eval[string](tab, `document.querySelector('th[data-sort-key=clicks]').getAttribute('aria-sort')`); got != "descending" {
+			t.Errorf("aria-sort %q", got)
+		}
+		wantSegments(t, tab, "after sorting", map[string]int{asinA: 13, asinB: 8, asinC: 13})
+		if got := pageParam(t, tab, "open"); got != weekly(asinA, asinB, asinC) {
 			t.Errorf("open = %q after sorting", got)
 		}
 	})
 
 	t.Run("the settings form keeps the expansions", func(t *testing.T) {
-		b := b.with(t)
-		b.do(chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "garden"), chromedp.Click(chromedp.CSS(`form[data-testid=filters] button[type=submit]`)))
-		b.waitFor("the filtered table", `new URL(location.href).searchParams.get('q') === 'garden' && document.querySelectorAll('tbody[data-asin]').length === 1`)
-		b.waitFor("A still expanded", segmentRows(asinA)+".length === 13")
-		if got := evalIn[string](b, `new URL(location.href).searchParams.get('sort')`); got != "clicks" {
+		tab := d.tab(t, dashboard("", "sort", "clicks"))
+		tab.Swap("expand A", browsertest.Click(toggle(asinA))) // the form was rendered before this expansion
+		tab.Run("type a search", chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "garden"))
+		tab.Follow("apply the settings", browsertest.Click(`form[data-testid=filters] button[type=submit]`))
+		if got := pageParam(t, tab, "q"); got != "garden" {
+			t.Errorf("q = %q after filtering", got)
+		}
+		if got := browsertest.Eval[int](tab, `document.querySelectorAll('tbody[data-asin]').length`); got != 1 {
+			t.Errorf("%d products after filtering, want 1", got)
+		}
+		wantSegments(t, tab, "after filtering", map[string]int{asinA: 13})
+		if got := pageParam(t, tab, "sort"); got != "clicks" {
 			t.Errorf("sort = %q after filtering", got)
 		}
 	})
