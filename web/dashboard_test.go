@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,14 +48,37 @@ func pctChange(cur, base int64) string {
 	return signed(math.Round(float64(cur-base)/float64(base)*1000)/10, "%")
 }
 
-// ppChange is the expected text of a share's change in percentage points.
+// ppChange is the expected text of a share's change in percentage points. It follows the product's
+// rule, in exact arithmetic rather than the float code under test: the difference of the exact rates
+// num/den and bnum/bden, rounded once to hundredths of a point (the value the export shows), shown with
+// one decimal rounded half away from zero. (Differencing the two rates rounded to 2 decimals, as this test
+// once did, is off by up to 0.01 pp.)
 func ppChange(num, den, bnum, bden int64) string {
 	if den == 0 || bden == 0 {
 		return "—"
 	}
-	a := math.Round(float64(num)/float64(den)*10000) / 100
-	b := math.Round(float64(bnum)/float64(bden)*10000) / 100
-	return signed(math.Round((a-b)*100)/100, " pp")
+	diff := new(big.Rat).Sub(big.NewRat(num, den), big.NewRat(bnum, bden))
+	hundredths := roundHalfAway(diff.Mul(diff, big.NewRat(100*100, 1))) // 100 for percent, 100 for hundredths
+	tenths := roundHalfAway(big.NewRat(hundredths, 10))
+	switch {
+	case tenths == 0:
+		return "0.0 pp"
+	case tenths > 0:
+		return fmt.Sprintf("+%d.%d pp", tenths/10, tenths%10)
+	}
+	return fmt.Sprintf("−%d.%d pp", -tenths/10, -tenths%10)
+}
+
+// roundHalfAway rounds r to the nearest integer, halves away from zero.
+func roundHalfAway(r *big.Rat) int64 {
+	q, m := new(big.Int).QuoRem(new(big.Int).Abs(r.Num()), r.Denom(), new(big.Int))
+	if m.Lsh(m, 1).Cmp(r.Denom()) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if r.Sign() < 0 {
+		q.Neg(q)
+	}
+	return q.Int64()
 }
 
 func signed(v float64, unit string) string {
@@ -67,6 +91,26 @@ func signed(v float64, unit string) string {
 		return "+" + s + unit
 	}
 	return "−" + s + unit
+}
+
+// TestPPChange pins the expectation helper to the rule: exact rates, one rounding to hundredths.
+func TestPPChange(t *testing.T) {
+	for _, tc := range []struct {
+		num, den, bnum, bden int64
+		want                 string
+	}{
+		{3456, 100000, 2504, 100000, "+1.0 pp"},    // 0.952 pp
+		{10049, 1000000, 9550, 1000000, "+0.1 pp"}, // 0.0499 pp; the rounded rates, 1.00 − 0.96, would give 0.0
+		{9550, 1000000, 10049, 1000000, "−0.1 pp"},
+		{1004, 100000, 1000, 100000, "0.0 pp"}, // 0.004 pp
+		{1, 3, 1, 3, "0.0 pp"},
+		{1, 0, 1, 3, "—"},
+		{1, 3, 1, 0, "—"},
+	} {
+		if got := ppChange(tc.num, tc.den, tc.bnum, tc.bden); got != tc.want {
+			t.Errorf("ppChange(%d/%d vs %d/%d) = %q, want %q", tc.num, tc.den, tc.bnum, tc.bden, got, tc.want)
+		}
+	}
 }
 
 func TestDashboardShowsTheProductTable(t *testing.T) {
