@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/sqpdash/sqpdash/internal/account"
+	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/viewstate"
@@ -17,7 +19,9 @@ import (
 func paramSeeds() []string {
 	return []string{
 		"",
-		"preset=last13",
+		"preset=13w",
+		"preset=ytd&cmp=yoy",
+		"preset=" + unknownPreset,
 		"preset=custom&from=2025-12-28&to=2026-01-10",
 		"from=2026-01-10&to=2025-12-28",
 		"from=1900-01-01&to=2999-12-31",
@@ -32,13 +36,29 @@ func paramSeeds() []string {
 		"open=B0ACME0001:weekly,B0ACME0001:monthly&type=monthly",
 		"open=,,,:,&open=%00&type=yearly",
 		"qsort=clicks&qdir=desc&qpage=3",
-		"preset=last4&preset=last52&from=2026-01-01",
+		"preset=4w&preset=52w&from=2026-01-01",
 		"%zz=1&a=%",
 		"q=%ZZ",
 		";q=1",
 		"page=1&page=abc",
 		"page=1&page=2",
 		"q=a;b&open=B0ACME0001",
+	}
+}
+
+// unknownPreset is the one preset name the seeds use on purpose although no such preset exists.
+const unknownPreset = "fortnight"
+
+// TestParamSeedsUsePresetsThatExist keeps the seeds in step with the presets: a seed naming a preset that
+// was renamed only exercises the error path.
+func TestParamSeedsUsePresetsThatExist(t *testing.T) {
+	for _, s := range paramSeeds() {
+		v, _ := url.ParseQuery(s)
+		for _, p := range v[viewstate.ParamPreset] {
+			if p != unknownPreset && !slices.Contains(period.Presets(), period.Preset(p)) {
+				t.Errorf("seed %q names preset %q; the presets are %v", s, p, period.Presets())
+			}
+		}
 	}
 }
 
