@@ -48,13 +48,6 @@ func TestNewEmptyDatabase(t *testing.T) {
 }
 
 func TestNewDatabase(t *testing.T) {
-	// Until the schema tool and schema.hcl land, there is nothing to build the template from.
-	if _, err := os.Stat(filepath.Join(current.repoRoot, "schema.hcl")); os.IsNotExist(err) {
-		t.Skip("schema.hcl does not exist yet, so there is no template database to copy")
-	}
-	if _, err := current.templateDatabase(); err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skipf("schema.Apply is not implemented yet, so there is no template database: %v", err)
-	}
 	first := NewDatabase(t)
 
 	t.Run("the schema of schema.hcl is applied", func(t *testing.T) {
@@ -86,11 +79,22 @@ func TestCluster(t *testing.T) {
 	if c == nil {
 		t.Fatal("Cluster() = nil inside Main")
 	}
+	ctx := context.Background()
 	if c.DataDir() == "" {
-		t.Skipf("attached to %s: the server is not ours to stop", DatabaseURLEnv)
+		t.Run("an attached server is left alone: Stop leaves it serving, Restart refuses", func(t *testing.T) {
+			if err := c.Stop(ctx); err != nil {
+				t.Fatalf("Stop on the attached server: %v", err)
+			}
+			if got := psql(t, NewEmptyDatabase(t), "SELECT 1"); got != "1" {
+				t.Errorf("SELECT 1 = %q after Stop", got)
+			}
+			if err := c.Restart(ctx); err == nil {
+				t.Error("Restart of an attached server succeeded: it is not ours to start")
+			}
+		})
+		return
 	}
 	t.Run("stopped and restarted, it serves new databases again", func(t *testing.T) {
-		ctx := context.Background()
 		if err := c.Stop(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -122,10 +126,9 @@ func TestDatabaseName(t *testing.T) {
 	}
 }
 
+// TestRemoveAbandonedClusters starts a throwaway cluster of its own, so it runs on an attached server
+// too, given the server programs.
 func TestRemoveAbandonedClusters(t *testing.T) {
-	if Cluster().DataDir() == "" {
-		t.Skipf("attached to %s: no private clusters here", DatabaseURLEnv)
-	}
 	ctx := context.Background()
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
@@ -157,8 +160,8 @@ func TestRemoveAbandonedClusters(t *testing.T) {
 	if err := exec.Command(filepath.Join(abandoned.BinDir(), "pg_isready"), "-q", "-d", abandoned.URL("postgres")).Run(); err == nil {
 		t.Error("the abandoned cluster still accepts connections")
 	}
-	if got := psql(t, Cluster().URL("postgres"), "SELECT 1"); got != "1" {
-		t.Errorf("this test binary's own cluster answered %q: it must be left alone", got)
+	if got := psql(t, NewEmptyDatabase(t), "SELECT 1"); got != "1" {
+		t.Errorf("this test binary's own server answered %q: it must be left alone", got)
 	}
 }
 
