@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/sqpdash
 ADDR  ?= localhost:8080
 
-.PHONY: run test build generate check-generated vet lint deps deps-test bench fuzz clean
+.PHONY: run test build generate check-generated check-fmt vet lint deps deps-test bench fuzz clean
 
 ## run: install what is missing, build, start the private PostgreSQL, apply the schema, load demo data on
 ## first run, create the first admin on first run, and serve on http://$(ADDR)
@@ -14,9 +14,9 @@ run: deps build
 	SQPDASH_ADDR=$(ADDR) $(BIN) users ensure-admin
 	$(BIN) serve --addr $(ADDR)
 
-## test: install what is missing (PostgreSQL, Chromium, plpgsql_check), check generated code, vet, lint, and run
-## every test
-test: deps-test check-generated vet lint
+## test: install what is missing (PostgreSQL, Chromium, plpgsql_check), check generated code and formatting, vet,
+## lint, and run every test
+test: deps-test check-generated check-fmt vet lint
 	$(GO) test -count=1 -timeout 15m ./...
 
 build:
@@ -25,10 +25,20 @@ build:
 generate:
 	$(GO) tool templ generate
 
-## check-generated: fail if templ generate would change the committed *_templ.go files
+## check-generated: fail if templ generate fails, changes a *_templ.go file, or writes one git does not track
+## (git status shows it in the work-tree column: modified, deleted or untracked)
 check-generated:
-	@$(GO) tool templ generate >/dev/null 2>&1
-	@if ! git diff --quiet -- '*_templ.go'; then echo "templ generate changed committed files: run 'make generate' and commit" >&2; git diff --stat -- '*_templ.go' >&2; exit 1; fi
+	@out=$$($(GO) tool templ generate 2>&1) || { echo "$$out" >&2; echo "templ generate failed" >&2; exit 1; }
+	@changed=$$(git status --porcelain --untracked-files=all -- '*_templ.go' | grep '^.[^ ]'); \
+	if [ -n "$$changed" ]; then \
+	  echo "templ generate changed or added *_templ.go files: run 'make generate' and commit them" >&2; \
+	  echo "$$changed" >&2; exit 1; \
+	fi
+
+## check-fmt: fail if gofmt would change any Go file
+check-fmt:
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change these files: run 'gofmt -w' on them" >&2; echo "$$unformatted" >&2; exit 1; fi
 
 vet:
 	$(GO) vet ./...
