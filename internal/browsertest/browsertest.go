@@ -292,10 +292,10 @@ func (tab *Tab) Screenshot(name string) {
 		tab.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	dir := filepath.Join("testdata", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		tab.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o600); err != nil {
 		tab.t.Fatal(err)
 	}
 }

@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -31,17 +32,22 @@ func htmxServer(t *testing.T) *httptest.Server {
 	button := func(n int) string {
 		return fmt.Sprintf(`<button id="b" type="button" data-n="%d" hx-get="/button?n=%d" hx-swap="outerHTML">button %d</button>`, n, n+1, n)
 	}
+	write := func(w http.ResponseWriter, body string) {
+		if _, err := io.WriteString(w, body); err != nil {
+			t.Errorf("serve the test page: %v", err)
+		}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/htmx.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", htmx.ContentType)
-		w.Write(htmx.Body)
+		write(w, string(htmx.Body))
 	})
 	mux.HandleFunc("/button", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-		fmt.Fprint(w, button(n))
+		write(w, button(n))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<!doctype html><html><head>
+		write(w, `<!doctype html><html><head>
 <meta name="htmx-config" content='{"defaultSettleDelay": 400}'>
 <script src="/htmx.js" defer></script>
 <style>#cover { position: fixed; left: 0; top: 0; width: 100%; height: 100%; }</style>
