@@ -1090,6 +1090,242 @@ materialized "brand_product_segments" {
   depends_on = [table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
+// corrections #14: brand-level figures count each query's market total once. A query's market total is
+// the same number on every ASIN row of that query and week, so summing brand_product_segments over a brand's
+// ASINs counts the market once per ASIN that reports the query, and the brand's shares come out too low. This
+// view is the brand-level source (the KPI cards, brand_performance_enhanced): for each brand, marketplace,
+// week and search query, the brand's counts are the sum over its ASINs and the market totals (and Search
+// Query Volume) are counted once (the largest, should reports of one query-week ever disagree); a week sums
+// its queries and a month the weeks that start in it. Refreshed with brand_product_segments by the same
+// procedure, in the same transaction, and logged in the same log row (metadata.brand_rows).
+materialized "brand_marketplace_segments" {
+  schema  = schema.public
+  comment = "Brand-level weekly and monthly segments per marketplace (active mappings of active brands): the brand's ASIN counts summed, each search query's market totals counted once per week (corrections #14), so brand shares are the brand's share of its queries' market. Refreshed with brand_product_segments."
+  column "brand_id" {
+    type = uuid
+    null = true
+  }
+  column "marketplace" {
+    type = text
+    null = true
+    comment = "Amazon marketplace (country code): figures of different marketplaces are never added together (corrections #15)."
+  }
+  column "segment_type" {
+    type = text
+    null = true
+    comment = "weekly (Sunday-Saturday) or monthly (the weeks that start in the calendar month), as in brand_product_segments."
+  }
+  column "period_start" {
+    type = date
+    null = true
+  }
+  column "period_end" {
+    type = date
+    null = true
+  }
+  column "total_impressions" {
+    type = bigint
+    null = true
+    comment = "Market impressions of the brand's search queries, each query's market total counted once per week however many of the brand's ASINs report it (corrections #14)."
+  }
+  column "asin_impressions" {
+    type = bigint
+    null = true
+    comment = "The brand's impressions: the sum over its ASINs."
+  }
+  column "total_clicks" {
+    type = bigint
+    null = true
+  }
+  column "asin_clicks" {
+    type = bigint
+    null = true
+  }
+  column "total_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "asin_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "total_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_purchases" {
+    type = bigint
+    null = true
+  }
+  column "search_query_volume" {
+    type = bigint
+    null = true
+    comment = "Search Query Volume of the brand's queries, once per query and week."
+  }
+  column "impression_share_pct" {
+    type = numeric
+    null = true
+    comment = "100 x asin_impressions / total_impressions, 2 decimals; NULL when total_impressions is 0."
+  }
+  column "click_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "cart_add_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "purchase_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "ctr_pct" {
+    type = numeric
+    null = true
+  }
+  column "cvr_pct" {
+    type = numeric
+    null = true
+  }
+  column "avg_purchase_price" {
+    type = numeric
+    null = true
+    comment = "Avg. median purchase price of the brand: purchase_price_amount / priced_purchases, 2 decimals."
+  }
+  column "purchase_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_purchases" {
+    type = bigint
+    null = true
+  }
+  column "query_weeks" {
+    type = bigint
+    null = true
+    comment = "Number of (search query, week) pairs of the brand in the segment."
+  }
+  column "shared_query_weeks" {
+    type = bigint
+    null = true
+    comment = "Of those, the pairs that two or more of the brand's ASINs report: where summing per-ASIN market totals would count the market more than once."
+  }
+  column "data_points_count" {
+    type = integer
+    null = true
+    comment = "Number of ASIN weekly reports (asin_performance_data rows) in the segment."
+  }
+  column "weeks_with_data" {
+    type = integer
+    null = true
+    comment = "Number of weeks of the segment with data (1 for a weekly segment)."
+  }
+  as = <<-SQL
+    WITH per_query AS (
+      SELECT m.brand_id,
+             r.marketplace,
+             r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
+             q.search_query,
+             max(q.search_query_volume) AS search_query_volume,
+             max(q.total_query_impression_count) AS total_impressions,
+             sum(q.asin_impression_count) AS asin_impressions,
+             max(q.total_click_count) AS total_clicks,
+             sum(q.asin_click_count) AS asin_clicks,
+             max(q.total_cart_add_count) AS total_cart_adds,
+             sum(q.asin_cart_add_count) AS asin_cart_adds,
+             max(q.total_purchase_count) AS total_purchases,
+             sum(q.asin_purchase_count) AS asin_purchases,
+             coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count), 0) AS purchase_price_amount,
+             coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0) AS priced_purchases,
+             count(*) AS asin_rows
+        FROM sqp.search_query_performance q
+        JOIN sqp.asin_performance_data r ON r.id = q.asin_performance_id
+        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+       GROUP BY m.brand_id, r.marketplace, 3, q.search_query
+    ),
+    reports AS (
+      SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
+             count(*) AS data_points_count
+        FROM sqp.asin_performance_data r
+        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+       WHERE EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
+       GROUP BY m.brand_id, r.marketplace, 3
+    ),
+    weekly AS (
+      SELECT p.brand_id, p.marketplace, p.period_start,
+             sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
+             sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
+             sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
+             sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
+             sum(p.search_query_volume)::bigint AS search_query_volume,
+             sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
+             sum(p.priced_purchases)::bigint AS priced_purchases,
+             count(*)::bigint AS query_weeks,
+             (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
+        FROM per_query p
+       GROUP BY p.brand_id, p.marketplace, p.period_start
+    ),
+    segments AS (
+      SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
+             w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
+             w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count, 1 AS weeks_with_data
+        FROM weekly w
+        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+      UNION ALL
+      SELECT w.brand_id, w.marketplace, 'monthly'::text,
+             date_trunc('month', w.period_start::timestamp)::date,
+             (date_trunc('month', w.period_start::timestamp) + interval '1 month - 1 day')::date,
+             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
+             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
+             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
+             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
+             sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
+             sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
+             sum(r.data_points_count)::integer, count(*)::integer
+        FROM weekly w
+        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+       GROUP BY w.brand_id, w.marketplace, 4, 5
+    )
+    SELECT s.brand_id,
+           s.marketplace,
+           s.segment_type,
+           s.period_start,
+           s.period_end,
+           s.total_impressions,
+           s.asin_impressions,
+           s.total_clicks,
+           s.asin_clicks,
+           s.total_cart_adds,
+           s.asin_cart_adds,
+           s.total_purchases,
+           s.asin_purchases,
+           s.search_query_volume,
+           round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
+           round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
+           round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
+           round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
+           round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
+           s.purchase_price_amount,
+           s.priced_purchases,
+           s.query_weeks,
+           s.shared_query_weeks,
+           s.data_points_count,
+           s.weeks_with_data
+      FROM segments s
+  SQL
+  // REFRESH ... CONCURRENTLY needs a unique index without WHERE; it also serves the reads of a brand's weeks.
+  index "idx_brand_marketplace_segments_key" {
+    unique  = true
+    columns = [column.brand_id, column.marketplace, column.segment_type, column.period_start]
+  }
+  depends_on = [table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
 function "brand_product_segments_last_refreshed" {
   schema     = schema.public
   lang       = SQL
@@ -1111,10 +1347,12 @@ function "brand_product_segments_last_refreshed" {
 // per-brand aggregate over the materialized view is cheap); the shares are NULL, not 0, for a zero
 // denominator; the sums are bigint. Totals are summed from the monthly segments, as in the spec, so no week is
 // counted twice. One row per brand and marketplace (corrections #15): totals of different marketplaces are
-// never added together.
+// never added together. The shares are the brand's share of its queries' market with each query's market
+// total counted once per week (corrections #14, from brand_marketplace_segments); the spec summed the
+// per-ASIN totals, counting the market once per ASIN that reports a query, which gave too low shares.
 view "brand_performance_enhanced" {
   schema  = schema.public
-  comment = "Per-brand and marketplace totals over brand_product_segments: ASIN counts, ASIN impressions/clicks/cart adds/purchases (from monthly segments, so no double counting), ratio-of-sums impression and purchase shares, and the data date range."
+  comment = "Per-brand and marketplace totals over brand_product_segments: ASIN counts, ASIN impressions/clicks/cart adds/purchases (from monthly segments, so no double counting), impression and purchase shares of the brand in its queries' market, each query's market total counted once per week (from brand_marketplace_segments), and the data date range."
   column "brand_id" {
     type = uuid
   }
@@ -1168,15 +1406,22 @@ view "brand_performance_enhanced" {
              bool_or(s.segment_type = 'weekly' AND s.asin_impressions > 0) AS has_weekly_data,
              bool_or(s.segment_type = 'monthly' AND s.asin_impressions > 0) AS has_monthly_data,
              sum(s.asin_impressions) FILTER (WHERE s.segment_type = 'monthly') AS asin_impressions,
-             sum(s.total_impressions) FILTER (WHERE s.segment_type = 'monthly') AS market_impressions,
              sum(s.asin_clicks) FILTER (WHERE s.segment_type = 'monthly') AS asin_clicks,
              sum(s.asin_cart_adds) FILTER (WHERE s.segment_type = 'monthly') AS asin_cart_adds,
              sum(s.asin_purchases) FILTER (WHERE s.segment_type = 'monthly') AS asin_purchases,
-             sum(s.total_purchases) FILTER (WHERE s.segment_type = 'monthly') AS market_purchases,
              min(s.earliest_date) AS first_data_date,
              max(s.latest_date) AS last_data_date
         FROM public.brand_product_segments s
        GROUP BY s.brand_id, s.marketplace, s.asin
+    ),
+    brand_market AS (
+      -- corrections #14: the market of the brand's queries, each query's total counted once per week.
+      SELECT g.brand_id, g.marketplace,
+             sum(g.asin_impressions) AS asin_impressions, sum(g.total_impressions) AS market_impressions,
+             sum(g.asin_purchases) AS asin_purchases, sum(g.total_purchases) AS market_purchases
+        FROM public.brand_marketplace_segments g
+       WHERE g.segment_type = 'monthly'
+       GROUP BY g.brand_id, g.marketplace
     )
     SELECT a.brand_id,
            b.brand_name,
@@ -1189,15 +1434,16 @@ view "brand_performance_enhanced" {
            sum(a.asin_clicks)::bigint AS total_clicks,
            sum(a.asin_cart_adds)::bigint AS total_cart_adds,
            sum(a.asin_purchases)::bigint AS total_purchases,
-           round(100.0 * sum(a.asin_impressions) / nullif(sum(a.market_impressions), 0), 2) AS avg_impression_share,
-           round(100.0 * sum(a.asin_purchases) / nullif(sum(a.market_purchases), 0), 2) AS avg_purchase_share,
+           round(100.0 * min(g.asin_impressions) / nullif(min(g.market_impressions), 0), 2) AS avg_impression_share,
+           round(100.0 * min(g.asin_purchases) / nullif(min(g.market_purchases), 0), 2) AS avg_purchase_share,
            min(a.first_data_date) AS data_start_date,
            max(a.last_data_date) AS data_end_date
       FROM asin_stats a
       JOIN public.brands b ON b.id = a.brand_id
+      LEFT JOIN brand_market g ON g.brand_id = a.brand_id AND g.marketplace = a.marketplace
      GROUP BY a.brand_id, b.brand_name, b.display_name, a.marketplace
   SQL
-  depends_on = [materialized.brand_product_segments, table.brands]
+  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, table.brands]
 }
 
 // The brand's default marketplace (corrections #15): the one with the most recent data.
@@ -1376,7 +1622,7 @@ function "validate_brand_product_segments" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, and weekly segments of the newest week that differ from the base rows. SECURITY DEFINER: it reads the base tables."
+  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, weekly segments of the newest week that differ from the base rows, and brand-level segments (brand_marketplace_segments) whose ASIN counts differ from the sums of the brand's product segments or whose market totals lie outside the largest..the sum of the products'. SECURITY DEFINER: it reads the base tables."
   as      = <<-SQL
     DECLARE
       v_week date;
@@ -1431,6 +1677,32 @@ function "validate_brand_product_segments" {
         FROM public.brand_product_segments s
        WHERE s.asin_impressions > s.total_impressions OR s.asin_clicks > s.total_clicks
           OR s.asin_cart_adds > s.total_cart_adds OR s.asin_purchases > s.total_purchases
+      UNION ALL
+      -- The brand-level segments (corrections #14) hold the sums of the brand's product segments' ASIN counts,
+      -- and market totals between the largest and the sum of the products' market totals (each query's
+      -- market counted once instead of once per ASIN).
+      SELECT 'brand_differs_from_products', coalesce(g.brand_id, p.brand_id), coalesce(g.marketplace, p.marketplace),
+             NULL::varchar(20), coalesce(g.segment_type, p.segment_type), coalesce(g.period_start, p.period_start),
+             CASE WHEN g.brand_id IS NULL THEN 'product segments without their brand segment'
+                  WHEN p.brand_id IS NULL THEN 'brand segment without product segments'
+                  ELSE format('brand %s/%s/%s/%s, market impressions %s; products %s/%s/%s/%s, market impressions %s..%s (impressions/clicks/cart adds/purchases)',
+                              g.asin_impressions, g.asin_clicks, g.asin_cart_adds, g.asin_purchases, g.total_impressions,
+                              p.asin_impressions, p.asin_clicks, p.asin_cart_adds, p.asin_purchases, p.max_total, p.sum_total) END
+        FROM public.brand_marketplace_segments g
+        FULL JOIN (SELECT s.brand_id, s.marketplace, s.segment_type, s.period_start,
+                          sum(s.asin_impressions)::bigint AS asin_impressions, sum(s.asin_clicks)::bigint AS asin_clicks,
+                          sum(s.asin_cart_adds)::bigint AS asin_cart_adds, sum(s.asin_purchases)::bigint AS asin_purchases,
+                          sum(s.priced_purchases)::bigint AS priced_purchases, sum(s.data_points_count)::bigint AS data_points_count,
+                          max(s.total_impressions)::bigint AS max_total, sum(s.total_impressions)::bigint AS sum_total
+                     FROM public.brand_product_segments s
+                    GROUP BY s.brand_id, s.marketplace, s.segment_type, s.period_start) p
+          ON p.brand_id = g.brand_id AND p.marketplace = g.marketplace AND p.segment_type = g.segment_type
+         AND p.period_start = g.period_start
+       WHERE g.brand_id IS NULL OR p.brand_id IS NULL
+          OR (g.asin_impressions, g.asin_clicks, g.asin_cart_adds, g.asin_purchases, g.priced_purchases, g.data_points_count::bigint)
+             IS DISTINCT FROM
+             (p.asin_impressions, p.asin_clicks, p.asin_cart_adds, p.asin_purchases, p.priced_purchases, p.data_points_count)
+          OR g.total_impressions < p.max_total OR g.total_impressions > p.sum_total
       UNION ALL
       -- Every monthly segment is the sum of the weekly segments that start in its month, and the other way round.
       SELECT 'monthly_differs_from_weeks', coalesce(mo.brand_id, wk.brand_id), coalesce(mo.marketplace, wk.marketplace),
@@ -1509,7 +1781,7 @@ function "validate_brand_product_segments" {
               base.asin_cart_adds, base.total_purchases, base.asin_purchases, base.priced_purchases, base.data_points_count);
     END;
   SQL
-  depends_on = [materialized.brand_product_segments, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1547,17 +1819,22 @@ function "brand_product_segments_refresh_run" {
     type = bigint
     mode = OUT
   }
+  arg "brand_row_count" {
+    type = bigint
+    mode = OUT
+  }
   return   = record
   security = DEFINER
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated). Returns the view's row count and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
+  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated) of brand_product_segments and then of brand_marketplace_segments, in one transaction, so the two always agree. Returns the views' row counts and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
   as      = <<-SQL
     #variable_conflict use_variable
     DECLARE
       v_last_seq bigint;
       v_last_rows bigint;
+      v_brand_populated boolean;
     BEGIN
       -- Read before refreshing: a change committed during the refresh makes the next check refresh again.
       change_seq := (SELECT s.change_seq FROM public.segment_source_state s);
@@ -1568,7 +1845,9 @@ function "brand_product_segments_refresh_run" {
        LIMIT 1;
       was_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
                          WHERE c.oid = 'public.brand_product_segments'::regclass);
-      IF NOT p_force AND was_populated AND change_seq <= v_last_seq THEN
+      v_brand_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
+                             WHERE c.oid = 'public.brand_marketplace_segments'::regclass);
+      IF NOT p_force AND was_populated AND v_brand_populated AND change_seq <= v_last_seq THEN
         refreshed := false;
         -- Unchanged since that refresh, so is its row count (counting would cost more than the check).
         row_count := coalesce(v_last_rows, (SELECT count(*) FROM public.brand_product_segments));
@@ -1582,12 +1861,18 @@ function "brand_product_segments_refresh_run" {
         ELSE
           REFRESH MATERIALIZED VIEW public.brand_product_segments;
         END IF;
+        IF v_brand_populated THEN
+          REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_marketplace_segments;
+        ELSE
+          REFRESH MATERIALIZED VIEW public.brand_marketplace_segments;
+        END IF;
         refreshed := true;
         row_count := (SELECT count(*) FROM public.brand_product_segments);
+        brand_row_count := (SELECT count(*) FROM public.brand_marketplace_segments);
       END IF;
     END;
   SQL
-  depends_on = [materialized.brand_product_segments, view.segment_source_state, table.materialized_view_refresh_log]
+  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, view.segment_source_state, table.materialized_view_refresh_log]
 }
 
 procedure "refresh_brand_product_segments" {
@@ -1657,6 +1942,7 @@ procedure "refresh_brand_product_segments" {
       v_pid integer := pg_catalog.pg_backend_pid();
       v_run record;
       v_change_seq bigint;
+      v_brand_rows bigint;
       v_validation jsonb;
       v_sqlstate text;
       v_detail text;
@@ -1700,6 +1986,7 @@ procedure "refresh_brand_product_segments" {
         SELECT * INTO v_run FROM public.brand_product_segments_refresh_run(p_force);
         o_row_count := v_run.row_count;
         v_change_seq := v_run.change_seq;
+        v_brand_rows := v_run.brand_row_count;
         IF v_run.refreshed THEN
           o_status := 'success';
           BEGIN
@@ -1729,6 +2016,7 @@ procedure "refresh_brand_product_segments" {
       IF v_sqlstate IS NOT NULL THEN
         o_row_count := NULL;
         v_change_seq := NULL;
+        v_brand_rows := NULL;
       END IF;
 
       o_finished_at := pg_catalog.clock_timestamp();
@@ -1738,7 +2026,9 @@ procedure "refresh_brand_product_segments" {
              row_count = o_row_count,
              change_seq = v_change_seq,
              error = o_error,
-             validation = v_validation
+             validation = v_validation,
+             metadata = CASE WHEN v_brand_rows IS NULL THEN l.metadata
+                             ELSE l.metadata || jsonb_build_object('brand_rows', v_brand_rows) END
        WHERE l.id = o_log_id;
       -- Unlocked before the COMMIT, so that no error past this point can leave a pooled session holding the
       -- lock. A session that takes the lock now waits for this row's lock until the COMMIT, then sees it done.
@@ -1821,8 +2111,20 @@ permission {
 }
 
 permission {
+  to         = role.authenticated
+  for        = materialized.brand_marketplace_segments
+  privileges = [SELECT]
+}
+
+permission {
   to         = role.service_role
   for        = view.brand_performance_enhanced
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.service_role
+  for        = materialized.brand_marketplace_segments
   privileges = [SELECT]
 }
 
@@ -2239,6 +2541,12 @@ permission {
 permission {
   to         = role.sqpdash_web
   for        = view.brand_performance_enhanced
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = materialized.brand_marketplace_segments
   privileges = [SELECT]
 }
 

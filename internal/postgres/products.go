@@ -232,11 +232,14 @@ func (db *DB) LastWeekEnd(ctx context.Context, brandID, market string) (time.Tim
 	return *end, true, nil
 }
 
-// BrandWeeks sums the brand's products per week in r in one marketplace, oldest first.
+// BrandWeeks returns the brand's counts per week in r in one marketplace, oldest first, as metrics.Brand
+// defines them (corrections #14): the brand's ASIN counts summed, each search query's market totals
+// counted once per week. They come from brand_marketplace_segments, not from summing the product
+// segments, which would count a query's market once per ASIN that reports it.
 func (db *DB) BrandWeeks(ctx context.Context, brandID, market string, r period.Range) ([]sqp.WeekCounts, error) {
 	q := `
 		SELECT period_start AS week_start, ` + sumSegmentCounts + `
-		FROM public.brand_product_segments
+		FROM public.brand_marketplace_segments
 		WHERE brand_id = $1 AND marketplace = $4 AND segment_type = 'weekly'
 		  AND period_start >= $2 AND period_end <= $3
 		GROUP BY period_start

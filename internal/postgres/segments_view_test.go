@@ -6,9 +6,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/postgres"
 )
 
 // Tests of the SQL objects schema.hcl declares around brand_product_segments, on the hand-built dataset of
@@ -321,11 +325,87 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 	})
 }
 
+// TestBrandMarketplaceSegments compares brand_marketplace_segments with the brand-level figures computed
+// in Go from the hand dataset, in which ASINs of one brand share queries in the same week (corrections #14).
+func TestBrandMarketplaceSegments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url, conn, ids := handDatabase(ctx, t)
+	want := expectedBrandSegments(t, handData(), ids)
+	got := readBrandSegments(ctx, t, conn)
+
+	t.Run("every row equals the recomputation from the base rows", func(t *testing.T) {
+		for k, w := range want {
+			g, ok := got[k]
+			if !ok {
+				t.Errorf("missing row %+v", k)
+				continue
+			}
+			if brandText(g) != brandText(w) {
+				t.Errorf("row %+v:\n got  %s\n want %s", k, brandText(g), brandText(w))
+			}
+		}
+		for k := range got {
+			if _, ok := want[k]; !ok {
+				t.Errorf("unexpected row %+v", k)
+			}
+		}
+	})
+
+	t.Run("a shared query's market counts once: the brand's share is above the sum over its products", func(t *testing.T) {
+		k := brandKey{ids["acme"], "US", "weekly", "2024-07-21"}
+		b := want[k]
+		if b.SharedQueryWeeks == 0 {
+			t.Fatal("hand dataset: no shared query in acme's US week of 21 July")
+		}
+		// By hand: "red shoes" (market 4,000) is on both ASINs' rows, "running shoes" (2,500) on one.
+		if b.TotalImpressions != 4000+2500 || b.ASINImpressions != 300+120+140 {
+			t.Fatalf("recomputation: %d of %d, want 560 of 6,500", b.ASINImpressions, b.TotalImpressions)
+		}
+		var perASINTotal int64
+		for _, s := range expectedSegments(t, handData(), ids) {
+			if s.BrandID == k.BrandID && s.Marketplace == "US" && s.Type == "weekly" && s.Start == k.Start {
+				perASINTotal += s.TotalImpressions
+			}
+		}
+		if perASINTotal != 4000+2500+4000 {
+			t.Fatalf("per-ASIN totals add up to %d, want 10,500 (the market of red shoes twice)", perASINTotal)
+		}
+		if g := got[k]; g.TotalImpressions != 6500 || deref(g.ImpressionShare) != "8.62" {
+			t.Errorf("brand_marketplace_segments: %d market impressions, share %s; want 6,500 and 8.62 (560 / 6,500)",
+				g.TotalImpressions, deref(g.ImpressionShare))
+		}
+	})
+
+	t.Run("the KPI cards read the brand figures", func(t *testing.T) {
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		weeks, err := db.BrandWeeks(ctx, ids["acme"], "UK", period.Range{From: period.Date(2024, 7, 21), To: period.Date(2024, 8, 10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(weeks) != 2 {
+			t.Fatalf("%d UK weeks of acme, want 2", len(weeks))
+		}
+		for _, w := range weeks {
+			e := want[brandKey{ids["acme"], "UK", "weekly", w.WeekStart.Format(time.DateOnly)}]
+			if w.Counts.TotalImpressions != e.TotalImpressions || w.Counts.ASINImpressions != e.ASINImpressions ||
+				w.Counts.TotalPurchases != e.TotalPurchases || w.Counts.PricedPurchases != e.PricedPurchases {
+				t.Errorf("week %s: %+v, want %+v", w.WeekStart.Format(time.DateOnly), w.Counts, e)
+			}
+		}
+	})
+}
+
 func TestBrandPerformanceEnhanced(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	_, conn, ids := handDatabase(ctx, t)
 	segments := expectedSegments(t, handData(), ids)
+	brandSegments := expectedBrandSegments(t, handData(), ids)
 
 	type brandRow struct {
 		BrandID, Name, Marketplace               string
@@ -378,8 +458,14 @@ func TestBrandPerformanceEnhanced(t *testing.T) {
 			w.Clicks += s.ASINClicks
 			w.CartAdds += s.ASINCartAdds
 			w.Purchases += s.ASINPurchases
-			marketImpressions += s.TotalImpressions
-			marketPurchases += s.TotalPurchases
+		}
+		// The market of the brand's queries counts each query once per week (corrections #14), not once per
+		// ASIN: from the brand-level recomputation, not from the product segments' totals.
+		for _, b := range brandSegments {
+			if b.BrandID == ids[name] && b.Marketplace == bm[1] && b.Type == "monthly" {
+				marketImpressions += b.TotalImpressions
+				marketPurchases += b.TotalPurchases
+			}
 		}
 		w.ASINs, w.WithWeekly, w.WithMonthly = int64(len(all)), int64(len(weekly)), int64(len(monthly))
 		w.ImpressionShare = deref(percent(w.Impressions, marketImpressions))
@@ -479,7 +565,8 @@ func TestValidateBrandProductSegments(t *testing.T) {
 			WHERE search_query = 'wool socks'`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments`); err != nil {
+		if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments;
+			REFRESH MATERIALIZED VIEW public.brand_marketplace_segments`); err != nil {
 			t.Fatal(err)
 		}
 		got := checks(validate(t, conn))
@@ -488,4 +575,11 @@ func TestValidateBrandProductSegments(t *testing.T) {
 			t.Errorf("violations by check = %v, want 2 asin_count_above_total and 2 share_out_of_range", got)
 		}
 	})
+}
+
+// brandText prints a brand row with its numeric texts (not their pointers), to compare and to show.
+func brandText(r brandRow) string {
+	shares := deref(r.ImpressionShare) + " " + deref(r.PurchaseShare) + " " + deref(r.AvgPrice)
+	r.ImpressionShare, r.PurchaseShare, r.AvgPrice = nil, nil, nil
+	return fmt.Sprintf("%+v shares/price %s", r, shares)
 }

@@ -383,7 +383,8 @@ func handDatabase(ctx context.Context, t *testing.T) (string, *pgx.Conn, map[str
 	url := pgtest.NewDatabase(t)
 	conn := connect(ctx, t, url)
 	ids := loadHandData(ctx, t, conn, handData())
-	if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments`); err != nil {
+	if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments;
+		REFRESH MATERIALIZED VIEW public.brand_marketplace_segments`); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
 	return url, conn, ids
@@ -394,4 +395,151 @@ func deref(s *string) string {
 		return "NULL"
 	}
 	return *s
+}
+
+// brandKey identifies a row of brand_marketplace_segments.
+type brandKey struct {
+	BrandID, Marketplace, Type, Start string
+}
+
+// brandRow is a row of brand_marketplace_segments.
+type brandRow struct {
+	brandKey
+	End                                                        string
+	TotalImpressions, ASINImpressions, TotalClicks, ASINClicks int64
+	TotalCartAdds, ASINCartAdds, TotalPurchases, ASINPurchases int64
+	ImpressionShare, PurchaseShare, AvgPrice                   *string
+	PriceAmountCents, PricedPurchases                          int64
+	QueryWeeks, SharedQueryWeeks, DataPoints, WeeksWithData    int64
+}
+
+// expectedBrandSegments computes, from the dataset alone, the rows brand_marketplace_segments must hold:
+// per brand, marketplace and week, the ASIN counts of the brand's active products summed, and each
+// query's market totals counted once (the largest of its rows); months add the weeks that start in them.
+func expectedBrandSegments(t *testing.T, d handDataset, brandIDs map[string]string) map[brandKey]brandRow {
+	t.Helper()
+	activeBrand := map[string]bool{}
+	for _, b := range d.Brands {
+		activeBrand[b.Name] = b.Active
+	}
+	brandOf := map[string]string{}
+	for _, m := range d.Mappings {
+		if m.Active && activeBrand[m.Brand] {
+			brandOf[m.ASIN] = brandIDs[m.Brand]
+		}
+	}
+	type queryKey struct {
+		week brandKey
+		q    string
+	}
+	market := map[queryKey][4]int64{}
+	rowsPerQuery := map[queryKey]int{}
+	weeks := map[brandKey]brandRow{}
+	for _, r := range d.Reports {
+		brand, ok := brandOf[r.ASIN]
+		if !ok {
+			continue
+		}
+		start := mustDate(t, r.Start)
+		k := brandKey{brand, r.Marketplace, "weekly", r.Start}
+		w := weeks[k]
+		w.brandKey, w.End = k, start.AddDate(0, 0, 6).Format(time.DateOnly)
+		w.DataPoints++
+		w.WeeksWithData = 1
+		for _, q := range r.Queries {
+			w.ASINImpressions += q.ASINImpressions
+			w.ASINClicks += q.ASINClicks
+			w.ASINCartAdds += q.ASINCartAdds
+			w.ASINPurchases += q.ASINPurchases
+			if q.PriceCents != nil {
+				w.PriceAmountCents += *q.PriceCents * q.ASINPurchases
+				w.PricedPurchases += q.ASINPurchases
+			}
+			qk := queryKey{k, q.Query}
+			m := market[qk]
+			m = [4]int64{max(m[0], q.TotalImpressions), max(m[1], q.TotalClicks), max(m[2], q.TotalCartAdds), max(m[3], q.TotalPurchases)}
+			market[qk] = m
+			rowsPerQuery[qk]++
+		}
+		weeks[k] = w
+	}
+	for qk, m := range market {
+		w := weeks[qk.week]
+		w.TotalImpressions += m[0]
+		w.TotalClicks += m[1]
+		w.TotalCartAdds += m[2]
+		w.TotalPurchases += m[3]
+		w.QueryWeeks++
+		if rowsPerQuery[qk] > 1 {
+			w.SharedQueryWeeks++
+		}
+		weeks[qk.week] = w
+	}
+	out := map[brandKey]brandRow{}
+	for k, w := range weeks {
+		out[k] = w
+		start := mustDate(t, k.Start)
+		month := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
+		mk := brandKey{k.BrandID, k.Marketplace, "monthly", month.Format(time.DateOnly)}
+		m := out[mk]
+		m.brandKey, m.End = mk, month.AddDate(0, 1, -1).Format(time.DateOnly)
+		m.TotalImpressions += w.TotalImpressions
+		m.ASINImpressions += w.ASINImpressions
+		m.TotalClicks += w.TotalClicks
+		m.ASINClicks += w.ASINClicks
+		m.TotalCartAdds += w.TotalCartAdds
+		m.ASINCartAdds += w.ASINCartAdds
+		m.TotalPurchases += w.TotalPurchases
+		m.ASINPurchases += w.ASINPurchases
+		m.PriceAmountCents += w.PriceAmountCents
+		m.PricedPurchases += w.PricedPurchases
+		m.QueryWeeks += w.QueryWeeks
+		m.SharedQueryWeeks += w.SharedQueryWeeks
+		m.DataPoints += w.DataPoints
+		m.WeeksWithData++
+		out[mk] = m
+	}
+	for k, r := range out {
+		r.ImpressionShare = percent(r.ASINImpressions, r.TotalImpressions)
+		r.PurchaseShare = percent(r.ASINPurchases, r.TotalPurchases)
+		if r.PricedPurchases > 0 {
+			s := round2(new(big.Rat).SetFrac64(r.PriceAmountCents, r.PricedPurchases*100))
+			r.AvgPrice = &s
+		}
+		out[k] = r
+	}
+	return out
+}
+
+// readBrandSegments returns every row of brand_marketplace_segments.
+func readBrandSegments(ctx context.Context, t *testing.T, conn *pgx.Conn) map[brandKey]brandRow {
+	t.Helper()
+	rows, err := conn.Query(ctx, `
+		SELECT brand_id::text, marketplace, segment_type, period_start::text, period_end::text,
+		       total_impressions, asin_impressions, total_clicks, asin_clicks,
+		       total_cart_adds, asin_cart_adds, total_purchases, asin_purchases,
+		       impression_share_pct::text, purchase_share_pct::text, avg_purchase_price::text,
+		       (purchase_price_amount * 100)::bigint, priced_purchases,
+		       query_weeks, shared_query_weeks, data_points_count, weeks_with_data
+		FROM public.brand_marketplace_segments`)
+	if err != nil {
+		t.Fatalf("read brand_marketplace_segments: %v", err)
+	}
+	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (brandRow, error) {
+		var s brandRow
+		err := row.Scan(&s.BrandID, &s.Marketplace, &s.Type, &s.Start, &s.End,
+			&s.TotalImpressions, &s.ASINImpressions, &s.TotalClicks, &s.ASINClicks,
+			&s.TotalCartAdds, &s.ASINCartAdds, &s.TotalPurchases, &s.ASINPurchases,
+			&s.ImpressionShare, &s.PurchaseShare, &s.AvgPrice, &s.PriceAmountCents, &s.PricedPurchases,
+			&s.QueryWeeks, &s.SharedQueryWeeks, &s.DataPoints, &s.WeeksWithData)
+		return s, err
+	})
+	if err != nil {
+		t.Fatalf("scan brand_marketplace_segments: %v", err)
+	}
+	out := map[brandKey]brandRow{}
+	for _, r := range got {
+		out[r.brandKey] = r
+	}
+	return out
 }
