@@ -201,15 +201,31 @@ func TestDashboardShowsTheProductTable(t *testing.T) {
 		}
 	})
 
-	t.Run("KPI cards sum the brand", func(t *testing.T) {
-		var impr, totalImpr int64
-		for _, a := range []string{asinA, asinB, asinC} {
-			e := expected(a, curFrom, curTo)
-			impr, totalImpr = impr+e.impr, totalImpr+e.totalImpr
-		}
+	t.Run("KPI cards sum the brand, each query's market counted once per week", func(t *testing.T) {
+		// The brand's ASIN impressions summed; the market total of a query and week once, however many of
+		// the brand's products report it (they are the same number on each product's row).
+		brandASINs := map[string]bool{asinA: true, asinB: true, asinC: true}
 		for i := range fillers {
-			e := expected(fillerASIN(i), curFrom, curTo)
-			impr, totalImpr = impr+e.impr, totalImpr+e.totalImpr
+			brandASINs[fillerASIN(i)] = true
+		}
+		var impr, totalImpr, perASINTotal int64
+		market := map[string]int64{}
+		for _, r := range reports() {
+			if !brandASINs[r.ASIN] || r.WeekStart.Before(curFrom) || r.WeekEnd.After(curTo) {
+				continue
+			}
+			for _, q := range r.Queries {
+				impr += q.ASINImpressionCount
+				perASINTotal += q.TotalQueryImpressionCount
+				k := r.WeekStart.Format(time.DateOnly) + "|" + q.SearchQuery
+				market[k] = max(market[k], q.TotalQueryImpressionCount)
+			}
+		}
+		for _, m := range market {
+			totalImpr += m
+		}
+		if totalImpr == perASINTotal {
+			t.Fatal("fixture: no query shared by two products in a week; the test would not tell the definitions apart")
 		}
 		if got := d.Find(`[data-testid=kpi][data-metric=impressions] [data-testid=kpi-value]`).Text(); got != thousands(impr) {
 			t.Errorf("impressions KPI %q, want %q", got, thousands(impr))
