@@ -2047,33 +2047,108 @@ procedure "refresh_brand_product_segments" {
   depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_product_segments, table.materialized_view_refresh_log]
 }
 
-// The spec's name (§6), kept: the same behaviour with the defaults (trigger 'sql'), as a PROCEDURE (CALL) so
-// that its log rows are committed even when it fails. It reports its outcome as a NOTICE.
-procedure "refresh_brand_product_segments_incremental" {
+// The spec's name (§6), kept with the spec's signature: a FUNCTION returning void, so that what callers of the
+// spec run works verbatim: SELECT public.refresh_brand_product_segments_incremental() (cron jobs, RPC
+// clients), GRANT EXECUTE ON FUNCTION ...() and the spec's rollback (DROP FUNCTION IF EXISTS ...()). The
+// application keeps the PROCEDURE refresh_brand_product_segments (CALL), which commits a 'running' row first
+// and raises its errors. A function runs inside its caller's transaction and cannot commit in the middle, so
+// it cannot both log a failure and raise it (the raise would roll the log row back): it refreshes, logs the
+// run in one row (success, skipped or failed, with the error), and returns; a failure is also reported as a
+// WARNING. It takes the same lock as the procedure (transaction-scoped), so the two never run at once; when
+// a refresh is running it logs nothing and says so in a NOTICE. A cancelled statement is not caught: the
+// caller's transaction ends and nothing is logged, as for any cancelled statement.
+function "refresh_brand_product_segments_incremental" {
   schema  = schema.public
   lang    = PLpgSQL
-  comment = "Spec name of CALL public.refresh_brand_product_segments(): refreshes brand_product_segments when its base data changed since the last successful refresh (inserts, updates and deletes), logs every run in materialized_view_refresh_log, raises every error."
+  return  = void
+  comment = "The spec's refresh (SELECT public.refresh_brand_product_segments_incremental()): refreshes brand_product_segments and brand_marketplace_segments when their base data changed since the last successful refresh (inserts, updates and deletes), validates, logs the run in materialized_view_refresh_log (trigger 'sql') and returns. A failure is logged (status failed, with its error) and reported as a WARNING, not raised, so that its log row is kept; a refresh already running is reported as a NOTICE. The application uses CALL public.refresh_brand_product_segments()."
   as      = <<-SQL
+    #variable_conflict use_variable
     DECLARE
-      v_status text;
+      c_view constant text := 'brand_product_segments';
+      c_lock constant bigint := pg_catalog.hashtextextended('public.brand_product_segments', 0);
       v_log_id bigint;
+      v_run record;
       v_rows bigint;
-      v_started timestamptz;
-      v_finished timestamptz;
+      v_seq bigint;
+      v_brand_rows bigint;
+      v_status text;
       v_error text;
+      v_sqlstate text;
+      v_validation jsonb;
       v_since timestamptz;
       v_by text;
     BEGIN
-      CALL public.refresh_brand_product_segments(false, 'sql', current_user::text, v_status, v_log_id, v_rows,
-                                                 v_started, v_finished, v_error, v_since, v_by);
-      IF v_status = 'busy' THEN
-        RAISE NOTICE 'brand_product_segments: a refresh is already running (started % by %)', v_since, v_by;
+      IF NOT pg_catalog.pg_try_advisory_xact_lock(c_lock) THEN
+        SELECT l.refresh_start, l.requested_by INTO v_since, v_by
+          FROM public.materialized_view_refresh_log l
+         WHERE l.view_name = c_view AND l.status = 'running'
+         ORDER BY l.id DESC
+         LIMIT 1;
+        RAISE NOTICE 'brand_product_segments: a refresh is already running (started % by %), nothing done', v_since, v_by;
+        RETURN;
+      END IF;
+      -- With the lock held, a row still 'running' belongs to a session that ended before finishing it.
+      UPDATE public.materialized_view_refresh_log l
+         SET status = 'failed',
+             refresh_end = greatest(pg_catalog.clock_timestamp(), l.refresh_start),
+             error = 'interrupted: the session running this refresh ended before it finished'
+       WHERE l.view_name = c_view AND l.status = 'running';
+      INSERT INTO public.materialized_view_refresh_log
+             (view_name, refresh_start, status, trigger_source, requested_by, backend_pid, metadata)
+      VALUES (c_view, pg_catalog.clock_timestamp(), 'running', 'sql', current_user::text, pg_catalog.pg_backend_pid(),
+              jsonb_build_object('force', false, 'via', 'refresh_brand_product_segments_incremental()'))
+      RETURNING id INTO v_log_id;
+
+      BEGIN
+        SELECT * INTO v_run FROM public.brand_product_segments_refresh_run(false);
+        v_rows := v_run.row_count;
+        v_seq := v_run.change_seq;
+        v_brand_rows := v_run.brand_row_count;
+        IF v_run.refreshed THEN
+          v_status := 'success';
+          BEGIN
+            SELECT jsonb_build_object(
+                     'ok', count(*) = 0,
+                     'violation_count', count(*),
+                     'violations', coalesce(jsonb_agg(to_jsonb(v) - 'n') FILTER (WHERE v.n <= 100), '[]'::jsonb))
+              INTO v_validation
+              FROM (SELECT x.*, row_number() OVER () AS n FROM public.validate_brand_product_segments() x) v;
+          EXCEPTION WHEN others THEN
+            v_validation := jsonb_build_object('ok', false, 'error', SQLERRM);
+          END;
+        ELSE
+          v_status := 'skipped';
+        END IF;
+      EXCEPTION WHEN others THEN
+        -- The refresh's own changes are rolled back with this block; the log row above stays.
+        v_status := 'failed';
+        v_rows := NULL;
+        v_seq := NULL;
+        v_brand_rows := NULL;
+        v_validation := NULL;
+        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_sqlstate = RETURNED_SQLSTATE;
+      END;
+
+      UPDATE public.materialized_view_refresh_log l
+         SET status = v_status,
+             refresh_end = pg_catalog.clock_timestamp(),
+             row_count = v_rows,
+             change_seq = v_seq,
+             error = v_error,
+             validation = v_validation,
+             metadata = CASE WHEN v_brand_rows IS NULL THEN l.metadata
+                             ELSE l.metadata || jsonb_build_object('brand_rows', v_brand_rows) END
+       WHERE l.id = v_log_id;
+      IF v_status = 'failed' THEN
+        RAISE WARNING 'brand_product_segments: refresh failed, logged in materialized_view_refresh_log id %: % (SQLSTATE %)',
+          v_log_id, v_error, v_sqlstate;
       ELSE
         RAISE NOTICE 'brand_product_segments: % (log id %, % rows)', v_status, v_log_id, v_rows;
       END IF;
     END;
   SQL
-  depends_on = [procedure.refresh_brand_product_segments]
+  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_product_segments, table.materialized_view_refresh_log]
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -2238,13 +2313,13 @@ permission {
 
 permission {
   to         = role.authenticated
-  for        = procedure.refresh_brand_product_segments_incremental
+  for        = function.refresh_brand_product_segments_incremental
   privileges = [EXECUTE]
 }
 
 permission {
   to         = role.service_role
-  for        = procedure.refresh_brand_product_segments_incremental
+  for        = function.refresh_brand_product_segments_incremental
   privileges = [EXECUTE]
 }
 
@@ -2594,7 +2669,7 @@ permission {
 
 permission {
   to         = role.sqpdash_web
-  for        = procedure.refresh_brand_product_segments_incremental
+  for        = function.refresh_brand_product_segments_incremental
   privileges = [EXECUTE]
 }
 

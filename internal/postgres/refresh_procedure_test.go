@@ -445,11 +445,11 @@ func TestRefreshProcedure(t *testing.T) {
 		}
 	})
 
-	t.Run("the spec's incremental procedure refreshes and logs the same way", func(t *testing.T) {
+	t.Run("the spec's incremental function refreshes and logs the same way", func(t *testing.T) {
 		t.Parallel()
 		_, conn := refreshDatabase(ctx, t)
 		for _, want := range []string{"success", "skipped"} {
-			mustExec(ctx, t, conn, `CALL public.refresh_brand_product_segments_incremental()`)
+			mustExec(ctx, t, conn, `SELECT public.refresh_brand_product_segments_incremental()`)
 			log := readLog(ctx, t, conn)
 			if last := log[len(log)-1]; last.Status != want || last.Trigger != "sql" {
 				t.Fatalf("log = %+v, want a %s run triggered by sql", log, want)
