@@ -174,8 +174,11 @@ func WriteMarkdown(w io.Writer, r Results) error {
 	if len(r.Scales) > 0 {
 		for _, c := range r.Scales[0].Refresh {
 			name := "ours"
-			if c.View == SeedView {
+			switch c.View {
+			case SeedView:
 				name = "seed spec §1"
+			case BrandView:
+				name = "ours, brand level (brand_marketplace_segments)"
 			}
 			kind := "REFRESH"
 			if c.Concurrent {

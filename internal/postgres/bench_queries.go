@@ -157,9 +157,9 @@ type RefreshOptions struct {
 
 // RefreshView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] on view directly (not through the refresh
 // procedure, so that both views are measured the same way) and counts the rows it rewrote.
-// view must be one of the two segment views.
+// view must be one of the segment views (ours, the brand-level one, the seed's).
 func (db *DB) RefreshView(ctx context.Context, view string, opts RefreshOptions) (ViewRefresh, error) {
-	if view != SeedSegmentsView && view != "public.brand_product_segments" {
+	if view != SeedSegmentsView && view != "public.brand_product_segments" && view != "public.brand_marketplace_segments" {
 		return ViewRefresh{}, fmt.Errorf("refresh %s: not a segments view", view)
 	}
 	concurrent := opts.Concurrent
