@@ -484,6 +484,9 @@ func TestLoginAndLogout(t *testing.T) {
 		if last.Code != http.StatusTooManyRequests || !strings.Contains(last.Body.String(), "Too many") {
 			t.Errorf("got %d %q, want 429", last.Code, last.Body.String())
 		}
+		if got, want := last.Header().Get("Retry-After"), "60"; got != want {
+			t.Errorf("Retry-After %q, want %q (the throttle window)", got, want)
+		}
 	})
 }
 

@@ -23,8 +23,10 @@ type LoginAttempt struct {
 	At        time.Time
 }
 
-// FailureCounts are the failed attempts within the window, by account and by address.
+// FailureCounts are the failed attempts within the window: for the account from the same address, for
+// the account from any address, and from the address for any account.
 type FailureCounts struct {
-	ByEmail int
-	ByIP    int
+	ByEmailIP int
+	ByEmail   int
+	ByIP      int
 }

@@ -18,6 +18,9 @@ var (
 	ErrInvalidCredentials = errors.New("incorrect email or password")
 	// ErrThrottled means too many failed attempts for this account or address in the last window.
 	ErrThrottled = errors.New("too many failed sign-in attempts")
+	// ErrBusy means too many sign-ins are being checked at once (HashLimits): the attempt was not made
+	// and does not count as a failure.
+	ErrBusy = errors.New("too many sign-ins at once")
 	// ErrNoSession means the token is missing, unknown, expired or belongs to a disabled user.
 	ErrNoSession = errors.New("no valid session")
 )
@@ -33,10 +36,15 @@ type Store interface {
 	// password changed meanwhile is not overwritten.
 	UpgradePasswordHash(ctx context.Context, userID, oldHash, newHash string) error
 
-	// FailedLogins counts failed attempts since the given time for email and for ip.
-	FailedLogins(ctx context.Context, email, ip string, since time.Time) (account.FailureCounts, error)
-	// RecordLoginAttempt stores an attempt (and may prune old ones).
-	RecordLoginAttempt(ctx context.Context, a account.LoginAttempt) error
+	// ReserveLoginAttempt counts the failed attempts since the given time for a's email and address and,
+	// when allow accepts the counts, records a as a failed attempt and returns its id. Counting and
+	// recording are one step for every process: of concurrent reservations for the same email or
+	// address, each sees the ones before it, so a burst cannot slip past the limits.
+	ReserveLoginAttempt(ctx context.Context, a account.LoginAttempt, since time.Time, allow func(account.FailureCounts) bool) (id int64, ok bool, err error)
+	// SucceedLoginAttempt records that the reserved attempt id succeeded.
+	SucceedLoginAttempt(ctx context.Context, id int64) error
+	// CancelLoginAttempt removes the reserved attempt id, whose password was never checked.
+	CancelLoginAttempt(ctx context.Context, id int64) error
 
 	// CreateSession stores a new session.
 	CreateSession(ctx context.Context, s account.Session) error
@@ -53,6 +61,7 @@ type Config struct {
 	Password Params
 	Sessions SessionPolicy
 	Throttle ThrottlePolicy
+	Hashing  HashLimits
 	// Now is the clock (tests move it forward to expire sessions).
 	Now func() time.Time
 }
@@ -63,6 +72,7 @@ type Service struct {
 	hasher   *PasswordHasher
 	sessions SessionPolicy
 	throttle ThrottlePolicy
+	gate     *hashGate
 	now      func() time.Time
 }
 
@@ -77,6 +87,15 @@ func NewService(store Store, cfg Config) (*Service, error) {
 	if cfg.Throttle == (ThrottlePolicy{}) {
 		cfg.Throttle = DefaultThrottlePolicy()
 	}
+	if cfg.Throttle.PerAccountAllAddresses == 0 {
+		cfg.Throttle.PerAccountAllAddresses = 5 * cfg.Throttle.PerAccount
+	}
+	if cfg.Hashing == (HashLimits{}) {
+		cfg.Hashing = DefaultHashLimits()
+	}
+	if cfg.Hashing.Concurrent < 1 || cfg.Hashing.Queue < 0 || cfg.Hashing.Wait <= 0 {
+		return nil, fmt.Errorf("new auth service: hash limits %+v: want at least one slot and a positive wait", cfg.Hashing)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -84,7 +103,8 @@ func NewService(store Store, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new auth service: %w", err)
 	}
-	return &Service{store: store, hasher: hasher, sessions: cfg.Sessions, throttle: cfg.Throttle, now: cfg.Now}, nil
+	return &Service{store: store, hasher: hasher, sessions: cfg.Sessions, throttle: cfg.Throttle,
+		gate: newHashGate(cfg.Hashing), now: cfg.Now}, nil
 }
 
 // Hasher returns the password hasher, for commands that set passwords.
@@ -104,8 +124,11 @@ type Credentials struct {
 // Login checks credentials and, when they are right, opens a new session: a fresh token every time, so a
 // token planted before sign-in is never promoted (session fixation). It returns the token for the cookie.
 //
-// Throttled attempts are refused before any password work. Unknown emails, wrong passwords and disabled
-// accounts all cost one argon2id verification and return ErrInvalidCredentials.
+// The attempt is reserved (recorded as a failure) before any password work, in the same step as the
+// throttle check, so that concurrent attempts count each other; throttled attempts are refused with
+// ErrThrottled at that point. The password is then checked in one of the few hashing slots (ErrBusy,
+// and the reservation withdrawn, when none frees up in time). Unknown emails, wrong passwords and
+// disabled accounts all cost one argon2id verification and return ErrInvalidCredentials.
 func (s *Service) Login(ctx context.Context, c Credentials) (string, account.User, error) {
 	now := s.now()
 	// What a client sends is stored for throttling and auditing: as valid text, whatever it was.
@@ -114,27 +137,29 @@ func (s *Service) Login(ctx context.Context, c Credentials) (string, account.Use
 	if emailErr != nil {
 		email = storable(c.Email, 254)
 	}
-	counts, err := s.store.FailedLogins(ctx, email, c.IP, now.Add(-s.throttle.Window))
+	attempt := account.LoginAttempt{Email: email, IP: c.IP, At: now}
+	id, allowed, err := s.store.ReserveLoginAttempt(ctx, attempt, now.Add(-s.throttle.Window), func(n account.FailureCounts) bool {
+		return !s.throttle.Throttled(n)
+	})
 	if err != nil {
 		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
-	if s.throttle.Throttled(counts) {
-		return "", account.User{}, ErrThrottled
+	if !allowed {
+		return "", account.User{}, &ThrottledError{RetryAfter: s.throttle.Window}
 	}
-	user, passwordHash, ok, err := s.checkPassword(ctx, email, emailErr == nil, c.Password)
+	user, ok, err := s.checkPasswordGated(ctx, email, emailErr == nil, c.Password)
 	if err != nil {
-		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
-	}
-	if err := s.store.RecordLoginAttempt(ctx, account.LoginAttempt{Email: email, IP: c.IP, Succeeded: ok, At: now}); err != nil {
+		// Not a guess that was judged: withdraw it, even when the request has gone away.
+		if cerr := s.store.CancelLoginAttempt(context.WithoutCancel(ctx), id); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
 		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
 	if !ok {
 		return "", account.User{}, ErrInvalidCredentials
 	}
-	if s.hasher.NeedsRehash(passwordHash) {
-		if err := s.rehash(ctx, user.ID, passwordHash, c.Password); err != nil {
-			return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
-		}
+	if err := s.store.SucceedLoginAttempt(ctx, id); err != nil {
+		return "", account.User{}, fmt.Errorf("login %s: %w", email, err)
 	}
 	token, tokenHash, err := NewToken()
 	if err != nil {
@@ -152,6 +177,25 @@ func (s *Service) Login(ctx context.Context, c Credentials) (string, account.Use
 	}
 	user.LastLoginAt = &now
 	return token, user, nil
+}
+
+// checkPasswordGated checks the password in a hashing slot, and stores it again with the current
+// parameters when it matched a hash made with older ones (in the same slot: that is a second hash).
+func (s *Service) checkPasswordGated(ctx context.Context, email string, wellFormed bool, password string) (account.User, bool, error) {
+	if err := s.gate.acquire(ctx); err != nil {
+		return account.User{}, false, err
+	}
+	defer s.gate.release()
+	user, passwordHash, ok, err := s.checkPassword(ctx, email, wellFormed, password)
+	if err != nil || !ok {
+		return user, ok, err
+	}
+	if s.hasher.NeedsRehash(passwordHash) {
+		if err := s.rehash(ctx, user.ID, passwordHash, password); err != nil {
+			return account.User{}, false, err
+		}
+	}
+	return user, true, nil
 }
 
 // checkPassword always spends one argon2id verification, whether or not the account exists. It returns

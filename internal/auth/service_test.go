@@ -185,20 +185,69 @@ func TestLoginUpgradesOldHashes(t *testing.T) {
 func TestLoginThrottling(t *testing.T) {
 	policy := auth.DefaultThrottlePolicy()
 
-	t.Run("account is refused after its failures, even with the right password, until the window passes", func(t *testing.T) {
+	t.Run("account is refused to the guessing address, not to its owner elsewhere, until the window passes", func(t *testing.T) {
 		f := newFixture(t, cheap())
 		for i := range policy.PerAccount {
-			// Each failure from another address, so only the per-account limit applies.
+			if _, err := f.login(annEmail, "wrong password!", "192.0.2.1"); !errors.Is(err, auth.ErrInvalidCredentials) {
+				t.Fatalf("attempt %d: %v, want invalid credentials", i+1, err)
+			}
+		}
+		_, err := f.login(annEmail, annPassword, "192.0.2.1")
+		var te *auth.ThrottledError
+		if !errors.Is(err, auth.ErrThrottled) || !errors.As(err, &te) || te.RetryAfter != policy.Window {
+			t.Fatalf("after %d failures: %v, want ErrThrottled with a retry after %v", policy.PerAccount, err, policy.Window)
+		}
+		if _, err := f.login(annEmail, annPassword, "198.51.100.1"); err != nil {
+			t.Errorf("owner from another address: %v, want success", err)
+		}
+		f.clock.Advance(policy.Window)
+		if _, err := f.login(annEmail, annPassword, "192.0.2.1"); err != nil {
+			t.Errorf("after the window: %v, want success", err)
+		}
+	})
+	t.Run("account is refused everywhere after failures from many addresses, until the window passes", func(t *testing.T) {
+		f := newFixture(t, cheap())
+		for i := range policy.PerAccountAllAddresses {
+			// Spread so that no address reaches its own limits.
 			if _, err := f.login(annEmail, "wrong password!", fmt.Sprintf("192.0.2.%d", i+1)); !errors.Is(err, auth.ErrInvalidCredentials) {
 				t.Fatalf("attempt %d: %v, want invalid credentials", i+1, err)
 			}
 		}
 		if _, err := f.login(annEmail, annPassword, "198.51.100.1"); !errors.Is(err, auth.ErrThrottled) {
-			t.Fatalf("after %d failures: %v, want ErrThrottled", policy.PerAccount, err)
+			t.Fatalf("after %d failures: %v, want ErrThrottled", policy.PerAccountAllAddresses, err)
 		}
 		f.clock.Advance(policy.Window)
 		if _, err := f.login(annEmail, annPassword, "198.51.100.1"); err != nil {
 			t.Errorf("after the window: %v, want success", err)
+		}
+	})
+	t.Run("concurrent guesses are counted against each other", func(t *testing.T) {
+		f := newFixture(t, cheap())
+		const guesses = 40
+		errs := make(chan error, guesses)
+		var start sync.WaitGroup
+		start.Add(1)
+		for range guesses {
+			go func() {
+				start.Wait()
+				_, err := f.login(annEmail, "wrong password!", "203.0.113.50")
+				errs <- err
+			}()
+		}
+		start.Done()
+		var invalid, throttled int
+		for range guesses {
+			switch err := <-errs; {
+			case errors.Is(err, auth.ErrInvalidCredentials):
+				invalid++
+			case errors.Is(err, auth.ErrThrottled):
+				throttled++
+			default:
+				t.Errorf("guess: %v", err)
+			}
+		}
+		if invalid != policy.PerAccount || throttled != guesses-policy.PerAccount {
+			t.Errorf("%d checked and %d throttled, want %d and %d", invalid, throttled, policy.PerAccount, guesses-policy.PerAccount)
 		}
 	})
 	t.Run("address is refused after failures across many accounts", func(t *testing.T) {
@@ -217,7 +266,7 @@ func TestLoginThrottling(t *testing.T) {
 	})
 	t.Run("unknown emails are throttled like known ones", func(t *testing.T) {
 		f := newFixture(t, cheap())
-		for i := range policy.PerAccount {
+		for i := range policy.PerAccountAllAddresses {
 			_, _ = f.login("nobody@example.com", "guess", fmt.Sprintf("192.0.2.%d", i+1)) // failures are the point
 		}
 		if _, err := f.login("nobody@example.com", "guess", "198.51.100.1"); !errors.Is(err, auth.ErrThrottled) {

@@ -83,17 +83,19 @@ func TestSessionPolicy(t *testing.T) {
 }
 
 func TestThrottled(t *testing.T) {
-	p := ThrottlePolicy{Window: time.Minute, PerAccount: 5, PerIP: 20}
+	p := DefaultThrottlePolicy()
 	for _, tc := range []struct {
 		name   string
 		counts account.FailureCounts
 		want   bool
 	}{
 		{"no failures pass", account.FailureCounts{}, false},
-		{"four account failures pass", account.FailureCounts{ByEmail: 4, ByIP: 4}, false},
-		{"five account failures are throttled", account.FailureCounts{ByEmail: 5, ByIP: 5}, true},
+		{"four account failures from the address pass", account.FailureCounts{ByEmailIP: 4, ByEmail: 4, ByIP: 4}, false},
+		{"five account failures from the address are throttled", account.FailureCounts{ByEmailIP: 5, ByEmail: 5, ByIP: 5}, true},
+		{"five account failures from elsewhere pass", account.FailureCounts{ByEmailIP: 0, ByEmail: 5, ByIP: 0}, false},
+		{"twenty-five account failures from anywhere are throttled", account.FailureCounts{ByEmailIP: 0, ByEmail: 25, ByIP: 0}, true},
 		{"twenty address failures are throttled", account.FailureCounts{ByEmail: 0, ByIP: 20}, true},
-		{"nineteen address failures pass", account.FailureCounts{ByEmail: 1, ByIP: 19}, false},
+		{"nineteen address failures pass", account.FailureCounts{ByEmailIP: 1, ByEmail: 1, ByIP: 19}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := p.Throttled(tc.counts); got != tc.want {

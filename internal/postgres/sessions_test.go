@@ -137,9 +137,10 @@ func TestLoginAttempts(t *testing.T) {
 		name, email, ip string
 		want            account.FailureCounts
 	}{
-		{"failures counted per account and per address", "ann@example.com", "192.0.2.1", account.FailureCounts{ByEmail: 2, ByIP: 2}},
+		{"failures counted per account and per address", "ann@example.com", "192.0.2.1", account.FailureCounts{ByEmailIP: 1, ByEmail: 2, ByIP: 2}},
 		{"other address sees the account's failures", "ann@example.com", "198.51.100.9", account.FailureCounts{ByEmail: 2, ByIP: 0}},
 		{"fresh account and address have none", "carol@example.com", "198.51.100.9", account.FailureCounts{}},
+		{"failures of the account elsewhere and of other accounts here count apart", "bob@example.com", "192.0.2.2", account.FailureCounts{ByEmail: 1, ByIP: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := db.FailedLogins(ctx, tc.email, tc.ip, now.Add(-time.Minute))

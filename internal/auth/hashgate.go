@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// HashLimits bound the argon2id computations of sign-ins, each of which holds Params.Memory (64 MiB by
+// default) for about a tenth of a second: without a bound, a burst of logins makes the server allocate
+// that much per request at once.
+type HashLimits struct {
+	// Concurrent is how many hashes run at the same time.
+	Concurrent int
+	// Queue is how many sign-ins may wait for a free slot; one more is refused with ErrBusy at once.
+	Queue int
+	// Wait is how long a sign-in waits for a slot before it is refused with ErrBusy.
+	Wait time.Duration
+}
+
+// DefaultHashLimits: two hashes at a time (each already uses two cores' worth of lanes), eight waiting,
+// for at most twenty seconds: a hash takes a tenth of a second on an idle machine, but over a second on
+// a loaded one, and a rightful sign-in should rather wait than be refused.
+func DefaultHashLimits() HashLimits {
+	return HashLimits{Concurrent: 2, Queue: 8, Wait: 20 * time.Second}
+}
+
+// hashGate hands out the slots of HashLimits.
+type hashGate struct {
+	slots   chan struct{}
+	waiting atomic.Int64
+	limits  HashLimits
+}
+
+func newHashGate(l HashLimits) *hashGate {
+	return &hashGate{slots: make(chan struct{}, l.Concurrent), limits: l}
+}
+
+// acquire takes a slot, waiting in the bounded queue; ErrBusy when the queue is full or the wait too long.
+func (g *hashGate) acquire(ctx context.Context) error {
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if g.waiting.Add(1) > int64(g.limits.Queue) {
+		g.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer g.waiting.Add(-1)
+	timer := time.NewTimer(g.limits.Wait)
+	defer timer.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	case <-timer.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ErrBusy
+	}
+}
+
+// release frees the slot. It first collects the garbage: the hash's memory is garbage now, and the next
+// hash (in this slot) reuses it instead of growing the heap by another Params.Memory before the
+// collector would run on its own. A collection costs far less than the hash it follows.
+func (g *hashGate) release() {
+	runtime.GC()
+	<-g.slots
+}

@@ -1,0 +1,61 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestHashGate(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("a full queue is refused at once, a waiter gets the freed slot", func(t *testing.T) {
+		g := newHashGate(HashLimits{Concurrent: 1, Queue: 1, Wait: time.Hour})
+		if err := g.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- g.acquire(ctx) }()
+		for g.waiting.Load() != 1 {
+			select {
+			case err := <-waited:
+				t.Fatalf("the waiter returned %v while the slot was taken", err)
+			default:
+			}
+			// The waiter has not queued yet: let it run.
+			time.Sleep(time.Millisecond)
+		}
+		if err := g.acquire(ctx); !errors.Is(err, ErrBusy) {
+			t.Fatalf("third caller with one slot and one place in the queue: %v, want ErrBusy", err)
+		}
+		g.release()
+		if err := <-waited; err != nil {
+			t.Fatalf("waiter after the release: %v", err)
+		}
+		g.release()
+	})
+	t.Run("a waiter gives up after the wait", func(t *testing.T) {
+		g := newHashGate(HashLimits{Concurrent: 1, Queue: 4, Wait: time.Millisecond})
+		if err := g.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.acquire(ctx); !errors.Is(err, ErrBusy) {
+			t.Fatalf("got %v, want ErrBusy", err)
+		}
+		if n := g.waiting.Load(); n != 0 {
+			t.Errorf("%d still counted as waiting", n)
+		}
+	})
+	t.Run("a waiter whose request is gone gives up", func(t *testing.T) {
+		g := newHashGate(HashLimits{Concurrent: 1, Queue: 4, Wait: time.Hour})
+		if err := g.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := g.acquire(gone); !errors.Is(err, ErrBusy) {
+			t.Fatalf("got %v, want ErrBusy", err)
+		}
+	})
+}
