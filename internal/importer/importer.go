@@ -31,6 +31,8 @@ type Options struct {
 	// name's country code), and a file that does not is refused. Set, a file that names another
 	// marketplace is refused.
 	Marketplace string
+	// Limits bound what one file may make the importer read; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // Result is what one file holds, ready to be stored: Reports for SQP reports (empty when the report
@@ -58,17 +60,38 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // Parse reads one file. name is used in messages and, for Seller Central CSVs, to cross-check the
 // period its name states. Any error is an *Error that says where and what.
+//
+// The file is streamed, never read whole: a gzip file is decompressed as it is parsed, and opts.Limits
+// stop a file that decompresses too far, a CSV line that never ends or JSON nested too deep as soon as
+// the parser reaches that point.
 func Parse(name string, r io.Reader, opts Options) (*Result, error) {
+	lim := opts.Limits.withDefaults()
+	var guards []guard
 	br := bufio.NewReaderSize(r, 64<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		compressed := &byteCounter{r: br}
+		zr, err := gzip.NewReader(compressed)
 		if err != nil {
 			return nil, &Error{File: name, Reason: fmt.Sprintf("looks gzip-compressed but cannot be read: %v", err)}
 		}
 		// Read reports a corrupt stream (checksum included); Close only releases the decompressor.
 		defer func() { _ = zr.Close() }()
-		br = bufio.NewReaderSize(zr, 64<<10)
+		inflated := &inflateGuard{r: zr, in: compressed, lim: lim, file: name}
+		guards = append(guards, inflated)
+		br = bufio.NewReaderSize(inflated, 64<<10)
 	}
+	res, err := parseFormat(name, br, opts, lim, &guards)
+	for _, g := range guards {
+		if e := g.refusal(); e != nil {
+			return nil, e
+		}
+	}
+	return res, err
+}
+
+// parseFormat recognises the format of the (decompressed) file and parses it behind the guard of its
+// kind, which it adds to guards.
+func parseFormat(name string, br *bufio.Reader, opts Options, lim Limits, guards *[]guard) (*Result, error) {
 	if bom, _ := br.Peek(len(utf8BOM)); bytes.Equal(bom, utf8BOM) {
 		if _, err := br.Discard(len(utf8BOM)); err != nil {
 			return nil, &Error{File: name, Reason: fmt.Sprintf("read: %v", err)}
@@ -79,16 +102,21 @@ func Parse(name string, r io.Reader, opts Options) (*Result, error) {
 		return nil, &Error{File: name, Reason: err.Error()}
 	}
 	if first == '{' {
-		return parseSPAPI(name, br, opts)
+		depth := &depthGuard{r: br, max: lim.MaxJSONDepth, file: name}
+		*guards = append(*guards, depth)
+		return parseSPAPI(name, depth, opts)
 	}
 	line, err := br.Peek(peekLine(br))
 	if err != nil && len(line) == 0 {
 		return nil, &Error{File: name, Reason: fmt.Sprintf("read: %v", err)}
 	}
+	lines := &lineGuard{r: br, max: lim.MaxLineBytes, file: name}
+	*guards = append(*guards, lines)
+	csvIn := bufio.NewReaderSize(lines, 64<<10)
 	if isMappingHeader(line) {
-		return parseMapping(name, br)
+		return parseMapping(name, csvIn)
 	}
-	return parseSellerCentral(name, br, opts)
+	return parseSellerCentral(name, csvIn, opts)
 }
 
 // firstByte returns the first byte that is not white space, without consuming anything.
