@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/url"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -31,12 +32,14 @@ type ReportImporter interface {
 }
 
 // importPanel is the upload form of the admin page, with the result of an upload when there is one; nil
-// when the server has no importer.
+// when the server has no importer. The form's action carries the CSRF token in its query (htmx also
+// sends the header), so that the token is checked before the body is read (csrfOutsideBody).
 func (s *Server) importPanel(c echo.Context, result *views.ImportResult) templ.Component {
 	if s.importer == nil {
 		return nil
 	}
-	return views.ImportPanelView(views.NewImportPanel(s.echo.Reverse(routeAdminImports), CSRFToken(c), s.uploadLimit, result))
+	action := s.echo.Reverse(routeAdminImports) + "?" + url.Values{csrfFormField: {CSRFToken(c)}}.Encode()
+	return views.ImportPanelView(views.NewImportPanel(action, CSRFToken(c), s.uploadLimit, result))
 }
 
 // importUploads imports the uploaded files in order, each in its own transaction, going on after a refused
@@ -99,15 +102,27 @@ func (s *Server) refreshAfterUpload(c echo.Context, changed bool) views.ImportRe
 	return views.ImportRefresh{State: "started", PollURL: poll, Message: "The segments are being refreshed in the background: the Refresh panel shows its progress."}
 }
 
-// uploadedFiles returns the files of the upload form; a form without any is a 400.
-func uploadedFiles(c echo.Context) ([]*multipart.FileHeader, error) {
-	form, err := c.MultipartForm()
+// uploadMemory is how much of an upload's files is held in memory while it is read; the rest is spooled
+// to temporary files, which the caller of uploadedFiles removes. Small, so that parallel uploads do not
+// add up to hundreds of megabytes of memory.
+const uploadMemory = 1 << 20
+
+// uploadedFiles reads the upload form and returns its files; a form without any is a 400. The caller
+// must call the returned cleanup (also after an error) to delete the spooled files.
+func uploadedFiles(c echo.Context) (headers []*multipart.FileHeader, cleanup func(), err error) {
+	req := c.Request()
+	err = req.ParseMultipartForm(uploadMemory)
+	cleanup = func() {
+		if req.MultipartForm != nil {
+			_ = req.MultipartForm.RemoveAll()
+		}
+	}
 	if err != nil {
-		return nil, apperr.Invalid(uploadField, "the upload could not be read: send the files as multipart/form-data")
+		return nil, cleanup, apperr.Invalid(uploadField, "the upload could not be read: send the files as multipart/form-data")
 	}
-	headers := form.File[uploadField]
+	headers = req.MultipartForm.File[uploadField]
 	if len(headers) == 0 {
-		return nil, apperr.Invalid(uploadField, "choose at least one file to import")
+		return nil, cleanup, apperr.Invalid(uploadField, "choose at least one file to import")
 	}
-	return headers, nil
+	return headers, cleanup, nil
 }

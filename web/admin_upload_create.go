@@ -12,14 +12,17 @@ import (
 )
 
 // adminUploadCreate serves POST /admin/imports, the upload of SQP report files. By the time it runs,
-// limitUpload has checked the size, the CSRF middleware the token and authorize the admin. Each file is
-// imported in its own transaction, then the segments are refreshed when anything changed. htmx gets the
-// import panel with the result; a plain form post gets the admin page with the result in the panel.
+// limitUpload has checked the size, the CSRF middleware the token (from the header or the query, never
+// the body) and authorize the admin: the body is parsed only now, and its spooled files are removed
+// when the handler returns. Each file is imported in its own transaction, then the segments are
+// refreshed when anything changed. htmx gets the import panel with the result; a plain form post gets
+// the admin page with the result in the panel.
 func (s *Server) adminUploadCreate(c echo.Context) error {
 	if s.importer == nil {
 		return apperr.NotFound("this server takes no uploads: use sqpdash import FILE...")
 	}
-	headers, err := uploadedFiles(c)
+	headers, cleanup, err := uploadedFiles(c)
+	defer cleanup()
 	if err != nil {
 		return err
 	}

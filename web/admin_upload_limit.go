@@ -51,6 +51,11 @@ func limitUpload(limit int64) echo.MiddlewareFunc {
 			// the limit, so that the browser sees the refusal. After an import this reads nothing. A read
 			// error means the client went away: there is no one left to tell.
 			defer func() { _, _ = io.Copy(io.Discard, req.Body) }()
+			// Whatever parsed the form (the handler, or anything else), its spooled files go with the request.
+			defer removeSpooledFiles(c)
+			if err := csrfOutsideBody(c); err != nil {
+				return err
+			}
 			return next(c)
 		}
 	}
@@ -77,5 +82,31 @@ func readOverLimit(req *http.Request, max int64) []views.UploadedPart {
 		if name := part.FileName(); name != "" {
 			files = append(files, views.UploadedPart{Name: name, Size: n})
 		}
+	}
+}
+
+// csrfOutsideBody makes the CSRF check of an upload read its token from the X-CSRF-Token header (which
+// htmx sends) or the query parameter _csrf (which the upload form's action carries), never from the
+// body: a form field would make the check parse the multipart body, spooling its files to disk before
+// the session and role are known. An upload with neither is refused here, unread.
+func csrfOutsideBody(c echo.Context) error {
+	req := c.Request()
+	if req.Header.Get(csrfHeader) != "" {
+		return nil
+	}
+	token := req.URL.Query().Get(csrfFormField)
+	if token == "" {
+		return apperr.Forbidden("the upload carries no CSRF token in its address or the " + csrfHeader + " header: reload the page and try again")
+	}
+	req.Header.Set(csrfHeader, token)
+	return nil
+}
+
+// removeSpooledFiles deletes the temporary files of a parsed multipart form, on every request object the
+// context has seen (middleware hand on copies made by WithContext, and the form lives on the copy that
+// parsed it). net/http removes only those of the request it created.
+func removeSpooledFiles(c echo.Context) {
+	if f := c.Request().MultipartForm; f != nil {
+		_ = f.RemoveAll()
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -382,10 +383,10 @@ func TestUploadRefusesABadFileAndWritesNothing(t *testing.T) {
 
 func TestUploadWithoutHTMXRendersTheAdminPage(t *testing.T) {
 	f := newUploadFixture(t, 0)
-	// A plain form post: the token in the form field, as the hidden input sends it.
+	// A plain form post: the token in the query of the form's action (and in the hidden input).
 	token := f.srv.csrfTokenFor("session:" + f.admin.Value)
 	body, ct := uploadBody(t, token, uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)})
-	req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
+	req := httptest.NewRequest(http.MethodPost, "/admin/imports?"+url.Values{"_csrf": {token}}.Encode(), body)
 	req.Header.Set(echo.HeaderContentType, ct)
 	d := f.html(f.do(req, f.admin), http.StatusOK)
 	if d.Find(`[data-testid="admin"] #admin-import [data-testid="import-result"]`).Length() != 1 {
@@ -404,14 +405,15 @@ func TestAdminPageShowsTheUploadForm(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	d := f.html(f.do(httptest.NewRequest(http.MethodGet, "/admin", nil), f.admin), http.StatusOK)
 	form := d.Find(`#admin-import #import-panel form`)
-	if form.AttrOr("action", "") != "/admin/imports" || form.AttrOr("enctype", "") != "multipart/form-data" ||
+	token := form.Find(`input[name="_csrf"]`).AttrOr("value", "")
+	if form.AttrOr("action", "") != "/admin/imports?_csrf="+token || form.AttrOr("enctype", "") != "multipart/form-data" ||
 		form.AttrOr("hx-encoding", "") != "multipart/form-data" {
 		t.Fatalf("upload form: action %q enctype %q", form.AttrOr("action", ""), form.AttrOr("enctype", ""))
 	}
 	if _, ok := form.Find(`input[type="file"][name="files"]`).Attr("multiple"); !ok {
 		t.Error("the file input does not take several files")
 	}
-	if form.Find(`input[name="_csrf"]`).AttrOr("value", "") == "" {
+	if token == "" {
 		t.Error("the form has no CSRF token")
 	}
 	if !strings.Contains(form.Text(), "64.0 MiB") {
@@ -423,15 +425,27 @@ func TestUploadIsRefusedBeforeAnyWork(t *testing.T) {
 	f := newUploadFixture(t, 0)
 	report := uploadFile{name: "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_week.csv", body: sellerCentralCSV(uploadASIN, uploadWeek, goodRows)}
 	before := f.snapshot()
-	post := func(csrfField string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
-		body, ct := uploadBody(t, csrfField, report)
-		req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
+	// The token travels in the query, as the form's action carries it.
+	post := func(csrfQuery string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		body, ct := uploadBody(t, "", report)
+		req := httptest.NewRequest(http.MethodPost, "/admin/imports?"+url.Values{"_csrf": {csrfQuery}}.Encode(), body)
 		req.Header.Set(echo.HeaderContentType, ct)
 		return f.do(req, cookies...)
 	}
 	t.Run("without a CSRF token: 403", func(t *testing.T) {
 		if rec := post("", f.admin); rec.Code != http.StatusForbidden {
 			t.Errorf("status %d", rec.Code)
+		}
+	})
+	t.Run("with the token in the form body only: 403, the body unread", func(t *testing.T) {
+		body, ct := uploadBody(t, f.srv.csrfTokenFor("session:"+f.admin.Value), report)
+		req := httptest.NewRequest(http.MethodPost, "/admin/imports", body)
+		req.Header.Set(echo.HeaderContentType, ct)
+		if rec := f.do(req, f.admin); rec.Code != http.StatusForbidden {
+			t.Errorf("status %d", rec.Code)
+		}
+		if req.MultipartForm != nil {
+			t.Error("the body was parsed")
 		}
 	})
 	t.Run("with a wrong CSRF token: 403", func(t *testing.T) {
