@@ -51,21 +51,21 @@ func startServeProcess(t *testing.T, dbURL string, env ...string) *serveProcess 
 	}
 	p := &serveProcess{cmd: cmd, logs: &syncBuffer{}}
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
+		go func() { _ = cmd.Wait(); close(done) }() // how it ended is not what the tests check
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
+			_ = cmd.Process.Kill()
 			<-done
 		}
 	})
-	deadline := time.AfterFunc(90*time.Second, func() { cmd.Process.Kill() })
+	deadline := time.AfterFunc(90*time.Second, func() { _ = cmd.Process.Kill() })
 	defer deadline.Stop()
 	lines := bufio.NewScanner(out)
 	for lines.Scan() {
-		p.logs.Write(append(lines.Bytes(), '\n'))
+		_, _ = p.logs.Write(append(lines.Bytes(), '\n')) // a syncBuffer write cannot fail
 		var rec struct {
 			Msg string `json:"msg"`
 			URL string `json:"url"`
@@ -79,7 +79,7 @@ func startServeProcess(t *testing.T, dbURL string, env ...string) *serveProcess 
 		t.Fatalf("serve did not start:\n%s", p.logs.String())
 	}
 	// Keep draining the log, so the server never blocks on a full pipe.
-	go io.Copy(p.logs, out)
+	go func() { _, _ = io.Copy(p.logs, out) }()
 	return p
 }
 

@@ -267,7 +267,9 @@ func TestLoginThrottling(t *testing.T) {
 	t.Run("unknown emails are throttled like known ones", func(t *testing.T) {
 		f := newFixture(t, cheap())
 		for i := range policy.PerAccountAllAddresses {
-			_, _ = f.login("nobody@example.com", "guess", fmt.Sprintf("192.0.2.%d", i+1)) // failures are the point
+			if _, err := f.login("nobody@example.com", "guess", fmt.Sprintf("192.0.2.%d", i+1)); !errors.Is(err, auth.ErrInvalidCredentials) {
+				t.Fatalf("attempt %d: %v, want invalid credentials", i+1, err)
+			}
 		}
 		if _, err := f.login("nobody@example.com", "guess", "198.51.100.1"); !errors.Is(err, auth.ErrThrottled) {
 			t.Errorf("err = %v, want ErrThrottled", err)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -140,7 +141,9 @@ func loginLockKeys(email, ip string) []int64 {
 	key := func(s string) int64 {
 		h := fnv.New64a()
 		h.Write([]byte(s))
-		return int64(h.Sum64())
+		var k int64 // the hash's 64 bits, read as the signed key PostgreSQL takes
+		_, _ = binary.Decode(h.Sum(nil), binary.BigEndian, &k)
+		return k
 	}
 	keys := []int64{key("sqpdash login email\x00" + email), key("sqpdash login ip\x00" + ip)}
 	slices.Sort(keys)
