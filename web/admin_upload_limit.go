@@ -94,7 +94,11 @@ func csrfOutsideBody(c echo.Context) error {
 	if req.Header.Get(csrfHeader) != "" {
 		return nil
 	}
-	token := req.URL.Query().Get(csrfFormField)
+	query, err := queryValues(c)
+	if err != nil {
+		return err
+	}
+	token := query.Get(csrfFormField)
 	if token == "" {
 		return apperr.Forbidden("the upload carries no CSRF token in its address or the " + csrfHeader + " header: reload the page and try again")
 	}
