@@ -1939,7 +1939,6 @@ procedure "refresh_brand_product_segments" {
       c_view constant text := 'brand_product_segments';
       c_lock constant bigint := pg_catalog.hashtextextended('public.brand_product_segments', 0);
       v_by text := coalesce(p_requested_by, current_user::text);
-      v_pid integer := pg_catalog.pg_backend_pid();
       v_run record;
       v_change_seq bigint;
       v_brand_rows bigint;
@@ -1965,17 +1964,9 @@ procedure "refresh_brand_product_segments" {
       END IF;
 
       BEGIN
-        -- With the lock held, a row still 'running' belongs to a session that ended before finishing it.
-        UPDATE public.materialized_view_refresh_log l
-           SET status = 'failed',
-               refresh_end = greatest(pg_catalog.clock_timestamp(), l.refresh_start),
-               error = 'interrupted: the session running this refresh ended before it finished'
-         WHERE l.view_name = c_view AND l.status = 'running';
-        o_started_at := pg_catalog.clock_timestamp();
-        INSERT INTO public.materialized_view_refresh_log
-               (view_name, refresh_start, status, trigger_source, requested_by, backend_pid, metadata)
-        VALUES (c_view, o_started_at, 'running', p_trigger, v_by, v_pid, jsonb_build_object('force', p_force))
-        RETURNING id INTO o_log_id;
+        -- The log is written through SECURITY DEFINER functions: the web role may not write it itself.
+        SELECT b.log_id, b.started_at INTO o_log_id, o_started_at
+          FROM public.refresh_log_begin(p_trigger, v_by, p_force) b;
       EXCEPTION WHEN query_canceled OR others THEN
         PERFORM pg_catalog.pg_advisory_unlock(c_lock);
         RAISE;
@@ -2020,16 +2011,9 @@ procedure "refresh_brand_product_segments" {
       END IF;
 
       o_finished_at := pg_catalog.clock_timestamp();
-      UPDATE public.materialized_view_refresh_log l
-         SET status = o_status,
-             refresh_end = o_finished_at,
-             row_count = o_row_count,
-             change_seq = v_change_seq,
-             error = o_error,
-             validation = v_validation,
-             metadata = CASE WHEN v_brand_rows IS NULL THEN l.metadata
-                             ELSE l.metadata || jsonb_build_object('brand_rows', v_brand_rows) END
-       WHERE l.id = o_log_id;
+      PERFORM public.refresh_log_finish(o_log_id, o_status, o_finished_at, o_row_count, v_change_seq, o_error, v_validation,
+                                        CASE WHEN v_brand_rows IS NULL THEN NULL
+                                             ELSE pg_catalog.jsonb_build_object('brand_rows', v_brand_rows) END);
       -- Unlocked before the COMMIT, so that no error past this point can leave a pooled session holding the
       -- lock. A session that takes the lock now waits for this row's lock until the COMMIT, then sees it done.
       PERFORM pg_catalog.pg_advisory_unlock(c_lock);
@@ -2044,7 +2028,7 @@ procedure "refresh_brand_product_segments" {
       END IF;
     END;
   SQL
-  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_product_segments, table.materialized_view_refresh_log]
+  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_product_segments, table.materialized_view_refresh_log, function.refresh_log_begin, function.refresh_log_finish]
 }
 
 // The spec's name (§6), kept with the spec's signature: a FUNCTION returning void, so that what callers of the
@@ -2557,7 +2541,8 @@ role "sqpdash_web" {
   comment = "sqpdash serve: least privilege (docs/security.md)"
 }
 
-// app_users: UPDATE is for last_login_at at sign-in (the engine grants whole tables, not columns).
+// app_users: SELECT only; the sign-in time goes through app_user_mark_login (the engine grants whole
+// tables, not columns). Report rows: no DELETE; an import's deletions go through import_delete_unreported.
 
 permission {
   to         = role.sqpdash_web
@@ -2586,19 +2571,19 @@ permission {
 permission {
   to         = role.sqpdash_web
   for        = table.asin_performance_data
-  privileges = [SELECT, INSERT, UPDATE, DELETE]
+  privileges = [SELECT, INSERT, UPDATE]
 }
 
 permission {
   to         = role.sqpdash_web
   for        = table.search_query_performance
-  privileges = [SELECT, INSERT, UPDATE, DELETE]
+  privileges = [SELECT, INSERT, UPDATE]
 }
 
 permission {
   to         = role.sqpdash_web
   for        = table.materialized_view_refresh_log
-  privileges = [SELECT, INSERT, UPDATE]
+  privileges = [SELECT]
 }
 
 permission {
@@ -2676,7 +2661,7 @@ permission {
 permission {
   to         = role.sqpdash_web
   for        = table.app_users
-  privileges = [SELECT, UPDATE]
+  privileges = [SELECT]
 }
 
 permission {
@@ -2707,4 +2692,263 @@ permission {
   to         = role.sqpdash_web
   for        = table.refresh_requests
   privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The web role's narrow writes (docs/security.md, "The two database URLs"). sqpdash_web may not UPDATE
+// app_users, write the refresh log or DELETE report rows itself; the few writes the web needs go through
+// these SECURITY DEFINER functions, each of which can do only that one thing.
+// ---------------------------------------------------------------------------------------------------------
+
+function "app_user_mark_login" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_user_id" {
+    type = uuid
+  }
+  arg "p_at" {
+    type = timestamptz
+  }
+  return   = void
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Records a successful sign-in (app_users.last_login_at) for the web role, which may not UPDATE app_users: it can change neither a role nor a password hash."
+  as      = <<-SQL
+    UPDATE public.app_users SET last_login_at = p_at WHERE id = p_user_id
+  SQL
+  depends_on = [table.app_users]
+}
+
+function "import_delete_unreported" {
+  schema = schema.sqp
+  lang   = PLpgSQL
+  arg "p_weeks" {
+    type = sql("bigint[]")
+  }
+  arg "p_keep_weeks" {
+    type = sql("bigint[]")
+  }
+  arg "p_keep_queries" {
+    type = sql("text[]")
+  }
+  arg "deleted" {
+    type = bigint
+    mode = OUT
+  }
+  arg "touched" {
+    type = sql("bigint[]")
+    mode = OUT
+  }
+  return   = record
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "The one DELETE of report rows the web role may make, as part of an import: in each ASIN-week of p_weeks, deletes the search queries that the imported report (the pairs p_keep_weeks, p_keep_queries) no longer holds. Refuses an ASIN-week the report keeps no query of: an import never empties a week (a report without queries is skipped)."
+  as      = <<-SQL
+    BEGIN
+      IF EXISTS (SELECT 1 FROM unnest(p_weeks) w(id)
+                  WHERE w.id NOT IN (SELECT k FROM unnest(p_keep_weeks) k)) THEN
+        RAISE EXCEPTION 'import_delete_unreported: every ASIN-week must keep at least one query'
+          USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      WITH keep AS (
+        SELECT * FROM unnest(p_keep_weeks, p_keep_queries) AS k (asin_performance_id, search_query)
+      ), gone AS (
+        DELETE FROM sqp.search_query_performance q
+         WHERE q.asin_performance_id = ANY (p_weeks)
+           AND NOT EXISTS (SELECT 1 FROM keep k
+                            WHERE k.asin_performance_id = q.asin_performance_id AND k.search_query = q.search_query)
+        RETURNING q.asin_performance_id
+      )
+      SELECT count(*), coalesce(array_agg(DISTINCT g.asin_performance_id), '{}') INTO deleted, touched FROM gone g;
+    END;
+  SQL
+  depends_on = [table.search_query_performance]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.app_user_mark_login
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.import_delete_unreported
+  privileges = [EXECUTE]
+}
+
+function "refresh_log_begin" {
+  schema = schema.public
+  lang   = PLpgSQL
+  arg "p_trigger" {
+    type = text
+  }
+  arg "p_requested_by" {
+    type = text
+  }
+  arg "p_force" {
+    type = boolean
+  }
+  arg "log_id" {
+    type = bigint
+    mode = OUT
+  }
+  arg "started_at" {
+    type = timestamptz
+    mode = OUT
+  }
+  return   = record
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "For refresh_brand_product_segments(), whose caller (the web role) may not write the refresh log: with the refresh lock held by the calling session, marks failed the rows left running by sessions that ended, and logs this session's running row."
+  as      = <<-SQL
+    #variable_conflict use_variable
+    DECLARE
+      c_lock constant bigint := pg_catalog.hashtextextended('public.brand_product_segments', 0);
+    BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                      WHERE l.locktype = 'advisory' AND l.granted AND l.pid = pg_catalog.pg_backend_pid()
+                        AND ((l.classid::bigint << 32) | l.objid::bigint) = c_lock) THEN
+        RAISE EXCEPTION 'refresh_log_begin: the calling session does not hold the refresh lock'
+          USING ERRCODE = 'object_not_in_prerequisite_state';
+      END IF;
+      -- With the lock held, a row still 'running' belongs to a session that ended before finishing it.
+      UPDATE public.materialized_view_refresh_log l
+         SET status = 'failed',
+             refresh_end = greatest(pg_catalog.clock_timestamp(), l.refresh_start),
+             error = 'interrupted: the session running this refresh ended before it finished'
+       WHERE l.view_name = 'brand_product_segments' AND l.status = 'running';
+      started_at := pg_catalog.clock_timestamp();
+      INSERT INTO public.materialized_view_refresh_log
+             (view_name, refresh_start, status, trigger_source, requested_by, backend_pid, metadata)
+      VALUES ('brand_product_segments', started_at, 'running', p_trigger, p_requested_by, pg_catalog.pg_backend_pid(),
+              pg_catalog.jsonb_build_object('force', p_force))
+      RETURNING id INTO log_id;
+    END;
+  SQL
+  depends_on = [table.materialized_view_refresh_log]
+}
+
+function "refresh_log_finish" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_log_id" {
+    type = bigint
+  }
+  arg "p_status" {
+    type = text
+  }
+  arg "p_finished_at" {
+    type = timestamptz
+  }
+  arg "p_row_count" {
+    type = bigint
+  }
+  arg "p_change_seq" {
+    type = bigint
+  }
+  arg "p_error" {
+    type = text
+  }
+  arg "p_validation" {
+    type = jsonb
+  }
+  arg "p_metadata" {
+    type = jsonb
+  }
+  return   = void
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "For refresh_brand_product_segments(): records the end of the calling session's own running row (p_metadata is merged into its metadata), and of no other row (a finished row cannot be rewritten)."
+  as      = <<-SQL
+    UPDATE public.materialized_view_refresh_log l
+       SET status = p_status, refresh_end = p_finished_at, row_count = p_row_count,
+           change_seq = p_change_seq, error = p_error, validation = p_validation,
+           metadata = l.metadata || coalesce(p_metadata, '{}'::jsonb)
+     WHERE l.id = p_log_id AND l.status = 'running' AND l.backend_pid = pg_catalog.pg_backend_pid()
+       AND p_status IN ('success', 'skipped', 'failed', 'cancelled')
+  SQL
+  depends_on = [table.materialized_view_refresh_log]
+}
+
+function "refresh_log_close_ended" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_status" {
+    type = text
+  }
+  arg "p_reason" {
+    type = text
+  }
+  arg "p_pid" {
+    type = integer
+  }
+  return   = bigint
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Marks failed or cancelled (p_status) the running rows whose session has ended (only that of p_pid when given): what a process records after it stopped an interrupted refresh, or on start for runs of processes that died. A live session's row, or a finished row, is never changed."
+  as      = <<-SQL
+    WITH closed AS (
+      UPDATE public.materialized_view_refresh_log l
+         SET status = p_status, refresh_end = greatest(pg_catalog.clock_timestamp(), l.refresh_start), error = p_reason
+       WHERE l.status = 'running' AND p_status IN ('failed', 'cancelled')
+         AND (p_pid IS NULL OR l.backend_pid = p_pid)
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.pid = l.backend_pid)
+      RETURNING 1
+    )
+    SELECT count(*) FROM closed
+  SQL
+  depends_on = [table.materialized_view_refresh_log]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.refresh_log_begin
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.refresh_log_finish
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.refresh_log_close_ended
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = function.refresh_log_begin
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.authenticated
+  for        = function.refresh_log_finish
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.refresh_log_begin
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.refresh_log_finish
+  privileges = [EXECUTE]
 }

@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		metrics.SetLastSuccess(run.End)
 	}
 	scheduler := refresh.NewScheduler(refresher, cfg.RefreshEvery, log)
-	authService, err := auth.NewService(db, auth.Config{})
+	authService, err := auth.NewService(db, auth.Config{KeepHashes: true}) // the web role may not write hashes
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,10 @@ type Config struct {
 	Hashing  HashLimits
 	// Now is the clock (tests move it forward to expire sessions).
 	Now func() time.Time
+	// KeepHashes turns off the upgrade of a password hash made with old parameters at sign-in. The web
+	// server sets it: its database role may not change password hashes (docs/security.md), so a stolen
+	// web connection cannot either; `sqpdash users set-password` writes hashes with the new parameters.
+	KeepHashes bool
 }
 
 // Service signs users in and out and turns a session token back into a User.
@@ -74,6 +78,8 @@ type Service struct {
 	throttle ThrottlePolicy
 	gate     *hashGate
 	now      func() time.Time
+	// keepHashes: Config.KeepHashes.
+	keepHashes bool
 }
 
 // NewService returns a Service on store with cfg (defaults for zero fields).
@@ -104,7 +110,7 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("new auth service: %w", err)
 	}
 	return &Service{store: store, hasher: hasher, sessions: cfg.Sessions, throttle: cfg.Throttle,
-		gate: newHashGate(cfg.Hashing), now: cfg.Now}, nil
+		gate: newHashGate(cfg.Hashing), now: cfg.Now, keepHashes: cfg.KeepHashes}, nil
 }
 
 // Hasher returns the password hasher, for commands that set passwords.
@@ -190,7 +196,7 @@ func (s *Service) checkPasswordGated(ctx context.Context, email string, wellForm
 	if err != nil || !ok {
 		return user, ok, err
 	}
-	if s.hasher.NeedsRehash(passwordHash) {
+	if !s.keepHashes && s.hasher.NeedsRehash(passwordHash) {
 		if err := s.rehash(ctx, user.ID, passwordHash, password); err != nil {
 			return account.User{}, false, err
 		}

@@ -67,7 +67,7 @@ func (db *DB) ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyRepor
 		if err := stageQueryRows(ctx, tx, existing); err != nil {
 			return err
 		}
-		changed, err := mergeQueryRows(ctx, tx, existing.ids, &counts)
+		changed, err := mergeQueryRows(ctx, tx, existing, &counts)
 		if err != nil {
 			return err
 		}
@@ -206,7 +206,16 @@ func stageQueryRows(ctx context.Context, tx pgx.Tx, w weekRows) error {
 // Three set-based statements (hash joins against the staging table) rather than one
 // INSERT ... ON CONFLICT: an upsert visits and locks every conflicting row even when nothing changes,
 // which makes re-importing a file as slow as importing it and writes to every page it touches.
-func mergeQueryRows(ctx context.Context, tx pgx.Tx, existing []int64, counts *sqp.ImportCounts) (int, error) {
+func mergeQueryRows(ctx context.Context, tx pgx.Tx, w weekRows, counts *sqp.ImportCounts) (int, error) {
+	existing := w.ids
+	var keepWeeks []int64
+	var keepQueries []string
+	for i, r := range w.reports {
+		for _, q := range r.Queries {
+			keepWeeks = append(keepWeeks, w.ids[i])
+			keepQueries = append(keepQueries, q.SearchQuery)
+		}
+	}
 	changed := map[int64]bool{}
 	values := queryRowColumns[2:] // everything but the key (asin_performance_id, search_query)
 	set := make([]string, len(values))
@@ -220,15 +229,9 @@ func mergeQueryRows(ctx context.Context, tx pgx.Tx, existing []int64, counts *sq
 		n    *int
 		args []any
 	}{
-		{"delete query rows no longer reported", `
-			WITH deleted AS (
-				DELETE FROM sqp.search_query_performance q
-				WHERE q.asin_performance_id = ANY($1::bigint[])
-				  AND NOT EXISTS (SELECT 1 FROM import_query s
-				                  WHERE s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query)
-				RETURNING q.asin_performance_id
-			)
-			SELECT count(*), coalesce(array_agg(DISTINCT asin_performance_id), '{}') FROM deleted`, &counts.QueryRowsDeleted, []any{existing}},
+		// The web role may not DELETE report rows: the import's deletions go through this function.
+		{"delete query rows no longer reported", `SELECT deleted, touched FROM sqp.import_delete_unreported($1, $2, $3)`,
+			&counts.QueryRowsDeleted, []any{existing, keepWeeks, keepQueries}},
 		{"update changed query rows", `
 			WITH updated AS (
 				UPDATE sqp.search_query_performance q

@@ -63,11 +63,10 @@ func (db *DB) CancelRefresh(ctx context.Context, pid uint32, reason string) erro
 	if _, err := db.pool.Exec(ctx, terminate, int64(pid)); err != nil {
 		return fmt.Errorf("terminate refresh session %d: %w", pid, err)
 	}
-	const mark = `
-		UPDATE public.materialized_view_refresh_log
-		SET status = 'cancelled', refresh_end = clock_timestamp(), error = $2
-		WHERE backend_pid = $1 AND status = 'running'`
-	if _, err := db.pool.Exec(ctx, mark, int64(pid), reason); err != nil {
+	// Through the definer function: the web role may not write the log, and the function closes only the
+	// row of a session that has ended.
+	const mark = `SELECT public.refresh_log_close_ended('cancelled', $2, $1)`
+	if _, err := db.pool.Exec(ctx, mark, int32(pid), reason); err != nil {
 		return fmt.Errorf("mark refresh of session %d cancelled: %w", pid, err)
 	}
 	return nil
@@ -76,16 +75,12 @@ func (db *DB) CancelRefresh(ctx context.Context, pid uint32, reason string) erro
 // FailOrphanedRefreshes marks failed the running rows whose session no longer exists: the process that ran
 // them died before it could log the end.
 func (db *DB) FailOrphanedRefreshes(ctx context.Context, reason string) (int64, error) {
-	const q = `
-		UPDATE public.materialized_view_refresh_log l
-		SET status = 'failed', refresh_end = clock_timestamp(), error = $1
-		WHERE l.status = 'running'
-		  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.backend_pid)`
-	tag, err := db.pool.Exec(ctx, q, reason)
-	if err != nil {
+	const q = `SELECT public.refresh_log_close_ended('failed', $1, NULL)`
+	var n int64
+	if err := db.pool.QueryRow(ctx, q, reason).Scan(&n); err != nil {
 		return 0, fmt.Errorf("fail orphaned refresh runs: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // RunningRefresh returns the newest running log row whose session is still alive.

@@ -200,7 +200,8 @@ func grantTargetsFound(email, brand string, users, brands int) error {
 }
 
 // UpgradePasswordHash replaces a user's password hash made with old parameters, unless the password was
-// changed meanwhile (the hash is no longer oldHash). Sessions stay: the password is the same.
+// changed meanwhile (the hash is no longer oldHash). Sessions stay: the password is the same. Only the
+// owner may: the web role cannot change password hashes, and its server does not ask (auth.Config.KeepHashes).
 func (db *DB) UpgradePasswordHash(ctx context.Context, userID, oldHash, newHash string) error {
 	const q = `UPDATE public.app_users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`
 	if _, err := db.pool.Exec(ctx, q, userID, oldHash, newHash); err != nil {
@@ -209,9 +210,10 @@ func (db *DB) UpgradePasswordHash(ctx context.Context, userID, oldHash, newHash 
 	return nil
 }
 
-// MarkLogin records a successful sign-in.
+// MarkLogin records a successful sign-in, through the one function that lets the web role write
+// app_users (and only last_login_at).
 func (db *DB) MarkLogin(ctx context.Context, userID string, at time.Time) error {
-	const q = `UPDATE public.app_users SET last_login_at = $2 WHERE id = $1`
+	const q = `SELECT public.app_user_mark_login($1, $2)`
 	if _, err := db.pool.Exec(ctx, q, userID, at); err != nil {
 		return fmt.Errorf("mark login of user %s: %w", userID, err)
 	}

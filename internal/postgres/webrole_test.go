@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -69,6 +70,16 @@ func TestWebRoleCannotChangeTheSchema(t *testing.T) {
 		`DELETE FROM public.brands`,
 		`UPDATE public.segment_source_counter SET change_seq = 0`,
 		`INSERT INTO public.app_user_brands (user_id, brand_id) SELECT gen_random_uuid(), gen_random_uuid()`,
+		// The security review's findings (issue "Hardening II", item 6) and their neighbours.
+		`UPDATE public.app_users SET role = 'admin'`,
+		`UPDATE public.app_users SET password_hash = 'x'`,
+		`UPDATE public.app_users SET is_active = true`,
+		`UPDATE public.materialized_view_refresh_log SET status = 'success'`,
+		`INSERT INTO public.materialized_view_refresh_log (view_name, refresh_start, status) VALUES ('brand_product_segments', now(), 'success')`,
+		`DELETE FROM sqp.search_query_performance`,
+		`DELETE FROM sqp.asin_performance_data`,
+		`UPDATE public.app_server_secrets SET secret = '\x00'`,
+		`DELETE FROM public.app_server_secrets`,
 	} {
 		t.Run(stmt+" is refused", func(t *testing.T) {
 			_, err := web.pool.Exec(ctx, stmt)
@@ -141,7 +152,28 @@ func TestWebRoleCanServe(t *testing.T) {
 			return web.DeleteSession(ctx, tokenHash)
 		}},
 		{"mark a login", func() error { return web.MarkLogin(ctx, u.ID, now) }},
-		{"upgrade a password hash", func() error { return web.UpgradePasswordHash(ctx, u.ID, hash, hash+"x") }},
+		{"re-import the week with another query (the import's delete)", func() error {
+			counts, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{{ASIN: "B0ACME0001", Marketplace: "US", WeekStart: week, WeekEnd: week.AddDate(0, 0, 6),
+				Queries: []sqp.QueryRow{{SearchQuery: "anvil stand", TotalQueryImpressionCount: 100, ASINImpressionCount: 10}}}})
+			if err == nil && counts.QueryRowsDeleted != 1 {
+				return fmt.Errorf("deleted %d query rows, want 1", counts.QueryRowsDeleted)
+			}
+			return err
+		}},
+		{"share the CSRF key", func() error { _, err := web.ServerSecret(ctx, "csrf"); return err }},
+		{"queue and settle a follow-up refresh", func() error {
+			if err := web.QueueRefresh(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: "test"}); err != nil {
+				return err
+			}
+			_, _, err := web.SettleQueuedRefresh(ctx, time.Now().Add(time.Hour))
+			return err
+		}},
+		{"record refreshes that ended", func() error {
+			if _, err := web.FailOrphanedRefreshes(ctx, "test"); err != nil {
+				return err
+			}
+			return web.CancelRefresh(ctx, 1, "test")
+		}},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
@@ -150,4 +182,43 @@ func TestWebRoleCanServe(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the import's delete cannot empty a week", func(t *testing.T) {
+		_, err := web.pool.Exec(ctx, `SELECT sqp.import_delete_unreported(ARRAY(SELECT id FROM sqp.asin_performance_data), '{}', '{}')`)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "22023" {
+			t.Errorf("err = %v, want invalid_parameter_value (22023)", err)
+		}
+		var n int
+		if err := owner.pool.QueryRow(ctx, `SELECT count(*) FROM sqp.search_query_performance`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%d query rows left (%v), want 1", n, err)
+		}
+	})
+	t.Run("a refresh log row cannot be rewritten through the log functions", func(t *testing.T) {
+		var before, after string
+		q := `SELECT string_agg(id || status || coalesce(row_count::text, ''), ',' ORDER BY id) FROM public.materialized_view_refresh_log`
+		if err := owner.pool.QueryRow(ctx, q).Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range []string{
+			`SELECT public.refresh_log_finish(id, 'failed', now(), 0, 0, 'forged', NULL, NULL) FROM public.materialized_view_refresh_log`,
+			`SELECT public.refresh_log_close_ended('failed', 'forged', NULL)`,
+		} {
+			if _, err := web.pool.Exec(ctx, stmt); err != nil {
+				t.Errorf("%s: %v", stmt, err)
+			}
+		}
+		if _, err := web.pool.Exec(ctx, `SELECT public.refresh_log_begin('sql', 'evil', false)`); err == nil {
+			t.Error("refresh_log_begin logged a run for a session without the refresh lock")
+		}
+		if err := owner.pool.QueryRow(ctx, q).Scan(&after); err != nil || after != before {
+			t.Errorf("log before %q, after %q (%v)", before, after, err)
+		}
+	})
+	t.Run("a password hash cannot be upgraded", func(t *testing.T) {
+		err := web.UpgradePasswordHash(ctx, u.ID, hash, hash+"x")
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Errorf("err = %v, want insufficient_privilege (42501)", err)
+		}
+	})
 }
