@@ -65,8 +65,10 @@ func (db *DB) CancelRefresh(ctx context.Context, pid uint32, reason string) erro
 	}
 	// Through the definer function: the web role may not write the log, and the function closes only the
 	// row of a session that has ended.
+	// The pid goes as int64, as above: pgx refuses a value that does not fit the function's integer rather
+	// than wrapping it into another session's pid.
 	const mark = `SELECT public.refresh_log_close_ended('cancelled', $2, $1)`
-	if _, err := db.pool.Exec(ctx, mark, int32(pid), reason); err != nil {
+	if _, err := db.pool.Exec(ctx, mark, int64(pid), reason); err != nil {
 		return fmt.Errorf("mark refresh of session %d cancelled: %w", pid, err)
 	}
 	return nil
