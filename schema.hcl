@@ -1472,7 +1472,9 @@ function "brand_default_marketplace" {
 // failed at call time), and total_segment_impressions sums the weekly segments only: the spec added weekly
 // and monthly rows together, counting every impression twice. A name of its own rather than an overload of
 // the spec's function, so that GRANT/DROP ... get_product_segment_metadata without an argument list stay
-// unambiguous.
+// unambiguous. A segment is in the range when the weeks it is built from are (earliest_date..latest_date,
+// corrections #16): the spec's period_end <= p_date_to left out the newest month until the range passed its
+// last calendar day, although all its weeks were in.
 function "get_marketplace_segment_metadata" {
   schema = schema.public
   lang   = SQL
@@ -1515,7 +1517,7 @@ function "get_marketplace_segment_metadata" {
     }
   }
   volatility = STABLE
-  comment    = "Returns segment availability metadata for products within a brand, marketplace and date range (segments lying wholly inside it, with ASIN impressions). Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
+  comment    = "Returns segment availability metadata for products within a brand, marketplace and date range (segments whose weeks lie inside it, with ASIN impressions: a month counts as soon as the weeks it is built from are in the range, corrections #16). Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
   as         = <<-SQL
     SELECT s.asin::varchar(20) AS asin,
            bool_or(s.segment_type = 'weekly')::boolean AS has_weekly_segments,
@@ -1528,8 +1530,8 @@ function "get_marketplace_segment_metadata" {
       FROM public.brand_product_segments s
      WHERE s.brand_id = p_brand_id
        AND s.marketplace = p_marketplace
-       AND s.period_start >= p_date_from
-       AND s.period_end <= p_date_to
+       AND s.earliest_date >= p_date_from
+       AND s.latest_date <= p_date_to
        AND s.asin_impressions > 0
      GROUP BY s.asin
      ORDER BY total_segment_impressions DESC, s.asin

@@ -16,17 +16,20 @@ type DashboardData struct {
 	Brand  sqp.Brand
 	Brands []sqp.Brand
 	// Market is the marketplace shown; Markets the brand's marketplaces with data, its default first.
-	Market   sqp.Marketplace
-	Markets  []sqp.MarketplaceData
-	State    viewstate.State
-	HasData  bool
-	Range    period.Range
-	Base     period.Range
-	HasBase  bool
-	Weeks    []sqp.WeekCounts // the brand per week in Range
-	BaseSum  metrics.Counts   // the brand over Base
-	Page     sqp.ProductPage
-	BaseByID map[string]metrics.Counts // the products of Page over Base
+	Market  sqp.Marketplace
+	Markets []sqp.MarketplaceData
+	State   viewstate.State
+	HasData bool
+	Range   period.Range
+	Base    period.Range
+	HasBase bool
+	Weeks   []sqp.WeekCounts // the brand per week in Range
+	BaseSum metrics.Counts   // the brand over Base
+	// BaseWeeks is the number of weeks of Base with data: fewer than len(Weeks) makes the KPI changes
+	// not like-for-like.
+	BaseWeeks int
+	Page      sqp.ProductPage
+	BaseByID  map[string]metrics.Counts // the products of Page over Base
 	// Expanded holds the segments of the expanded products of Page.
 	Expanded map[string]SegmentData
 }
@@ -53,10 +56,13 @@ type Dashboard struct {
 	Filters      Filters
 	RangeLabel   string
 	CompareLabel string
-	NoData       bool
-	NoDataText   string
-	KPIs         []KPI
-	Table        ProductTable
+	// CompareNote says on screen why the KPI changes are not a fair comparison, or that there is nothing
+	// to compare with ("" when they are fair).
+	CompareNote string
+	NoData      bool
+	NoDataText  string
+	KPIs        []KPI
+	Table       ProductTable
 }
 
 // BrandOption is one entry of the brand picker.
@@ -156,6 +162,18 @@ func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 	}
 	v.RangeLabel, v.CompareLabel = rangeLabels(d.Range, d.Base, d.HasBase, d.State.Compare)
 	v.KPIs, _ = newKPIs(d.Weeks, d.BaseSum, d.HasBase)
+	if d.HasBase {
+		switch {
+		case d.BaseWeeks == 0:
+			v.CompareNote = "No data in the comparison period."
+		case d.BaseWeeks < len(d.Weeks):
+			v.CompareNote = fmt.Sprintf("Not like-for-like: the comparison period has %s of data, this range %s; the changes are not coloured.",
+				weeksText(d.BaseWeeks), weeksText(len(d.Weeks)))
+			for i := range v.KPIs {
+				v.KPIs[i].Delta = notLikeForLike(v.KPIs[i].Delta)
+			}
+		}
+	}
 	return v
 }
 
@@ -373,10 +391,15 @@ type Expansion struct {
 
 // SegmentRow is one week or month of an expanded product.
 type SegmentRow struct {
-	Start      string // YYYY-MM-DD, for tests and scripts
-	Label      string
-	Cells      []Cell
-	TopQueries []TopQuery
+	Start string // YYYY-MM-DD, for tests and scripts
+	Label string
+	// Coverage says how many of a month's weeks have data: "4 of 5 weeks", "1 of 4 weeks (partial)".
+	Coverage string
+	// CompareNote says, on screen, why the changes beside the numbers are not a fair comparison: no data
+	// in the previous segment, or fewer weeks of data there than here.
+	CompareNote string
+	Cells       []Cell
+	TopQueries  []TopQuery
 }
 
 // TopQuery is one of a segment's top search queries.
@@ -384,6 +407,30 @@ type TopQuery struct {
 	Query     string
 	Purchases string
 	Clicks    string
+}
+
+// monthCoverage is "4 of 5 weeks", with "(partial)" when weeks of the month have no data. n counts the
+// weekly reports of one product, one per week.
+func monthCoverage(n, of int) string {
+	s := fmt.Sprintf("%d of %d weeks", n, of)
+	if n < of {
+		s += " (partial)"
+	}
+	return s
+}
+
+func weeksText(n int) string {
+	if n == 1 {
+		return "1 week"
+	}
+	return fmt.Sprintf("%d weeks", n)
+}
+
+func segmentNoun(t period.SegmentType) string {
+	if t == period.Monthly {
+		return "month"
+	}
+	return "week"
 }
 
 // ColumnCount is the number of columns of the product table: toggle, product, metrics, segments.
@@ -427,13 +474,26 @@ func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, link
 	for _, pair := range sqp.PairSegments(seg.Segments, seg.Range) {
 		sg := pair.Segment
 		row := SegmentRow{Start: dateValue(sg.Start), Label: period.SegmentLabel(seg.Type, sg.Start, sg.End), Cells: newCells(sg.Counts, &pair.Previous, seg.Currency)}
+		if seg.Type == period.Monthly {
+			row.Coverage = monthCoverage(sg.DataPoints, period.WeeksStartingIn(sg.Start))
+		}
+		switch {
+		case !pair.HasPrevious:
+			row.CompareNote = "No data in the comparison period."
+		case !pair.LikeForLike():
+			row.CompareNote = fmt.Sprintf("Not like-for-like: the previous %s has %s of data, this one %s.",
+				segmentNoun(seg.Type), weeksText(pair.PreviousDataPoints), weeksText(sg.DataPoints))
+			for i := range row.Cells {
+				row.Cells[i].Delta = notLikeForLike(row.Cells[i].Delta)
+			}
+		}
 		for _, q := range seg.Top[sg.Start] {
 			row.TopQueries = append(row.TopQueries, TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases), Clicks: FormatCount(q.Counts.ASINClicks)})
 		}
 		e.Rows = append(e.Rows, row)
 	}
 	if len(e.Rows) == 0 {
-		e.Empty = fmt.Sprintf("No %s segments lie wholly inside this range.", seg.Type)
+		e.Empty = fmt.Sprintf("No %s segments lie in this range (a segment shows when the weeks it is built from do).", seg.Type)
 	}
 	noun := "segments"
 	if len(e.Rows) == 1 {

@@ -74,6 +74,41 @@ func TestProductBody(t *testing.T) {
 		}
 	})
 
+	t.Run("monthly rows say their weeks of data and mark unfair or missing comparisons on screen", func(t *testing.T) {
+		oct, nov, jan := period.Date(2026, 10, 1), period.Date(2026, 11, 1), period.Date(2027, 1, 1)
+		seg := &SegmentData{Type: period.Monthly, Range: period.Range{From: period.Date(2026, 11, 1), To: period.Date(2027, 2, 6)}, Segments: []sqp.Segment{
+			{Type: period.Monthly, Start: oct, End: period.Date(2026, 10, 31), Counts: metrics.Counts{ASINImpressions: 100}, DataPoints: 1},
+			{Type: period.Monthly, Start: nov, End: period.Date(2026, 11, 30), Counts: metrics.Counts{ASINImpressions: 400}, DataPoints: 4},
+			{Type: period.Monthly, Start: jan, End: period.Date(2027, 1, 31), Counts: metrics.Counts{ASINImpressions: 300}, DataPoints: 4},
+		}}
+		var b strings.Builder
+		if err := ProductBody(NewProductRow("brand", "USD", p, nil, seg, st.WithExpanded(p.ASIN, period.Monthly), fakeLinks{})).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		rows := parseRows(t, b.String()).Find("tr[data-testid=segment-row]")
+		if rows.Length() != 2 {
+			t.Fatalf("%d segment rows, want November and January", rows.Length())
+		}
+		novRow, janRow := rows.Eq(0), rows.Eq(1)
+		// November 2026 has five weeks that start in it (Sundays 1 to 29); four have data.
+		if got := novRow.Find("[data-testid=segment-coverage]").Text(); got != "4 of 5 weeks (partial)" {
+			t.Errorf("November coverage %q", got)
+		}
+		if got := novRow.Find("[data-testid=segment-compare-note]").Text(); got != "Not like-for-like: the previous month has 1 week of data, this one 4 weeks." {
+			t.Errorf("November note %q", got)
+		}
+		d := novRow.Find(`td[data-metric=impressions] [data-testid=delta]`)
+		if d.AttrOr("data-dir", "") != "unfair" || !strings.Contains(d.Text(), "+300.0%") || strings.Contains(d.Text(), "▲") {
+			t.Errorf("November change: dir %q, text %q; want the number, not coloured or arrowed as up", d.AttrOr("data-dir", ""), d.Text())
+		}
+		if got := janRow.Find("[data-testid=segment-coverage]").Text(); got != "4 of 5 weeks (partial)" {
+			t.Errorf("January 2027 coverage %q (Sundays 3 to 31)", got)
+		}
+		if got := janRow.Find("[data-testid=segment-compare-note]").Text(); got != "No data in the comparison period." {
+			t.Errorf("January note %q: December has no segment", got)
+		}
+	})
+
 	t.Run("expanded row lists its segments and collapses through the row URL", func(t *testing.T) {
 		seg := &SegmentData{Type: period.Weekly, Range: period.Range{From: w2, To: w2.AddDate(0, 0, 6)}, Segments: []sqp.Segment{
 			{Type: period.Weekly, Start: w1, End: w1.AddDate(0, 0, 6), Counts: metrics.Counts{ASINImpressions: 100}},
@@ -102,4 +137,41 @@ func TestProductBody(t *testing.T) {
 			t.Error("weekly switch not pressed")
 		}
 	})
+}
+
+// TestDashboardComparisonNotes: KPI changes against a comparison period with fewer weeks of data are
+// marked not like-for-like (not coloured), and a comparison period without data says so on screen.
+func TestDashboardComparisonNotes(t *testing.T) {
+	w := func(n int, impr int64) sqp.WeekCounts {
+		return sqp.WeekCounts{WeekStart: period.Date(2026, 11, 1).AddDate(0, 0, 7*n), Counts: metrics.Counts{ASINImpressions: impr, TotalImpressions: 10 * impr}}
+	}
+	base := DashboardData{Brand: sqp.Brand{ID: "b", DisplayName: "Acme"}, State: viewstate.Default(), HasData: true, HasBase: true,
+		Range: period.Range{From: period.Date(2026, 11, 1), To: period.Date(2026, 11, 28)},
+		Base:  period.Range{From: period.Date(2026, 10, 4), To: period.Date(2026, 10, 31)},
+		Weeks: []sqp.WeekCounts{w(0, 100), w(1, 100), w(2, 100), w(3, 100)}}
+	for _, tc := range []struct {
+		name      string
+		baseWeeks int
+		note      string
+		dir       string
+	}{
+		{"fewer weeks of data", 1, "Not like-for-like: the comparison period has 1 week of data, this range 4 weeks; the changes are not coloured.", "unfair"},
+		{"as many weeks", 4, "", "up"},
+		{"no data", 0, "No data in the comparison period.", "none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := base
+			d.BaseWeeks = tc.baseWeeks
+			if tc.baseWeeks > 0 {
+				d.BaseSum = metrics.Counts{ASINImpressions: 100, TotalImpressions: 1000}
+			}
+			v := NewDashboard(Shell{}, d, fakeLinks{})
+			if v.CompareNote != tc.note {
+				t.Errorf("note %q, want %q", v.CompareNote, tc.note)
+			}
+			if got := v.KPIs[0].Delta.Dir; got != tc.dir {
+				t.Errorf("impressions change dir %q, want %q", got, tc.dir)
+			}
+		})
+	}
 }

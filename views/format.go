@@ -90,6 +90,17 @@ func NewDeltaView(d metrics.Delta) DeltaView {
 	return DeltaView{Text: "0.0" + unit, Dir: "flat", Arrow: "▬", Label: "unchanged"}
 }
 
+// notLikeForLike marks a change against a period with fewer weeks of data: its number is kept, but it is
+// neither coloured nor given an arrow as good or bad, and says why to screen readers.
+func notLikeForLike(d DeltaView) DeltaView {
+	if d.Dir == "none" {
+		return d
+	}
+	d.Dir, d.Arrow = "unfair", ""
+	d.Label = "not like-for-like (fewer weeks of data in the comparison period): " + d.Text
+	return d
+}
+
 // oneDecimal formats |v| with one decimal, rounding half away from zero on v's hundredths. A change is a
 // two-decimal value (the JSON and the CSV show it so); strconv's exact binary rounding would show 2.25 as
 // "2.2" and -2.05 (stored as -2.0499...) as "2.0", unlike the same number in the export.

@@ -127,18 +127,25 @@ type apiTopQuery struct {
 
 type apiPrevious struct {
 	PeriodStart string `json:"period_start"`
+	DataPoints  int    `json:"data_points"`
+	// LikeForLike is false when the previous segment has fewer weeks of data than this one: its changes
+	// are then not a fair comparison (the page shows them uncoloured and says so).
+	LikeForLike bool `json:"like_for_like"`
 	apiCompared
 }
 
 type apiSegment struct {
-	PeriodStart string         `json:"period_start"`
-	PeriodEnd   string         `json:"period_end"`
-	Label       string         `json:"label"`
-	DataPoints  int            `json:"data_points"`
-	Counts      metrics.Counts `json:"counts"`
-	Metrics     apiMetrics     `json:"metrics"`
-	Previous    *apiPrevious   `json:"previous"`
-	TopQueries  []apiTopQuery  `json:"top_queries"`
+	PeriodStart string `json:"period_start"`
+	PeriodEnd   string `json:"period_end"`
+	Label       string `json:"label"`
+	DataPoints  int    `json:"data_points"`
+	// WeeksInPeriod is how many weeks the segment is built from when complete: 1 for a week, the weeks
+	// that start in the month (4 or 5) for a month; DataPoints of them have data (per product).
+	WeeksInPeriod int            `json:"weeks_in_period"`
+	Counts        metrics.Counts `json:"counts"`
+	Metrics       apiMetrics     `json:"metrics"`
+	Previous      *apiPrevious   `json:"previous"`
+	TopQueries    []apiTopQuery  `json:"top_queries"`
 }
 
 type apiSegments struct {

@@ -34,17 +34,23 @@ func (s *Server) apiSegmentsList(c echo.Context) error {
 	for _, pair := range sqp.PairSegments(sd.Segments, sd.Range) {
 		sg := pair.Segment
 		as := apiSegment{
-			PeriodStart: sg.Start.Format(dateLayout),
-			PeriodEnd:   sg.End.Format(dateLayout),
-			Label:       period.SegmentLabel(t, sg.Start, sg.End),
-			DataPoints:  sg.DataPoints,
-			Counts:      sg.Counts,
-			Metrics:     newAPIMetrics(sg.Counts),
-			TopQueries:  []apiTopQuery{},
+			PeriodStart:   sg.Start.Format(dateLayout),
+			PeriodEnd:     sg.End.Format(dateLayout),
+			Label:         period.SegmentLabel(t, sg.Start, sg.End),
+			DataPoints:    sg.DataPoints,
+			WeeksInPeriod: 1,
+			Counts:        sg.Counts,
+			Metrics:       newAPIMetrics(sg.Counts),
+			TopQueries:    []apiTopQuery{},
+		}
+		if t == period.Monthly {
+			as.WeeksInPeriod = period.WeeksStartingIn(sg.Start)
 		}
 		if pair.HasPrevious {
 			as.Previous = &apiPrevious{
 				PeriodStart: t.Previous(sg.Start).Format(dateLayout),
+				DataPoints:  pair.PreviousDataPoints,
+				LikeForLike: pair.LikeForLike(),
 				apiCompared: apiCompared{Counts: pair.Previous, Metrics: newAPIMetrics(pair.Previous), Changes: newAPIChanges(sg.Counts, pair.Previous)},
 			}
 		}

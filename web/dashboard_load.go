@@ -68,6 +68,7 @@ func (s *Server) loadDashboard(ctx context.Context, brand sqp.Brand, st viewstat
 		}
 		for _, w := range baseWeeks {
 			d.BaseSum = d.BaseSum.Add(w.Counts)
+			d.BaseWeeks++
 		}
 	}
 	if d.Page, d.BaseByID, err = s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, rr.Market.Code, st, rr.Range)); err != nil {

@@ -76,3 +76,19 @@ func TestSegmentsAndLabels(t *testing.T) {
 		t.Errorf("monthly label %q", got)
 	}
 }
+
+func TestWeeksStartingIn(t *testing.T) {
+	for _, tc := range []struct {
+		month time.Time
+		want  int
+	}{
+		{Date(2026, 11, 15), 5}, // Sundays 1, 8, 15, 22, 29
+		{Date(2026, 12, 1), 4},  // Sundays 6, 13, 20, 27
+		{Date(2026, 2, 1), 4},   // Sundays 1, 8, 15, 22
+		{Date(2025, 8, 31), 5},  // Sundays 3, 10, 17, 24, 31
+	} {
+		if got := WeeksStartingIn(tc.month); got != tc.want {
+			t.Errorf("%s: %d weeks, want %d", tc.month.Format("2006-01"), got, tc.want)
+		}
+	}
+}

@@ -28,3 +28,16 @@ func SegmentLabel(t SegmentType, start, end time.Time) string {
 	}
 	return Label(start, end)
 }
+
+// WeeksStartingIn is the number of Amazon weeks (Sunday to Saturday) that start in the calendar month of
+// t: the weeks a monthly segment is built from, 4 or 5.
+func WeeksStartingIn(t time.Time) int {
+	first := MonthStart(t)
+	next := first.AddDate(0, 1, 0)
+	sunday := first.AddDate(0, 0, (7-int(first.Weekday()))%7)
+	n := 0
+	for d := sunday; d.Before(next); d = d.AddDate(0, 0, 7) {
+		n++
+	}
+	return n
+}

@@ -59,6 +59,16 @@ func (r countsRow) counts() metrics.Counts {
 	}
 }
 
+// segmentInRange is the range rule of brand_product_segments rows (corrections #16), with from and to the
+// SQL of the range's bounds: a segment lies in a range when the weeks it is built from do, that is its
+// reports, earliest_date..latest_date. For a week that is the week itself; a month is in the range as soon
+// as its weeks with data are, although the calendar month ends later (the newest month of a range ending
+// on a Saturday), and a month whose first or last weeks lie outside the range is left out. The same rule as
+// public.get_marketplace_segment_metadata.
+func segmentInRange(from, to string) string {
+	return "earliest_date >= " + from + " AND latest_date <= " + to
+}
+
 // sortExpr returns the ORDER BY expression of a metric over the columns of a countsRow. Ratios are
 // ratios of sums, as metrics defines them; an undefined ratio is NULL and sorts last either way.
 func sortExpr(key string) (string, bool) {

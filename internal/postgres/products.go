@@ -71,7 +71,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 			       count(*) FILTER (WHERE segment_type = 'weekly') AS weekly_count,
 			       count(*) FILTER (WHERE segment_type = 'monthly') AS monthly_count
 			FROM public.brand_product_segments
-			WHERE brand_id = $1 AND marketplace = $10 AND period_start >= $2 AND period_end <= $3
+			WHERE brand_id = $1 AND marketplace = $10 AND ` + segmentInRange("$2", "$3") + `
 			  AND asin_impressions > 0
 			  AND ($9 = '' OR asin = $9)
 			GROUP BY asin
@@ -147,7 +147,7 @@ func (db *DB) ProductCounts(ctx context.Context, brandID, market string, r perio
 // brand, with zero counts when it has no segment in r; anything else is an apperr.NotFound. An expanded
 // or collapsed row needs both the check and the numbers: one read instead of Product and Products.
 func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, r period.Range) (sqp.ProductSummary, error) {
-	const q = `
+	q := `
 		SELECT m.asin, coalesce(m.product_title, '') AS title,
 		       coalesce(s.asin_impressions, 0)  AS asin_impressions,
 		       coalesce(s.total_impressions, 0) AS total_impressions,
@@ -171,7 +171,7 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, 
 			SELECT count(*) FILTER (WHERE segment_type = 'weekly')::int AS weekly_count,
 			       count(*) FILTER (WHERE segment_type = 'monthly')::int AS monthly_count
 			FROM public.brand_product_segments
-			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND period_start >= $3 AND period_end <= $4
+			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND ` + segmentInRange("$3", "$4") + `
 			  AND asin_impressions > 0
 		) md
 		WHERE m.brand_id = $1 AND m.asin = $2 AND m.is_active AND b.is_active`

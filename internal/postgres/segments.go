@@ -11,19 +11,22 @@ import (
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
-// Segments returns a product's segments of type t in one marketplace lying wholly inside r, oldest first.
+// Segments returns a product's segments of type t in one marketplace that lie in r, oldest first: a month
+// when the weeks it is built from do (segmentInRange).
 func (db *DB) Segments(ctx context.Context, brandID, market, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error) {
 	q := `
-		SELECT period_start, period_end, data_points_count, ` + sumSegmentCounts + `
+		SELECT period_start, period_end, data_points_count, earliest_date, latest_date, ` + sumSegmentCounts + `
 		FROM public.brand_product_segments
 		WHERE brand_id = $1 AND marketplace = $6 AND asin = $2 AND segment_type = $3
-		  AND period_start >= $4 AND period_end <= $5
-		GROUP BY period_start, period_end, data_points_count
+		  AND ` + segmentInRange("$4", "$5") + `
+		GROUP BY period_start, period_end, data_points_count, earliest_date, latest_date
 		ORDER BY period_start`
 	type row struct {
 		Start      time.Time `db:"period_start"`
 		End        time.Time `db:"period_end"`
 		DataPoints int32     `db:"data_points_count"`
+		DataStart  time.Time `db:"earliest_date"`
+		DataEnd    time.Time `db:"latest_date"`
 		countsRow
 	}
 	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, string(t), r.From, r.To, market)
@@ -36,7 +39,8 @@ func (db *DB) Segments(ctx context.Context, brandID, market, asin string, t peri
 	}
 	out := make([]sqp.Segment, len(found))
 	for i, f := range found {
-		out[i] = sqp.Segment{Type: t, Start: f.Start.UTC(), End: f.End.UTC(), Counts: f.counts(), DataPoints: int(f.DataPoints)}
+		out[i] = sqp.Segment{Type: t, Start: f.Start.UTC(), End: f.End.UTC(), DataStart: f.DataStart.UTC(), DataEnd: f.DataEnd.UTC(),
+			Counts: f.counts(), DataPoints: int(f.DataPoints)}
 	}
 	return out, nil
 }

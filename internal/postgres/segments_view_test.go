@@ -245,7 +245,8 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		return best
 	}
 	// expect derives the function's answer from the hand-computed segments: segments of the marketplace
-	// (empty: the brand's default) wholly inside the range with ASIN impressions, impressions summed over
+	// (empty: the brand's default) whose weeks lie in the range (earliest..latest data date, corrections
+	// #16) with ASIN impressions, impressions summed over
 	// weekly segments only, most impressions first.
 	expect := func(brand, market, from, to string) []meta {
 		if market == "" {
@@ -253,7 +254,7 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		}
 		by := map[string]*meta{}
 		for _, s := range want {
-			if s.BrandID != brand || s.Marketplace != market || s.Start < from || s.End > to || s.ASINImpressions <= 0 {
+			if s.BrandID != brand || s.Marketplace != market || s.Earliest < from || s.Latest > to || s.ASINImpressions <= 0 {
 				continue
 			}
 			m := by[s.ASIN]
@@ -290,7 +291,8 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, brand, market, from, to string }{
 		{"July and August of acme: weekly-only impression totals", ids["acme"], "", "2024-07-01", "2024-08-31"},
-		{"a range that cuts a month keeps only the segments wholly inside", ids["acme"], "", "2024-07-21", "2024-08-10"},
+		{"a month counts when the weeks it is built from lie in the range", ids["acme"], "", "2024-07-21", "2024-08-10"},
+		{"a range that leaves out a week of a month leaves out the month", ids["acme"], "", "2024-07-28", "2024-08-10"},
 		{"globex across two months", ids["globex"], "", "2024-08-01", "2024-09-30"},
 		{"an inactive brand has none", ids["initech"], "", "2024-01-01", "2024-12-31"},
 		{"acme in the UK, by marketplace", ids["acme"], "UK", "2024-07-01", "2024-08-31"},
@@ -308,6 +310,22 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("the newest month shows before its calendar end: its weeks are in the range", func(t *testing.T) {
+		// July (weeks of 21 and 28 July, the second ending on 3 August) and August (the week of 4 August)
+		// both lie in 21 July..10 August by their weeks, although July starts before it and August ends after.
+		for _, m := range read(t, ids["acme"], "US", "2024-07-21", "2024-08-10") {
+			if m.ASIN == "B0ACME0001" && m.Monthly != 2 {
+				t.Errorf("B0ACME0001: %d monthly segments in 21 July..10 August, want July and August", m.Monthly)
+			}
+		}
+		// Without the week of 21 July, July is not whole: only August.
+		for _, m := range read(t, ids["acme"], "US", "2024-07-28", "2024-08-10") {
+			if m.ASIN == "B0ACME0001" && m.Monthly != 1 {
+				t.Errorf("B0ACME0001: %d monthly segments in 28 July..10 August, want August only", m.Monthly)
+			}
+		}
+	})
 
 	t.Run("the impression total never adds monthly rows to weekly rows", func(t *testing.T) {
 		got := read(t, ids["acme"], "", "2024-07-01", "2024-08-31")

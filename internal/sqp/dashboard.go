@@ -59,8 +59,20 @@ type ProductPage struct {
 type Segment struct {
 	Type       period.SegmentType
 	Start, End time.Time
-	Counts     metrics.Counts
-	DataPoints int
+	// DataStart..DataEnd are the days of the weekly reports the segment is built from (earliest_date,
+	// latest_date): for a month, its first week with data to the end of its last one.
+	DataStart, DataEnd time.Time
+	Counts             metrics.Counts
+	DataPoints         int
+}
+
+// InRange reports whether the segment lies in r: the weeks it is built from do (corrections #16). A
+// segment without data dates is judged by its calendar dates.
+func (s Segment) InRange(r period.Range) bool {
+	if s.DataStart.IsZero() || s.DataEnd.IsZero() {
+		return r.Contains(s.Start, s.End)
+	}
+	return r.Contains(s.DataStart, s.DataEnd)
 }
 
 // MarketplaceData is a marketplace a brand has data in, and the end of its newest week there.
@@ -127,27 +139,36 @@ func metricSortKeys() []SortKey {
 }
 
 // SegmentPair is a segment and its comparison: the segment of the same type right before it, matched by
-// date (the previous week or calendar month), never by position. Previous is zero when there is none.
+// date (the previous week or calendar month), never by position. Previous is zero when there is none;
+// PreviousDataPoints is how many weekly reports it was built from.
 type SegmentPair struct {
-	Segment     Segment
-	Previous    metrics.Counts
-	HasPrevious bool
+	Segment            Segment
+	Previous           metrics.Counts
+	PreviousDataPoints int
+	HasPrevious        bool
 }
 
-// PairSegments pairs the segments lying wholly inside r with their previous segments, found among segs
+// LikeForLike reports whether the comparison is fair: the previous segment was built from at least as
+// many weekly reports as this one. A month with four weeks of data compared with one that had one week
+// would show a growth that is only missing data.
+func (p SegmentPair) LikeForLike() bool {
+	return p.HasPrevious && p.PreviousDataPoints >= p.Segment.DataPoints
+}
+
+// PairSegments pairs the segments lying in r (Segment.InRange) with their previous segments, found among segs
 // (which may hold segments before r for that purpose). The result is oldest first.
 func PairSegments(segs []Segment, r period.Range) []SegmentPair {
-	byStart := make(map[time.Time]metrics.Counts, len(segs))
+	byStart := make(map[time.Time]Segment, len(segs))
 	for _, s := range segs {
-		byStart[s.Start] = s.Counts
+		byStart[s.Start] = s
 	}
 	var out []SegmentPair
 	for _, s := range segs {
-		if !r.Contains(s.Start, s.End) {
+		if !s.InRange(r) {
 			continue
 		}
 		prev, ok := byStart[s.Type.Previous(s.Start)]
-		out = append(out, SegmentPair{Segment: s, Previous: prev, HasPrevious: ok})
+		out = append(out, SegmentPair{Segment: s, Previous: prev.Counts, PreviousDataPoints: prev.DataPoints, HasPrevious: ok})
 	}
 	return out
 }
