@@ -166,11 +166,13 @@ func TestDashboardShowsTheProductTable(t *testing.T) {
 	})
 
 	t.Run("segment counts come from the metadata and decide the toggle", func(t *testing.T) {
-		// A: 13 weeks; months wholly inside Jul 28..Oct 26 are August and September.
-		if got := strings.TrimSpace(rowOf(d, asinA).Find(`td[data-metric=segments]`).Text()); got != "13 W · 2 M" {
+		// A: 13 weeks; the months whose weeks with data lie in Jul 28..Oct 26 are August, September and
+		// October (its weeks of 6, 13 and 20 October; the week of 27 October has no data yet). July is not:
+		// its weeks of 7 to 21 July lie before the range.
+		if got := strings.TrimSpace(rowOf(d, asinA).Find(`td[data-metric=segments]`).Text()); got != "13 W · 3 M" {
 			t.Errorf("A segments %q", got)
 		}
-		if got := strings.TrimSpace(rowOf(d, asinB).Find(`td[data-metric=segments]`).Text()); got != "8 W · 1 M" {
+		if got := strings.TrimSpace(rowOf(d, asinB).Find(`td[data-metric=segments]`).Text()); got != "8 W · 2 M" {
 			t.Errorf("B segments %q", got)
 		}
 		btn := rowOf(d, asinA).Find("button[data-testid=toggle]")
@@ -382,14 +384,26 @@ func TestExpansion(t *testing.T) {
 		}
 	})
 
-	t.Run("monthly rows are months wholly inside the range, compared by date", func(t *testing.T) {
+	t.Run("monthly rows are the months whose weeks lie in the range, compared by date", func(t *testing.T) {
 		d, res := f.partial(f.segmentsPath(asinA, "monthly", ""), http.StatusOK, htmxHeaders)
 		rows := d.Find("tr[data-testid=segment-row]")
-		if rows.Length() != 2 {
-			t.Fatalf("%d monthly rows", rows.Length())
+		if rows.Length() != 3 {
+			t.Fatalf("%d monthly rows, want August, September and October", rows.Length())
 		}
-		if a, b := rows.Eq(0).Find("[data-testid=segment-label]").Text(), rows.Eq(1).Find("[data-testid=segment-label]").Text(); a != "August 2024" || b != "September 2024" {
-			t.Errorf("labels %q, %q", a, b)
+		if a, b, c := rows.Eq(0).Find("[data-testid=segment-label]").Text(), rows.Eq(1).Find("[data-testid=segment-label]").Text(),
+			rows.Eq(2).Find("[data-testid=segment-label]").Text(); a != "August 2024" || b != "September 2024" || c != "October 2024" {
+			t.Errorf("labels %q, %q, %q", a, b, c)
+		}
+		// October's weeks start on the 6th, 13th, 20th and 27th; the last has no data yet.
+		if got := rows.Eq(2).Find("[data-testid=segment-coverage]").Text(); got != "3 of 4 weeks (partial)" {
+			t.Errorf("October coverage %q", got)
+		}
+		// September (five weeks: 1 to 29) against August (four): not like-for-like, not coloured.
+		if got := rows.Eq(1).Find("[data-testid=segment-compare-note]").Text(); got != "Not like-for-like: the previous month has 4 weeks of data, this one 5 weeks." {
+			t.Errorf("September note %q", got)
+		}
+		if got := rows.Eq(1).Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""); got != "unfair" {
+			t.Errorf("September impressions change dir %q, want unfair", got)
 		}
 		monthOf := func(y int, m time.Month) sums { // the weeks that start in the month
 			first := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
