@@ -130,8 +130,8 @@ func TestBrowserExpansion(t *testing.T) {
 	t.Run("monthly switch re-fetches", func(t *testing.T) {
 		tab := d.tab(t, dashboard(weekly(asinA)))
 		tab.Swap("switch A to monthly", browsertest.Click("#segm-"+asinA))
-		if got := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => r.dataset.type).join(' ')`); got != "monthly monthly" {
-			t.Errorf("segment rows of types %q, want two monthly", got)
+		if got := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => r.dataset.type).join(' ')`); got != "monthly monthly monthly" {
+			t.Errorf("segment rows of types %q, want three monthly (August, September, October)", got)
 		}
 		if got := browsertest.Eval[string](tab, segmentRows(asinA)+`[0].querySelector('[data-testid=segment-label]').textContent`); got != "August 2024" {
 			t.Errorf("first month %q", got)
