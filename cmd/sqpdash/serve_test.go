@@ -459,10 +459,13 @@ func TestServeOperations(t *testing.T) {
 			runs, _, err := s.db.RefreshHistory(context.Background(), 1, 0)
 			return err == nil && len(runs) == 1 && runs[0].Trigger == "schedule" && runs[0].Status == refreshlog.StatusSuccess
 		})
-		_, body, _ := get("/metrics")
-		if !strings.Contains(body, `sqpdash_segments_refresh_total{status="success",trigger="schedule"} 1`) {
-			t.Errorf("/metrics does not count the scheduled refresh:\n%s", grepLines(body, "sqpdash_segments_refresh"))
-		}
+		// The log row commits inside the refresh; the process counts the run only after the call returns, so
+		// the counter is awaited too rather than read once.
+		const counted = `sqpdash_segments_refresh_total{status="success",trigger="schedule"} 1`
+		waitFor(t, 30*time.Second, "/metrics to count the scheduled refresh", func() bool {
+			_, body, _ := get("/metrics")
+			return strings.Contains(body, counted)
+		})
 	})
 
 	t.Run("no log line holds the database password", func(t *testing.T) {
