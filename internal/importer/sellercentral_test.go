@@ -14,7 +14,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
-// usHeader is the ASIN view header as Seller Central writes it (sqp-formats.md §2).
+// usHeader is the ASIN view header as Seller Central writes it (docs/import.md, "Seller Central CSV details").
 var usHeader = []string{"Search Query", "Search Query Score", "Search Query Volume",
 	"Impressions: Total Count", "Impressions: ASIN Count", "Impressions: ASIN Share %",
 	"Clicks: Total Count", "Clicks: Click Rate %", "Clicks: ASIN Count", "Clicks: ASIN Share %",

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// The statements below are the spec's own (database-schema.md §6 and its rollback script), run verbatim:
+// The statements below are the original spec's own (its refresh section and rollback script; docs/spec-notes.md), run verbatim:
 // callers of the spec (cron jobs, RPC clients, a DBA's rollback) must be able to run them unchanged.
 const (
 	specRefresh  = `SELECT public.refresh_brand_product_segments_incremental();`
