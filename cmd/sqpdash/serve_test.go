@@ -533,16 +533,6 @@ func withPassword(t *testing.T, raw, password string) string {
 	return u.String()
 }
 
-func grepLines(text, substr string) string {
-	var out []string
-	for line := range strings.Lines(text) {
-		if strings.Contains(line, substr) {
-			out = append(out, line)
-		}
-	}
-	return fmt.Sprint(out)
-}
-
 func TestServeAdminPage(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.NewDatabase(t)
