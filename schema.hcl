@@ -347,6 +347,128 @@ table "search_query_performance" {
   }
 }
 
+// The staging area of an import's rows for ASIN-weeks that already exist (docs/security.md, "The two
+// database URLs"). The web role may not UPDATE or DELETE report rows: it COPYs a report here and
+// sqp.import_merge_staged replaces the stored rows of exactly the staged ASIN-weeks with the rows this
+// same transaction staged (xmin), then empties it. Rows another transaction left behind are never merged.
+table "import_staging" {
+  schema  = schema.sqp
+  comment = "An import's query rows, staged for sqp.import_merge_staged within one transaction (only rows whose xmin is the current transaction are merged); empty between imports."
+  column "asin_performance_id" {
+    type = bigint
+  }
+  column "search_query" {
+    type = text
+  }
+  column "search_query_score" {
+    type    = integer
+    null    = true
+  }
+  column "search_query_volume" {
+    type = bigint
+    null = true
+  }
+  column "total_query_impression_count" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_impression_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_click_count" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_click_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_cart_add_count" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_cart_add_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_purchase_count" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_purchase_count" {
+    type    = bigint
+    default = 0
+  }
+  column "total_median_click_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "asin_median_click_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "total_median_cart_add_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "asin_median_cart_add_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "total_median_purchase_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "asin_median_purchase_price" {
+    type    = numeric(12, 2)
+    null    = true
+  }
+  column "currency_code" {
+    type = char(3)
+    null = true
+  }
+  column "total_same_day_shipping_click_count" {
+    type = bigint
+    null = true
+  }
+  column "total_one_day_shipping_click_count" {
+    type = bigint
+    null = true
+  }
+  column "total_two_day_shipping_click_count" {
+    type = bigint
+    null = true
+  }
+  column "total_same_day_shipping_cart_add_count" {
+    type = bigint
+    null = true
+  }
+  column "total_one_day_shipping_cart_add_count" {
+    type = bigint
+    null = true
+  }
+  column "total_two_day_shipping_cart_add_count" {
+    type = bigint
+    null = true
+  }
+  column "total_same_day_shipping_purchase_count" {
+    type = bigint
+    null = true
+  }
+  column "total_one_day_shipping_purchase_count" {
+    type = bigint
+    null = true
+  }
+  column "total_two_day_shipping_purchase_count" {
+    type = bigint
+    null = true
+  }
+  index "import_staging_asin_performance_id_search_query_idx" {
+    columns = [column.asin_performance_id, column.search_query]
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Change tracking (corrections #10): statement-level triggers with transition tables on the four base tables
 // count the statements that really changed rows. A refresh records the change_seq it covered; "changed since
@@ -2544,7 +2666,10 @@ role "sqpdash_web" {
 }
 
 // app_users: SELECT only; the sign-in time goes through app_user_mark_login (the engine grants whole
-// tables, not columns). Report rows: no DELETE; an import's deletions go through import_delete_unreported.
+// tables, not columns). Report rows: INSERT only (new ASIN-weeks and their queries; an INSERT cannot change
+// a stored row), no UPDATE and no DELETE: an import replaces the rows of existing ASIN-weeks by staging them
+// in sqp.import_staging (INSERT only) and calling import_merge_staged, which merges only what the same
+// transaction staged.
 
 permission {
   to         = role.sqpdash_web
@@ -2573,13 +2698,19 @@ permission {
 permission {
   to         = role.sqpdash_web
   for        = table.asin_performance_data
-  privileges = [SELECT, INSERT, UPDATE]
+  privileges = [SELECT, INSERT]
 }
 
 permission {
   to         = role.sqpdash_web
   for        = table.search_query_performance
-  privileges = [SELECT, INSERT, UPDATE]
+  privileges = [SELECT, INSERT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.import_staging
+  privileges = [INSERT]
 }
 
 permission {
@@ -2723,23 +2854,22 @@ function "app_user_mark_login" {
   depends_on = [table.app_users]
 }
 
-function "import_delete_unreported" {
+function "import_merge_staged" {
   schema = schema.sqp
   lang   = PLpgSQL
-  arg "p_weeks" {
-    type = sql("bigint[]")
-  }
-  arg "p_keep_weeks" {
-    type = sql("bigint[]")
-  }
-  arg "p_keep_queries" {
-    type = sql("text[]")
-  }
   arg "deleted" {
     type = bigint
     mode = OUT
   }
-  arg "touched" {
+  arg "updated" {
+    type = bigint
+    mode = OUT
+  }
+  arg "inserted" {
+    type = bigint
+    mode = OUT
+  }
+  arg "changed" {
     type = sql("bigint[]")
     mode = OUT
   }
@@ -2748,27 +2878,119 @@ function "import_delete_unreported" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "The one DELETE of report rows the web role may make, as part of an import: in each ASIN-week of p_weeks, deletes the search queries that the imported report (the pairs p_keep_weeks, p_keep_queries) no longer holds. Refuses an ASIN-week the report keeps no query of: an import never empties a week (a report without queries is skipped)."
+  comment = "The only way the web role changes or deletes stored report rows, as part of an import: makes the query set of every ASIN-week that this transaction staged in sqp.import_staging (rows whose xmin is the current transaction) equal to the staged rows (deletes the queries not staged, updates the ones whose values differ, inserts the new ones, touches the changed ASIN-weeks), then empties the staging table. An ASIN-week nothing was staged for is not touched, so no week can be emptied or rewritten without a replacement staged in the same transaction."
   as      = <<-SQL
+    DECLARE
+      v_xid  xid := pg_current_xact_id()::xid;
+      v_gone bigint[];
+      v_upd  bigint[];
+      v_ins  bigint[];
     BEGIN
-      IF EXISTS (SELECT 1 FROM unnest(p_weeks) w(id)
-                  WHERE w.id NOT IN (SELECT k FROM unnest(p_keep_weeks) k)) THEN
-        RAISE EXCEPTION 'import_delete_unreported: every ASIN-week must keep at least one query'
-          USING ERRCODE = 'invalid_parameter_value';
+      IF EXISTS (SELECT 1 FROM sqp.import_staging s WHERE s.xmin = v_xid
+                  GROUP BY s.asin_performance_id, s.search_query HAVING count(*) > 1) THEN
+        RAISE EXCEPTION 'import_merge_staged: a search query is staged twice for one ASIN-week'
+          USING ERRCODE = 'unique_violation';
       END IF;
-      WITH keep AS (
-        SELECT * FROM unnest(p_keep_weeks, p_keep_queries) AS k (asin_performance_id, search_query)
+      WITH staged AS (
+        SELECT s.asin_performance_id, s.search_query FROM sqp.import_staging s WHERE s.xmin = v_xid
       ), gone AS (
         DELETE FROM sqp.search_query_performance q
-         WHERE q.asin_performance_id = ANY (p_weeks)
-           AND NOT EXISTS (SELECT 1 FROM keep k
-                            WHERE k.asin_performance_id = q.asin_performance_id AND k.search_query = q.search_query)
+         WHERE q.asin_performance_id IN (SELECT w.asin_performance_id FROM staged w)
+           AND NOT EXISTS (SELECT 1 FROM staged s
+                            WHERE s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query)
         RETURNING q.asin_performance_id
       )
-      SELECT count(*), coalesce(array_agg(DISTINCT g.asin_performance_id), '{}') INTO deleted, touched FROM gone g;
+      SELECT count(*), coalesce(array_agg(DISTINCT g.asin_performance_id), '{}') INTO deleted, v_gone FROM gone g;
+      WITH done AS (
+        UPDATE sqp.search_query_performance q
+           SET search_query_score = s.search_query_score,
+            search_query_volume = s.search_query_volume,
+            total_query_impression_count = s.total_query_impression_count,
+            asin_impression_count = s.asin_impression_count,
+            total_click_count = s.total_click_count,
+            asin_click_count = s.asin_click_count,
+            total_cart_add_count = s.total_cart_add_count,
+            asin_cart_add_count = s.asin_cart_add_count,
+            total_purchase_count = s.total_purchase_count,
+            asin_purchase_count = s.asin_purchase_count,
+            total_median_click_price = s.total_median_click_price,
+            asin_median_click_price = s.asin_median_click_price,
+            total_median_cart_add_price = s.total_median_cart_add_price,
+            asin_median_cart_add_price = s.asin_median_cart_add_price,
+            total_median_purchase_price = s.total_median_purchase_price,
+            asin_median_purchase_price = s.asin_median_purchase_price,
+            currency_code = s.currency_code,
+            total_same_day_shipping_click_count = s.total_same_day_shipping_click_count,
+            total_one_day_shipping_click_count = s.total_one_day_shipping_click_count,
+            total_two_day_shipping_click_count = s.total_two_day_shipping_click_count,
+            total_same_day_shipping_cart_add_count = s.total_same_day_shipping_cart_add_count,
+            total_one_day_shipping_cart_add_count = s.total_one_day_shipping_cart_add_count,
+            total_two_day_shipping_cart_add_count = s.total_two_day_shipping_cart_add_count,
+            total_same_day_shipping_purchase_count = s.total_same_day_shipping_purchase_count,
+            total_one_day_shipping_purchase_count = s.total_one_day_shipping_purchase_count,
+            total_two_day_shipping_purchase_count = s.total_two_day_shipping_purchase_count,
+               updated_at = now()
+          FROM sqp.import_staging s
+         WHERE s.xmin = v_xid
+           AND s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query
+           AND (q.search_query_score, q.search_query_volume, q.total_query_impression_count,
+        q.asin_impression_count, q.total_click_count, q.asin_click_count,
+        q.total_cart_add_count, q.asin_cart_add_count, q.total_purchase_count,
+        q.asin_purchase_count, q.total_median_click_price, q.asin_median_click_price,
+        q.total_median_cart_add_price, q.asin_median_cart_add_price, q.total_median_purchase_price,
+        q.asin_median_purchase_price, q.currency_code, q.total_same_day_shipping_click_count,
+        q.total_one_day_shipping_click_count, q.total_two_day_shipping_click_count, q.total_same_day_shipping_cart_add_count,
+        q.total_one_day_shipping_cart_add_count, q.total_two_day_shipping_cart_add_count, q.total_same_day_shipping_purchase_count,
+        q.total_one_day_shipping_purchase_count, q.total_two_day_shipping_purchase_count)
+               IS DISTINCT FROM
+               (s.search_query_score, s.search_query_volume, s.total_query_impression_count,
+        s.asin_impression_count, s.total_click_count, s.asin_click_count,
+        s.total_cart_add_count, s.asin_cart_add_count, s.total_purchase_count,
+        s.asin_purchase_count, s.total_median_click_price, s.asin_median_click_price,
+        s.total_median_cart_add_price, s.asin_median_cart_add_price, s.total_median_purchase_price,
+        s.asin_median_purchase_price, s.currency_code, s.total_same_day_shipping_click_count,
+        s.total_one_day_shipping_click_count, s.total_two_day_shipping_click_count, s.total_same_day_shipping_cart_add_count,
+        s.total_one_day_shipping_cart_add_count, s.total_two_day_shipping_cart_add_count, s.total_same_day_shipping_purchase_count,
+        s.total_one_day_shipping_purchase_count, s.total_two_day_shipping_purchase_count)
+        RETURNING q.asin_performance_id
+      )
+      SELECT count(*), coalesce(array_agg(DISTINCT d.asin_performance_id), '{}') INTO updated, v_upd FROM done d;
+      WITH added AS (
+        INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, search_query_score,
+        search_query_volume, total_query_impression_count, asin_impression_count,
+        total_click_count, asin_click_count, total_cart_add_count,
+        asin_cart_add_count, total_purchase_count, asin_purchase_count,
+        total_median_click_price, asin_median_click_price, total_median_cart_add_price,
+        asin_median_cart_add_price, total_median_purchase_price, asin_median_purchase_price,
+        currency_code, total_same_day_shipping_click_count, total_one_day_shipping_click_count,
+        total_two_day_shipping_click_count, total_same_day_shipping_cart_add_count, total_one_day_shipping_cart_add_count,
+        total_two_day_shipping_cart_add_count, total_same_day_shipping_purchase_count, total_one_day_shipping_purchase_count,
+        total_two_day_shipping_purchase_count)
+        SELECT s.asin_performance_id, s.search_query, s.search_query_score,
+        s.search_query_volume, s.total_query_impression_count, s.asin_impression_count,
+        s.total_click_count, s.asin_click_count, s.total_cart_add_count,
+        s.asin_cart_add_count, s.total_purchase_count, s.asin_purchase_count,
+        s.total_median_click_price, s.asin_median_click_price, s.total_median_cart_add_price,
+        s.asin_median_cart_add_price, s.total_median_purchase_price, s.asin_median_purchase_price,
+        s.currency_code, s.total_same_day_shipping_click_count, s.total_one_day_shipping_click_count,
+        s.total_two_day_shipping_click_count, s.total_same_day_shipping_cart_add_count, s.total_one_day_shipping_cart_add_count,
+        s.total_two_day_shipping_cart_add_count, s.total_same_day_shipping_purchase_count, s.total_one_day_shipping_purchase_count,
+        s.total_two_day_shipping_purchase_count
+          FROM sqp.import_staging s
+         WHERE s.xmin = v_xid
+           AND NOT EXISTS (SELECT 1 FROM sqp.search_query_performance q
+                            WHERE q.asin_performance_id = s.asin_performance_id AND q.search_query = s.search_query)
+        RETURNING asin_performance_id
+      )
+      SELECT count(*), coalesce(array_agg(DISTINCT a.asin_performance_id), '{}') INTO inserted, v_ins FROM added a;
+      SELECT coalesce(array_agg(DISTINCT c.id ORDER BY c.id), '{}') INTO changed
+        FROM unnest(v_gone || v_upd || v_ins) AS c (id);
+      UPDATE sqp.asin_performance_data SET updated_at = now() WHERE id = ANY (changed);
+      -- Also clears rows an earlier transaction staged and committed without merging.
+      DELETE FROM sqp.import_staging;
     END;
   SQL
-  depends_on = [table.search_query_performance]
+  depends_on = [table.search_query_performance, table.asin_performance_data, table.import_staging]
 }
 
 permission {
@@ -2779,7 +3001,7 @@ permission {
 
 permission {
   to         = role.sqpdash_web
-  for        = function.import_delete_unreported
+  for        = function.import_merge_staged
   privileges = [EXECUTE]
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/big"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,9 +21,9 @@ import (
 // change-tracking triggers do not mark the segments stale. A report without queries is skipped: Amazon
 // leaves low-traffic ASINs out, which is not the same as zero traffic.
 //
-// The query rows of ASIN-weeks that already exist are bulk-loaded with COPY into a temporary staging
-// table and merged by set-based statements (delete, update, insert); those of new ASIN-weeks are copied
-// straight into the table.
+// The query rows of ASIN-weeks that already exist are bulk-loaded with COPY into the staging table
+// sqp.import_staging and merged by sqp.import_merge_staged (delete, update, insert); those of new
+// ASIN-weeks are copied straight into the table.
 func (db *DB) ImportWeeklyReports(ctx context.Context, reports []sqp.WeeklyReport) (sqp.ImportCounts, error) {
 	var counts sqp.ImportCounts
 	weeks := make([]sqp.WeeklyReport, 0, len(reports))
@@ -181,104 +180,46 @@ func upsertASINWeeks(ctx context.Context, tx pgx.Tx, reports []sqp.WeeklyReport)
 	return ids, isNew, nil
 }
 
-// stageQueryRows copies the query rows of ASIN-weeks that already exist into import_query, a temporary
-// table with the columns (and column types) of search_query_performance that dies with the transaction.
+// stageQueryRows copies the query rows of ASIN-weeks that already exist into sqp.import_staging, where
+// sqp.import_merge_staged picks up the rows of this transaction (and only those).
 func stageQueryRows(ctx context.Context, tx pgx.Tx, w weekRows) error {
-	create := `CREATE TEMP TABLE import_query ON COMMIT DROP AS
-		SELECT ` + strings.Join(queryRowColumns, ", ") + ` FROM sqp.search_query_performance WITH NO DATA`
-	if _, err := tx.Exec(ctx, create); err != nil {
-		return fmt.Errorf("create staging table: %w", err)
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_query"}, queryRowColumns, w.source()); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"sqp", "import_staging"}, queryRowColumns, w.source()); err != nil {
 		return fmt.Errorf("copy query rows to staging: %w", err)
-	}
-	// The index keeps the merge's lookups into the staging table cheap whatever plan the (often stale,
-	// right after a large import) statistics of the target table lead to.
-	if _, err := tx.Exec(ctx, `CREATE UNIQUE INDEX ON import_query (asin_performance_id, search_query)`); err != nil {
-		return fmt.Errorf("index staging table: %w", err)
 	}
 	return nil
 }
 
-// mergeQueryRows makes the stored query sets of the existing ASIN-weeks equal to the staged ones, adds
-// the row counts to counts and returns how many of the ASIN-weeks were changed.
+// mergeQueryRows makes the stored query sets of the staged ASIN-weeks equal to the staged ones, adds the
+// row counts to counts and returns how many of the ASIN-weeks were changed.
 //
-// Three set-based statements (hash joins against the staging table) rather than one
-// INSERT ... ON CONFLICT: an upsert visits and locks every conflicting row even when nothing changes,
-// which makes re-importing a file as slow as importing it and writes to every page it touches.
+// The merge runs in the SECURITY DEFINER sqp.import_merge_staged because the web role may neither UPDATE
+// nor DELETE report rows (docs/security.md): the function changes only the ASIN-weeks this transaction
+// staged. It uses three set-based statements rather than one INSERT ... ON CONFLICT: an upsert visits and
+// locks every conflicting row even when nothing changes, which makes re-importing a file as slow as
+// importing it and writes to every page it touches.
 func mergeQueryRows(ctx context.Context, tx pgx.Tx, w weekRows, counts *sqp.ImportCounts) (int, error) {
-	existing := w.ids
-	var keepWeeks []int64
-	var keepQueries []string
-	for i, r := range w.reports {
-		for _, q := range r.Queries {
-			keepWeeks = append(keepWeeks, w.ids[i])
-			keepQueries = append(keepQueries, q.SearchQuery)
+	var (
+		deleted, updated, inserted int64
+		changed                    []int64
+	)
+	const merge = `SELECT deleted, updated, inserted, changed FROM sqp.import_merge_staged()`
+	if err := tx.QueryRow(ctx, merge).Scan(&deleted, &updated, &inserted, &changed); err != nil {
+		return 0, fmt.Errorf("merge staged query rows: %w", err)
+	}
+	counts.QueryRowsDeleted += int(deleted)
+	counts.QueryRowsUpdated += int(updated)
+	counts.QueryRowsInserted += int(inserted)
+	staged := make(map[int64]bool, len(w.ids))
+	for _, id := range w.ids {
+		staged[id] = true
+	}
+	n := 0
+	for _, id := range changed {
+		if staged[id] {
+			n++
 		}
 	}
-	changed := map[int64]bool{}
-	values := queryRowColumns[2:] // everything but the key (asin_performance_id, search_query)
-	set := make([]string, len(values))
-	for i, c := range values {
-		set[i] = c + " = s." + c
-	}
-	cols := strings.Join(queryRowColumns, ", ")
-	statements := []struct {
-		what string
-		sql  string
-		n    *int
-		args []any
-	}{
-		// The web role may not DELETE report rows: the import's deletions go through this function.
-		{"delete query rows no longer reported", `SELECT deleted, touched FROM sqp.import_delete_unreported($1, $2, $3)`,
-			&counts.QueryRowsDeleted, []any{existing, keepWeeks, keepQueries}},
-		{"update changed query rows", `
-			WITH updated AS (
-				UPDATE sqp.search_query_performance q
-				SET ` + strings.Join(set, ", ") + `, updated_at = now()
-				FROM import_query s
-				WHERE q.asin_performance_id = ANY($1::bigint[])
-				  AND s.asin_performance_id = q.asin_performance_id AND s.search_query = q.search_query
-				  AND (q.` + strings.Join(values, ", q.") + `) IS DISTINCT FROM (s.` + strings.Join(values, ", s.") + `)
-				RETURNING q.asin_performance_id
-			)
-			SELECT count(*), coalesce(array_agg(DISTINCT asin_performance_id), '{}') FROM updated`, &counts.QueryRowsUpdated, []any{existing}},
-		{"insert new query rows", `
-			WITH inserted AS (
-				INSERT INTO sqp.search_query_performance (` + cols + `)
-				SELECT ` + cols + ` FROM import_query s
-				WHERE NOT EXISTS (SELECT 1 FROM sqp.search_query_performance q
-				                  WHERE q.asin_performance_id = s.asin_performance_id AND q.search_query = s.search_query)
-				RETURNING asin_performance_id
-			)
-			SELECT count(*), coalesce(array_agg(DISTINCT asin_performance_id), '{}') FROM inserted`, &counts.QueryRowsInserted, nil},
-	}
-	for _, st := range statements {
-		var (
-			n       int64
-			touched []int64
-		)
-		if err := tx.QueryRow(ctx, st.sql, st.args...).Scan(&n, &touched); err != nil {
-			return 0, fmt.Errorf("%s: %w", st.what, err)
-		}
-		*st.n += int(n)
-		for _, id := range touched {
-			changed[id] = true
-		}
-	}
-	var changedExisting []int64
-	for _, id := range existing {
-		if changed[id] {
-			changedExisting = append(changedExisting, id)
-		}
-	}
-	if len(changedExisting) > 0 {
-		const touch = `UPDATE sqp.asin_performance_data SET updated_at = now() WHERE id = ANY($1::bigint[])`
-		if _, err := tx.Exec(ctx, touch, changedExisting); err != nil {
-			return 0, fmt.Errorf("mark changed ASIN-weeks: %w", err)
-		}
-	}
-	return len(changedExisting), nil
+	return n, nil
 }
 
 // ImportBrandMappings creates the brands the mappings name that do not exist yet (display name = brand

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,13 @@ func TestWebRoleCannotChangeTheSchema(t *testing.T) {
 		`INSERT INTO public.materialized_view_refresh_log (view_name, refresh_start, status) VALUES ('brand_product_segments', now(), 'success')`,
 		`DELETE FROM sqp.search_query_performance`,
 		`DELETE FROM sqp.asin_performance_data`,
+		// Issue 11 item 6: no rewriting report values outside an import, no reading or clearing its staging.
+		`UPDATE sqp.search_query_performance SET asin_click_count = 0, asin_purchase_count = 0`,
+		`UPDATE sqp.search_query_performance SET search_query = 'x'`,
+		`UPDATE sqp.asin_performance_data SET start_date = start_date + 7`,
+		`SELECT * FROM sqp.import_staging`,
+		`DELETE FROM sqp.import_staging`,
+		`TRUNCATE sqp.import_staging`,
 		`UPDATE public.app_server_secrets SET secret = '\x00'`,
 		`DELETE FROM public.app_server_secrets`,
 	} {
@@ -182,17 +190,6 @@ func TestWebRoleCanServe(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the import's delete cannot empty a week", func(t *testing.T) {
-		_, err := web.pool.Exec(ctx, `SELECT sqp.import_delete_unreported(ARRAY(SELECT id FROM sqp.asin_performance_data), '{}', '{}')`)
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "22023" {
-			t.Errorf("err = %v, want invalid_parameter_value (22023)", err)
-		}
-		var n int
-		if err := owner.pool.QueryRow(ctx, `SELECT count(*) FROM sqp.search_query_performance`).Scan(&n); err != nil || n != 1 {
-			t.Errorf("%d query rows left (%v), want 1", n, err)
-		}
-	})
 	t.Run("a refresh log row cannot be rewritten through the log functions", func(t *testing.T) {
 		var before, after string
 		q := `SELECT string_agg(id || status || coalesce(row_count::text, ''), ',' ORDER BY id) FROM public.materialized_view_refresh_log`
@@ -219,6 +216,118 @@ func TestWebRoleCanServe(t *testing.T) {
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
 			t.Errorf("err = %v, want insufficient_privilege (42501)", err)
+		}
+	})
+}
+
+// TestWebRoleChangesReportRowsOnlyByImport: the web role can change or delete stored report rows only by
+// replacing an ASIN-week's query set with rows it staged in the same transaction, as an import does.
+func TestWebRoleChangesReportRowsOnlyByImport(t *testing.T) {
+	owner, web := openAsWebRole(t)
+	ctx := context.Background()
+	week := time.Date(2026, 1, 4, 0, 0, 0, 0, time.UTC)
+	report := func(asin string, queries ...string) sqp.WeeklyReport {
+		r := sqp.WeeklyReport{ASIN: asin, Marketplace: "US", WeekStart: week, WeekEnd: week.AddDate(0, 0, 6)}
+		for i, q := range queries {
+			r.Queries = append(r.Queries, sqp.QueryRow{SearchQuery: q, TotalQueryImpressionCount: 100, ASINImpressionCount: int64(10 + i), ASINClickCount: 3})
+		}
+		return r
+	}
+	if _, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{
+		report("B0ACME0001", "anvil", "anvil stand", "hammer"),
+		report("B0ACME0002", "rope", "rocket"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Every stored value an attacker could zero or delete, as one string.
+	stored := func(t *testing.T) string {
+		t.Helper()
+		var s string
+		q := `SELECT string_agg(concat_ws(':', a.asin, q.search_query, q.asin_impression_count, q.asin_click_count), ',' ORDER BY a.asin, q.search_query)
+		      FROM sqp.search_query_performance q JOIN sqp.asin_performance_data a ON a.id = q.asin_performance_id`
+		if err := owner.pool.QueryRow(ctx, q).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := stored(t)
+	if n := strings.Count(before, ","); n != 4 {
+		t.Fatalf("stored rows %q, want 5", before)
+	}
+	const stageFake = `INSERT INTO sqp.import_staging (asin_performance_id, search_query, asin_click_count)
+	                   SELECT id, 'x', 0 FROM sqp.asin_performance_data`
+	t.Run("the old delete with a fake kept query per week is gone", func(t *testing.T) {
+		_, err := web.pool.Exec(ctx, `SELECT sqp.import_delete_unreported(ARRAY(SELECT id FROM sqp.asin_performance_data),
+			ARRAY(SELECT id FROM sqp.asin_performance_data), ARRAY(SELECT 'x' FROM sqp.asin_performance_data))`)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42883" {
+			t.Errorf("err = %v, want undefined_function (42883)", err)
+		}
+		if after := stored(t); after != before {
+			t.Errorf("stored rows %q, want %q", after, before)
+		}
+	})
+	t.Run("a merge with nothing staged changes nothing", func(t *testing.T) {
+		var deleted, updated, inserted int64
+		err := web.pool.QueryRow(ctx, `SELECT deleted, updated, inserted FROM sqp.import_merge_staged()`).Scan(&deleted, &updated, &inserted)
+		if err != nil || deleted+updated+inserted != 0 {
+			t.Errorf("deleted %d, updated %d, inserted %d (%v), want nothing", deleted, updated, inserted, err)
+		}
+		if after := stored(t); after != before {
+			t.Errorf("stored rows %q, want %q", after, before)
+		}
+	})
+	t.Run("rows staged by an earlier transaction are never merged", func(t *testing.T) {
+		if _, err := web.pool.Exec(ctx, stageFake); err != nil {
+			t.Fatal(err)
+		}
+		var deleted, updated, inserted int64
+		err := web.pool.QueryRow(ctx, `SELECT deleted, updated, inserted FROM sqp.import_merge_staged()`).Scan(&deleted, &updated, &inserted)
+		if err != nil || deleted+updated+inserted != 0 {
+			t.Errorf("deleted %d, updated %d, inserted %d (%v), want nothing", deleted, updated, inserted, err)
+		}
+		if after := stored(t); after != before {
+			t.Errorf("stored rows %q, want %q", after, before)
+		}
+		var left int
+		if err := owner.pool.QueryRow(ctx, `SELECT count(*) FROM sqp.import_staging`).Scan(&left); err != nil || left != 0 {
+			t.Errorf("%d staged rows left (%v), want the merge to clear them", left, err)
+		}
+	})
+	t.Run("a query staged twice is refused", func(t *testing.T) {
+		tx, err := web.pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback(ctx) }()
+		if _, err := tx.Exec(ctx, stageFake+` UNION ALL SELECT id, 'x', 0 FROM sqp.asin_performance_data`); err != nil {
+			t.Fatal(err)
+		}
+		_, err = tx.Exec(ctx, `SELECT sqp.import_merge_staged()`)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+			t.Errorf("err = %v, want unique_violation (23505)", err)
+		}
+	})
+	t.Run("a re-import that changes, drops and adds queries", func(t *testing.T) {
+		r := report("B0ACME0001", "anvil", "hammer", "tongs")
+		r.Queries[1].ASINClickCount = 7 // hammer: changed; anvil: unchanged; anvil stand: dropped; tongs: new
+		r.Queries[1].ASINImpressionCount = 12
+		counts, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sqp.ImportCounts{ASINWeeksChanged: 1, QueryRowsDeleted: 1, QueryRowsUpdated: 1, QueryRowsInserted: 1}
+		if counts != want {
+			t.Errorf("counts %+v, want %+v", counts, want)
+		}
+		wantRows := "B0ACME0001:anvil:10:3,B0ACME0001:hammer:12:7,B0ACME0001:tongs:12:3,B0ACME0002:rocket:11:3,B0ACME0002:rope:10:3"
+		if after := stored(t); after != wantRows {
+			t.Errorf("stored rows %q, want %q (the other ASIN untouched)", after, wantRows)
+		}
+		again, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{r})
+		if err != nil || again != (sqp.ImportCounts{ASINWeeksUnchanged: 1}) {
+			t.Errorf("re-importing the same report: counts %+v (%v), want one unchanged ASIN-week", again, err)
 		}
 	})
 }
