@@ -29,7 +29,7 @@ type DashboardData struct {
 	// not like-for-like.
 	BaseWeeks int
 	Page      sqp.ProductPage
-	BaseByID  map[string]metrics.Counts // the products of Page over Base
+	BaseByID  map[string]sqp.PeriodCounts // the products of Page over Base, with their weeks of data
 	// Expanded holds the segments of the expanded products of Page.
 	Expanded map[string]SegmentData
 }
@@ -166,7 +166,7 @@ func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 		switch {
 		case d.BaseWeeks == 0:
 			v.CompareNote = "No data in the comparison period."
-		case d.BaseWeeks < len(d.Weeks):
+		case !sqp.LikeForLike(len(d.Weeks), d.BaseWeeks):
 			v.CompareNote = fmt.Sprintf("Not like-for-like: the comparison period has %s of data, this range %s; the changes are not coloured.",
 				weeksText(d.BaseWeeks), weeksText(len(d.Weeks)))
 			for i := range v.KPIs {
@@ -303,7 +303,7 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 	}
 	t.Columns = append(t.Columns, newColumn(sqp.SortSegments, "Segments", true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	for _, p := range d.Page.Products {
-		var base *metrics.Counts
+		var base *sqp.PeriodCounts
 		if d.HasBase {
 			b := d.BaseByID[p.ASIN]
 			base = &b
@@ -370,11 +370,14 @@ type ProductRow struct {
 	Title      string
 	ProductURL string
 	Cells      []Cell
-	Segments   string // "13 W · 3 M"
-	Expandable bool
-	Expanded   bool
-	ToggleURL  string // expands (weekly) when collapsed, collapses when expanded
-	Expansion  Expansion
+	// CompareNote says, on screen, that the product has no data in the comparison period or fewer weeks
+	// of data there than in the range (its changes are then not coloured); "" when the comparison is fair.
+	CompareNote string
+	Segments    string // "13 W · 3 M"
+	Expandable  bool
+	Expanded    bool
+	ToggleURL   string // expands (weekly) when collapsed, collapses when expanded
+	Expansion   Expansion
 }
 
 // Expansion is the segment rows under an expanded product.
@@ -436,20 +439,31 @@ func segmentNoun(t period.SegmentType) string {
 // ColumnCount is the number of columns of the product table: toggle, product, metrics, segments.
 func ColumnCount() int { return len(metrics.All()) + 3 }
 
-// NewProductRow builds a product's tbody; seg is nil when the row is collapsed. currency is the ISO code
-// of the marketplace's prices.
-func NewProductRow(brandID, currency string, p sqp.ProductSummary, base *metrics.Counts, seg *SegmentData, s viewstate.State, links Links) ProductRow {
+// NewProductRow builds a product's tbody; seg is nil when the row is collapsed, base nil without a
+// comparison. currency is the ISO code of the marketplace's prices.
+func NewProductRow(brandID, currency string, p sqp.ProductSummary, base *sqp.PeriodCounts, seg *SegmentData, s viewstate.State, links Links) ProductRow {
+	var baseCounts *metrics.Counts
+	if base != nil {
+		baseCounts = &base.Counts
+	}
 	r := ProductRow{
 		ASIN:       p.ASIN,
 		Title:      p.Title,
 		ProductURL: links.Product(brandID, p.ASIN, s),
-		Cells:      newCells(p.Counts, base, currency),
+		Cells:      newCells(p.Counts, baseCounts, currency),
 		Segments:   fmt.Sprintf("%d W · %d M", p.WeeklySegments, p.MonthlySegments),
 		Expandable: p.Expandable(),
 		ToggleURL:  links.Segments(brandID, p.ASIN, period.Weekly, s),
 	}
 	if r.Title == "" {
 		r.Title = p.ASIN
+	}
+	if base != nil {
+		deltas := make([]*DeltaView, len(r.Cells))
+		for i := range r.Cells {
+			deltas[i] = &r.Cells[i].Delta
+		}
+		r.CompareNote = markComparison(p.Weeks, base.Weeks, deltas)
 	}
 	if seg == nil {
 		return r

@@ -44,9 +44,9 @@ func parseRows(t *testing.T, html string) *goquery.Document {
 }
 
 func TestProductBody(t *testing.T) {
-	p := sqp.ProductSummary{ASIN: "B0C1234567", Title: "Kettle", WeeklySegments: 2, MonthlySegments: 0,
+	p := sqp.ProductSummary{ASIN: "B0C1234567", Title: "Kettle", WeeklySegments: 2, MonthlySegments: 0, Weeks: 2,
 		Counts: metrics.Counts{ASINImpressions: 2000, TotalImpressions: 10000, ASINClicks: 50}}
-	base := metrics.Counts{ASINImpressions: 1000, TotalImpressions: 10000, ASINClicks: 50}
+	base := sqp.PeriodCounts{Counts: metrics.Counts{ASINImpressions: 1000, TotalImpressions: 10000, ASINClicks: 50}, Weeks: 2}
 	st := viewstate.Default()
 	w1, w2 := period.Date(2024, time.August, 4), period.Date(2024, time.August, 11)
 
@@ -171,6 +171,72 @@ func TestDashboardComparisonNotes(t *testing.T) {
 			}
 			if got := v.KPIs[0].Delta.Dir; got != tc.dir {
 				t.Errorf("impressions change dir %q, want %q", got, tc.dir)
+			}
+		})
+	}
+}
+
+// TestProductComparisonMarks: a product row's changes and the product page's KPI changes follow the rule
+// of the segment rows and the brand KPIs (sqp.LikeForLike on weeks of data): against fewer weeks they are
+// shown but not coloured, with a note on screen; against a period without data of the product each
+// change says so instead of a bare "—".
+func TestProductComparisonMarks(t *testing.T) {
+	cur := metrics.Counts{ASINImpressions: 400, TotalImpressions: 4000, ASINClicks: 40, TotalClicks: 400}
+	prev := metrics.Counts{ASINImpressions: 100, TotalImpressions: 1000, ASINClicks: 10, TotalClicks: 100}
+	for _, tc := range []struct {
+		name             string
+		weeks, baseWeeks int
+		note             string
+		dir              string // of the impressions change
+		text             string // visible text of the impressions change
+	}{
+		{"fewer weeks of data", 4, 1, "Not like-for-like: the comparison period has 1 week of data, this range 4 weeks; the changes are not coloured.", "unfair", "+300.0%"},
+		{"as many weeks", 4, 4, "", "up", "+300.0%"},
+		{"more weeks in the comparison", 2, 4, "", "up", "+300.0%"},
+		{"no data", 4, 0, "No data in the comparison period.", "none", "no data (comparison)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := sqp.PeriodCounts{Weeks: tc.baseWeeks}
+			if tc.baseWeeks > 0 {
+				base.Counts = prev
+			}
+			p := sqp.ProductSummary{ASIN: "B0C1234567", Title: "Kettle", WeeklySegments: tc.weeks, Weeks: tc.weeks, Counts: cur}
+			row := NewProductRow("brand", "USD", p, &base, nil, viewstate.Default(), fakeLinks{})
+			if row.CompareNote != tc.note {
+				t.Errorf("row note %q, want %q", row.CompareNote, tc.note)
+			}
+			var b strings.Builder
+			if err := ProductBody(row).Render(context.Background(), &b); err != nil {
+				t.Fatal(err)
+			}
+			doc := parseRows(t, b.String())
+			if got := doc.Find("[data-testid=product-compare-note]").Text(); got != tc.note {
+				t.Errorf("row note on screen %q, want %q", got, tc.note)
+			}
+			d := doc.Find(`td[data-metric=impressions] [data-testid=delta]`)
+			if d.AttrOr("data-dir", "") != tc.dir || !strings.Contains(d.Text(), tc.text) {
+				t.Errorf("row impressions change: dir %q, text %q; want %q with %q", d.AttrOr("data-dir", ""), d.Text(), tc.dir, tc.text)
+			}
+			if d.HasClass("delta-up") && tc.dir != "up" || strings.Contains(d.Text(), "▲") && tc.dir != "up" {
+				t.Errorf("row impressions change coloured or arrowed as good: %q", d.Text())
+			}
+
+			var weeks []sqp.WeekCounts
+			for i := range tc.weeks {
+				weeks = append(weeks, sqp.WeekCounts{WeekStart: period.Date(2026, 11, 1).AddDate(0, 0, 7*i), Counts: metrics.Counts{
+					ASINImpressions: cur.ASINImpressions / int64(tc.weeks), TotalImpressions: cur.TotalImpressions / int64(tc.weeks),
+					ASINClicks: cur.ASINClicks / int64(tc.weeks), TotalClicks: cur.TotalClicks / int64(tc.weeks)}})
+			}
+			pd := ProductPageData{Brand: sqp.Brand{ID: "b"}, Product: sqp.Product{ASIN: p.ASIN}, State: viewstate.Default(), HasData: true, HasBase: true,
+				Range: period.Range{From: period.Date(2026, 11, 1), To: period.Date(2026, 11, 28)},
+				Base:  period.Range{From: period.Date(2026, 10, 4), To: period.Date(2026, 10, 31)},
+				Weeks: weeks, BaseSum: base.Counts, BaseWeeks: tc.baseWeeks}
+			v := NewProductPage(Shell{}, pd, fakeLinks{})
+			if v.CompareNote != tc.note {
+				t.Errorf("product page note %q, want %q", v.CompareNote, tc.note)
+			}
+			if k := v.KPIs[0]; k.Delta.Dir != tc.dir || k.Delta.Text != tc.text {
+				t.Errorf("product page impressions change %+v, want dir %q text %q", k.Delta, tc.dir, tc.text)
 			}
 		})
 	}

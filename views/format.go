@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
 // metricLabel is a metric's column label; a price names its currency, "Avg. median purchase price (GBP)".
@@ -99,6 +100,39 @@ func notLikeForLike(d DeltaView) DeltaView {
 	d.Dir, d.Arrow = "unfair", ""
 	d.Label = "not like-for-like (fewer weeks of data in the comparison period): " + d.Text
 	return d
+}
+
+// noComparisonText is what a change says when the comparison period has no data.
+const noComparisonText = "No data in the comparison period."
+
+// noComparisonData replaces the bare "—" of a change whose comparison period has no data with a short
+// visible "no data (comparison)"; screen readers hear the whole sentence.
+func noComparisonData(d DeltaView) DeltaView {
+	if d.Dir != "none" {
+		return d
+	}
+	return DeltaView{Text: "no data (comparison)", Dir: "none", Label: "no data in the comparison period"}
+}
+
+// markComparison applies sqp.LikeForLike to the changes of a period with weeks weeks of data against a
+// comparison period with baseWeeks: without data there, the changes say so instead of "—"; with fewer
+// weeks, they are shown but not coloured (notLikeForLike). It returns the note to show on screen, "" when
+// the comparison is fair.
+func markComparison(weeks, baseWeeks int, deltas []*DeltaView) string {
+	switch {
+	case baseWeeks == 0 && weeks > 0:
+		for _, d := range deltas {
+			*d = noComparisonData(*d)
+		}
+		return noComparisonText
+	case !sqp.LikeForLike(weeks, baseWeeks):
+		for _, d := range deltas {
+			*d = notLikeForLike(*d)
+		}
+		return fmt.Sprintf("Not like-for-like: the comparison period has %s of data, this range %s; the changes are not coloured.",
+			weeksText(baseWeeks), weeksText(weeks))
+	}
+	return ""
 }
 
 // oneDecimal formats |v| with one decimal, rounding half away from zero on v's hundredths. A change is a

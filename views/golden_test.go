@@ -21,9 +21,9 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden HTML files in 
 // and the htmx swaps depend on. Run with -update after an intended change and review the diff.
 func TestGoldenHTML(t *testing.T) {
 	aug4 := period.Date(2024, time.August, 4)
-	p := sqp.ProductSummary{ASIN: "B0C1234567", Title: "Kettle <1.7 l>", WeeklySegments: 1, MonthlySegments: 0,
+	p := sqp.ProductSummary{ASIN: "B0C1234567", Title: "Kettle <1.7 l>", WeeklySegments: 1, MonthlySegments: 0, Weeks: 1,
 		Counts: metrics.Counts{ASINImpressions: 12345, TotalImpressions: 100000, ASINClicks: 321, TotalClicks: 4000, ASINCartAdds: 40, TotalCartAdds: 500, ASINPurchases: 12, TotalPurchases: 300, PurchasePriceCents: 12 * 2599, PricedPurchases: 12}}
-	base := metrics.Counts{ASINImpressions: 10000, TotalImpressions: 100000, ASINClicks: 400, TotalClicks: 4000}
+	base := sqp.PeriodCounts{Counts: metrics.Counts{ASINImpressions: 10000, TotalImpressions: 100000, ASINClicks: 400, TotalClicks: 4000}, Weeks: 1}
 	seg := &SegmentData{Currency: "USD", Type: period.Weekly, Range: period.Range{From: aug4, To: aug4.AddDate(0, 0, 6)},
 		Segments: []sqp.Segment{{Type: period.Weekly, Start: aug4, End: aug4.AddDate(0, 0, 6), Counts: p.Counts}},
 		Top:      map[time.Time][]sqp.QueryCounts{aug4: {{Query: "kettle", Counts: metrics.Counts{ASINPurchases: 7, ASINClicks: 99}}}}}

@@ -14,16 +14,18 @@ const QueryPageSize = 25
 
 // ProductPageData is what the product page shows, as loaded from storage.
 type ProductPageData struct {
-	Brand     sqp.Brand
-	Product   sqp.Product
-	Market    sqp.Marketplace // the marketplace shown
-	State     viewstate.State
-	HasData   bool
-	Range     period.Range
-	Base      period.Range
-	HasBase   bool
-	Weeks     []sqp.WeekCounts // the product's weekly segments in Range
-	BaseSum   metrics.Counts
+	Brand   sqp.Brand
+	Product sqp.Product
+	Market  sqp.Marketplace // the marketplace shown
+	State   viewstate.State
+	HasData bool
+	Range   period.Range
+	Base    period.Range
+	HasBase bool
+	Weeks   []sqp.WeekCounts // the product's weekly segments in Range
+	BaseSum metrics.Counts
+	// BaseWeeks is the number of weeks of Base the product has data in (sqp.LikeForLike with len(Weeks)).
+	BaseWeeks int
 	Queries   sqp.QueryPage
 	QueryBase map[string]metrics.Counts
 }
@@ -38,13 +40,16 @@ type ProductPage struct {
 	MarketLabel  string // "United States (US) · prices in USD"
 	RangeLabel   string
 	CompareLabel string
-	NoData       bool
-	KPIs         []KPI
-	CountCharts  []LineChart
-	ShareCharts  []LineChart
-	Funnel       []FunnelStep
-	Queries      QueryTable
-	CSVURL       string
+	// CompareNote says on screen that the comparison period has no data or fewer weeks of data than the
+	// range (the KPI changes are then not coloured); "" when the comparison is fair.
+	CompareNote string
+	NoData      bool
+	KPIs        []KPI
+	CountCharts []LineChart
+	ShareCharts []LineChart
+	Funnel      []FunnelStep
+	Queries     QueryTable
+	CSVURL      string
 }
 
 // FunnelStep is one step of impressions -> clicks -> cart adds -> purchases.
@@ -98,6 +103,13 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 	v.RangeLabel, v.CompareLabel = rangeLabels(d.Range, d.Base, d.HasBase, d.State.Compare)
 	var sum metrics.Counts
 	v.KPIs, sum = newKPIs(d.Weeks, d.BaseSum, d.HasBase)
+	if d.HasBase {
+		deltas := make([]*DeltaView, len(v.KPIs))
+		for i := range v.KPIs {
+			deltas[i] = &v.KPIs[i].Delta
+		}
+		v.CompareNote = markComparison(len(d.Weeks), d.BaseWeeks, deltas)
+	}
 	for _, k := range []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases} {
 		v.CountCharts = append(v.CountCharts, NewTrendChart(k, d.Weeks))
 	}

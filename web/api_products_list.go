@@ -38,7 +38,7 @@ func (s *Server) apiProductsList(c echo.Context) error {
 	for _, p := range page.Products {
 		ap := apiProduct{ASIN: p.ASIN, Title: p.Title, WeeklySegments: p.WeeklySegments, MonthlySegments: p.MonthlySegments, Counts: p.Counts, Metrics: newAPIMetrics(p.Counts)}
 		if rr.HasBase {
-			b := base[p.ASIN]
+			b := base[p.ASIN].Counts
 			ap.Comparison = &apiCompared{Counts: b, Metrics: newAPIMetrics(b), Changes: newAPIChanges(p.Counts, b)}
 		}
 		out.Products = append(out.Products, ap)

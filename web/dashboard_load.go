@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 
-	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 	"github.com/sqpdash/sqpdash/internal/viewstate"
@@ -102,7 +101,7 @@ func productFilter(brandID, market string, st viewstate.State, r period.Range) s
 }
 
 // loadProducts reads a page of products and, with a comparison on, the same products over the base range.
-func (s *Server) loadProducts(ctx context.Context, brandID string, st viewstate.State, rr resolvedRange, f sqp.ProductFilter) (sqp.ProductPage, map[string]metrics.Counts, error) {
+func (s *Server) loadProducts(ctx context.Context, brandID string, st viewstate.State, rr resolvedRange, f sqp.ProductFilter) (sqp.ProductPage, map[string]sqp.PeriodCounts, error) {
 	page, err := s.products.Products(ctx, f)
 	if err == nil && f.Limit > 0 {
 		err = checkPageInRange(viewstate.ParamPage, f.Offset/f.Limit+1, f.Limit, page.Total)
@@ -154,7 +153,7 @@ func (s *Server) loadProductRow(ctx context.Context, brandID, asin string, st vi
 	if err != nil {
 		return views.ProductRow{}, err
 	}
-	var b *metrics.Counts
+	var b *sqp.PeriodCounts
 	if rr.HasBase {
 		base, err := s.products.ProductCounts(ctx, brandID, rr.Market.Code, rr.Base, []string{asin})
 		if err != nil {

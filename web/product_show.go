@@ -64,7 +64,7 @@ func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product s
 		if err != nil {
 			return d, err
 		}
-		d.BaseSum = base[product.ASIN]
+		d.BaseSum, d.BaseWeeks = base[product.ASIN].Counts, base[product.ASIN].Weeks
 	}
 	d.Queries, err = s.queries.Queries(ctx, sqp.QueryFilter{
 		BrandID: brand.ID, Marketplace: rr.Market.Code, ASIN: product.ASIN, Range: rr.Range,

@@ -32,7 +32,7 @@ func (s *Server) productsExport(c echo.Context) error {
 		for _, p := range page.Products {
 			var b *metrics.Counts
 			if rr.HasBase {
-				bc := base[p.ASIN]
+				bc := base[p.ASIN].Counts
 				b = &bc
 			}
 			rec := append([]string{p.ASIN, p.Title}, metricRecord(p.Counts, b)...)

@@ -31,8 +31,8 @@ type ProductStore interface {
 	BrandMarketplaces(ctx context.Context, brandID string) ([]sqp.MarketplaceData, error)
 	Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPage, error)
 	// ProductCounts sums the weekly segments in r of the given ASINs in one marketplace (the comparison of
-	// a page).
-	ProductCounts(ctx context.Context, brandID, market string, r period.Range, asins []string) (map[string]metrics.Counts, error)
+	// a page), with the weeks each has data in.
+	ProductCounts(ctx context.Context, brandID, market string, r period.Range, asins []string) (map[string]sqp.PeriodCounts, error)
 	// Product returns an active ASIN of the brand, or an apperr.NotFound.
 	Product(ctx context.Context, brandID, asin string) (sqp.Product, error)
 	// ProductSummary returns the product table's row of an active ASIN of the brand in one marketplace

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
-	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
@@ -20,6 +19,7 @@ type productRow struct {
 	Title           string `db:"title"`
 	WeeklySegments  int32  `db:"weekly_count"`
 	MonthlySegments int32  `db:"monthly_count"`
+	DataWeeks       int32  `db:"data_weeks"`
 	Total           int64  `db:"total"`
 	countsRow
 }
@@ -31,6 +31,7 @@ func (r productRow) summary() sqp.ProductSummary {
 		Counts:          r.counts(),
 		WeeklySegments:  int(r.WeeklySegments),
 		MonthlySegments: int(r.MonthlySegments),
+		Weeks:           int(r.DataWeeks),
 	}
 }
 
@@ -60,7 +61,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	}
 	q := `
 		WITH sums AS (
-			SELECT asin, ` + sumSegmentCounts + `
+			SELECT asin, ` + sumSegmentCounts + `, count(*)::int AS data_weeks
 			FROM public.brand_product_segments
 			WHERE brand_id = $1 AND marketplace = $10 AND segment_type = 'weekly'
 			  AND period_start >= $2 AND period_end <= $3
@@ -115,17 +116,19 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	return page, nil
 }
 
-// ProductCounts sums the weekly segments in r of the given ASINs of the brand in one marketplace.
-func (db *DB) ProductCounts(ctx context.Context, brandID, market string, r period.Range, asins []string) (map[string]metrics.Counts, error) {
+// ProductCounts sums the weekly segments in r of the given ASINs of the brand in one marketplace, with the
+// number of weeks each has data in (the comparison is fair only against as many weeks, sqp.LikeForLike).
+func (db *DB) ProductCounts(ctx context.Context, brandID, market string, r period.Range, asins []string) (map[string]sqp.PeriodCounts, error) {
 	q := `
-		SELECT asin, ` + sumSegmentCounts + `
+		SELECT asin, ` + sumSegmentCounts + `, count(*)::int AS data_weeks
 		FROM public.brand_product_segments
 		WHERE brand_id = $1 AND marketplace = $5 AND segment_type = 'weekly'
 		  AND period_start >= $2 AND period_end <= $3
 		  AND asin = ANY($4)
 		GROUP BY asin`
 	type row struct {
-		ASIN string `db:"asin"`
+		ASIN      string `db:"asin"`
+		DataWeeks int32  `db:"data_weeks"`
 		countsRow
 	}
 	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, r.From, r.To, asins, market)
@@ -136,9 +139,9 @@ func (db *DB) ProductCounts(ctx context.Context, brandID, market string, r perio
 	if err != nil {
 		return nil, fmt.Errorf("sum products of brand %s over %s: %w", brandID, r, err)
 	}
-	out := make(map[string]metrics.Counts, len(found))
+	out := make(map[string]sqp.PeriodCounts, len(found))
 	for _, f := range found {
-		out[f.ASIN] = f.counts()
+		out[f.ASIN] = sqp.PeriodCounts{Counts: f.counts(), Weeks: int(f.DataWeeks)}
 	}
 	return out, nil
 }
@@ -158,11 +161,11 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, 
 		       coalesce(s.asin_purchases, 0)    AS asin_purchases,
 		       coalesce(s.total_purchases, 0)   AS total_purchases,
 		       s.price_cents, s.priced_purchases,
-		       md.weekly_count, md.monthly_count, 1::bigint AS total
+		       md.weekly_count, md.monthly_count, s.data_weeks, 1::bigint AS total
 		FROM public.asin_brand_mapping m
 		JOIN public.brands b ON b.id = m.brand_id
 		CROSS JOIN LATERAL (
-			SELECT ` + sumSegmentCounts + `
+			SELECT ` + sumSegmentCounts + `, count(*)::int AS data_weeks
 			FROM public.brand_product_segments
 			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND segment_type = 'weekly'
 			  AND period_start >= $3 AND period_end <= $4

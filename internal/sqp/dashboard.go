@@ -30,6 +30,23 @@ type ProductSummary struct {
 	Counts          metrics.Counts
 	WeeklySegments  int
 	MonthlySegments int
+	// Weeks is the number of weeks in the range the product has data in (its weekly segments).
+	Weeks int
+}
+
+// PeriodCounts is a product's weekly segments in a comparison period, summed, and how many weeks of it
+// have data.
+type PeriodCounts struct {
+	Counts metrics.Counts
+	Weeks  int
+}
+
+// LikeForLike reports whether a period with weeks weeks of data is fairly compared with one that has
+// comparisonWeeks: the comparison must have at least as many weeks of data. A month with four weeks of data
+// against one that had a single week would show a growth that is only missing data. Every comparison of
+// the dashboard (segment rows, KPI cards, product rows) follows this rule.
+func LikeForLike(weeks, comparisonWeeks int) bool {
+	return comparisonWeeks >= weeks
 }
 
 // Expandable reports whether the row has segments to show.
@@ -148,11 +165,10 @@ type SegmentPair struct {
 	HasPrevious        bool
 }
 
-// LikeForLike reports whether the comparison is fair: the previous segment was built from at least as
-// many weekly reports as this one. A month with four weeks of data compared with one that had one week
-// would show a growth that is only missing data.
+// LikeForLike reports whether the comparison is fair (LikeForLike of the weekly reports each segment was
+// built from).
 func (p SegmentPair) LikeForLike() bool {
-	return p.HasPrevious && p.PreviousDataPoints >= p.Segment.DataPoints
+	return p.HasPrevious && LikeForLike(p.Segment.DataPoints, p.PreviousDataPoints)
 }
 
 // PairSegments pairs the segments lying in r (Segment.InRange) with their previous segments, found among segs
