@@ -197,9 +197,9 @@ func TestDashboardShowsTheProductTable(t *testing.T) {
 		if got := row.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""); got != "up" {
 			t.Errorf("A impressions direction %q, want up", got)
 		}
-		// B has no data in the previous period: every change is "—".
-		if got := deltaText(rowOf(d, asinB), "impressions"); got != "—" {
-			t.Errorf("B impressions change = %q, want —", got)
+		// B has no data in the previous period: its changes say so on screen instead of "—".
+		if got := deltaText(rowOf(d, asinB), "impressions"); got != "no data (comparison)" {
+			t.Errorf("B impressions change = %q, want no data (comparison)", got)
 		}
 	})
 
@@ -476,6 +476,100 @@ func TestExpansion(t *testing.T) {
 		loc := res.Header.Get("Location")
 		if res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "/brands/"+f.brandID+"?") || !strings.Contains(loc, "sort=ctr") || !strings.Contains(loc, "open=") {
 			t.Errorf("%d %q", res.StatusCode, loc)
+		}
+	})
+}
+
+// TestProductComparisonsLikeForLike: with the last 4 weeks compared with weeks 6..9, B (data in the last 8
+// weeks only) has 2 weeks of data in the comparison and 4 in the range, and the fillers (the newest week
+// only) none. B's changes, on its row, its re-rendered row and its product page, are shown but neither
+// coloured nor arrowed, with a note on screen; a filler's say "no data (comparison)"; A, with 4 weeks in
+// both, keeps its coloured changes.
+func TestProductComparisonsLikeForLike(t *testing.T) {
+	f := newFixture(t)
+	q := "preset=4w&cmp=custom&cmp_from=" + weekStart(9).Format(dateLayout) + "&cmp_to=" + weekStart(6).AddDate(0, 0, 6).Format(dateLayout)
+	unfair := func(t *testing.T, where string, d *goquery.Selection) {
+		t.Helper()
+		if d.Length() == 0 {
+			t.Fatalf("%s: no change shown", where)
+		}
+		if dir := d.AttrOr("data-dir", ""); dir != "unfair" || d.HasClass("delta-up") || d.HasClass("delta-down") || strings.ContainsAny(d.Text(), "▲▼") {
+			t.Errorf("%s: dir %q, class %q, text %q; want not coloured as good or bad", where, dir, d.AttrOr("class", ""), d.Text())
+		}
+		if !strings.Contains(d.Find(".visually-hidden").Text(), "not like-for-like") {
+			t.Errorf("%s: screen reader text %q", where, d.Find(".visually-hidden").Text())
+		}
+	}
+	const bNote = "Not like-for-like: the comparison period has 2 weeks of data, this range 4 weeks; the changes are not coloured."
+
+	d, _ := f.doc(f.dashboardPath(q), http.StatusOK, nil)
+	if got := d.Find("[data-testid=compare-range]").Text(); !strings.Contains(got, weekStart(9).Format("Jan 2")) {
+		t.Fatalf("comparison %q, want the custom weeks", got)
+	}
+	t.Run("fewer weeks of data: shown, not coloured, said on screen", func(t *testing.T) {
+		row := rowOf(d, asinB)
+		if got := row.Find("[data-testid=product-compare-note]").Text(); got != bNote {
+			t.Errorf("B note %q, want %q", got, bNote)
+		}
+		e, b := expected(asinB, weekStart(3), curTo), expected(asinB, weekStart(9), weekStart(6).AddDate(0, 0, 6))
+		if b.impr == 0 {
+			t.Fatal("fixture: B has no data in the comparison")
+		}
+		if got, want := deltaText(row, "impressions"), pctChange(e.impr, b.impr); got != want {
+			t.Errorf("B impressions change %q, want %q", got, want)
+		}
+		for _, m := range []string{"impressions", "clicks", "ctr", "impression_share"} {
+			unfair(t, "B "+m, row.Find(`td[data-metric=`+m+`] [data-testid=delta]`))
+		}
+	})
+	t.Run("as many weeks of data: coloured", func(t *testing.T) {
+		row := rowOf(d, asinA)
+		if row.Find("[data-testid=product-compare-note]").Length() != 0 {
+			t.Errorf("A has a note: %q", row.Find("[data-testid=product-compare-note]").Text())
+		}
+		if got := row.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""); got != "up" && got != "down" {
+			t.Errorf("A impressions change dir %q, want coloured", got)
+		}
+	})
+	t.Run("no data in the comparison: said on screen", func(t *testing.T) {
+		row := rowOf(d, fillerASIN(0))
+		if got := row.Find("[data-testid=product-compare-note]").Text(); got != "No data in the comparison period." {
+			t.Errorf("filler note %q", got)
+		}
+		for _, m := range []string{"impressions", "ctr", "click_share"} {
+			if got := deltaText(row, m); got != "no data (comparison)" {
+				t.Errorf("filler %s change %q, want no data (comparison)", m, got)
+			}
+			if got := row.Find(`td[data-metric=` + m + `] [data-testid=delta] .visually-hidden`).Text(); got != "no data in the comparison period" {
+				t.Errorf("filler %s screen reader text %q", m, got)
+			}
+		}
+	})
+	t.Run("the re-rendered row keeps the marks", func(t *testing.T) {
+		rd, _ := f.partial("/brands/"+f.brandID+"/products/"+asinB+"/row?"+q, http.StatusOK, htmxHeaders)
+		row := rowOf(rd, asinB)
+		if got := row.Find("[data-testid=product-compare-note]").Text(); got != bNote {
+			t.Errorf("B row note %q", got)
+		}
+		unfair(t, "B row impressions", row.Find(`td[data-metric=impressions] [data-testid=delta]`))
+	})
+	t.Run("product page KPI cards", func(t *testing.T) {
+		pd, _ := f.doc("/brands/"+f.brandID+"/products/"+asinB+"?"+q, http.StatusOK, nil)
+		if got := pd.Find("[data-testid=compare-note]").Text(); got != bNote {
+			t.Errorf("B page note %q", got)
+		}
+		unfair(t, "B page impressions KPI", pd.Find(`[data-testid=kpi][data-metric=impressions] [data-testid=delta]`))
+		fd, _ := f.doc("/brands/"+f.brandID+"/products/"+fillerASIN(0)+"?"+q, http.StatusOK, nil)
+		if got := fd.Find("[data-testid=compare-note]").Text(); got != "No data in the comparison period." {
+			t.Errorf("filler page note %q", got)
+		}
+		k := fd.Find(`[data-testid=kpi][data-metric=impressions] [data-testid=delta]`)
+		if got := strings.TrimSpace(k.Find("span[aria-hidden]").Last().Text()); got != "no data (comparison)" {
+			t.Errorf("filler page impressions KPI change %q", got)
+		}
+		ad, _ := f.doc("/brands/"+f.brandID+"/products/"+asinA+"?"+q, http.StatusOK, nil)
+		if n := ad.Find("[data-testid=compare-note]").Length(); n != 0 {
+			t.Errorf("A page has a comparison note: %q", ad.Find("[data-testid=compare-note]").Text())
 		}
 	})
 }
