@@ -163,16 +163,7 @@ func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 	v.RangeLabel, v.CompareLabel = rangeLabels(d.Range, d.Base, d.HasBase, d.State.Compare)
 	v.KPIs, _ = newKPIs(d.Weeks, d.BaseSum, d.HasBase)
 	if d.HasBase {
-		switch {
-		case d.BaseWeeks == 0:
-			v.CompareNote = "No data in the comparison period."
-		case !sqp.LikeForLike(len(d.Weeks), d.BaseWeeks):
-			v.CompareNote = fmt.Sprintf("Not like-for-like: the comparison period has %s of data, this range %s; the changes are not coloured.",
-				weeksText(d.BaseWeeks), weeksText(len(d.Weeks)))
-			for i := range v.KPIs {
-				v.KPIs[i].Delta = notLikeForLike(v.KPIs[i].Delta)
-			}
-		}
+		v.CompareNote = markComparison(len(d.Weeks), d.BaseWeeks, kpiDeltas(v.KPIs))
 	}
 	return v
 }
@@ -225,6 +216,15 @@ func rangeLabels(r, base period.Range, hasBase bool, c period.Comparison) (strin
 		return rl, ""
 	}
 	return rl, fmt.Sprintf("%s: %s", period.ComparisonLabel(c), base)
+}
+
+// kpiDeltas are the changes of the KPI cards, for markComparison.
+func kpiDeltas(kpis []KPI) []*DeltaView {
+	out := make([]*DeltaView, len(kpis))
+	for i := range kpis {
+		out[i] = &kpis[i].Delta
+	}
+	return out
 }
 
 // newKPIs builds the KPI cards of weekly counts (their sum, change and trend line) and returns the sum.

@@ -120,7 +120,7 @@ func noComparisonData(d DeltaView) DeltaView {
 // the comparison is fair.
 func markComparison(weeks, baseWeeks int, deltas []*DeltaView) string {
 	switch {
-	case baseWeeks == 0 && weeks > 0:
+	case baseWeeks == 0:
 		for _, d := range deltas {
 			*d = noComparisonData(*d)
 		}

@@ -104,11 +104,7 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 	var sum metrics.Counts
 	v.KPIs, sum = newKPIs(d.Weeks, d.BaseSum, d.HasBase)
 	if d.HasBase {
-		deltas := make([]*DeltaView, len(v.KPIs))
-		for i := range v.KPIs {
-			deltas[i] = &v.KPIs[i].Delta
-		}
-		v.CompareNote = markComparison(len(d.Weeks), d.BaseWeeks, deltas)
+		v.CompareNote = markComparison(len(d.Weeks), d.BaseWeeks, kpiDeltas(v.KPIs))
 	}
 	for _, k := range []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases} {
 		v.CountCharts = append(v.CountCharts, NewTrendChart(k, d.Weeks))
