@@ -15,9 +15,11 @@ import (
 
 // removeAbandonedClusters stops and deletes the clusters of test binaries that died before Main could
 // clean up (a test timeout panics past it, Ctrl-C kills it): their directory names a pid that is gone.
-// Without this, every interrupted `go test` would leave a server running.
-func removeAbandonedClusters(ctx context.Context, logger *slog.Logger) {
-	dirs, err := filepath.Glob(filepath.Join(os.TempDir(), tempDirPrefix+"*"))
+// Without this, every interrupted `go test` would leave a server running. It looks in parent (the
+// temporary directory in use; a test passes a private one, so that test binaries running at the same time
+// cannot clean up each other's fixtures).
+func removeAbandonedClusters(ctx context.Context, logger *slog.Logger, parent string) {
+	dirs, err := filepath.Glob(filepath.Join(parent, tempDirPrefix+"*"))
 	if err != nil {
 		return
 	}

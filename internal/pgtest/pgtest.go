@@ -138,7 +138,7 @@ func setUp(ctx context.Context) (*environment, error) {
 		}
 		return env, nil
 	}
-	removeAbandonedClusters(ctx, logger)
+	removeAbandonedClusters(ctx, logger, os.TempDir())
 	env.tempDir, err = os.MkdirTemp("", fmt.Sprintf("%s%d-", tempDirPrefix, os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("create the test cluster's directory: %w", err)

@@ -127,24 +127,32 @@ func TestDatabaseName(t *testing.T) {
 }
 
 // TestRemoveAbandonedClusters starts a throwaway cluster of its own, so it runs on an attached server
-// too, given the server programs.
+// too, given the server programs. Its fixture lives in a private parent directory: in the shared temporary
+// directory, any other test binary starting meanwhile would rightly remove it as abandoned (seen in CI).
 func TestRemoveAbandonedClusters(t *testing.T) {
 	ctx := context.Background()
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", tempDirPrefix, dead.Process.Pid))
+	parent, err := os.MkdirTemp("", "sqpdash-abandoned-fixture-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Logf("leaving %s behind: %v", dir, err)
+		if err := os.RemoveAll(parent); err != nil {
+			t.Logf("leaving %s behind: %v", parent, err)
 		}
 	})
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
+	dir := filepath.Join(parent, fmt.Sprintf("%s%d-fixture", tempDirPrefix, dead.Process.Pid))
+	// The server may run as another user (postgres, when tests run as root), who must be able to enter.
+	for _, d := range []string{parent, dir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	abandoned, err := pglocal.Start(ctx, pglocal.Options{DataDir: filepath.Join(dir, "pg"), Ephemeral: true})
 	if err != nil {
@@ -152,7 +160,7 @@ func TestRemoveAbandonedClusters(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = abandoned.Stop(ctx) })
 
-	removeAbandonedClusters(ctx, slog.New(slog.DiscardHandler))
+	removeAbandonedClusters(ctx, slog.New(slog.DiscardHandler), parent)
 
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("the abandoned cluster's directory %s is still there: %v", dir, err)
