@@ -12,7 +12,7 @@ import (
 	"path"
 )
 
-//go:embed css js vendor
+//go:embed css js vendor favicon.svg
 var files embed.FS
 
 // Asset is one embedded file.
@@ -64,6 +64,8 @@ func contentType(name string) string {
 		return "text/css; charset=utf-8"
 	case ".js":
 		return "text/javascript; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
 	}
 	return "text/plain; charset=utf-8"
 }

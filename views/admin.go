@@ -219,8 +219,12 @@ func NewRefreshHistory(runs []refreshlog.Run, total, page, pageSize int, now tim
 // adminTime shows a time of the refresh log in the server's zone, to the second.
 func adminTime(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
 
-// adminDuration rounds a duration to what a person reads: ms under a second, then seconds, then minutes.
-func adminDuration(d time.Duration) string {
+// adminDuration is FormatDuration, the one duration format of the admin page.
+func adminDuration(d time.Duration) string { return FormatDuration(d) }
+
+// FormatDuration rounds a duration to what a person reads, in one format wherever sqpdash shows a
+// duration: "840 ms" under a second, "1.3 s" under a minute, then "2m5s".
+func FormatDuration(d time.Duration) string {
 	switch {
 	case d < time.Second:
 		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
@@ -257,9 +261,4 @@ func adminCount(n int64) string {
 	return s
 }
 
-func adminPlural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return adminCount(int64(n)) + " " + noun + "s"
-}
+func adminPlural(n int, noun string) string { return Plural(int64(n), noun) }

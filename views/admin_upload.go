@@ -62,6 +62,8 @@ type ImportedFile struct {
 	Counts   string
 	Error    string
 	Warnings []string
+	// WarningCount counts all the file's warnings, listed or not: "1 warning", "23 warnings".
+	WarningCount string
 	// MoreWarnings counts the warnings not listed: "and 12 more warnings".
 	MoreWarnings string
 }
@@ -103,6 +105,7 @@ func NewImportResult(files []UploadedFile, took time.Duration, refresh ImportRef
 			sum.Files = append(sum.Files, f.Summary)
 			row.Counts = fileCounts(f.Summary)
 			row.Warnings, row.MoreWarnings = warningLines(f.Summary.Warnings)
+			row.WarningCount = adminPlural(len(f.Summary.Warnings), "warning")
 			hasMappings = hasMappings || f.Summary.Format == importer.FormatBrandMapping
 		case errors.As(f.Err, &ie):
 			refused++
@@ -120,7 +123,7 @@ func NewImportResult(files []UploadedFile, took time.Duration, refresh ImportRef
 	res.ASINWeeks = fmt.Sprintf("%d new, %d changed, %d unchanged", reports.ASINWeeksNew, reports.ASINWeeksChanged, reports.ASINWeeksUnchanged)
 	res.QueryRows = fmt.Sprintf("%d inserted, %d updated, %d deleted", reports.QueryRowsInserted, reports.QueryRowsUpdated, reports.QueryRowsDeleted)
 	if hasMappings {
-		res.Mappings = fmt.Sprintf("%s created, %d mappings new, %d changed, %d unchanged",
+		res.Mappings = fmt.Sprintf("%s created; mappings: %d new, %d changed, %d unchanged",
 			adminPlural(mappings.BrandsCreated, "brand"), mappings.MappingsNew, mappings.MappingsChanged, mappings.MappingsUnchanged)
 	}
 	res.Warnings = strconv.Itoa(warnings)

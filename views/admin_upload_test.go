@@ -45,7 +45,7 @@ func TestImportResultView(t *testing.T) {
 			"import-total-files":      "2 imported, 2 refused (of 4)",
 			"import-total-asin-weeks": "1 new, 1 changed, 0 unchanged",
 			"import-total-query-rows": "20 inserted, 7 updated, 3 deleted",
-			"import-total-mappings":   "1 brand created, 2 mappings new, 0 changed, 4 unchanged",
+			"import-total-mappings":   "1 brand created; mappings: 2 new, 0 changed, 4 unchanged",
 			"import-total-warnings":   fmt.Sprint(len(warnings)),
 			"import-total-time":       "1.5 s",
 		}

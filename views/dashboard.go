@@ -408,8 +408,8 @@ type SegmentRow struct {
 // TopQuery is one of a segment's top search queries.
 type TopQuery struct {
 	Query     string
-	Purchases string
-	Clicks    string
+	Purchases string // "7 purch."
+	Clicks    string // "1 click", "99 clicks"
 }
 
 // monthCoverage is "4 of 5 weeks", with "(partial)" when weeks of the month have no data. n counts the
@@ -502,7 +502,7 @@ func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, link
 			}
 		}
 		for _, q := range seg.Top[sg.Start] {
-			row.TopQueries = append(row.TopQueries, TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases), Clicks: FormatCount(q.Counts.ASINClicks)})
+			row.TopQueries = append(row.TopQueries, TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases) + " purch.", Clicks: Plural(q.Counts.ASINClicks, "click")})
 		}
 		e.Rows = append(e.Rows, row)
 	}

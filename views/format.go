@@ -39,6 +39,15 @@ func FormatCount(n int64) string {
 	return b.String()
 }
 
+// Plural counts a noun in English: "1 warning", "0 warnings", "1,204 warnings". noun is the singular and
+// takes a plain "s" in the plural (every noun sqpdash counts does).
+func Plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return FormatCount(n) + " " + noun + "s"
+}
+
 // FormatMetric formats the metric k as the tables show it.
 func FormatMetric(k metrics.Key, v metrics.Value) string {
 	if !v.OK {

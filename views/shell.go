@@ -11,6 +11,8 @@ type Shell struct {
 	ScriptURL string
 	// CSRFScriptURL is static/js/csrf.js, which sends the CSRF token with htmx requests.
 	CSRFScriptURL string
+	// FaviconURL is the fingerprinted static/favicon.svg.
+	FaviconURL string
 }
 
 // htmxConfig keeps htmx working under a strict Content-Security-Policy: no eval, no inline styles, no

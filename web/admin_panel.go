@@ -68,8 +68,8 @@ func finishedMessage(f refresh.Finished) (msg string, isErr bool) {
 	o := f.Outcome
 	switch o.Status {
 	case refreshlog.StatusSuccess:
-		return fmt.Sprintf("Refreshed at %s: %s segment rows in %s.", o.End.Local().Format("15:04:05 MST"),
-			views.FormatCount(o.RowCount), o.Duration().Round(time.Millisecond)), false
+		return fmt.Sprintf("Refreshed at %s: %s in %s.", o.End.Local().Format("15:04:05 MST"),
+			views.Plural(o.RowCount, "segment row"), views.FormatDuration(o.Duration())), false
 	case refreshlog.StatusSkipped:
 		return "Nothing changed since the last refresh, so it was skipped. Tick \"refresh even if nothing changed\" to refresh anyway.", false
 	case refreshlog.StatusQueued:

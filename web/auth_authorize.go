@@ -25,7 +25,7 @@ func routeAccess(route string) access {
 	switch route {
 	// Signing in, the assets of the login page, and the probes a load balancer and Prometheus call
 	// without a session (they reveal no brand data).
-	case "/login", "/static/*", "/healthz", "/readyz", "/metrics":
+	case "/login", "/static/*", "/favicon.ico", "/healthz", "/readyz", "/metrics":
 		return accessPublic
 	}
 	if route == "/admin" || strings.HasPrefix(route, "/admin/") || strings.HasPrefix(route, "/api/admin/") {

@@ -28,6 +28,7 @@ func (s *Server) shell(title string) views.Shell {
 		HTMXURL:       s.assetURL("vendor/htmx-2.0.11.min.js"),
 		ScriptURL:     s.assetURL("js/app.js"),
 		CSRFScriptURL: s.assetURL("js/csrf.js"),
+		FaviconURL:    s.assetURL(faviconAsset),
 	}
 }
 

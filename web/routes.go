@@ -28,6 +28,7 @@ func (s *Server) routes() {
 
 	// Static files: fingerprinted URLs, cached for a year.
 	e.GET("/static/*", s.staticServe).Name = routeStatic
+	e.GET("/favicon.ico", s.faviconServe) // for browsers and tools that ask for it without reading the page
 
 	// Signing in and out (who may use which route: routeAccess in auth_authorize.go).
 	e.GET("/login", s.loginShow).Name = routeLogin
