@@ -1448,6 +1448,218 @@ materialized "brand_marketplace_segments" {
   depends_on = [table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
+// issue 13: the brand's search queries (the query view, the query page, the ASIN expansion). One row per
+// brand, marketplace, search query and week, built like brand_marketplace_segments' per-query step (corrections
+// #14): the brand's counts are the sum over its ASINs, the query's market figures (totals, Search Query Volume,
+// market median prices, shipping-speed counts) are the same on every ASIN's row and are counted once (the
+// largest, should reports of one query-week disagree), the Search Query Score is the best (lowest). Brand
+// median prices cannot be summed: each step keeps the sum of the ASINs' median price x the step's ASIN count
+// over the rows with a price, and the count behind it, so a range re-aggregates to the count-weighted mean of
+// the medians (internal/metrics/price.go). Only counts and amounts: shares and rates are computed when read.
+// Refreshed with brand_product_segments by the same procedure, in the same transaction and log row.
+materialized "brand_query_weeks" {
+  schema  = schema.public
+  comment = "One row per brand, marketplace, search query and week (Sunday start; active mappings of active brands): the brand's ASIN counts summed, the query's market totals, Search Query Volume, market median prices and shipping-speed counts counted once, the best Search Query Score, and the brand's price amounts for count-weighted median prices. Refreshed with brand_product_segments."
+  column "brand_id" {
+    type = uuid
+    null = true
+  }
+  column "marketplace" {
+    type = text
+    null = true
+  }
+  column "search_query" {
+    type = text
+    null = true
+  }
+  column "week_start" {
+    type = date
+    null = true
+    comment = "Sunday of the reporting week."
+  }
+  column "currency_code" {
+    type = char(3)
+    null = true
+    comment = "Currency of the prices (the marketplace's)."
+  }
+  column "search_query_volume" {
+    type = bigint
+    null = true
+    comment = "Search Query Volume of the query in the week, counted once (never summed over ASINs)."
+  }
+  column "search_query_score" {
+    type = integer
+    null = true
+    comment = "Best (lowest) Search Query Score reported for the query in the week."
+  }
+  column "total_impressions" {
+    type = bigint
+    null = true
+    comment = "Market impressions of the query in the week, counted once."
+  }
+  column "total_clicks" {
+    type = bigint
+    null = true
+  }
+  column "total_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "total_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_impressions" {
+    type = bigint
+    null = true
+    comment = "The brand's impressions: the sum over its ASINs reporting the query."
+  }
+  column "asin_clicks" {
+    type = bigint
+    null = true
+  }
+  column "asin_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "asin_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_count" {
+    type = integer
+    null = true
+    comment = "Number of the brand's ASINs reporting the query in the week."
+  }
+  column "total_median_click_price" {
+    type = numeric(12,2)
+    null = true
+    comment = "The market's median click price of the query in the week."
+  }
+  column "total_median_cart_add_price" {
+    type = numeric(12,2)
+    null = true
+  }
+  column "total_median_purchase_price" {
+    type = numeric(12,2)
+    null = true
+  }
+  column "click_price_amount" {
+    type = numeric
+    null = true
+    comment = "Sum of asin_median_click_price x asin_click_count over the brand's rows with a click price; / priced_clicks = the brand's count-weighted median click price."
+  }
+  column "priced_clicks" {
+    type = bigint
+    null = true
+  }
+  column "cart_add_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "purchase_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_purchases" {
+    type = bigint
+    null = true
+  }
+  column "same_day_clicks" {
+    type = bigint
+    null = true
+    comment = "Market clicks with same-day shipping speed; NULL when not reported."
+  }
+  column "one_day_clicks" {
+    type = bigint
+    null = true
+  }
+  column "two_day_clicks" {
+    type = bigint
+    null = true
+  }
+  column "same_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "one_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "two_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "same_day_purchases" {
+    type = bigint
+    null = true
+  }
+  column "one_day_purchases" {
+    type = bigint
+    null = true
+  }
+  column "two_day_purchases" {
+    type = bigint
+    null = true
+  }
+  as = <<-SQL
+    SELECT m.brand_id,
+           r.marketplace,
+           q.search_query,
+           r.start_date - extract(dow FROM r.start_date)::integer AS week_start,
+           max(q.currency_code)::character(3) AS currency_code,
+           max(q.search_query_volume) AS search_query_volume,
+           min(q.search_query_score) AS search_query_score,
+           max(q.total_query_impression_count) AS total_impressions,
+           max(q.total_click_count) AS total_clicks,
+           max(q.total_cart_add_count) AS total_cart_adds,
+           max(q.total_purchase_count) AS total_purchases,
+           sum(q.asin_impression_count)::bigint AS asin_impressions,
+           sum(q.asin_click_count)::bigint AS asin_clicks,
+           sum(q.asin_cart_add_count)::bigint AS asin_cart_adds,
+           sum(q.asin_purchase_count)::bigint AS asin_purchases,
+           count(*)::integer AS asin_count,
+           max(q.total_median_click_price) AS total_median_click_price,
+           max(q.total_median_cart_add_price) AS total_median_cart_add_price,
+           max(q.total_median_purchase_price) AS total_median_purchase_price,
+           coalesce(sum(q.asin_median_click_price * q.asin_click_count), 0) AS click_price_amount,
+           coalesce(sum(q.asin_click_count) FILTER (WHERE q.asin_median_click_price IS NOT NULL), 0)::bigint AS priced_clicks,
+           coalesce(sum(q.asin_median_cart_add_price * q.asin_cart_add_count), 0) AS cart_add_price_amount,
+           coalesce(sum(q.asin_cart_add_count) FILTER (WHERE q.asin_median_cart_add_price IS NOT NULL), 0)::bigint AS priced_cart_adds,
+           coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count), 0) AS purchase_price_amount,
+           coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0)::bigint AS priced_purchases,
+           max(q.total_same_day_shipping_click_count) AS same_day_clicks,
+           max(q.total_one_day_shipping_click_count) AS one_day_clicks,
+           max(q.total_two_day_shipping_click_count) AS two_day_clicks,
+           max(q.total_same_day_shipping_cart_add_count) AS same_day_cart_adds,
+           max(q.total_one_day_shipping_cart_add_count) AS one_day_cart_adds,
+           max(q.total_two_day_shipping_cart_add_count) AS two_day_cart_adds,
+           max(q.total_same_day_shipping_purchase_count) AS same_day_purchases,
+           max(q.total_one_day_shipping_purchase_count) AS one_day_purchases,
+           max(q.total_two_day_shipping_purchase_count) AS two_day_purchases
+      FROM sqp.search_query_performance q
+      JOIN sqp.asin_performance_data r ON r.id = q.asin_performance_id
+      JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+      JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+     GROUP BY m.brand_id, r.marketplace, q.search_query, 4
+  SQL
+  // REFRESH ... CONCURRENTLY needs a unique index without WHERE; it also serves the reads of one query of a
+  // brand (the query page, the expansion to the brand's ASINs).
+  index "idx_brand_query_weeks_key" {
+    unique  = true
+    columns = [column.brand_id, column.marketplace, column.search_query, column.week_start]
+  }
+  // The query view: a brand's queries over a range of weeks.
+  index "idx_brand_query_weeks_range" {
+    columns = [column.brand_id, column.marketplace, column.week_start]
+  }
+  depends_on = [table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
 function "brand_product_segments_last_refreshed" {
   schema     = schema.public
   lang       = SQL
@@ -1746,7 +1958,7 @@ function "validate_brand_product_segments" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, weekly segments of the newest week that differ from the base rows, and brand-level segments (brand_marketplace_segments) whose ASIN counts differ from the sums of the brand's product segments or whose market totals lie outside the largest..the sum of the products'. SECURITY DEFINER: it reads the base tables."
+  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, weekly segments of the newest week that differ from the base rows, and brand-level segments (brand_marketplace_segments) whose ASIN counts differ from the sums of the brand's product segments or whose market totals lie outside the largest..the sum of the products', and brand query-weeks (brand_query_weeks) that do not add up to their brand-level weekly segment. SECURITY DEFINER: it reads the base tables."
   as      = <<-SQL
     DECLARE
       v_week date;
@@ -1902,10 +2114,42 @@ function "validate_brand_product_segments" {
               v.asin_cart_adds, v.total_purchases, v.asin_purchases, v.priced_purchases, v.data_points_count)
              IS DISTINCT FROM
              (base.total_impressions, base.asin_impressions, base.total_clicks, base.asin_clicks, base.total_cart_adds,
-              base.asin_cart_adds, base.total_purchases, base.asin_purchases, base.priced_purchases, base.data_points_count);
+              base.asin_cart_adds, base.total_purchases, base.asin_purchases, base.priced_purchases, base.data_points_count)
+      UNION ALL
+      -- The query-weeks of a brand (brand_query_weeks, issue 13) add up to its brand-level weekly segment:
+      -- the same brand counts, market totals, Search Query Volume and number of query-weeks (both count each
+      -- query's market once per week).
+      SELECT 'query_weeks_differ_from_brand', coalesce(g.brand_id, qw.brand_id), coalesce(g.marketplace, qw.marketplace),
+             NULL::varchar(20), 'weekly'::text, coalesce(g.period_start, qw.week_start),
+             CASE WHEN g.brand_id IS NULL THEN 'query-weeks without their brand segment'
+                  WHEN qw.brand_id IS NULL THEN 'brand segment without query-weeks'
+                  ELSE format('brand segment %s/%s/%s/%s of %s/%s/%s/%s, volume %s, %s query-weeks; query-weeks %s/%s/%s/%s of %s/%s/%s/%s, volume %s, %s query-weeks (impressions/clicks/cart adds/purchases of the market)',
+                              g.asin_impressions, g.asin_clicks, g.asin_cart_adds, g.asin_purchases,
+                              g.total_impressions, g.total_clicks, g.total_cart_adds, g.total_purchases,
+                              g.search_query_volume, g.query_weeks,
+                              qw.asin_impressions, qw.asin_clicks, qw.asin_cart_adds, qw.asin_purchases,
+                              qw.total_impressions, qw.total_clicks, qw.total_cart_adds, qw.total_purchases,
+                              qw.search_query_volume, qw.query_weeks) END
+        FROM (SELECT x.* FROM public.brand_marketplace_segments x WHERE x.segment_type = 'weekly') g
+        FULL JOIN (SELECT w.brand_id, w.marketplace, w.week_start,
+                          sum(w.asin_impressions)::bigint AS asin_impressions, sum(w.asin_clicks)::bigint AS asin_clicks,
+                          sum(w.asin_cart_adds)::bigint AS asin_cart_adds, sum(w.asin_purchases)::bigint AS asin_purchases,
+                          sum(w.total_impressions)::bigint AS total_impressions, sum(w.total_clicks)::bigint AS total_clicks,
+                          sum(w.total_cart_adds)::bigint AS total_cart_adds, sum(w.total_purchases)::bigint AS total_purchases,
+                          sum(w.search_query_volume)::bigint AS search_query_volume, sum(w.priced_purchases)::bigint AS priced_purchases,
+                          count(*)::bigint AS query_weeks
+                     FROM public.brand_query_weeks w
+                    GROUP BY w.brand_id, w.marketplace, w.week_start) qw
+          ON qw.brand_id = g.brand_id AND qw.marketplace = g.marketplace AND qw.week_start = g.period_start
+       WHERE g.brand_id IS NULL OR qw.brand_id IS NULL
+          OR (g.asin_impressions, g.asin_clicks, g.asin_cart_adds, g.asin_purchases, g.total_impressions, g.total_clicks,
+              g.total_cart_adds, g.total_purchases, g.search_query_volume, g.priced_purchases, g.query_weeks)
+             IS DISTINCT FROM
+             (qw.asin_impressions, qw.asin_clicks, qw.asin_cart_adds, qw.asin_purchases, qw.total_impressions, qw.total_clicks,
+              qw.total_cart_adds, qw.total_purchases, qw.search_query_volume, qw.priced_purchases, qw.query_weeks);
     END;
   SQL
-  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, materialized.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1952,13 +2196,14 @@ function "brand_product_segments_refresh_run" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated) of brand_product_segments and then of brand_marketplace_segments, in one transaction, so the two always agree. Returns the views' row counts and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
+  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated) of brand_product_segments and then of brand_marketplace_segments and brand_query_weeks, in one transaction, so they always agree. Returns the views' row counts and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
   as      = <<-SQL
     #variable_conflict use_variable
     DECLARE
       v_last_seq bigint;
       v_last_rows bigint;
       v_brand_populated boolean;
+      v_query_populated boolean;
     BEGIN
       -- Read before refreshing: a change committed during the refresh makes the next check refresh again.
       change_seq := (SELECT s.change_seq FROM public.segment_source_state s);
@@ -1971,7 +2216,9 @@ function "brand_product_segments_refresh_run" {
                          WHERE c.oid = 'public.brand_product_segments'::regclass);
       v_brand_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
                              WHERE c.oid = 'public.brand_marketplace_segments'::regclass);
-      IF NOT p_force AND was_populated AND v_brand_populated AND change_seq <= v_last_seq THEN
+      v_query_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
+                             WHERE c.oid = 'public.brand_query_weeks'::regclass);
+      IF NOT p_force AND was_populated AND v_brand_populated AND v_query_populated AND change_seq <= v_last_seq THEN
         refreshed := false;
         -- Unchanged since that refresh, so is its row count (counting would cost more than the check).
         row_count := coalesce(v_last_rows, (SELECT count(*) FROM public.brand_product_segments));
@@ -1990,13 +2237,18 @@ function "brand_product_segments_refresh_run" {
         ELSE
           REFRESH MATERIALIZED VIEW public.brand_marketplace_segments;
         END IF;
+        IF v_query_populated THEN
+          REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_query_weeks;
+        ELSE
+          REFRESH MATERIALIZED VIEW public.brand_query_weeks;
+        END IF;
         refreshed := true;
         row_count := (SELECT count(*) FROM public.brand_product_segments);
         brand_row_count := (SELECT count(*) FROM public.brand_marketplace_segments);
       END IF;
     END;
   SQL
-  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, view.segment_source_state, table.materialized_view_refresh_log]
+  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, materialized.brand_query_weeks, view.segment_source_state, table.materialized_view_refresh_log]
 }
 
 procedure "refresh_brand_product_segments" {
@@ -2169,7 +2421,7 @@ function "refresh_brand_product_segments_incremental" {
   schema  = schema.public
   lang    = PLpgSQL
   return  = void
-  comment = "The spec's refresh (SELECT public.refresh_brand_product_segments_incremental()): refreshes brand_product_segments and brand_marketplace_segments when their base data changed since the last successful refresh (inserts, updates and deletes), validates, logs the run in materialized_view_refresh_log (trigger 'sql') and returns. A failure is logged (status failed, with its error) and reported as a WARNING, not raised, so that its log row is kept; a refresh already running is reported as a NOTICE. The application uses CALL public.refresh_brand_product_segments()."
+  comment = "The spec's refresh (SELECT public.refresh_brand_product_segments_incremental()): refreshes brand_product_segments, brand_marketplace_segments and brand_query_weeks when their base data changed since the last successful refresh (inserts, updates and deletes), validates, logs the run in materialized_view_refresh_log (trigger 'sql') and returns. A failure is logged (status failed, with its error) and reported as a WARNING, not raised, so that its log row is kept; a refresh already running is reported as a NOTICE. The application uses CALL public.refresh_brand_product_segments()."
   as      = <<-SQL
     #variable_conflict use_variable
     DECLARE
@@ -2740,6 +2992,12 @@ permission {
 permission {
   to         = role.sqpdash_web
   for        = materialized.brand_marketplace_segments
+  privileges = [SELECT]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = materialized.brand_query_weeks
   privileges = [SELECT]
 }
 
