@@ -89,6 +89,11 @@ type State struct {
 	QuerySort sqp.SortKey
 	QueryDesc bool
 	QueryPage int
+
+	// The brand's query view (queryview.go).
+	ViewSort sqp.BrandQuerySortKey
+	ViewDesc bool
+	ViewPage int
 }
 
 // Default is the view of a URL without parameters.
@@ -103,6 +108,9 @@ func Default() State {
 		QuerySort: sqp.SortKey("purchases"),
 		QueryDesc: true,
 		QueryPage: 1,
+		ViewSort:  sqp.BrandQuerySortVolume,
+		ViewDesc:  true,
+		ViewPage:  1,
 	}
 }
 
@@ -150,6 +158,9 @@ func Parse(v url.Values) (State, error) {
 		return s, err
 	}
 	if s.QueryPage, err = parseInt(v, ParamQueryPage, 1, maxPage, 1); err != nil {
+		return s, err
+	}
+	if err = parseQueryView(v, &s); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -472,6 +483,7 @@ func (s State) Values() url.Values {
 	if s.QueryPage != d.QueryPage {
 		v.Set(ParamQueryPage, strconv.Itoa(s.QueryPage))
 	}
+	s.queryViewValues(v)
 	return v
 }
 

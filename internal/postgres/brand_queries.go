@@ -1,0 +1,264 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+)
+
+// sumBrandQueryWeeks sums the rows of public.brand_query_weeks over a range into the columns of
+// brandQueryRow. Market figures are already counted once per query-week in the view, so summing its weeks
+// counts each week once. Prices are count-weighted (metrics.PriceSum): the market's weekly medians by the
+// market's counts of the step, the brand's amounts as stored; amounts in cents, exact.
+const sumBrandQueryWeeks = `
+	sum(search_query_volume)::bigint AS volume,
+	min(search_query_score) AS best_score,
+	sum(asin_impressions)::bigint  AS asin_impressions,
+	sum(total_impressions)::bigint AS total_impressions,
+	sum(asin_clicks)::bigint       AS asin_clicks,
+	sum(total_clicks)::bigint      AS total_clicks,
+	sum(asin_cart_adds)::bigint    AS asin_cart_adds,
+	sum(total_cart_adds)::bigint   AS total_cart_adds,
+	sum(asin_purchases)::bigint    AS asin_purchases,
+	sum(total_purchases)::bigint   AS total_purchases,
+	round(sum(purchase_price_amount) * 100)::bigint AS price_cents,
+	sum(priced_purchases)::bigint AS priced_purchases,
+	coalesce(round(sum(total_median_click_price * total_clicks) * 100), 0)::bigint AS market_click_cents,
+	coalesce(sum(total_clicks) FILTER (WHERE total_median_click_price IS NOT NULL), 0)::bigint AS market_click_weight,
+	coalesce(round(sum(total_median_cart_add_price * total_cart_adds) * 100), 0)::bigint AS market_cart_add_cents,
+	coalesce(sum(total_cart_adds) FILTER (WHERE total_median_cart_add_price IS NOT NULL), 0)::bigint AS market_cart_add_weight,
+	coalesce(round(sum(total_median_purchase_price * total_purchases) * 100), 0)::bigint AS market_purchase_cents,
+	coalesce(sum(total_purchases) FILTER (WHERE total_median_purchase_price IS NOT NULL), 0)::bigint AS market_purchase_weight,
+	round(sum(click_price_amount) * 100)::bigint AS brand_click_cents,
+	sum(priced_clicks)::bigint AS brand_click_weight,
+	round(sum(cart_add_price_amount) * 100)::bigint AS brand_cart_add_cents,
+	sum(priced_cart_adds)::bigint AS brand_cart_add_weight,
+	coalesce(sum(same_day_clicks), 0)::bigint AS same_day_clicks,
+	coalesce(sum(total_clicks) FILTER (WHERE same_day_clicks IS NOT NULL), 0)::bigint AS same_day_clicks_of,
+	coalesce(sum(one_day_clicks), 0)::bigint AS one_day_clicks,
+	coalesce(sum(total_clicks) FILTER (WHERE one_day_clicks IS NOT NULL), 0)::bigint AS one_day_clicks_of,
+	coalesce(sum(two_day_clicks), 0)::bigint AS two_day_clicks,
+	coalesce(sum(total_clicks) FILTER (WHERE two_day_clicks IS NOT NULL), 0)::bigint AS two_day_clicks_of,
+	coalesce(sum(same_day_cart_adds), 0)::bigint AS same_day_cart_adds,
+	coalesce(sum(total_cart_adds) FILTER (WHERE same_day_cart_adds IS NOT NULL), 0)::bigint AS same_day_cart_adds_of,
+	coalesce(sum(one_day_cart_adds), 0)::bigint AS one_day_cart_adds,
+	coalesce(sum(total_cart_adds) FILTER (WHERE one_day_cart_adds IS NOT NULL), 0)::bigint AS one_day_cart_adds_of,
+	coalesce(sum(two_day_cart_adds), 0)::bigint AS two_day_cart_adds,
+	coalesce(sum(total_cart_adds) FILTER (WHERE two_day_cart_adds IS NOT NULL), 0)::bigint AS two_day_cart_adds_of,
+	coalesce(sum(same_day_purchases), 0)::bigint AS same_day_purchases,
+	coalesce(sum(total_purchases) FILTER (WHERE same_day_purchases IS NOT NULL), 0)::bigint AS same_day_purchases_of,
+	coalesce(sum(one_day_purchases), 0)::bigint AS one_day_purchases,
+	coalesce(sum(total_purchases) FILTER (WHERE one_day_purchases IS NOT NULL), 0)::bigint AS one_day_purchases_of,
+	coalesce(sum(two_day_purchases), 0)::bigint AS two_day_purchases,
+	coalesce(sum(total_purchases) FILTER (WHERE two_day_purchases IS NOT NULL), 0)::bigint AS two_day_purchases_of,
+	count(*)::int AS weeks,
+	max(asin_count) AS max_asins,
+	max(asin_purchases::float8 / nullif(total_purchases, 0)) AS best_purchase_share,
+	max(currency_code)::text AS currency`
+
+// brandQueryRow is the scan target of sumBrandQueryWeeks.
+type brandQueryRow struct {
+	Query     string `db:"query"`
+	Volume    int64  `db:"volume"`
+	BestScore *int32 `db:"best_score"`
+	countsRow
+	MarketClickCents     int64    `db:"market_click_cents"`
+	MarketClickWeight    int64    `db:"market_click_weight"`
+	MarketCartAddCents   int64    `db:"market_cart_add_cents"`
+	MarketCartAddWeight  int64    `db:"market_cart_add_weight"`
+	MarketPurchaseCents  int64    `db:"market_purchase_cents"`
+	MarketPurchaseWeight int64    `db:"market_purchase_weight"`
+	BrandClickCents      int64    `db:"brand_click_cents"`
+	BrandClickWeight     int64    `db:"brand_click_weight"`
+	BrandCartAddCents    int64    `db:"brand_cart_add_cents"`
+	BrandCartAddWeight   int64    `db:"brand_cart_add_weight"`
+	SameDayClicks        int64    `db:"same_day_clicks"`
+	SameDayClicksOf      int64    `db:"same_day_clicks_of"`
+	OneDayClicks         int64    `db:"one_day_clicks"`
+	OneDayClicksOf       int64    `db:"one_day_clicks_of"`
+	TwoDayClicks         int64    `db:"two_day_clicks"`
+	TwoDayClicksOf       int64    `db:"two_day_clicks_of"`
+	SameDayCartAdds      int64    `db:"same_day_cart_adds"`
+	SameDayCartAddsOf    int64    `db:"same_day_cart_adds_of"`
+	OneDayCartAdds       int64    `db:"one_day_cart_adds"`
+	OneDayCartAddsOf     int64    `db:"one_day_cart_adds_of"`
+	TwoDayCartAdds       int64    `db:"two_day_cart_adds"`
+	TwoDayCartAddsOf     int64    `db:"two_day_cart_adds_of"`
+	SameDayPurchases     int64    `db:"same_day_purchases"`
+	SameDayPurchasesOf   int64    `db:"same_day_purchases_of"`
+	OneDayPurchases      int64    `db:"one_day_purchases"`
+	OneDayPurchasesOf    int64    `db:"one_day_purchases_of"`
+	TwoDayPurchases      int64    `db:"two_day_purchases"`
+	TwoDayPurchasesOf    int64    `db:"two_day_purchases_of"`
+	Weeks                int32    `db:"weeks"`
+	MaxASINs             int32    `db:"max_asins"`
+	BestPurchaseShare    *float64 `db:"best_purchase_share"`
+	Currency             *string  `db:"currency"`
+	Total                int64    `db:"total"`
+}
+
+func (r brandQueryRow) brandQuery() sqp.BrandQuery {
+	c := r.counts()
+	q := sqp.BrandQuery{
+		Query:  r.Query,
+		Volume: r.Volume,
+		Counts: c,
+		Prices: metrics.Prices{
+			MarketClick:    metrics.PriceSum{AmountCents: r.MarketClickCents, Weight: r.MarketClickWeight},
+			ASINClick:      metrics.PriceSum{AmountCents: r.BrandClickCents, Weight: r.BrandClickWeight},
+			MarketCartAdd:  metrics.PriceSum{AmountCents: r.MarketCartAddCents, Weight: r.MarketCartAddWeight},
+			ASINCartAdd:    metrics.PriceSum{AmountCents: r.BrandCartAddCents, Weight: r.BrandCartAddWeight},
+			MarketPurchase: metrics.PriceSum{AmountCents: r.MarketPurchaseCents, Weight: r.MarketPurchaseWeight},
+			ASINPurchase:   metrics.PriceSum{AmountCents: c.PurchasePriceCents, Weight: c.PricedPurchases},
+		},
+		Shipping: metrics.Shipping{
+			Clicks: metrics.Speeds{
+				SameDay: metrics.Part{N: r.SameDayClicks, Of: r.SameDayClicksOf},
+				OneDay:  metrics.Part{N: r.OneDayClicks, Of: r.OneDayClicksOf},
+				TwoDay:  metrics.Part{N: r.TwoDayClicks, Of: r.TwoDayClicksOf},
+			},
+			CartAdds: metrics.Speeds{
+				SameDay: metrics.Part{N: r.SameDayCartAdds, Of: r.SameDayCartAddsOf},
+				OneDay:  metrics.Part{N: r.OneDayCartAdds, Of: r.OneDayCartAddsOf},
+				TwoDay:  metrics.Part{N: r.TwoDayCartAdds, Of: r.TwoDayCartAddsOf},
+			},
+			Purchases: metrics.Speeds{
+				SameDay: metrics.Part{N: r.SameDayPurchases, Of: r.SameDayPurchasesOf},
+				OneDay:  metrics.Part{N: r.OneDayPurchases, Of: r.OneDayPurchasesOf},
+				TwoDay:  metrics.Part{N: r.TwoDayPurchases, Of: r.TwoDayPurchasesOf},
+			},
+		},
+		Weeks:    int(r.Weeks),
+		MaxASINs: int(r.MaxASINs),
+	}
+	if r.BestScore != nil {
+		q.BestScore, q.HasScore = int(*r.BestScore), true
+	}
+	if r.BestPurchaseShare != nil {
+		q.BestPurchaseShare = metrics.Known(*r.BestPurchaseShare)
+	}
+	if r.Currency != nil {
+		q.Currency = *r.Currency
+	}
+	return q
+}
+
+// brandQuerySortExpr returns the ORDER BY expression of a query view sort key over the columns of
+// sumBrandQueryWeeks.
+func brandQuerySortExpr(k sqp.BrandQuerySortKey) (string, bool) {
+	switch k {
+	case sqp.BrandQuerySortQuery:
+		return "query", true
+	case sqp.BrandQuerySortVolume:
+		return "volume", true
+	case sqp.BrandQuerySortScore:
+		return "best_score", true
+	case sqp.BrandQuerySortMarketImpressions:
+		return "total_impressions", true
+	case sqp.BrandQuerySortMarketClicks:
+		return "total_clicks", true
+	case sqp.BrandQuerySortMarketCartAdds:
+		return "total_cart_adds", true
+	case sqp.BrandQuerySortMarketPurchases:
+		return "total_purchases", true
+	case sqp.BrandQuerySortOpportunity:
+		// metrics.OpportunityFrom: best weekly share x market purchases - brand purchases, never below 0.
+		return "greatest(0, best_purchase_share * total_purchases - asin_purchases)", true
+	case sqp.BrandQuerySortKey(metrics.CartAddRate):
+		return "asin_cart_adds::numeric / nullif(asin_clicks, 0)", true
+	}
+	return sortExpr(string(k))
+}
+
+// BrandQueries returns one page of the brand's query view: its search queries in one marketplace over the
+// weeks in the range, summed from brand_query_weeks, ordered and paged in SQL.
+func (db *DB) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.BrandQueryPage, error) {
+	expr, ok := brandQuerySortExpr(f.Sort)
+	if !ok {
+		return sqp.BrandQueryPage{}, apperr.Invalid("qvsort", "%q is not a sort key of the query view", f.Sort)
+	}
+	args := []any{planPerCall, f.BrandID, f.Marketplace, f.Range.From, f.Range.To}
+	where := "brand_id = $1 AND marketplace = $2 AND week_start >= $3 AND week_start + 6 <= $4"
+	if f.Queries != nil {
+		args = append(args, f.Queries)
+		where += " AND search_query = ANY($" + strconv.Itoa(len(args)-1) + ")"
+	}
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	args = append(args, limit, f.Offset)
+	q := `
+		WITH sums AS (
+			SELECT search_query AS query, ` + sumBrandQueryWeeks + `
+			FROM public.brand_query_weeks
+			WHERE ` + where + `
+			GROUP BY search_query
+		)
+		SELECT *, count(*) OVER () AS total
+		FROM sums
+		` + orderBy(expr, f.Desc, "query") + `
+		LIMIT $` + strconv.Itoa(len(args)-2) + ` OFFSET $` + strconv.Itoa(len(args)-1)
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return sqp.BrandQueryPage{}, fmt.Errorf("list search queries of brand %s in %s over %s: %w", f.BrandID, f.Marketplace, f.Range, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[brandQueryRow])
+	if err != nil {
+		return sqp.BrandQueryPage{}, fmt.Errorf("list search queries of brand %s in %s over %s: %w", f.BrandID, f.Marketplace, f.Range, err)
+	}
+	if len(found) == 0 && f.Offset > 0 {
+		// Past the last page: say how many there are, so the caller can name the page parameter.
+		f.Offset, f.Limit = 0, 1
+		all, err := db.BrandQueries(ctx, f)
+		return sqp.BrandQueryPage{Total: all.Total}, err
+	}
+	page := sqp.BrandQueryPage{Queries: make([]sqp.BrandQuery, len(found))}
+	for i, r := range found {
+		page.Total = int(r.Total)
+		page.Queries[i] = r.brandQuery()
+	}
+	return page, nil
+}
+
+// BrandQueryASINs returns the brand's active ASINs that report search query query in one marketplace over
+// the weeks in r, with their counts of that query (the expansion of a query row), most purchases first.
+// It reads the base rows through their unique index (asin_performance_id, search_query).
+func (db *DB) BrandQueryASINs(ctx context.Context, brandID, market, query string, r period.Range) ([]sqp.QueryASIN, error) {
+	q := `
+		SELECT a.asin, coalesce(m.product_title, '') AS title, ` + sumQueryCounts + `,
+		       count(*)::int AS weeks
+		FROM public.asin_brand_mapping m
+		JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+		JOIN sqp.asin_performance_data a ON a.asin = m.asin
+		JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id AND q.search_query = $5
+		WHERE m.brand_id = $1 AND m.is_active AND a.marketplace = $2 AND a.start_date >= $3 AND a.end_date <= $4
+		GROUP BY a.asin, m.product_title
+		ORDER BY asin_purchases DESC, asin_clicks DESC, a.asin`
+	type row struct {
+		ASIN  string `db:"asin"`
+		Title string `db:"title"`
+		Weeks int32  `db:"weeks"`
+		countsRow
+	}
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, market, r.From, r.To, query)
+	if err != nil {
+		return nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
+	}
+	out := make([]sqp.QueryASIN, len(found))
+	for i, f := range found {
+		out[i] = sqp.QueryASIN{ASIN: f.ASIN, Title: f.Title, Counts: f.counts(), Weeks: int(f.Weeks)}
+	}
+	return out, nil
+}
