@@ -18,7 +18,7 @@ import (
 // counts each week once. Prices are count-weighted (metrics.PriceSum): the market's weekly medians by the
 // market's counts of the step, the brand's amounts as stored; amounts in cents, exact.
 const sumBrandQueryWeeks = `
-	sum(search_query_volume)::bigint AS volume,
+	coalesce(sum(search_query_volume), 0)::bigint AS volume,
 	min(search_query_score) AS best_score,
 	sum(asin_impressions)::bigint  AS asin_impressions,
 	sum(total_impressions)::bigint AS total_impressions,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
@@ -56,6 +57,7 @@ func TestWebRoleCannotChangeTheSchema(t *testing.T) {
 		`DROP MATERIALIZED VIEW public.brand_product_segments`,
 		`ALTER MATERIALIZED VIEW public.brand_product_segments RENAME TO evil`,
 		`REFRESH MATERIALIZED VIEW public.brand_product_segments`,
+		`REFRESH MATERIALIZED VIEW public.brand_query_weeks`,
 		`DROP VIEW public.brand_performance_enhanced`,
 		`DROP PROCEDURE public.refresh_brand_product_segments`,
 		`CREATE TABLE public.evil (id int)`,
@@ -140,6 +142,22 @@ func TestWebRoleCanServe(t *testing.T) {
 			return err
 		}},
 		{"list brands", func() error { _, err := web.ActiveBrands(ctx); return err }},
+		{"read the brand's query view and a query's ASINs", func() error {
+			brands, err := web.ActiveBrands(ctx)
+			if err != nil || len(brands) == 0 {
+				return fmt.Errorf("brands %v: %w", brands, err)
+			}
+			r := period.Range{From: week, To: week.AddDate(0, 0, 6)}
+			page, err := web.BrandQueries(ctx, sqp.BrandQueryFilter{BrandID: brands[0].ID, Marketplace: "US", Range: r, Sort: sqp.BrandQuerySortVolume})
+			if err == nil && page.Total != 1 {
+				return fmt.Errorf("%d queries, want 1", page.Total)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = web.BrandQueryASINs(ctx, brands[0].ID, "US", "anvil", r)
+			return err
+		}},
 		{"read credentials", func() error { _, _, err := web.UserCredentials(ctx, u.Email); return err }},
 		{"count and record login attempts", func() error {
 			if _, err := web.FailedLogins(ctx, u.Email, "192.0.2.1", now.Add(-time.Minute)); err != nil {
