@@ -103,6 +103,8 @@ type KPI struct {
 	HasDelta bool
 	Delta    DeltaView
 	Spark    LineChart
+	// Help links the card's label to its glossary entry.
+	Help TermLink
 }
 
 // ProductTable is the product table with its header, rows and pager; the region htmx swaps on sort and page.
@@ -123,6 +125,8 @@ type Column struct {
 	AriaSort string // "ascending", "descending" or "none"
 	Arrow    string
 	Numeric  bool
+	// Help links the header to its glossary entry (zero when the column has none).
+	Help TermLink
 }
 
 // Pager is the paging bar of a table.
@@ -235,7 +239,7 @@ func newKPIs(weeks []sqp.WeekCounts, base metrics.Counts, hasBase bool) ([]KPI, 
 	}
 	kpis := make([]KPI, 0, len(KPIMetrics()))
 	for _, k := range KPIMetrics() {
-		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, weeks)}
+		kpi := KPI{Metric: string(k), Label: metrics.Label(k), Value: FormatMetric(k, sum.Get(k)), Spark: newSparkline(k, weeks), Help: termLink(string(k))}
 		if len(weeks) == 0 {
 			// No report in the range (a week not yet imported): unknown, not zero, and not "down 100%".
 			kpi.Value = dash
@@ -327,7 +331,7 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 
 // newColumn is a sortable header: a click sorts by it, descending first; a second click flips the order.
 func newColumn(key sqp.SortKey, label string, numeric bool, s viewstate.State, url func(viewstate.State) string) Column {
-	c := Column{Key: string(key), Label: label, Numeric: numeric, AriaSort: "none"}
+	c := Column{Key: string(key), Label: label, Numeric: numeric, AriaSort: "none", Help: termLink(string(key))}
 	n := s
 	n.Sort, n.Page = key, 1
 	n.Desc = numeric || key == sqp.SortSegments

@@ -78,6 +78,9 @@ type DeltaView struct {
 	Dir   string // "up", "down", "flat" or "none" (no base)
 	Arrow string
 	Label string // "up 12.3% from 1,000"
+	// PP is the signed number of a change in percentage points ("+0.4"), shown before an <abbr> that
+	// spells out "pp"; "" for other changes, which show Text.
+	PP string
 }
 
 // NewDeltaView formats a change with one rule everywhere: the sign and arrow follow the direction, up is
@@ -91,14 +94,23 @@ func NewDeltaView(d metrics.Delta) DeltaView {
 		unit = " pp"
 	}
 	abs := oneDecimal(d.V)
+	var v DeltaView
 	switch d.Dir {
 	case metrics.Up:
-		return DeltaView{Text: "+" + abs + unit, Dir: "up", Arrow: "▲", Label: "up " + abs + unit}
+		v = DeltaView{Text: "+" + abs + unit, Dir: "up", Arrow: "▲", Label: "up " + abs + unit}
 	case metrics.Down:
-		return DeltaView{Text: "−" + abs + unit, Dir: "down", Arrow: "▼", Label: "down " + abs + unit}
+		v = DeltaView{Text: "−" + abs + unit, Dir: "down", Arrow: "▼", Label: "down " + abs + unit}
+	default:
+		v = DeltaView{Text: "0.0" + unit, Dir: "flat", Arrow: "▬", Label: "unchanged"}
 	}
-	return DeltaView{Text: "0.0" + unit, Dir: "flat", Arrow: "▬", Label: "unchanged"}
+	if d.Unit == metrics.Points {
+		v.PP = strings.TrimSuffix(v.Text, unit)
+	}
+	return v
 }
+
+// ppTitle spells out "pp" where a change shows it.
+const ppTitle = "percentage points: the difference of two percentages"
 
 // notLikeForLike marks a change against a period with fewer weeks of data: its number is kept, but it is
 // neither coloured nor given an arrow as good or bad, and says why to screen readers.

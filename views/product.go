@@ -52,13 +52,20 @@ type ProductPage struct {
 	CSVURL      string
 }
 
-// FunnelStep is one step of impressions -> clicks -> cart adds -> purchases.
+// FunnelStep is one step of impressions -> clicks -> cart adds -> purchases. Its bar shows the step's
+// rate, the share of the step the rate is computed from (clicks of impressions, cart adds and purchases
+// of clicks), so the small late steps stay readable: bars of the counts themselves would be a sliver for
+// every step after the impressions.
 type FunnelStep struct {
-	Metric    string
-	Label     string
-	Value     string
-	BarWidth  string // in SVG user units out of 100
-	RateLabel string // the rate from the previous step, e.g. "CTR 1.23%"
+	Metric   string
+	Label    string
+	Value    string
+	BarWidth string // the rate, in SVG user units out of 100 (100 for the impressions, the funnel's top)
+	// RateLabel names the rate and its base, e.g. "CTR 1.23% of impressions"; the impressions say
+	// "top of the funnel".
+	RateLabel string
+	// Help links the step's label to its glossary entry.
+	Help TermLink
 }
 
 // QueryTable is the product page's search query table: the fragment htmx swaps on sort and page.
@@ -120,22 +127,28 @@ func newFunnel(sum metrics.Counts) []FunnelStep {
 	steps := []struct {
 		k    metrics.Key
 		rate metrics.Key
-	}{{metrics.Impressions, ""}, {metrics.Clicks, metrics.CTR}, {metrics.CartAdds, metrics.CartAddRate}, {metrics.Purchases, metrics.CVR}}
-	top := float64(sum.ASINImpressions)
+		base string
+	}{{metrics.Impressions, "", ""}, {metrics.Clicks, metrics.CTR, "impressions"}, {metrics.CartAdds, metrics.CartAddRate, "clicks"}, {metrics.Purchases, metrics.CVR, "clicks"}}
 	var out []FunnelStep
 	for _, s := range steps {
 		v := sum.Get(s.k)
+		f := FunnelStep{Metric: string(s.k), Label: metrics.Label(s.k), Value: FormatMetric(s.k, v), Help: termLink(string(s.k))}
 		width := 0.0
-		if top > 0 {
-			width = max(v.V/top*100, 0.5)
-		}
-		f := FunnelStep{Metric: string(s.k), Label: metrics.Label(s.k), Value: FormatMetric(s.k, v), BarWidth: strconv.FormatFloat(width, 'f', 2, 64)}
-		if s.rate != "" {
-			f.RateLabel = metrics.Label(s.rate) + " " + FormatMetric(s.rate, sum.Get(s.rate))
-			if s.rate == metrics.CVR {
-				f.RateLabel += " (purchases per click)"
+		if s.rate == "" {
+			f.RateLabel = "top of the funnel"
+			if v.V > 0 {
+				width = 100
+			}
+		} else {
+			r := sum.Get(s.rate)
+			f.RateLabel = metrics.Label(s.rate) + " " + FormatMetric(s.rate, r) + " of " + s.base
+			if r.OK && r.V > 0 {
+				// A visible sliver for a rate that rounds to nothing; over 100% (a cart add without a
+				// click of its own) fills the bar, the label says the number.
+				width = min(max(r.V, 0.5), 100)
 			}
 		}
+		f.BarWidth = strconv.FormatFloat(width, 'f', 2, 64)
 		out = append(out, f)
 	}
 	return out

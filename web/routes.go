@@ -1,5 +1,7 @@
 package web
 
+import "github.com/sqpdash/sqpdash/views"
+
 // Route names, for reverse routing: links are built with s.echo.Reverse(name, params...), never by hand.
 const (
 	routeHome        = "home"
@@ -14,6 +16,7 @@ const (
 	routeStatic      = "static"
 	routeLogin       = "login"
 	routeLogout      = "logout"
+	routeGlossary    = "glossary"
 
 	routeAdmin            = "admin"
 	routeAdminRefresh     = "admin.refresh"
@@ -45,6 +48,9 @@ func (s *Server) routes() {
 
 	// Product page.
 	e.GET("/brands/:brandID/products/:asin", s.productShow).Name = routeProduct
+
+	// Glossary: the definition of every figure, linked from each header (views.GlossaryPath#term).
+	e.GET(views.GlossaryPath, s.glossaryShow).Name = routeGlossary
 
 	// JSON API: the same numbers as the pages.
 	e.GET("/api/brands/:brandID/products", s.apiProductsList).Name = routeAPIProducts
