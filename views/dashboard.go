@@ -305,6 +305,7 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 	for _, k := range metrics.All() {
 		t.Columns = append(t.Columns, newColumn(sqp.SortKey(k), metricLabel(k, d.Market.Currency), true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	}
+	t.Columns = append(t.Columns, newColumn(sqp.SortOpportunity, OpportunityLabel, true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	t.Columns = append(t.Columns, newColumn(sqp.SortSegments, "Segments", true, s, func(n viewstate.State) string { return links.Dashboard(d.Brand.ID, n) }))
 	for _, p := range d.Page.Products {
 		var base *sqp.PeriodCounts
@@ -374,6 +375,10 @@ type ProductRow struct {
 	Title      string
 	ProductURL string
 	Cells      []Cell
+	// Diagnosis is the product's funnel diagnosis over the range, Opportunity its opportunity
+	// (docs/diagnosis.md).
+	Diagnosis   DiagnosisView
+	Opportunity Cell
 	// CompareNote says, on screen, that the product has no data in the comparison period or fewer weeks
 	// of data there than in the range (its changes are then not coloured); "" when the comparison is fair.
 	CompareNote string
@@ -440,8 +445,9 @@ func segmentNoun(t period.SegmentType) string {
 	return "week"
 }
 
-// ColumnCount is the number of columns of the product table: toggle, product, metrics, segments.
-func ColumnCount() int { return len(metrics.All()) + 3 }
+// ColumnCount is the number of columns of the product table: toggle, product, metrics, opportunity,
+// segments.
+func ColumnCount() int { return len(metrics.All()) + 4 }
 
 // NewProductRow builds a product's tbody; seg is nil when the row is collapsed, base nil without a
 // comparison. currency is the ISO code of the marketplace's prices.
@@ -451,13 +457,15 @@ func NewProductRow(brandID, currency string, p sqp.ProductSummary, base *sqp.Per
 		baseCounts = &base.Counts
 	}
 	r := ProductRow{
-		ASIN:       p.ASIN,
-		Title:      p.Title,
-		ProductURL: links.Product(brandID, p.ASIN, s),
-		Cells:      newCells(p.Counts, baseCounts, currency),
-		Segments:   fmt.Sprintf("%d W · %d M", p.WeeklySegments, p.MonthlySegments),
-		Expandable: p.Expandable(),
-		ToggleURL:  links.Segments(brandID, p.ASIN, period.Weekly, s),
+		ASIN:        p.ASIN,
+		Title:       p.Title,
+		ProductURL:  links.Product(brandID, p.ASIN, s),
+		Cells:       newCells(p.Counts, baseCounts, currency),
+		Diagnosis:   NewDiagnosisView(metrics.Diagnose(p.Counts)),
+		Opportunity: newOpportunityCell(p.Opportunity()),
+		Segments:    fmt.Sprintf("%d W · %d M", p.WeeklySegments, p.MonthlySegments),
+		Expandable:  p.Expandable(),
+		ToggleURL:   links.Segments(brandID, p.ASIN, period.Weekly, s),
 	}
 	if r.Title == "" {
 		r.Title = p.ASIN

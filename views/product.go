@@ -48,6 +48,10 @@ type ProductPage struct {
 	CountCharts []LineChart
 	ShareCharts []LineChart
 	Funnel      []FunnelStep
+	// Diagnosis is the product's funnel diagnosis over the range; Opportunity its opportunity with the
+	// best weekly purchase share it is measured against (docs/diagnosis.md).
+	Diagnosis   DiagnosisView
+	Opportunity OpportunityView
 	Queries     QueryTable
 	CSVURL      string
 }
@@ -120,6 +124,31 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 		v.ShareCharts = append(v.ShareCharts, NewTrendChart(k, d.Weeks))
 	}
 	v.Funnel = newFunnel(sum)
+	v.Diagnosis = NewDiagnosisView(metrics.Diagnose(sum))
+	v.Opportunity = newProductOpportunity(d.Weeks, sum)
+	return v
+}
+
+// OpportunityView is an opportunity as a sentence: the figure and what it is measured against.
+type OpportunityView struct {
+	Value string // "15", "—"
+	Raw   string // exact, for machines
+	Basis string // "at the best weekly purchase share of the range, 15.00% (now 11.25%)"
+}
+
+// newProductOpportunity is the product's opportunity: metrics.OpportunityOf its weekly segments, the same
+// figure as its product row.
+func newProductOpportunity(weeks []sqp.WeekCounts, sum metrics.Counts) OpportunityView {
+	counts := make([]metrics.Counts, len(weeks))
+	for i, w := range weeks {
+		counts[i] = w.Counts
+	}
+	o := metrics.OpportunityOf(counts)
+	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: "(no week of the range has a market purchase)"}
+	if best := metrics.BestPurchaseShare(counts); best.OK {
+		v.Basis = "purchases at its best weekly purchase share of the range, " + FormatMetric(metrics.PurchaseShare, metrics.Known(best.V*100)) +
+			" (over the range " + FormatMetric(metrics.PurchaseShare, sum.Get(metrics.PurchaseShare)) + ")"
+	}
 	return v
 }
 

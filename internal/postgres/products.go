@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
@@ -21,11 +22,13 @@ type productRow struct {
 	MonthlySegments int32  `db:"monthly_count"`
 	DataWeeks       int32  `db:"data_weeks"`
 	Total           int64  `db:"total"`
+	// BestShare is bestWeeklyPurchaseShare: NULL when no week of the range has a market purchase.
+	BestShare *float64 `db:"best_purchase_share"`
 	countsRow
 }
 
 func (r productRow) summary() sqp.ProductSummary {
-	return sqp.ProductSummary{
+	s := sqp.ProductSummary{
 		ASIN:            r.ASIN,
 		Title:           r.Title,
 		Counts:          r.counts(),
@@ -33,7 +36,20 @@ func (r productRow) summary() sqp.ProductSummary {
 		MonthlySegments: int(r.MonthlySegments),
 		Weeks:           int(r.DataWeeks),
 	}
+	if r.BestShare != nil {
+		s.BestPurchaseShare = metrics.Known(*r.BestShare)
+	}
+	return s
 }
+
+// bestWeeklyPurchaseShare is metrics.BestPurchaseShare over weekly brand_product_segments rows: the
+// highest asin_purchases / total_purchases of the weeks with market purchases (max skips the NULLs of the
+// others), as a float8 fraction so Go and SQL divide the same integers the same way.
+const bestWeeklyPurchaseShare = `max(asin_purchases::float8 / nullif(total_purchases, 0)) AS best_purchase_share`
+
+// opportunityExpr is metrics.OpportunityFrom over the columns of a product row, for sorting: NULL (last)
+// without a best share, never below 0.
+const opportunityExpr = `CASE WHEN best_purchase_share IS NOT NULL THEN greatest(0, best_purchase_share * total_purchases - asin_purchases) END`
 
 // productSortExpr returns the ORDER BY expression of a product table sort key.
 func productSortExpr(k sqp.SortKey) (string, bool) {
@@ -44,6 +60,8 @@ func productSortExpr(k sqp.SortKey) (string, bool) {
 		return "lower(title)", true
 	case sqp.SortSegments:
 		return "weekly_count + monthly_count", true
+	case sqp.SortOpportunity:
+		return opportunityExpr, true
 	}
 	return sortExpr(string(k))
 }
@@ -61,7 +79,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	}
 	q := `
 		WITH sums AS (
-			SELECT asin, ` + sumSegmentCounts + `, count(*)::int AS data_weeks
+			SELECT asin, ` + sumSegmentCounts + `, count(*)::int AS data_weeks, ` + bestWeeklyPurchaseShare + `
 			FROM public.brand_product_segments
 			WHERE brand_id = $1 AND marketplace = $10 AND segment_type = 'weekly'
 			  AND period_start >= $2 AND period_end <= $3
@@ -160,12 +178,12 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, 
 		       coalesce(s.total_cart_adds, 0)   AS total_cart_adds,
 		       coalesce(s.asin_purchases, 0)    AS asin_purchases,
 		       coalesce(s.total_purchases, 0)   AS total_purchases,
-		       s.price_cents, s.priced_purchases,
+		       s.price_cents, s.priced_purchases, s.best_purchase_share,
 		       md.weekly_count, md.monthly_count, s.data_weeks, 1::bigint AS total
 		FROM public.asin_brand_mapping m
 		JOIN public.brands b ON b.id = m.brand_id
 		CROSS JOIN LATERAL (
-			SELECT ` + sumSegmentCounts + `, count(*)::int AS data_weeks
+			SELECT ` + sumSegmentCounts + `, count(*)::int AS data_weeks, ` + bestWeeklyPurchaseShare + `
 			FROM public.brand_product_segments
 			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND segment_type = 'weekly'
 			  AND period_start >= $3 AND period_end <= $4

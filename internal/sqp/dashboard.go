@@ -32,6 +32,15 @@ type ProductSummary struct {
 	MonthlySegments int
 	// Weeks is the number of weeks in the range the product has data in (its weekly segments).
 	Weeks int
+	// BestPurchaseShare is the product's highest weekly purchase share in the range, as a fraction
+	// (metrics.BestPurchaseShare of its weekly segments): the input of its opportunity.
+	BestPurchaseShare metrics.Value
+}
+
+// Opportunity is the product's opportunity over the range (metrics.OpportunityFrom on its own weekly
+// totals, docs/diagnosis.md).
+func (p ProductSummary) Opportunity() metrics.Value {
+	return metrics.OpportunityFrom(p.BestPurchaseShare, p.Counts.TotalPurchases, p.Counts.ASINPurchases)
 }
 
 // PeriodCounts is a product's weekly segments in a comparison period, summed, and how many weeks of it
@@ -137,11 +146,13 @@ const (
 	SortTitle    SortKey = "title"
 	SortSegments SortKey = "segments"
 	SortQuery    SortKey = "query"
+	// SortOpportunity orders by the opportunity (metrics.OpportunityFrom), undefined last.
+	SortOpportunity SortKey = "opportunity"
 )
 
 // ProductSortKeys are the sort keys of the product table.
 func ProductSortKeys() []SortKey {
-	return append([]SortKey{SortASIN, SortTitle, SortSegments}, metricSortKeys()...)
+	return append([]SortKey{SortASIN, SortTitle, SortSegments, SortOpportunity}, metricSortKeys()...)
 }
 
 // QuerySortKeys are the sort keys of a product's search query table.

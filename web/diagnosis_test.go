@@ -1,0 +1,135 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/views"
+)
+
+// weeklyCounts are one product's counts per week of curFrom..curTo, summed from the reports themselves.
+func weeklyCounts(asin string) []metrics.Counts {
+	var out []metrics.Counts
+	for _, r := range reports() {
+		if r.ASIN != asin || r.WeekStart.Before(curFrom) || r.WeekEnd.After(curTo) {
+			continue
+		}
+		var c metrics.Counts
+		for _, q := range r.Queries {
+			c = c.Add(metrics.Counts{
+				ASINImpressions: q.ASINImpressionCount, TotalImpressions: q.TotalQueryImpressionCount,
+				ASINClicks: q.ASINClickCount, TotalClicks: q.TotalClickCount,
+				ASINCartAdds: q.ASINCartAddCount, TotalCartAdds: q.TotalCartAddCount,
+				ASINPurchases: q.ASINPurchaseCount, TotalPurchases: q.TotalPurchaseCount,
+			})
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func TestDiagnosisAndOpportunityOfProducts(t *testing.T) {
+	f := newFixture(t)
+	// The default range: the 13 weeks n = 0..12, k = 26 - n = 14..26 in reports().
+	hand := []struct {
+		asin        string
+		leak        metrics.Leak
+		detail      string
+		opportunity string
+	}{
+		{
+			// A, per week: impressions 1200+11k of 15000+100k, clicks 55+k of 1300, cart adds 14+k/2 of
+			// 390, purchases 7+k/3+k%3 of 260. Over k = 14..26 (sum k = 260): impressions 18,460 of
+			// 221,000 (8.35%), clicks 975 of 16,900 (5.77%), cart adds 309 of 5,070, purchases 187 of
+			// 3,380. Listing ratio 975x221000 / (18460x16900) = 0.69 < 0.8; conversion ratios: cart adds
+			// 309x16900 / (975x5070) = 1.06, purchases 187x16900 / (975x3380) = 0.96 -> Listing.
+			// Weekly purchases 13,12,13,14,13,14,15,14,15,16,15,16,17 of 260: best 17/260;
+			// opportunity 17/260 x 3380 - 187 = 221 - 187 = 34.
+			asin: asinA, leak: metrics.LeakListing,
+			detail: "click share 5.77% vs impr. share 8.35% (0.69×)", opportunity: "34",
+		},
+		{
+			// B, 8 weeks: impressions 855-10n of 12,000 -> 6,560 of 96,000 (6.83%); clicks 680 of 7,040,
+			// cart adds 192 of 1,520, purchases 144 of 760. Ratios 1.41, 1.31, 1.96: none below 0.8, and
+			// 6.83% < 10% -> Visibility. The same share 18/95 every week: 18/95 x 760 - 144 = 0.
+			asin: asinB, leak: metrics.LeakVisibility,
+			detail: "impr. share 6.83% (below 10%)", opportunity: "0",
+		},
+		{
+			// C: 50 market impressions a week, 650 < 1,000 -> too little data; no market purchase -> "—".
+			asin: asinC, leak: metrics.LeakUnknown,
+			detail: "too few impressions or events to judge", opportunity: "—",
+		},
+	}
+	check := func(t *testing.T, where string, s *goquery.Selection, asin string, leak metrics.Leak, detail, opportunity string) {
+		t.Helper()
+		// What the metrics functions give for the same reports is what the page shows.
+		weeks := weeklyCounts(asin)
+		var sum metrics.Counts
+		for _, w := range weeks {
+			sum = sum.Add(w)
+		}
+		want := views.NewDiagnosisView(metrics.Diagnose(sum))
+		if want.Leak != string(leak) || want.Detail != detail {
+			t.Fatalf("%s: metrics give %s %q, hand-computed %s %q", asin, want.Leak, want.Detail, leak, detail)
+		}
+		if got := views.FormatOpportunity(metrics.OpportunityOf(weeks)); got != opportunity {
+			t.Fatalf("%s: metrics give opportunity %q, hand-computed %q", asin, got, opportunity)
+		}
+		b := s.Find("[data-testid=diagnosis]")
+		if got := b.AttrOr("data-leak", ""); got != string(leak) {
+			t.Errorf("%s %s: data-leak = %q, want %q", where, asin, got, leak)
+		}
+		if got := strings.TrimSpace(b.Find(".leak-label").Text()); got != metrics.LeakLabel(leak) {
+			t.Errorf("%s %s: label = %q, want %q", where, asin, got, metrics.LeakLabel(leak))
+		}
+		if got := strings.TrimSpace(b.Find(".leak-detail").Text()); got != detail {
+			t.Errorf("%s %s: numbers = %q, want %q", where, asin, got, detail)
+		}
+		if got := b.AttrOr("title", ""); !strings.Contains(got, detail) {
+			t.Errorf("%s %s: title %q does not give the numbers", where, asin, got)
+		}
+	}
+
+	t.Run("product rows show the label with its numbers and the opportunity", func(t *testing.T) {
+		d, _ := f.doc(f.dashboardPath(""), http.StatusOK, nil)
+		for _, h := range hand {
+			row := rowOf(d, h.asin)
+			check(t, "row", row, h.asin, h.leak, h.detail, h.opportunity)
+			if got := cell(row, "opportunity"); got != h.opportunity {
+				t.Errorf("row %s: opportunity = %q, want %q", h.asin, got, h.opportunity)
+			}
+		}
+	})
+
+	t.Run("the product page shows the same label and opportunity", func(t *testing.T) {
+		for _, h := range hand {
+			d, _ := f.doc("/brands/"+f.brandID+"/products/"+h.asin, http.StatusOK, nil)
+			panel := d.Find("[data-testid=product-diagnosis]")
+			check(t, "product page", panel, h.asin, h.leak, h.detail, h.opportunity)
+			if got := strings.TrimSpace(panel.Find("[data-testid=opportunity] strong").Text()); got != h.opportunity {
+				t.Errorf("product page %s: opportunity = %q, want %q", h.asin, got, h.opportunity)
+			}
+		}
+	})
+
+	t.Run("sorting by opportunity puts the largest first and undefined last", func(t *testing.T) {
+		d, _ := f.doc(f.dashboardPath("sort=opportunity&dir=desc"), http.StatusOK, nil)
+		got := asinsOf(d.Selection)
+		// A 34, B 0, then the products without market purchases (C and the fillers) by ASIN.
+		if len(got) < 3 || got[0] != asinA || got[1] != asinB {
+			t.Fatalf("rows by opportunity = %v", got)
+		}
+		if d.Find(`th[data-sort-key=opportunity]`).AttrOr("aria-sort", "") != "descending" {
+			t.Error("the opportunity header does not say it sorts")
+		}
+		d, _ = f.doc(f.dashboardPath("sort=opportunity&dir=asc"), http.StatusOK, nil)
+		if got := asinsOf(d.Selection); got[0] != asinB || got[1] != asinA {
+			t.Fatalf("rows by opportunity ascending = %v", got)
+		}
+	})
+}
