@@ -82,7 +82,33 @@ type apiProduct struct {
 	Counts          metrics.Counts `json:"counts"`
 	Metrics         apiMetrics     `json:"metrics"`
 	Comparison      *apiCompared   `json:"comparison"`
+	// Diagnosis is the product's funnel diagnosis (docs/diagnosis.md); its opportunity is
+	// Metrics["opportunity"].
+	Diagnosis apiDiagnosis `json:"diagnosis"`
 }
+
+// apiDiagnosis is a funnel diagnosis with the ratios that decided it (null when not judged).
+type apiDiagnosis struct {
+	Leak            string   `json:"leak"`
+	ListingRatio    *float64 `json:"listing_ratio"`
+	ConversionRatio *float64 `json:"conversion_ratio"`
+	ConversionStep  string   `json:"conversion_step,omitempty"`
+}
+
+func newAPIDiagnosis(c metrics.Counts) apiDiagnosis {
+	d := metrics.Diagnose(c)
+	out := apiDiagnosis{Leak: string(d.Leak), ConversionStep: string(d.ConversionStep)}
+	if d.ListingRatio.OK {
+		out.ListingRatio = &d.ListingRatio.V
+	}
+	if d.ConversionRatio.OK {
+		out.ConversionRatio = &d.ConversionRatio.V
+	}
+	return out
+}
+
+// opportunityMetric is the key of the opportunity among a row's metrics, as on the page (data-metric).
+const opportunityMetric = "opportunity"
 
 // apiMarketplace is one marketplace the brand has data in.
 type apiMarketplace struct {

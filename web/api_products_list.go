@@ -36,7 +36,12 @@ func (s *Server) apiProductsList(c echo.Context) error {
 	}
 	out.Total = page.Total
 	for _, p := range page.Products {
-		ap := apiProduct{ASIN: p.ASIN, Title: p.Title, WeeklySegments: p.WeeklySegments, MonthlySegments: p.MonthlySegments, Counts: p.Counts, Metrics: newAPIMetrics(p.Counts)}
+		ap := apiProduct{ASIN: p.ASIN, Title: p.Title, WeeklySegments: p.WeeklySegments, MonthlySegments: p.MonthlySegments, Counts: p.Counts, Metrics: newAPIMetrics(p.Counts), Diagnosis: newAPIDiagnosis(p.Counts)}
+		if o := p.Opportunity(); o.OK {
+			ap.Metrics[opportunityMetric] = &o.V
+		} else {
+			ap.Metrics[opportunityMetric] = nil
+		}
 		if rr.HasBase {
 			b := base[p.ASIN].Counts
 			ap.Comparison = &apiCompared{Counts: b, Metrics: newAPIMetrics(b), Changes: newAPIChanges(p.Counts, b)}

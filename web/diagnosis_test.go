@@ -1,7 +1,10 @@
 package web
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,6 +116,43 @@ func TestDiagnosisAndOpportunityOfProducts(t *testing.T) {
 			check(t, "product page", panel, h.asin, h.leak, h.detail, h.opportunity)
 			if got := strings.TrimSpace(panel.Find("[data-testid=opportunity] strong").Text()); got != h.opportunity {
 				t.Errorf("product page %s: opportunity = %q, want %q", h.asin, got, h.opportunity)
+			}
+		}
+	})
+
+	t.Run("the CSV and the JSON carry the same label", func(t *testing.T) {
+		body, _ := f.body("/brands/"+f.brandID+"/products.csv", http.StatusOK, nil)
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := slices.Index(recs[0], "diagnosis")
+		if col < 0 {
+			t.Fatalf("no diagnosis column: %v", recs[0])
+		}
+		fromCSV := map[string]string{}
+		for _, r := range recs[1:] {
+			fromCSV[r[0]] = r[col]
+		}
+		js, _ := f.body("/api/brands/"+f.brandID+"/products", http.StatusOK, nil)
+		var got struct {
+			Products []struct {
+				ASIN      string `json:"asin"`
+				Diagnosis struct {
+					Leak string `json:"leak"`
+				} `json:"diagnosis"`
+			} `json:"products"`
+		}
+		if err := json.Unmarshal([]byte(js), &got); err != nil {
+			t.Fatal(err)
+		}
+		fromJSON := map[string]string{}
+		for _, p := range got.Products {
+			fromJSON[p.ASIN] = p.Diagnosis.Leak
+		}
+		for _, h := range hand {
+			if fromCSV[h.asin] != string(h.leak) || fromJSON[h.asin] != string(h.leak) {
+				t.Errorf("%s: CSV %q, JSON %q, want %q", h.asin, fromCSV[h.asin], fromJSON[h.asin], h.leak)
 			}
 		}
 	})

@@ -20,8 +20,9 @@ func (s *Server) productsExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// marketplace and currency come last, so that the columns spreadsheets already read keep their places.
-	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments", "marketplace", "currency")}
+	// marketplace, currency, opportunity and diagnosis (docs/diagnosis.md) come last, so that the columns
+	// spreadsheets already read keep their places.
+	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments", "marketplace", "currency", "opportunity", "diagnosis")}
 	if rr.HasData {
 		f := productFilter(brand.ID, rr.Market.Code, st, rr.Range)
 		f.Limit, f.Offset = 0, 0
@@ -36,7 +37,8 @@ func (s *Server) productsExport(c echo.Context) error {
 				b = &bc
 			}
 			rec := append([]string{p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
-			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments), rr.Market.Code, rr.Market.Currency))
+			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments), rr.Market.Code, rr.Market.Currency,
+				csvValue(p.Opportunity()), string(metrics.Diagnose(p.Counts).Leak)))
 		}
 	}
 	return writeCSV(c, brand.Name+"-products.csv", records)
