@@ -20,9 +20,9 @@ func (s *Server) productsExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// marketplace, currency, opportunity and diagnosis (docs/diagnosis.md) come last, so that the columns
-	// spreadsheets already read keep their places.
-	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments", "marketplace", "currency", "opportunity", "diagnosis")}
+	// New columns (opportunity and diagnosis, docs/diagnosis.md; then marketplace and currency, always
+	// last) come after the older ones, so that the columns spreadsheets already read keep their places.
+	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments", "opportunity", "diagnosis", "marketplace", "currency")}
 	if rr.HasData {
 		f := productFilter(brand.ID, rr.Market.Code, st, rr.Range)
 		f.Limit, f.Offset = 0, 0
@@ -37,8 +37,8 @@ func (s *Server) productsExport(c echo.Context) error {
 				b = &bc
 			}
 			rec := append([]string{p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
-			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments), rr.Market.Code, rr.Market.Currency,
-				csvValue(p.Opportunity()), string(metrics.Diagnose(p.Counts).Leak)))
+			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments),
+				csvValue(p.Opportunity()), string(metrics.Diagnose(p.Counts).Leak), rr.Market.Code, rr.Market.Currency))
 		}
 	}
 	return writeCSV(c, brand.Name+"-products.csv", records)
