@@ -28,6 +28,10 @@ type ProductPageData struct {
 	BaseWeeks int
 	Queries   sqp.QueryPage
 	QueryBase map[string]metrics.Counts
+	// MarketFigures are the product's median prices and its market's delivery speeds over Range;
+	// QueryMarket the same per search query of Queries.
+	MarketFigures metrics.MarketFigures
+	QueryMarket   map[string]metrics.MarketFigures
 }
 
 // ProductPage is the product page.
@@ -52,8 +56,10 @@ type ProductPage struct {
 	// best weekly purchase share it is measured against (docs/diagnosis.md).
 	Diagnosis   DiagnosisView
 	Opportunity OpportunityView
-	Queries     QueryTable
-	CSVURL      string
+	// Market sets the product beside the market of its search queries.
+	Market  MarketTable
+	Queries QueryTable
+	CSVURL  string
 }
 
 // FunnelStep is one step of impressions -> clicks -> cart adds -> purchases. Its bar shows the step's
@@ -79,12 +85,16 @@ type QueryTable struct {
 	Pager   Pager
 	Compare bool
 	Empty   string
+	// Span is the number of columns, spanned by each query's market row.
+	Span int
 }
 
 // QueryRow is one search query of the range.
 type QueryRow struct {
 	Query string
 	Cells []Cell
+	// Market is the query's market, folded under the row.
+	Market MarketTable
 }
 
 // NewProductPage builds the product page.
@@ -126,6 +136,7 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 	v.Funnel = newFunnel(sum)
 	v.Diagnosis = NewDiagnosisView(metrics.Diagnose(sum))
 	v.Opportunity = newProductOpportunity(d.Weeks, sum)
+	v.Market = NewMarketTable("This product and its market", sum, d.MarketFigures, d.Market.Currency)
 	return v
 }
 
@@ -198,7 +209,8 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 			b := d.QueryBase[q.Query]
 			base = &b
 		}
-		t.Rows = append(t.Rows, QueryRow{Query: q.Query, Cells: newCells(q.Counts, base, d.Market.Currency)})
+		t.Rows = append(t.Rows, QueryRow{Query: q.Query, Cells: newCells(q.Counts, base, d.Market.Currency),
+			Market: NewMarketTable("“"+q.Query+"” and its market", q.Counts, d.QueryMarket[q.Query], d.Market.Currency)})
 	}
 	t.Pager = newPager("Search queries", d.Queries.Total, s.QueryPage, QueryPageSize, func(page int) string {
 		n := s
@@ -208,6 +220,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	if len(t.Rows) == 0 {
 		t.Empty = "No search queries in this range."
 	}
+	t.Span = len(t.Columns)
 	return t
 }
 

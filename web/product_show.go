@@ -74,13 +74,29 @@ func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product s
 	if err == nil {
 		err = checkPageInRange(viewstate.ParamQueryPage, st.QueryPage, views.QueryPageSize, d.Queries.Total)
 	}
-	if err != nil || !rr.HasBase || len(d.Queries.Queries) == 0 {
+	if err != nil {
 		return d, err
 	}
 	names := make([]string, len(d.Queries.Queries))
 	for i, q := range d.Queries.Queries {
 		names[i] = q.Query
 	}
+	if err := s.loadProductMarket(ctx, &d, rr.Market, product.ASIN, names); err != nil {
+		return d, err
+	}
+	if !rr.HasBase || len(d.Queries.Queries) == 0 {
+		return d, nil
+	}
 	d.QueryBase, err = s.queries.QueryCounts(ctx, rr.Market.Code, product.ASIN, rr.Base, names)
 	return d, err
+}
+
+// loadProductMarket reads the market figures of the product and of the queries on the page (names).
+func (s *Server) loadProductMarket(ctx context.Context, d *views.ProductPageData, m sqp.Marketplace, asin string, names []string) error {
+	var err error
+	if d.MarketFigures, err = s.queries.ProductMarket(ctx, m.Code, m.Currency, asin, d.Range); err != nil || len(names) == 0 {
+		return err
+	}
+	d.QueryMarket, err = s.queries.QueryMarket(ctx, m.Code, m.Currency, asin, d.Range, names)
+	return err
 }

@@ -57,6 +57,10 @@ type QueryStore interface {
 	// QueryCounts sums the given queries of asin in one marketplace over r (the comparison of a page of
 	// queries).
 	QueryCounts(ctx context.Context, market, asin string, r period.Range, queries []string) (map[string]metrics.Counts, error)
+	// ProductMarket returns asin's median prices and its market's delivery speeds in one marketplace over
+	// r (prices in currency only); QueryMarket the same per search query.
+	ProductMarket(ctx context.Context, market, currency, asin string, r period.Range) (metrics.MarketFigures, error)
+	QueryMarket(ctx context.Context, market, currency, asin string, r period.Range, queries []string) (map[string]metrics.MarketFigures, error)
 }
 
 // Options is what the server is built from.
