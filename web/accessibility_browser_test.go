@@ -1,0 +1,90 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sqpdash/sqpdash/internal/browsertest"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
+)
+
+// TestAccessibility runs axe-core (WCAG 2.1 A and AA rules) on every page of the dashboard, and again
+// after each htmx swap that changes what a page shows: no serious or critical violation may remain. One
+// browser serves every subtest; each subtest has its own tab.
+func TestAccessibility(t *testing.T) {
+	f := newFixture(t)
+	d := startDashBrowser(t, f)
+
+	// The admin pages need the refresher and the importer: the upload fixture has them. Its history gets
+	// more runs than one page shows, so that the pager is there.
+	u := newUploadFixture(t, 0)
+	for range historyPageSize + 1 {
+		if _, err := u.db.RefreshSegments(context.Background(), refreshlog.Request{Trigger: refreshlog.TriggerCLI, RequestedBy: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	usrv := httptest.NewServer(u.srv.Handler())
+	t.Cleanup(usrv.Close)
+	admin := &dashBrowser{browser: d.browser, url: usrv.URL, cookie: u.admin}
+
+	t.Run("login page", func(t *testing.T) {
+		tab := d.browser.NewTab(t)
+		tab.Open(d.url + "/login")
+		tab.CheckAccessibility("the login page")
+	})
+
+	t.Run("brand page", func(t *testing.T) {
+		tab := d.tab(t, f.dashboardPath(""))
+		tab.CheckAccessibility("the brand page")
+	})
+
+	t.Run("brand page with a product expanded, weekly and monthly", func(t *testing.T) {
+		tab := d.tab(t, f.dashboardPath(""))
+		tab.Swap("expand A", browsertest.Click("#toggle-"+asinA))
+		wantSegments(t, tab, "after expanding A", map[string]int{asinA: 13})
+		tab.CheckAccessibility("the brand page with A's weekly rows")
+		tab.Swap("switch A to monthly", browsertest.Click("#segm-"+asinA))
+		tab.CheckAccessibility("the brand page with A's monthly rows")
+	})
+
+	t.Run("product page", func(t *testing.T) {
+		tab := d.tab(t, "/brands/"+f.brandID+"/products/"+asinA)
+		tab.CheckAccessibility("the product page")
+	})
+
+	t.Run("admin page and an older page of its history", func(t *testing.T) {
+		tab := admin.tab(t, "/admin")
+		tab.CheckAccessibility("the admin page")
+		tab.Swap("show older refreshes", browsertest.Click(`[data-testid="history-older"]`))
+		tab.CheckAccessibility("the admin page's older refreshes")
+	})
+
+	t.Run("upload result", func(t *testing.T) {
+		report := filepath.Join(t.TempDir(), "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_17_acme.csv")
+		if err := os.WriteFile(report, []byte(sellerCentralCSV(uploadASIN, uploadWeek, goodRows)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tab := admin.tab(t, "/admin")
+		tab.Run("choose the report", chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="import-files"]`), []string{report}))
+		tab.Swap("upload", browsertest.Click(`[data-testid="import-submit"]`))
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid="import-file"]').length`); n != 1 {
+			t.Fatalf("the upload result lists %d files, want 1", n)
+		}
+		tab.CheckAccessibility("the upload result")
+	})
+
+	t.Run("not found pages", func(t *testing.T) {
+		for _, path := range []string{"/no-such-page", "/brands/" + f.brandID + "/products/B0NOTHERE0"} {
+			tab := d.tab(t, path)
+			if got := browsertest.Eval[string](tab, `(document.querySelector('[data-testid=error]') || {dataset: {}}).dataset.status || ''`); got != "404" {
+				t.Errorf("%s shows status %q, want the 404 page", path, got)
+			}
+			tab.CheckAccessibility("the 404 page of " + path)
+		}
+	})
+}
