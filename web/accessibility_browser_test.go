@@ -38,30 +38,33 @@ func TestAccessibility(t *testing.T) {
 		tab.CheckAccessibility("the login page")
 	})
 
-	t.Run("brand page", func(t *testing.T) {
+	t.Run("brand page, and a product expanded to weekly and monthly rows", func(t *testing.T) {
 		tab := d.tab(t, f.dashboardPath(""))
 		tab.CheckAccessibility("the brand page")
-	})
-
-	t.Run("brand page with a product expanded, weekly and monthly", func(t *testing.T) {
-		tab := d.tab(t, f.dashboardPath(""))
+		chartsHaveTextAlternatives(t, tab)
 		tab.Swap("expand A", browsertest.Click("#toggle-"+asinA))
 		wantSegments(t, tab, "after expanding A", map[string]int{asinA: 13})
-		tab.CheckAccessibility("the brand page with A's weekly rows")
+		tab.CheckAccessibility("A's weekly rows", "#p-"+asinA)
 		tab.Swap("switch A to monthly", browsertest.Click("#segm-"+asinA))
-		tab.CheckAccessibility("the brand page with A's monthly rows")
+		if n := segmentCount(tab, asinA); n != 3 {
+			t.Errorf("%d monthly rows, want 3", n)
+		}
+		tab.CheckAccessibility("A's monthly rows", "#p-"+asinA)
 	})
 
 	t.Run("product page", func(t *testing.T) {
 		tab := d.tab(t, "/brands/"+f.brandID+"/products/"+asinA)
 		tab.CheckAccessibility("the product page")
+		if n := chartsHaveTextAlternatives(t, tab); n < 8 {
+			t.Errorf("%d charts with a text alternative, want the 8 trend charts", n)
+		}
 	})
 
 	t.Run("admin page and an older page of its history", func(t *testing.T) {
 		tab := admin.tab(t, "/admin")
 		tab.CheckAccessibility("the admin page")
 		tab.Swap("show older refreshes", browsertest.Click(`[data-testid="history-older"]`))
-		tab.CheckAccessibility("the admin page's older refreshes")
+		tab.CheckAccessibility("the admin page's older refreshes", "#refresh-history")
 	})
 
 	t.Run("upload result", func(t *testing.T) {
@@ -75,7 +78,7 @@ func TestAccessibility(t *testing.T) {
 		if n := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid="import-file"]').length`); n != 1 {
 			t.Fatalf("the upload result lists %d files, want 1", n)
 		}
-		tab.CheckAccessibility("the upload result")
+		tab.CheckAccessibility("the upload result", "#import-panel")
 	})
 
 	t.Run("not found pages", func(t *testing.T) {
@@ -87,4 +90,35 @@ func TestAccessibility(t *testing.T) {
 			tab.CheckAccessibility("the 404 page of " + path)
 		}
 	})
+}
+
+// svgWithoutText lists the SVG elements of the page that neither are hidden from assistive technology
+// (aria-hidden, for decoration such as the funnel bars) nor are an image (role="img") with an accessible
+// name; and counts those that are. axe-core checks the names of role="img" SVGs but passes over an SVG
+// without a role, which a screen reader may read as a jumble of tick labels.
+const svgWithoutText = `(function () {
+  var bad = [], named = 0;
+  document.querySelectorAll('svg').forEach(function (svg) {
+    if (svg.closest('[aria-hidden="true"]')) { return; }
+    var name = (svg.getAttribute('aria-label') || '').trim();
+    var by = svg.getAttribute('aria-labelledby');
+    if (!name && by) { name = by.split(/\s+/).map(function (id) { var el = document.getElementById(id); return el ? el.textContent : ''; }).join(' ').trim(); }
+    if (svg.getAttribute('role') === 'img' && name) { named++; return; }
+    bad.push(svg.outerHTML.slice(0, 200));
+  });
+  return {bad: bad, named: named};
+})()`
+
+// chartsHaveTextAlternatives fails the test for every SVG that svgWithoutText finds, and returns the
+// number of SVG images with a text alternative.
+func chartsHaveTextAlternatives(t *testing.T, tab *browsertest.Tab) int {
+	t.Helper()
+	got := browsertest.Eval[struct {
+		Bad   []string `json:"bad"`
+		Named int      `json:"named"`
+	}](tab, svgWithoutText)
+	for _, svg := range got.Bad {
+		t.Errorf("an SVG neither hidden (aria-hidden) nor an image with a name (role=img, aria-label): %s", svg)
+	}
+	return got.Named
 }

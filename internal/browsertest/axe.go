@@ -57,10 +57,12 @@ func (v AxeViolation) String() string {
 	return b.String()
 }
 
-// axeRun runs axe-core on the whole document, with the rules of the given tags only, and returns the
-// violations in the shape of AxeViolation. It resolves once axe-core has finished.
-const axeRun = `(function (tags) {
-  return axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}).then(function (r) {
+// axeRun runs axe-core on the elements the selectors match (the whole document when there are none),
+// with the rules of the given tags only, and returns the violations in the shape of AxeViolation. It
+// resolves once axe-core has finished.
+const axeRun = `(function (tags, within) {
+  var context = within.length ? {include: within.map(function (sel) { return [sel]; })} : document;
+  return axe.run(context, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}).then(function (r) {
     return r.violations.map(function (v) {
       return {id: v.id, impact: v.impact || '', help: v.help, helpUrl: v.helpUrl, nodes: v.nodes.map(function (n) {
         return {
@@ -71,15 +73,21 @@ const axeRun = `(function (tags) {
       })};
     });
   });
-})(%s)`
+})(%s, %s)`
 
 // Axe runs axe-core on the tab's current document, as it is now (after any swaps), with the WCAG 2.1
-// A and AA rules, and returns every violation, whatever its impact. It injects axe-core once per
-// document, through the DevTools protocol: the page's Content-Security-Policy does not apply to that, and
-// the page itself never loads it.
-func (tab *Tab) Axe() []AxeViolation {
+// A and AA rules, and returns every violation, whatever its impact. With selectors (within), it checks
+// only the elements they match and what they contain: after a swap, the part that changed, the rest of
+// the page having been checked already (axe-core takes seconds over a long table on a busy machine).
+// It injects axe-core once per document, through the DevTools protocol: the page's
+// Content-Security-Policy does not apply to that, and the page itself never loads it.
+func (tab *Tab) Axe(within ...string) []AxeViolation {
 	tab.t.Helper()
 	tags, _ := json.Marshal(AxeTags)
+	if within == nil {
+		within = []string{}
+	}
+	sels, _ := json.Marshal(within)
 	var out []AxeViolation
 	tab.Run("run axe-core", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		loaded, err := chromedp.Evaluate[bool](`typeof window.axe === 'object' && typeof window.axe.run === 'function'`)(ctx, tg)
@@ -91,19 +99,19 @@ func (tab *Tab) Axe() []AxeViolation {
 				return fmt.Errorf("inject axe-core: %w", err)
 			}
 		}
-		out, err = chromedp.Evaluate[[]AxeViolation](fmt.Sprintf(axeRun, tags), chromedp.EvalAwaitPromise)(ctx, tg)
+		out, err = chromedp.Evaluate[[]AxeViolation](fmt.Sprintf(axeRun, tags, sels), chromedp.EvalAwaitPromise)(ctx, tg)
 		return err
 	}))
 	return out
 }
 
-// CheckAccessibility runs axe-core on the tab's current document (see Axe) and fails the test, naming
-// what was checked, with the rule, impact, help and target selectors of every serious or critical
-// violation. Minor and moderate ones are logged.
-func (tab *Tab) CheckAccessibility(what string) {
+// CheckAccessibility runs axe-core on the tab's current document, or on the parts within selects (see
+// Axe), and fails the test, naming what was checked, with the rule, impact, help and target selectors of
+// every serious or critical violation. Minor and moderate ones are logged.
+func (tab *Tab) CheckAccessibility(what string, within ...string) {
 	tab.t.Helper()
 	var serious, other []string
-	for _, v := range tab.Axe() {
+	for _, v := range tab.Axe(within...) {
 		if v.Serious() {
 			serious = append(serious, v.String())
 		} else {

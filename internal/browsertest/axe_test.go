@@ -80,6 +80,10 @@ func TestAxe(t *testing.T) {
 		if s := got["button-name"].String(); !strings.Contains(s, "button-name (critical)") || !strings.Contains(s, "#nameless") {
 			t.Errorf("the failure text does not name rule, impact and target:\n%s", s)
 		}
+		// Within a part of the page, only that part's violations count.
+		if v := tab.Axe("#nameless"); len(v) != 1 || v[0].ID != "button-name" {
+			t.Errorf("within #nameless: %v, want the button-name violation only", v)
+		}
 		// Axe runs again on the same document without injecting twice.
 		if n := len(tab.Axe()); n != len(got) {
 			t.Errorf("second run: %d violations, want %d", n, len(got))
