@@ -11,6 +11,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/browsertest"
 	"github.com/sqpdash/sqpdash/internal/refreshlog"
+	"github.com/sqpdash/sqpdash/views"
 )
 
 // TestAccessibility runs axe-core (WCAG 2.1 A and AA rules) on every page of the dashboard, and again
@@ -35,12 +36,17 @@ func TestAccessibility(t *testing.T) {
 	t.Run("login page", func(t *testing.T) {
 		tab := d.browser.NewTab(t)
 		tab.Open(d.url + "/login")
-		tab.CheckAccessibility("the login page")
+		checkPage(tab, "the login page")
+	})
+
+	t.Run("glossary", func(t *testing.T) {
+		tab := d.tab(t, views.GlossaryPath)
+		checkPage(tab, "the glossary")
 	})
 
 	t.Run("brand page, and a product expanded to weekly and monthly rows", func(t *testing.T) {
 		tab := d.tab(t, f.dashboardPath(""))
-		tab.CheckAccessibility("the brand page")
+		checkPage(tab, "the brand page")
 		chartsHaveTextAlternatives(t, tab)
 		tab.Swap("expand A", browsertest.Click("#toggle-"+asinA))
 		wantSegments(t, tab, "after expanding A", map[string]int{asinA: 13})
@@ -54,7 +60,7 @@ func TestAccessibility(t *testing.T) {
 
 	t.Run("product page", func(t *testing.T) {
 		tab := d.tab(t, "/brands/"+f.brandID+"/products/"+asinA)
-		tab.CheckAccessibility("the product page")
+		checkPage(tab, "the product page")
 		if n := chartsHaveTextAlternatives(t, tab); n < 8 {
 			t.Errorf("%d charts with a text alternative, want the 8 trend charts", n)
 		}
@@ -62,7 +68,7 @@ func TestAccessibility(t *testing.T) {
 
 	t.Run("admin page and an older page of its history", func(t *testing.T) {
 		tab := admin.tab(t, "/admin")
-		tab.CheckAccessibility("the admin page")
+		checkPage(tab, "the admin page")
 		tab.Swap("show older refreshes", browsertest.Click(`[data-testid="history-older"]`))
 		tab.CheckAccessibility("the admin page's older refreshes", "#refresh-history")
 	})
@@ -87,9 +93,16 @@ func TestAccessibility(t *testing.T) {
 			if got := browsertest.Eval[string](tab, `(document.querySelector('[data-testid=error]') || {dataset: {}}).dataset.status || ''`); got != "404" {
 				t.Errorf("%s shows status %q, want the 404 page", path, got)
 			}
-			tab.CheckAccessibility("the 404 page of " + path)
+			checkPage(tab, "the 404 page of "+path)
 		}
 	})
+}
+
+// checkPage opens every <details> of the page, so that what they fold away is checked too (axe-core
+// passes over what is not rendered), and runs axe-core on the whole page.
+func checkPage(tab *browsertest.Tab, what string) {
+	browsertest.Eval[bool](tab, `document.querySelectorAll('details').forEach(function (d) { d.open = true; }), true`)
+	tab.CheckAccessibility(what)
 }
 
 // svgWithoutText lists the SVG elements of the page that neither are hidden from assistive technology
