@@ -33,6 +33,9 @@ func (fakeLinks) ProductsCSV(b string, s viewstate.State) string { return "/csv/
 func (fakeLinks) SegmentsCSV(b, a string, t period.SegmentType, s viewstate.State) string {
 	return "/scsv/" + a + "/" + string(t)
 }
+func (fakeLinks) Query(b, q string, s viewstate.State) string {
+	return "/query/" + q + "?" + s.Values().Encode()
+}
 
 func parseRows(t *testing.T, html string) *goquery.Document {
 	t.Helper()

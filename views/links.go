@@ -14,4 +14,6 @@ type Links interface {
 	ProductRow(brandID, asin string, s viewstate.State) string
 	ProductsCSV(brandID string, s viewstate.State) string
 	SegmentsCSV(brandID, asin string, t period.SegmentType, s viewstate.State) string
+	// Query is the page of one search query of a brand; any text is safe (viewstate.QueryTextSegment).
+	Query(brandID, query string, s viewstate.State) string
 }

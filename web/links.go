@@ -47,3 +47,9 @@ func (l links) SegmentsCSV(brandID, asin string, t period.SegmentType, s viewsta
 	v.Set(viewstate.ParamType, string(t))
 	return withQuery(l.e.Reverse(routeSegmentsCSV, brandID, asin), v)
 }
+
+// Query is the query page. Echo's reverse routing inserts parameters as they are, so the text is escaped
+// here into one path segment (viewstate.QueryTextSegment); queryParam reads it back.
+func (l links) Query(brandID, query string, s viewstate.State) string {
+	return withQuery(l.e.Reverse(routeQuery, brandID, viewstate.QueryTextSegment(query)), s.Values())
+}

@@ -37,6 +37,7 @@ func TestMalformedQueryStrings(t *testing.T) {
 		{"/brands/:brandID/products/:asin/row", product + "/row", true},
 		{"/brands/:brandID/products/:asin/segments.csv", product + "/segments.csv", false},
 		{"/brands/:brandID/products/:asin", product, false},
+		{"/brands/:brandID/queries/:query", "/brands/" + f.own.id + "/queries/anvil", false},
 		{"/api/brands/:brandID/products", "/api/brands/" + f.own.id + "/products", false},
 		{"/api/brands/:brandID/products/:asin/segments", "/api" + product + "/segments", false},
 		{"/admin", "/admin", false},

@@ -8,6 +8,7 @@ const (
 	routeDashboard   = "dashboard"
 	routeProductsCSV = "products.csv"
 	routeProduct     = "product"
+	routeQuery       = "query"
 	routeSegments    = "segments"
 	routeProductRow  = "product.row"
 	routeSegmentsCSV = "segments.csv"
@@ -51,6 +52,9 @@ func (s *Server) routes() {
 
 	// Glossary: the definition of every figure, linked from each header (views.GlossaryPath#term).
 	e.GET(views.GlossaryPath, s.glossaryShow).Name = routeGlossary
+
+	// Query page: one search query of the brand (the text is one escaped path segment, query_show.go).
+	e.GET("/brands/:brandID/queries/:query", s.queryShow).Name = routeQuery
 
 	// JSON API: the same numbers as the pages.
 	e.GET("/api/brands/:brandID/products", s.apiProductsList).Name = routeAPIProducts

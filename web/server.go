@@ -51,7 +51,7 @@ type SegmentStore interface {
 	TopQueries(ctx context.Context, market, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error)
 }
 
-// QueryStore reads a product's search queries from the base tables.
+// QueryStore reads search queries: a product's from the base tables, a brand's from brand_query_weeks.
 type QueryStore interface {
 	Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, error)
 	// QueryCounts sums the given queries of asin in one marketplace over r (the comparison of a page of
@@ -61,6 +61,15 @@ type QueryStore interface {
 	// r (prices in currency only); QueryMarket the same per search query.
 	ProductMarket(ctx context.Context, market, currency, asin string, r period.Range) (metrics.MarketFigures, error)
 	QueryMarket(ctx context.Context, market, currency, asin string, r period.Range, queries []string) (map[string]metrics.MarketFigures, error)
+	// BrandQueries returns a page of the brand's query view (sqp.BrandQueryFilter).
+	BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.BrandQueryPage, error)
+	// BrandQueryASINs lists the brand's active ASINs reporting query in one marketplace over r.
+	BrandQueryASINs(ctx context.Context, brandID, market, query string, r period.Range) ([]sqp.QueryASIN, error)
+	// BrandQueryWeeks returns the weeks of one search query of the brand in one marketplace over r (the
+	// query page's trend).
+	BrandQueryWeeks(ctx context.Context, brandID, market, query string, r period.Range) ([]sqp.BrandQueryWeek, error)
+	// BrandHasQuery reports whether the brand has the query in any week of the given marketplaces.
+	BrandHasQuery(ctx context.Context, brandID, query string, markets []string) (bool, error)
 }
 
 // Options is what the server is built from.

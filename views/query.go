@@ -1,0 +1,278 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
+)
+
+// QueryPageData is what the query page shows, as loaded from storage: one search query of one brand in
+// one marketplace.
+type QueryPageData struct {
+	Brand   sqp.Brand
+	Query   string
+	Market  sqp.Marketplace
+	State   viewstate.State
+	HasData bool // the brand has data in the marketplace (Range is set)
+	Range   period.Range
+	Base    period.Range
+	HasBase bool
+	Weeks   []sqp.BrandQueryWeek // the query's weeks in Range with a report of the brand, oldest first
+	Sum     sqp.BrandQuery       // the query over Range: the query view's row
+	ASINs   []sqp.QueryASIN      // the brand's ASINs on the query over Range, most purchases first
+	// BaseSum and BaseASINs are the same over Base (when HasBase).
+	BaseSum   sqp.BrandQuery
+	BaseASINs []sqp.QueryASIN
+}
+
+// QueryPage is the query page.
+type QueryPage struct {
+	Shell        Shell
+	BrandName    string
+	BackURL      string
+	Query        string
+	MarketLabel  string
+	RangeLabel   string
+	CompareLabel string
+	CompareNote  string
+	// NoData: the brand has no data in the marketplace; NoRows: none of its ASINs reported the query in
+	// the range (the page still says so, with the range to change).
+	NoData  bool
+	NoRows  bool
+	Summary []QueryFigure
+	Chart   QueryChart
+	Funnel  QueryFunnel
+	ASINs   QueryASINTable
+}
+
+// QueryFigure is one headline number of the query page.
+type QueryFigure struct {
+	Key      string
+	Label    string
+	Title    string // what the number is, for the title attribute
+	Value    string
+	HasDelta bool
+	Delta    DeltaView
+}
+
+// QueryFunnel is the funnel of the range: per step the market, the brand and its share, the rates, the
+// median prices and the shipping speeds.
+type QueryFunnel struct {
+	Currency string
+	Steps    []QueryFunnelStep
+	Compare  bool
+}
+
+// QueryFunnelStep is one step of the funnel.
+type QueryFunnelStep struct {
+	Metric      string
+	Label       string
+	Market      string
+	Brand       Cell
+	Share       Cell
+	RateLabel   string // "CTR", "Cart-add rate", "CVR"; "" for impressions
+	MarketRate  string
+	BrandRate   Cell
+	MarketPrice string // "" for impressions: Amazon reports no impression price
+	BrandPrice  string
+	SameDay     string
+	OneDay      string
+	TwoDay      string
+	HasPrice    bool
+}
+
+// QueryASINTable is the brand's ASINs that won the query.
+type QueryASINTable struct {
+	Columns []string
+	Rows    []QueryASINRow
+	Compare bool
+	Empty   string
+}
+
+// QueryASINRow is one ASIN of the brand on the query.
+type QueryASINRow struct {
+	ASIN  string
+	Title string
+	URL   string // the product page
+	Weeks string
+	Cells []Cell
+}
+
+// queryASINMetrics are the columns of the ASIN table.
+func queryASINMetrics() []metrics.Key {
+	return []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases,
+		metrics.ImpressionShare, metrics.ClickShare, metrics.CartAddShare, metrics.PurchaseShare, metrics.CTR, metrics.CVR}
+}
+
+// NewQueryPage builds the query page.
+func NewQueryPage(shell Shell, d QueryPageData, links Links) QueryPage {
+	v := QueryPage{
+		Shell:     shell,
+		BrandName: d.Brand.DisplayName,
+		BackURL:   links.Dashboard(d.Brand.ID, d.State),
+		Query:     d.Query,
+		NoData:    !d.HasData,
+	}
+	if d.Market.Code != "" {
+		v.MarketLabel = marketName(d.Market)
+		if d.Market.Currency != "" {
+			v.MarketLabel += " · prices in " + d.Market.Currency
+		}
+	}
+	if !d.HasData {
+		return v
+	}
+	v.RangeLabel, v.CompareLabel = rangeLabels(d.Range, d.Base, d.HasBase, d.State.Compare)
+	v.NoRows = len(d.Weeks) == 0
+	sum := d.Sum
+	var base *sqp.BrandQuery
+	if d.HasBase {
+		base = &d.BaseSum
+	}
+	v.Summary = newQuerySummary(sum, base, len(d.ASINs))
+	v.Chart = NewQueryChart(d.Range, d.Weeks)
+	v.Funnel = newQueryFunnel(sum, base, d.Market.Currency)
+	v.ASINs = newQueryASINTable(d, links)
+	if d.HasBase && !v.NoRows {
+		deltas := []*DeltaView{}
+		for i := range v.Summary {
+			if v.Summary[i].HasDelta {
+				deltas = append(deltas, &v.Summary[i].Delta)
+			}
+		}
+		for i := range v.Funnel.Steps {
+			st := &v.Funnel.Steps[i]
+			deltas = append(deltas, &st.Brand.Delta, &st.Share.Delta)
+			if st.BrandRate.HasDelta {
+				deltas = append(deltas, &st.BrandRate.Delta)
+			}
+		}
+		v.CompareNote = markComparison(sum.Weeks, d.BaseSum.Weeks, deltas)
+	}
+	return v
+}
+
+// newQuerySummary are the headline figures: Search Query Volume, best score, weeks and ASINs.
+func newQuerySummary(sum sqp.BrandQuery, base *sqp.BrandQuery, asins int) []QueryFigure {
+	vol := QueryFigure{Key: "search_query_volume", Label: "Search Query Volume", Value: FormatCount(sum.Volume),
+		Title: "How often shoppers searched this query in the range: Amazon's weekly figure, counted once per week and added up"}
+	if base != nil {
+		vol.HasDelta = true
+		vol.Delta = NewDeltaView(countChange(sum.Volume, base.Volume))
+	}
+	score := QueryFigure{Key: "search_query_score", Label: "Best Search Query Score", Value: dash,
+		Title: "The query's best (lowest) rank among the brand's ASINs' queries in the range; 1 is the most searched"}
+	if sum.HasScore {
+		score.Value = strconv.Itoa(sum.BestScore)
+	}
+	weeks := QueryFigure{Key: "weeks", Label: "Weeks with data", Value: strconv.Itoa(sum.Weeks),
+		Title: "Weeks of the range in which at least one of the brand's ASINs reported this query"}
+	n := QueryFigure{Key: "asins", Label: "ASINs", Value: strconv.Itoa(asins),
+		Title: "The brand's ASINs that reported this query in the range"}
+	return []QueryFigure{vol, score, weeks, n}
+}
+
+// countChange is the change of a count as metrics computes it for counts (in %).
+func countChange(cur, base int64) metrics.Delta {
+	return metrics.Change(metrics.Impressions, metrics.Counts{ASINImpressions: cur}, metrics.Counts{ASINImpressions: base})
+}
+
+func newQueryFunnel(sum sqp.BrandQuery, base *sqp.BrandQuery, currency string) QueryFunnel {
+	f := QueryFunnel{Currency: currency, Compare: base != nil}
+	p := sum.Prices
+	steps := []struct {
+		count, share, rate metrics.Key
+		market, brand      metrics.PriceSum
+		ship               metrics.Speeds
+		total              int64
+	}{
+		{metrics.Impressions, metrics.ImpressionShare, "", metrics.PriceSum{}, metrics.PriceSum{}, metrics.Speeds{}, sum.Counts.TotalImpressions},
+		{metrics.Clicks, metrics.ClickShare, metrics.CTR, p.MarketClick, p.ASINClick, sum.Shipping.Clicks, sum.Counts.TotalClicks},
+		{metrics.CartAdds, metrics.CartAddShare, metrics.CartAddRate, p.MarketCartAdd, p.ASINCartAdd, sum.Shipping.CartAdds, sum.Counts.TotalCartAdds},
+		{metrics.Purchases, metrics.PurchaseShare, metrics.CVR, p.MarketPurchase, p.ASINPurchase, sum.Shipping.Purchases, sum.Counts.TotalPurchases},
+	}
+	market := sum.Counts.Market()
+	for _, s := range steps {
+		st := QueryFunnelStep{
+			Metric: string(s.count),
+			Label:  metrics.Label(s.count),
+			Market: FormatCount(s.total),
+			Brand:  newCell(s.count, sum.Counts, base, ""),
+			Share:  newCell(s.share, sum.Counts, base, ""),
+		}
+		if s.rate != "" {
+			st.RateLabel = metrics.Label(s.rate)
+			st.MarketRate = FormatMetric(s.rate, market.Get(s.rate))
+			st.BrandRate = newCell(s.rate, sum.Counts, base, "")
+			st.HasPrice = true
+			st.MarketPrice = formatPrice(s.market.Value(), currency)
+			st.BrandPrice = formatPrice(s.brand.Value(), currency)
+			st.SameDay = FormatMetric(s.share, s.ship.SameDay.Share())
+			st.OneDay = FormatMetric(s.share, s.ship.OneDay.Share())
+			st.TwoDay = FormatMetric(s.share, s.ship.TwoDay.Share())
+		}
+		f.Steps = append(f.Steps, st)
+	}
+	return f
+}
+
+// newCell formats one metric of cur, with its change against base when given.
+func newCell(k metrics.Key, cur metrics.Counts, base *sqp.BrandQuery, currency string) Cell {
+	v := cur.Get(k)
+	c := Cell{Metric: string(k), Text: FormatMetric(k, v), Raw: rawValue(v)}
+	if metrics.KindOf(k) == metrics.Money && v.OK && currency != "" {
+		c.Text += " " + currency
+	}
+	if base != nil {
+		c.HasDelta = true
+		c.Delta = NewDeltaView(metrics.Change(k, cur, base.Counts))
+	}
+	return c
+}
+
+// formatPrice is a price with its currency, "—" when undefined.
+func formatPrice(v metrics.Value, currency string) string {
+	if !v.OK {
+		return dash
+	}
+	if currency == "" {
+		return formatDecimal(v.V)
+	}
+	return formatDecimal(v.V) + " " + currency
+}
+
+func newQueryASINTable(d QueryPageData, links Links) QueryASINTable {
+	t := QueryASINTable{Compare: d.HasBase}
+	t.Columns = append(t.Columns, "Product", "Weeks")
+	for _, k := range queryASINMetrics() {
+		t.Columns = append(t.Columns, metrics.Label(k))
+	}
+	base := map[string]metrics.Counts{}
+	for _, a := range d.BaseASINs {
+		base[a.ASIN] = a.Counts
+	}
+	for _, a := range d.ASINs {
+		r := QueryASINRow{ASIN: a.ASIN, Title: a.Title, URL: links.Product(d.Brand.ID, a.ASIN, d.State), Weeks: strconv.Itoa(a.Weeks)}
+		if r.Title == "" {
+			r.Title = a.ASIN
+		}
+		for _, k := range queryASINMetrics() {
+			v := a.Counts.Get(k)
+			c := Cell{Metric: string(k), Text: FormatMetric(k, v), Raw: rawValue(v)}
+			if d.HasBase {
+				c.HasDelta = true
+				c.Delta = NewDeltaView(metrics.Change(k, a.Counts, base[a.ASIN]))
+			}
+			r.Cells = append(r.Cells, c)
+		}
+		t.Rows = append(t.Rows, r)
+	}
+	if len(t.Rows) == 0 {
+		t.Empty = fmt.Sprintf("None of the brand's products reported %q in this range.", d.Query)
+	}
+	return t
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sqpdash/sqpdash/internal/browsertest"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
+)
+
+func TestBrowserQueryPage(t *testing.T) {
+	f := newQueryFixture(t)
+	d := startDashBrowser(t, f.fixture)
+
+	t.Run("the chart has a text alternative and the ASINs link to their product pages", func(t *testing.T) {
+		tab := d.tab(t, f.links.Query(f.brandID, "garden hose", viewstate.Default()))
+		if got := browsertest.Eval[string](tab, `document.querySelector('[data-testid=query-title]').textContent`); got != "garden hose" {
+			t.Fatalf("title %q", got)
+		}
+		// 13 weeks of asinA's reports, asinQ in the last 4 with the volume: a bar for each of those 4, four
+		// share lines over the 13.
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid=volume-bar]').length`); n != 4 {
+			t.Errorf("%d volume bars, want 4", n)
+		}
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid=share-line]').length`); n != 4 {
+			t.Errorf("%d share lines, want 4", n)
+		}
+		svg := `document.querySelector('[data-testid=query-chart-svg]')`
+		if role := browsertest.Eval[string](tab, svg+`.getAttribute('role')`); role != "img" {
+			t.Errorf("chart role %q", role)
+		}
+		if label := browsertest.Eval[string](tab, svg+`.getAttribute('aria-label')`); label == "" || label != browsertest.Eval[string](tab, svg+`.querySelector('title').textContent`) {
+			t.Errorf("chart label %q does not match its title", label)
+		}
+		// The numbers: one row per week, hidden until the reader opens them.
+		rows := `document.querySelectorAll('[data-testid=query-chart-row]')`
+		if n := browsertest.Eval[int](tab, rows+`.length`); n != 13 {
+			t.Errorf("%d weeks in the chart's table, want 13", n)
+		}
+		tab.Run("open the chart's numbers", browsertest.Click(`[data-testid=query-chart-data] summary`))
+		tab.WaitFor("the numbers shown", rows+`[0].getBoundingClientRect().height > 0`)
+		noCSPViolations(t, tab)
+		tab.Screenshot("query-page.png")
+
+		tab.Follow("open the top ASIN's product page", browsertest.Click(`[data-testid=query-asin] a[data-testid=product-link]`))
+		if got := browsertest.Eval[string](tab, `document.querySelector('[data-testid=product-title]').textContent`); got != "Garden Hose 50 ft" {
+			t.Errorf("product page of %q, want the ASIN with the most purchases", got)
+		}
+		tab.Back()
+		if got := browsertest.Eval[string](tab, `document.querySelector('[data-testid=query-title]').textContent`); got != "garden hose" {
+			t.Errorf("back on %q", got)
+		}
+	})
+
+	t.Run("a link with an awkward text leads to that query's page", func(t *testing.T) {
+		const q = `50% "off" / c#?`
+		// A link written by Links.Query, as the product page and the query view write theirs.
+		tab := d.tab(t, f.links.Query(f.brandID, "garden hose", viewstate.Default()))
+		link := f.links.Query(f.brandID, q, viewstate.Default())
+		href, _ := json.Marshal(link)
+		browsertest.Eval[bool](tab, `(function (href) {
+  var a = document.createElement('a'); a.href = href; a.id = 'to-query'; a.textContent = 'go';
+  document.querySelector('main').prepend(a); return true; })(`+string(href)+`)`)
+		tab.Follow("follow the link", browsertest.Click(`#to-query`))
+		if got := browsertest.Eval[string](tab, `document.querySelector('[data-testid=query-title]').textContent`); got != q {
+			t.Errorf("title %q, want %q", got, q)
+		}
+	})
+
+	t.Run("on a 390 px phone nothing overflows the page", func(t *testing.T) {
+		tab := d.tab(t, f.links.Query(f.brandID, "garden hose", viewstate.Default()))
+		tab.Run("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		tab.Reload()
+		if w := browsertest.Eval[int](tab, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("the page is %d px wide", w)
+		}
+		if w := browsertest.Eval[float64](tab, `document.querySelector('[data-testid=query-chart-svg]').getBoundingClientRect().width`); w < 300 || w > 390 {
+			t.Errorf("the chart is %.0f px wide", w)
+		}
+		tab.Screenshot("query-page-phone.png")
+	})
+}
