@@ -92,3 +92,55 @@ func TestWeeksStartingIn(t *testing.T) {
 		}
 	}
 }
+
+func TestQuarters(t *testing.T) {
+	if got := Quarterly.Previous(Date(2026, 1, 1)); !got.Equal(Date(2025, 10, 1)) {
+		t.Errorf("quarter before Q1 2026 = %s", got)
+	}
+	if got := Quarterly.Previous(Date(2026, 8, 16)); !got.Equal(Date(2026, 4, 1)) {
+		t.Errorf("quarter before the one holding Aug 16 = %s", got)
+	}
+	if got, end := QuarterStart(Date(2026, 12, 31)), QuarterEnd(Date(2026, 10, 1)); !got.Equal(Date(2026, 10, 1)) || !end.Equal(Date(2026, 12, 31)) {
+		t.Errorf("Q4 2026 = %s..%s", got, end)
+	}
+	if got := SegmentLabel(Quarterly, Date(2026, 7, 1), Date(2026, 9, 30)); got != "Q3 2026" {
+		t.Errorf("quarterly label %q", got)
+	}
+	for _, tc := range []struct {
+		day  time.Time
+		want int
+	}{
+		{Date(2026, 11, 15), 13}, // Oct 4 .. Dec 27
+		{Date(2018, 2, 1), 12},   // 90 days from Monday Jan 1: Jan 7 .. Mar 25
+		{Date(2018, 7, 1), 14},   // 92 days from Sunday Jul 1: Jul 1 .. Sep 30
+		{Date(2024, 1, 1), 13},   // leap year, Monday Jan 1: Jan 7 .. Mar 31
+	} {
+		if got := WeeksStartingInQuarter(tc.day); got != tc.want {
+			t.Errorf("%s: %d weeks, want %d", tc.day.Format("2006-01-02"), got, tc.want)
+		}
+		if got := Quarterly.WeeksIn(QuarterStart(tc.day)); got != tc.want {
+			t.Errorf("Quarterly.WeeksIn(%s) = %d, want %d", tc.day.Format("2006-01-02"), got, tc.want)
+		}
+	}
+	// Every quarter of 2000..2040 holds exactly the weeks of its three months, and every week starts in one.
+	for y := 2000; y <= 2040; y++ {
+		total := 0
+		for q := 0; q < 4; q++ {
+			first := Date(y, time.Month(3*q+1), 1)
+			sum := WeeksStartingIn(first) + WeeksStartingIn(first.AddDate(0, 1, 0)) + WeeksStartingIn(first.AddDate(0, 2, 0))
+			if got := WeeksStartingInQuarter(first); got != sum {
+				t.Fatalf("%s: %d weeks, its months hold %d", QuarterLabel(first), got, sum)
+			}
+			total += sum
+		}
+		sundays := 0
+		for d := Date(y, 1, 1); d.Year() == y; d = d.AddDate(0, 0, 1) {
+			if d.Weekday() == time.Sunday {
+				sundays++
+			}
+		}
+		if total != sundays {
+			t.Fatalf("%d: quarters hold %d weeks, the year has %d Sundays", y, total, sundays)
+		}
+	}
+}

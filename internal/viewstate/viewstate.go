@@ -218,10 +218,10 @@ func segmentType(param, s string) (period.SegmentType, error) {
 	switch period.SegmentType(s) {
 	case "", period.Weekly:
 		return period.Weekly, nil
-	case period.Monthly:
-		return period.Monthly, nil
+	case period.Monthly, period.Quarterly:
+		return period.SegmentType(s), nil
 	}
-	return "", apperr.Invalid(param, "%q is not a segment type (weekly or monthly)", truncate(s))
+	return "", apperr.Invalid(param, "%q is not a segment type (weekly, monthly or quarterly)", truncate(s))
 }
 
 func parseRange(v url.Values) (period.Preset, time.Time, time.Time, error) {
@@ -362,7 +362,7 @@ func parseSearch(v url.Values) (string, error) {
 	return s, nil
 }
 
-// parseOpen reads the expanded rows: open=ASIN:weekly,ASIN:monthly (":weekly" may be left out).
+// parseOpen reads the expanded rows: open=ASIN:weekly,ASIN:monthly,ASIN:quarterly (":weekly" may be left out).
 func parseOpen(v url.Values) ([]Expansion, error) {
 	var out []Expansion
 	for _, raw := range v[ParamOpen] {

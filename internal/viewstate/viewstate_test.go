@@ -97,6 +97,11 @@ func TestParseAccepts(t *testing.T) {
 				t.Fatalf("got %+v", s.Open)
 			}
 		}},
+		{"a quarterly expansion keeps its type", "open=B0C7654321:quarterly", func(t *testing.T, s State) {
+			if got := s.Expanded("B0C7654321"); got != period.Quarterly {
+				t.Fatalf("got %+v", s.Open)
+			}
+		}},
 		{"five years exactly is allowed", "from=2019-01-06&to=2023-12-30", func(t *testing.T, s State) {}},
 		{"every setting", "cmp=custom&cmp_from=2023-08-06&cmp_to=2023-08-12&sort=ctr&dir=asc&page=3&size=50&q=+shoe+&min_impr=10&qsort=query&qdir=asc&qpage=2", func(t *testing.T, s State) {
 			if s.Sort != "ctr" || s.Desc || s.Page != 3 || s.Size != 50 || s.Search != "shoe" || s.MinImpressions != 10 || s.QuerySort != sqp.SortQuery || s.QueryDesc || s.QueryPage != 2 || s.Compare != period.CompareCustom {
@@ -140,7 +145,7 @@ func TestParseBrandIDAndASIN(t *testing.T) {
 			t.Errorf("ParseASIN(%q) = %v, want invalid", bad, err)
 		}
 	}
-	for q, want := range map[string]period.SegmentType{"": period.Weekly, "type=weekly": period.Weekly, "type=monthly": period.Monthly} {
+	for q, want := range map[string]period.SegmentType{"": period.Weekly, "type=weekly": period.Weekly, "type=monthly": period.Monthly, "type=quarterly": period.Quarterly} {
 		v, _ := url.ParseQuery(q)
 		if got, err := ParseSegmentType(v); err != nil || got != want {
 			t.Errorf("ParseSegmentType(%q) = %q, %v", q, got, err)
