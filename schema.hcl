@@ -945,7 +945,7 @@ table "materialized_view_refresh_log" {
 
 materialized "brand_product_segments" {
   schema  = schema.public
-  comment = "Pre-aggregated weekly and monthly performance segments for brand products (active ASIN mappings of active brands), per Amazon marketplace. Optimizes expandable date segment queries by eliminating the need for real-time aggregations over the SQP rows. Weeks run Sunday-Saturday (Amazon reporting weeks); a month holds the weeks that start in it. Refresh with CALL public.refresh_brand_product_segments(); the time of the last refresh is public.brand_product_segments_last_refreshed()."
+  comment = "Pre-aggregated weekly, monthly and quarterly performance segments for brand products (active ASIN mappings of active brands), per Amazon marketplace. Optimizes expandable date segment queries by eliminating the need for real-time aggregations over the SQP rows. Weeks run Sunday-Saturday (Amazon reporting weeks); a month or quarter holds the weeks that start in it. Refresh with CALL public.refresh_brand_product_segments(); the time of the last refresh is public.brand_product_segments_last_refreshed()."
   column "brand_id" {
     type = uuid
     null = true
@@ -962,17 +962,17 @@ materialized "brand_product_segments" {
   column "segment_type" {
     type    = text
     null    = true
-    comment = "Segment granularity: weekly (Sunday-Saturday, Amazon reporting weeks) or monthly (1st-last day of the calendar month, holding the weeks that start in that month: a week that crosses a month end counts wholly in the month it starts in)."
+    comment = "Segment granularity: weekly (Sunday-Saturday, Amazon reporting weeks), monthly (1st-last day of the calendar month, holding the weeks that start in that month: a week that crosses a month end counts wholly in the month it starts in) or quarterly (the calendar quarter, holding the weeks that start in it, 12 to 14)."
   }
   column "period_start" {
     type    = date
     null    = true
-    comment = "Sunday of the week, or the 1st of the month."
+    comment = "Sunday of the week, or the 1st of the month or quarter."
   }
   column "period_end" {
     type    = date
     null    = true
-    comment = "Saturday of the week (period_start + 6), or the last day of the month."
+    comment = "Saturday of the week (period_start + 6), or the last day of the month or quarter."
   }
   column "total_impressions" {
     type    = bigint
@@ -1055,7 +1055,7 @@ materialized "brand_product_segments" {
   column "latest_date" {
     type    = date
     null    = true
-    comment = "Last day of the latest contributing report (for a month, it can fall in the next month)."
+    comment = "Last day of the latest contributing report (for a month or quarter, it can fall in the next one)."
   }
   column "purchase_price_amount" {
     type    = numeric
@@ -1111,6 +1111,18 @@ materialized "brand_product_segments" {
       SELECT w.brand_id, w.marketplace, w.asin, 'monthly'::text,
              date_trunc('month', w.period_start::timestamp)::date,
              (date_trunc('month', w.period_start::timestamp) + interval '1 month - 1 day')::date,
+             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
+             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
+             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
+             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
+             sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
+             sum(w.data_points_count)::integer, min(w.earliest_date), max(w.latest_date)
+        FROM weekly w
+       GROUP BY w.brand_id, w.marketplace, w.asin, 5, 6
+      UNION ALL
+      SELECT w.brand_id, w.marketplace, w.asin, 'quarterly'::text,
+             date_trunc('quarter', w.period_start::timestamp)::date,
+             (date_trunc('quarter', w.period_start::timestamp) + interval '3 months - 1 day')::date,
              sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
              sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
              sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
@@ -1218,11 +1230,11 @@ materialized "brand_product_segments" {
 // view is the brand-level source (the KPI cards, brand_performance_enhanced): for each brand, marketplace,
 // week and search query, the brand's counts are the sum over its ASINs and the market totals (and Search
 // Query Volume) are counted once (the largest, should reports of one query-week ever disagree); a week sums
-// its queries and a month the weeks that start in it. Refreshed with brand_product_segments by the same
+// its queries and a month or quarter the weeks that start in it. Refreshed with brand_product_segments by the same
 // procedure, in the same transaction, and logged in the same log row (metadata.brand_rows).
 materialized "brand_marketplace_segments" {
   schema  = schema.public
-  comment = "Brand-level weekly and monthly segments per marketplace (active mappings of active brands): the brand's ASIN counts summed, each search query's market totals counted once per week (corrections #14), so brand shares are the brand's share of its queries' market. Refreshed with brand_product_segments."
+  comment = "Brand-level weekly, monthly and quarterly segments per marketplace (active mappings of active brands): the brand's ASIN counts summed, each search query's market totals counted once per week (corrections #14), so brand shares are the brand's share of its queries' market. Refreshed with brand_product_segments."
   column "brand_id" {
     type = uuid
     null = true
@@ -1235,7 +1247,7 @@ materialized "brand_marketplace_segments" {
   column "segment_type" {
     type = text
     null = true
-    comment = "weekly (Sunday-Saturday) or monthly (the weeks that start in the calendar month), as in brand_product_segments."
+    comment = "weekly (Sunday-Saturday), monthly or quarterly (the weeks that start in the calendar month or quarter), as in brand_product_segments."
   }
   column "period_start" {
     type = date
@@ -1340,7 +1352,7 @@ materialized "brand_marketplace_segments" {
   column "weeks_with_data" {
     type = integer
     null = true
-    comment = "Number of weeks of the segment with data (1 for a weekly segment)."
+    comment = "Number of weeks of the segment with data (1 for a weekly segment): a month's or quarter's week coverage."
   }
   as = <<-SQL
     WITH per_query AS (
@@ -1400,6 +1412,20 @@ materialized "brand_marketplace_segments" {
       SELECT w.brand_id, w.marketplace, 'monthly'::text,
              date_trunc('month', w.period_start::timestamp)::date,
              (date_trunc('month', w.period_start::timestamp) + interval '1 month - 1 day')::date,
+             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
+             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
+             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
+             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
+             sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
+             sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
+             sum(r.data_points_count)::integer, count(*)::integer
+        FROM weekly w
+        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+       GROUP BY w.brand_id, w.marketplace, 4, 5
+      UNION ALL
+      SELECT w.brand_id, w.marketplace, 'quarterly'::text,
+             date_trunc('quarter', w.period_start::timestamp)::date,
+             (date_trunc('quarter', w.period_start::timestamp) + interval '3 months - 1 day')::date,
              sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
              sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
              sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
@@ -1849,9 +1875,15 @@ function "get_marketplace_segment_metadata" {
     column "total_segment_impressions" {
       type = bigint
     }
+    column "has_quarterly_segments" {
+      type = boolean
+    }
+    column "quarterly_count" {
+      type = integer
+    }
   }
   volatility = STABLE
-  comment    = "Returns segment availability metadata for products within a brand, marketplace and date range (segments whose weeks lie inside it, with ASIN impressions: a month counts as soon as the weeks it is built from are in the range, corrections #16). Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
+  comment    = "Returns segment availability metadata for products within a brand, marketplace and date range (segments whose weeks lie inside it, with ASIN impressions: a month counts as soon as the weeks it is built from are in the range, corrections #16). Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only. has_quarterly_segments and quarterly_count (calendar quarters, built like months) follow the spec's columns, so that the spec's columns keep their places."
   as         = <<-SQL
     SELECT s.asin::varchar(20) AS asin,
            bool_or(s.segment_type = 'weekly')::boolean AS has_weekly_segments,
@@ -1860,7 +1892,9 @@ function "get_marketplace_segment_metadata" {
            (count(*) FILTER (WHERE s.segment_type = 'monthly'))::integer AS monthly_count,
            min(s.earliest_date)::date AS earliest_segment_date,
            max(s.latest_date)::date AS latest_segment_date,
-           coalesce(sum(s.asin_impressions) FILTER (WHERE s.segment_type = 'weekly'), 0)::bigint AS total_segment_impressions
+           coalesce(sum(s.asin_impressions) FILTER (WHERE s.segment_type = 'weekly'), 0)::bigint AS total_segment_impressions,
+           bool_or(s.segment_type = 'quarterly')::boolean AS has_quarterly_segments,
+           (count(*) FILTER (WHERE s.segment_type = 'quarterly'))::integer AS quarterly_count
       FROM public.brand_product_segments s
      WHERE s.brand_id = p_brand_id
        AND s.marketplace = p_marketplace
@@ -1913,9 +1947,15 @@ function "get_product_segment_metadata" {
     column "total_segment_impressions" {
       type = bigint
     }
+    column "has_quarterly_segments" {
+      type = boolean
+    }
+    column "quarterly_count" {
+      type = integer
+    }
   }
   volatility = STABLE
-  comment    = "Returns segment availability metadata for products within a brand and date range, in the brand's default marketplace (brand_default_marketplace(p_brand_id), the one with the most recent data); get_marketplace_segment_metadata(brand, marketplace, from, to) answers for any marketplace. Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only."
+  comment    = "Returns segment availability metadata for products within a brand and date range, in the brand's default marketplace (brand_default_marketplace(p_brand_id), the one with the most recent data); get_marketplace_segment_metadata(brand, marketplace, from, to) answers for any marketplace. Used by product table to show expansion indicators. total_segment_impressions sums the weekly segments only; the quarterly columns follow the spec's."
   as         = <<-SQL
     SELECT m.*
       FROM public.get_marketplace_segment_metadata(p_brand_id, public.brand_default_marketplace(p_brand_id),
@@ -1958,7 +1998,7 @@ function "validate_brand_product_segments" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, shares outside 0-100, ASIN counts above market totals, monthly segments that differ from the sum of their weeks, weekly segments of the newest week that differ from the base rows, and brand-level segments (brand_marketplace_segments) whose ASIN counts differ from the sums of the brand's product segments or whose market totals lie outside the largest..the sum of the products', and brand query-weeks (brand_query_weeks) that do not add up to their brand-level weekly segment. SECURITY DEFINER: it reads the base tables."
+  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, quarterly segments that are not one calendar quarter, shares outside 0-100, ASIN counts above market totals, monthly and quarterly segments that differ from the sum of their weeks, weekly segments of the newest week that differ from the base rows, and brand-level segments (brand_marketplace_segments) whose ASIN counts differ from the sums of the brand's product segments or whose market totals lie outside the largest..the sum of the products', and brand query-weeks (brand_query_weeks) that do not add up to their brand-level weekly segment. SECURITY DEFINER: it reads the base tables."
   as      = <<-SQL
     DECLARE
       v_week date;
@@ -1992,10 +2032,18 @@ function "validate_brand_product_segments" {
          AND (s.period_start <> date_trunc('month', s.period_start::timestamp)::date
               OR s.period_end <> (date_trunc('month', s.period_start::timestamp) + interval '1 month - 1 day')::date)
       UNION ALL
+      SELECT 'quarterly_not_calendar_quarter', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
+             format('period %s..%s', s.period_start, s.period_end)
+        FROM public.brand_product_segments s
+       WHERE s.segment_type = 'quarterly'
+         AND (s.period_start <> date_trunc('quarter', s.period_start::timestamp)::date
+              OR s.period_end <> (date_trunc('quarter', s.period_start::timestamp) + interval '3 months - 1 day')::date)
+      UNION ALL
       SELECT 'unknown_segment_type', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('segment_type %L', s.segment_type)
         FROM public.brand_product_segments s
        WHERE s.segment_type IS DISTINCT FROM 'weekly' AND s.segment_type IS DISTINCT FROM 'monthly'
+         AND s.segment_type IS DISTINCT FROM 'quarterly'
       UNION ALL
       SELECT 'share_out_of_range', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('impression %s, click %s, cart add %s, purchase %s',
@@ -2071,6 +2119,41 @@ function "validate_brand_product_segments" {
        WHERE mo.brand_id IS NULL OR wk.brand_id IS NULL
           OR (mo.total_impressions, mo.asin_impressions, mo.asin_clicks, mo.asin_cart_adds, mo.total_purchases,
               mo.asin_purchases, mo.priced_purchases, mo.data_points_count)
+             IS DISTINCT FROM
+             (wk.total_impressions, wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.total_purchases,
+              wk.asin_purchases, wk.priced_purchases, wk.data_points_count)
+      UNION ALL
+      -- Every quarterly segment is the sum of the weekly segments that start in its quarter, and the other way round.
+      SELECT 'quarterly_differs_from_weeks', coalesce(qu.brand_id, wk.brand_id), coalesce(qu.marketplace, wk.marketplace),
+             coalesce(qu.asin, wk.asin), 'quarterly'::text,
+             coalesce(qu.period_start, wk.quarter_start),
+             CASE WHEN qu.brand_id IS NULL THEN 'weekly segments without their quarterly segment'
+                  WHEN wk.brand_id IS NULL THEN 'quarterly segment without weekly segments'
+                  ELSE format('quarterly %s/%s/%s/%s/%s, sum of its weeks %s/%s/%s/%s/%s (impressions/clicks/cart adds/purchases/reports)',
+                              qu.asin_impressions, qu.asin_clicks, qu.asin_cart_adds, qu.asin_purchases, qu.data_points_count,
+                              wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.asin_purchases, wk.data_points_count) END
+        FROM (SELECT s.brand_id, s.marketplace, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.asin_clicks,
+                     s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
+                     s.data_points_count::bigint AS data_points_count
+                FROM public.brand_product_segments s
+               WHERE s.segment_type = 'quarterly') qu
+        FULL JOIN (SELECT s.brand_id, s.marketplace, s.asin, date_trunc('quarter', s.period_start::timestamp)::date AS quarter_start,
+                          sum(s.total_impressions)::bigint AS total_impressions,
+                          sum(s.asin_impressions)::bigint AS asin_impressions,
+                          sum(s.asin_clicks)::bigint AS asin_clicks,
+                          sum(s.asin_cart_adds)::bigint AS asin_cart_adds,
+                          sum(s.total_purchases)::bigint AS total_purchases,
+                          sum(s.asin_purchases)::bigint AS asin_purchases,
+                          sum(s.priced_purchases)::bigint AS priced_purchases,
+                          sum(s.data_points_count)::bigint AS data_points_count
+                     FROM public.brand_product_segments s
+                    WHERE s.segment_type = 'weekly'
+                    GROUP BY 1, 2, 3, 4) wk
+          ON wk.brand_id = qu.brand_id AND wk.marketplace = qu.marketplace AND wk.asin = qu.asin
+         AND wk.quarter_start = qu.period_start
+       WHERE qu.brand_id IS NULL OR wk.brand_id IS NULL
+          OR (qu.total_impressions, qu.asin_impressions, qu.asin_clicks, qu.asin_cart_adds, qu.total_purchases,
+              qu.asin_purchases, qu.priced_purchases, qu.data_points_count)
              IS DISTINCT FROM
              (wk.total_impressions, wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.total_purchases,
               wk.asin_purchases, wk.priced_purchases, wk.data_points_count)

@@ -382,30 +382,40 @@ type ProductRow struct {
 	// CompareNote says, on screen, that the product has no data in the comparison period or fewer weeks
 	// of data there than in the range (its changes are then not coloured); "" when the comparison is fair.
 	CompareNote string
-	Segments    string // "13 W · 3 M"
+	Segments    string // "13 W · 3 M · 1 Q"
 	Expandable  bool
 	Expanded    bool
 	ToggleURL   string // expands (weekly) when collapsed, collapses when expanded
 	Expansion   Expansion
 }
 
-// Expansion is the segment rows under an expanded product.
+// Expansion is the segment rows under an expanded product, newest first.
 type Expansion struct {
-	Type       string
-	Note       string
-	WeeklyURL  string
-	MonthlyURL string
-	CSVURL     string
-	Rows       []SegmentRow
-	Empty      string
-	Status     string // read out by screen readers after the rows appear
+	Type string
+	Note string
+	// Switch is the weekly / monthly / quarterly buttons, in that order.
+	Switch []SegmentSwitch
+	CSVURL string
+	Rows   []SegmentRow
+	Empty  string
+	Status string // read out by screen readers after the rows appear
+}
+
+// SegmentSwitch is one button of an expansion's segment type switch.
+type SegmentSwitch struct {
+	ID      string // "segw-B0…", "segm-B0…", "segq-B0…"
+	TestID  string // "seg-weekly", "seg-monthly", "seg-quarterly"
+	Label   string
+	URL     string
+	Pressed bool
 }
 
 // SegmentRow is one week or month of an expanded product.
 type SegmentRow struct {
 	Start string // YYYY-MM-DD, for tests and scripts
 	Label string
-	// Coverage says how many of a month's weeks have data: "4 of 5 weeks", "1 of 4 weeks (partial)".
+	// Coverage says how many of a month's or quarter's weeks have data: "4 of 5 weeks", "1 of 4 weeks
+	// (partial)", "9 of 13 weeks (partial)".
 	Coverage string
 	// CompareNote says, on screen, why the changes beside the numbers are not a fair comparison: no data
 	// in the previous segment, or fewer weeks of data there than here.
@@ -421,9 +431,9 @@ type TopQuery struct {
 	Clicks    string // "1 click", "99 clicks"
 }
 
-// monthCoverage is "4 of 5 weeks", with "(partial)" when weeks of the month have no data. n counts the
-// weekly reports of one product, one per week.
-func monthCoverage(n, of int) string {
+// weekCoverage is "4 of 5 weeks", with "(partial)" when weeks of the month or quarter have no data. n
+// counts the weekly reports of one product, one per week.
+func weekCoverage(n, of int) string {
 	s := fmt.Sprintf("%d of %d weeks", n, of)
 	if n < of {
 		s += " (partial)"
@@ -436,13 +446,6 @@ func weeksText(n int) string {
 		return "1 week"
 	}
 	return fmt.Sprintf("%d weeks", n)
-}
-
-func segmentNoun(t period.SegmentType) string {
-	if t == period.Monthly {
-		return "month"
-	}
-	return "week"
 }
 
 // ColumnCount is the number of columns of the product table: toggle, product, metrics, opportunity,
@@ -463,7 +466,7 @@ func NewProductRow(brandID, currency string, p sqp.ProductSummary, base *sqp.Per
 		Cells:       newCells(p.Counts, baseCounts, currency),
 		Diagnosis:   NewDiagnosisView(metrics.Diagnose(p.Counts)),
 		Opportunity: newOpportunityCell(p.Opportunity()),
-		Segments:    fmt.Sprintf("%d W · %d M", p.WeeklySegments, p.MonthlySegments),
+		Segments:    fmt.Sprintf("%d W · %d M · %d Q", p.WeeklySegments, p.MonthlySegments, p.QuarterlySegments),
 		Expandable:  p.Expandable(),
 		ToggleURL:   links.Segments(brandID, p.ASIN, period.Weekly, s),
 	}
@@ -486,32 +489,50 @@ func NewProductRow(brandID, currency string, p sqp.ProductSummary, base *sqp.Per
 	return r
 }
 
+// segmentSwitchIDs are the element id prefixes and test ids of the segment type buttons.
+var segmentSwitchIDs = map[period.SegmentType][2]string{
+	period.Weekly:    {"segw-", "seg-weekly"},
+	period.Monthly:   {"segm-", "seg-monthly"},
+	period.Quarterly: {"segq-", "seg-quarterly"},
+}
+
+// segmentNotes explain, under the switch, what a segment of each type is built from.
+var segmentNotes = map[period.SegmentType]string{
+	period.Weekly:    "Weeks run Sunday to Saturday, newest first. Change is against the previous week.",
+	period.Monthly:   "Months are built from the weeks that start in them, newest first. Change is against the previous month.",
+	period.Quarterly: "Quarters are built from the weeks that start in them, newest first. Change is against the previous quarter.",
+}
+
 func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, links Links) Expansion {
 	e := Expansion{
-		Type:       string(seg.Type),
-		WeeklyURL:  links.Segments(brandID, asin, period.Weekly, s),
-		MonthlyURL: links.Segments(brandID, asin, period.Monthly, s),
-		CSVURL:     links.SegmentsCSV(brandID, asin, seg.Type, s),
-		Note:       "Weeks run Sunday to Saturday. Change is against the previous week.",
+		Type:   string(seg.Type),
+		CSVURL: links.SegmentsCSV(brandID, asin, seg.Type, s),
+		Note:   segmentNotes[seg.Type],
 	}
-	if seg.Type == period.Monthly {
-		e.Note = "Months are built from the weeks that start in them. Change is against the previous month."
+	for _, t := range period.SegmentTypes() {
+		ids := segmentSwitchIDs[t]
+		e.Switch = append(e.Switch, SegmentSwitch{ID: ids[0] + asin, TestID: ids[1], Label: segmentTypeLabel(t),
+			URL: links.Segments(brandID, asin, t, s), Pressed: t == seg.Type})
 	}
 	for _, pair := range sqp.PairSegments(seg.Segments, seg.Range) {
 		sg := pair.Segment
 		row := SegmentRow{Start: dateValue(sg.Start), Label: period.SegmentLabel(seg.Type, sg.Start, sg.End), Cells: newCells(sg.Counts, &pair.Previous, seg.Currency)}
-		if seg.Type == period.Monthly {
-			row.Coverage = monthCoverage(sg.DataPoints, period.WeeksStartingIn(sg.Start))
+		if seg.Type != period.Weekly {
+			row.Coverage = weekCoverage(sg.DataPoints, seg.Type.WeeksIn(sg.Start))
 		}
+		deltas := make([]*DeltaView, len(row.Cells))
+		for i := range row.Cells {
+			deltas[i] = &row.Cells[i].Delta
+		}
+		// The same rule and wording as the product rows and KPI cards (markComparison); the note names the
+		// previous segment rather than "the comparison period".
+		markComparison(sg.DataPoints, pair.PreviousDataPoints, deltas)
 		switch {
 		case !pair.HasPrevious:
-			row.CompareNote = "No data in the comparison period."
+			row.CompareNote = noComparisonText
 		case !pair.LikeForLike():
 			row.CompareNote = fmt.Sprintf("Not like-for-like: the previous %s has %s of data, this one %s.",
-				segmentNoun(seg.Type), weeksText(pair.PreviousDataPoints), weeksText(sg.DataPoints))
-			for i := range row.Cells {
-				row.Cells[i].Delta = notLikeForLike(row.Cells[i].Delta)
-			}
+				seg.Type.Noun(), weeksText(pair.PreviousDataPoints), weeksText(sg.DataPoints))
 		}
 		for _, q := range seg.Top[sg.Start] {
 			row.TopQueries = append(row.TopQueries, TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases) + " purch.", Clicks: Plural(q.Counts.ASINClicks, "click")})
@@ -527,4 +548,15 @@ func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, link
 	}
 	e.Status = fmt.Sprintf("%d %s %s of %s shown below.", len(e.Rows), seg.Type, noun, asin)
 	return e
+}
+
+// segmentTypeLabel is the switch text of a segment type: "Weekly", "Monthly", "Quarterly".
+func segmentTypeLabel(t period.SegmentType) string {
+	switch t {
+	case period.Monthly:
+		return "Monthly"
+	case period.Quarterly:
+		return "Quarterly"
+	}
+	return "Weekly"
 }

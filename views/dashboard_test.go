@@ -92,7 +92,8 @@ func TestProductBody(t *testing.T) {
 		if rows.Length() != 2 {
 			t.Fatalf("%d segment rows, want November and January", rows.Length())
 		}
-		novRow, janRow := rows.Eq(0), rows.Eq(1)
+		// Newest first.
+		janRow, novRow := rows.Eq(0), rows.Eq(1)
 		// November 2026 has five weeks that start in it (Sundays 1 to 29); four have data.
 		if got := novRow.Find("[data-testid=segment-coverage]").Text(); got != "4 of 5 weeks (partial)" {
 			t.Errorf("November coverage %q", got)
@@ -109,6 +110,55 @@ func TestProductBody(t *testing.T) {
 		}
 		if got := janRow.Find("[data-testid=segment-compare-note]").Text(); got != "No data in the comparison period." {
 			t.Errorf("January note %q: December has no segment", got)
+		}
+		// Each change of January says so on screen, not a bare "—" (the wording of the product rows).
+		janRow.Find(`td.num [data-testid=delta]`).Each(func(_ int, d *goquery.Selection) {
+			if got := d.Find("span[aria-hidden]").Last().Text(); got != "no data (comparison)" || d.AttrOr("data-dir", "") != "none" {
+				t.Errorf("January change of %s: %q (dir %q), want \"no data (comparison)\"", d.Parent().AttrOr("data-metric", ""), got, d.AttrOr("data-dir", ""))
+			}
+		})
+		if n := janRow.Find(`td.num [data-testid=delta]`).Length(); n != len(metrics.All()) {
+			t.Errorf("January has %d changes, want one per metric (%d)", n, len(metrics.All()))
+		}
+	})
+
+	t.Run("quarterly rows, newest first, say their weeks of data out of the quarter's real week count", func(t *testing.T) {
+		q3, q4, q1 := period.Date(2026, 7, 1), period.Date(2026, 10, 1), period.Date(2027, 1, 1)
+		r := period.Range{From: period.Date(2026, 7, 5), To: period.Date(2027, 2, 6)}
+		seg := &SegmentData{Type: period.Quarterly, Range: r, Segments: []sqp.Segment{
+			// Weeks of 2 August to 27 September (9 of the 13 Sundays of Q3 2026: 5 July .. 27 September).
+			{Type: period.Quarterly, Start: q3, End: period.Date(2026, 9, 30), DataStart: period.Date(2026, 8, 2), DataEnd: period.Date(2026, 10, 3),
+				Counts: metrics.Counts{ASINImpressions: 900}, DataPoints: 9},
+			// All 13 weeks of Q4 2026 (4 October .. 27 December; the last ends on 2 January).
+			{Type: period.Quarterly, Start: q4, End: period.Date(2026, 12, 31), DataStart: period.Date(2026, 10, 4), DataEnd: period.Date(2027, 1, 2),
+				Counts: metrics.Counts{ASINImpressions: 1300}, DataPoints: 13},
+			// The first 5 weeks of Q1 2027 (3 .. 31 January): the newest quarter shows before its calendar end.
+			{Type: period.Quarterly, Start: q1, End: period.Date(2027, 3, 31), DataStart: period.Date(2027, 1, 3), DataEnd: period.Date(2027, 2, 6),
+				Counts: metrics.Counts{ASINImpressions: 500}, DataPoints: 5},
+		}}
+		var b strings.Builder
+		if err := ProductBody(NewProductRow("brand", "USD", p, nil, seg, st.WithExpanded(p.ASIN, period.Quarterly), fakeLinks{})).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		d := parseRows(t, b.String())
+		if d.Find("[data-testid=seg-quarterly]").AttrOr("aria-pressed", "") != "true" || d.Find("[data-testid=seg-monthly]").AttrOr("aria-pressed", "") != "false" {
+			t.Error("quarterly switch not pressed alone")
+		}
+		if got := d.Find("[data-testid=seg-quarterly]").AttrOr("hx-get", ""); !strings.HasPrefix(got, "/s/B0C1234567/quarterly?") {
+			t.Errorf("quarterly switch URL %q", got)
+		}
+		var got []string
+		d.Find("tr[data-testid=segment-row]").Each(func(_ int, r *goquery.Selection) {
+			got = append(got, r.Find("[data-testid=segment-label]").Text()+" | "+r.Find("[data-testid=segment-coverage]").Text()+" | "+
+				r.Find("[data-testid=segment-compare-note]").Text()+" | "+r.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""))
+		})
+		want := []string{
+			"Q1 2027 | 5 of 13 weeks (partial) |  | down",
+			"Q4 2026 | 13 of 13 weeks | Not like-for-like: the previous quarter has 9 weeks of data, this one 13 weeks. | unfair",
+			"Q3 2026 | 9 of 13 weeks (partial) | No data in the comparison period. | none",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("quarterly rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	})
 

@@ -158,13 +158,23 @@ func TestDashboardReads(t *testing.T) {
 		if err != nil || len(segs) != 3 {
 			t.Fatalf("segments %+v, %v", segs, err)
 		}
+		// Newest first: Aug 25 (its previous week, Aug 18, has no data), Aug 11, Aug 4.
 		pairs := sqp.PairSegments(segs, august)
-		if !pairs[1].HasPrevious || pairs[1].Previous.ASINImpressions != 200 || pairs[2].HasPrevious {
-			t.Errorf("pairs: Aug 11 with %+v (%t), Aug 25 with previous %t", pairs[1].Previous, pairs[1].HasPrevious, pairs[2].HasPrevious)
+		if !pairs[0].Segment.Start.Equal(period.Date(2024, 8, 25)) || !pairs[2].Segment.Start.Equal(period.Date(2024, 8, 4)) {
+			t.Errorf("pairs not newest first: %s, %s, %s", pairs[0].Segment.Start, pairs[1].Segment.Start, pairs[2].Segment.Start)
+		}
+		if !pairs[1].HasPrevious || pairs[1].Previous.ASINImpressions != 200 || pairs[0].HasPrevious {
+			t.Errorf("pairs: Aug 11 with %+v (%t), Aug 25 with previous %t", pairs[1].Previous, pairs[1].HasPrevious, pairs[0].HasPrevious)
 		}
 		months, err := db.Segments(ctx, brandID, "US", "B0DASH0001", period.Monthly, august)
 		if err != nil || len(months) != 1 || months[0].Counts.ASINImpressions != 700 {
 			t.Errorf("monthly %+v, %v", months, err)
+		}
+		// All of B0DASH0001's weeks start in August, so its third quarter is August's numbers.
+		quarters, err := db.Segments(ctx, brandID, "US", "B0DASH0001", period.Quarterly, august)
+		if err != nil || len(quarters) != 1 || !quarters[0].Start.Equal(period.Date(2024, 7, 1)) || !quarters[0].End.Equal(period.Date(2024, 9, 30)) ||
+			quarters[0].Counts.ASINImpressions != 700 || quarters[0].DataPoints != 3 {
+			t.Errorf("quarterly %+v, %v", quarters, err)
 		}
 	})
 
@@ -183,6 +193,10 @@ func TestDashboardReads(t *testing.T) {
 		monthly, err := db.TopQueries(ctx, "US", "B0DASH0001", period.Monthly, august, 1)
 		if err != nil || len(monthly[period.Date(2024, 8, 1)]) != 1 || monthly[period.Date(2024, 8, 1)][0].Counts.ASINPurchases != 6 {
 			t.Errorf("August top %+v, %v", monthly, err)
+		}
+		quarterly, err := db.TopQueries(ctx, "US", "B0DASH0001", period.Quarterly, august, 1)
+		if err != nil || len(quarterly) != 1 || len(quarterly[period.Date(2024, 7, 1)]) != 1 || quarterly[period.Date(2024, 7, 1)][0].Query != "teapot" {
+			t.Errorf("Q3 top %+v, %v", quarterly, err)
 		}
 	})
 

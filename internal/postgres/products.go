@@ -16,12 +16,13 @@ import (
 
 // productRow is the scan target of one product table row.
 type productRow struct {
-	ASIN            string `db:"asin"`
-	Title           string `db:"title"`
-	WeeklySegments  int32  `db:"weekly_count"`
-	MonthlySegments int32  `db:"monthly_count"`
-	DataWeeks       int32  `db:"data_weeks"`
-	Total           int64  `db:"total"`
+	ASIN              string `db:"asin"`
+	Title             string `db:"title"`
+	WeeklySegments    int32  `db:"weekly_count"`
+	MonthlySegments   int32  `db:"monthly_count"`
+	QuarterlySegments int32  `db:"quarterly_count"`
+	DataWeeks         int32  `db:"data_weeks"`
+	Total             int64  `db:"total"`
 	// BestShare is bestWeeklyPurchaseShare: NULL when no week of the range has a market purchase.
 	BestShare *float64 `db:"best_purchase_share"`
 	countsRow
@@ -29,12 +30,13 @@ type productRow struct {
 
 func (r productRow) summary() sqp.ProductSummary {
 	s := sqp.ProductSummary{
-		ASIN:            r.ASIN,
-		Title:           r.Title,
-		Counts:          r.counts(),
-		WeeklySegments:  int(r.WeeklySegments),
-		MonthlySegments: int(r.MonthlySegments),
-		Weeks:           int(r.DataWeeks),
+		ASIN:              r.ASIN,
+		Title:             r.Title,
+		Counts:            r.counts(),
+		WeeklySegments:    int(r.WeeklySegments),
+		MonthlySegments:   int(r.MonthlySegments),
+		QuarterlySegments: int(r.QuarterlySegments),
+		Weeks:             int(r.DataWeeks),
 	}
 	if r.BestShare != nil {
 		s.BestPurchaseShare = metrics.Known(*r.BestShare)
@@ -59,7 +61,7 @@ func productSortExpr(k sqp.SortKey) (string, bool) {
 	case sqp.SortTitle:
 		return "lower(title)", true
 	case sqp.SortSegments:
-		return "weekly_count + monthly_count", true
+		return "weekly_count + monthly_count + quarterly_count", true
 	case sqp.SortOpportunity:
 		return opportunityExpr, true
 	}
@@ -88,7 +90,8 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 		), md AS (
 			SELECT asin,
 			       count(*) FILTER (WHERE segment_type = 'weekly') AS weekly_count,
-			       count(*) FILTER (WHERE segment_type = 'monthly') AS monthly_count
+			       count(*) FILTER (WHERE segment_type = 'monthly') AS monthly_count,
+			       count(*) FILTER (WHERE segment_type = 'quarterly') AS quarterly_count
 			FROM public.brand_product_segments
 			WHERE brand_id = $1 AND marketplace = $10 AND ` + segmentInRange("$2", "$3") + `
 			  AND asin_impressions > 0
@@ -97,7 +100,8 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 		), rows AS (
 			SELECT s.*, coalesce(m.product_title, '') AS title,
 			       coalesce(md.weekly_count, 0)::int AS weekly_count,
-			       coalesce(md.monthly_count, 0)::int AS monthly_count
+			       coalesce(md.monthly_count, 0)::int AS monthly_count,
+			       coalesce(md.quarterly_count, 0)::int AS quarterly_count
 			FROM sums s
 			JOIN public.asin_brand_mapping m ON m.asin = s.asin AND m.brand_id = $1
 			LEFT JOIN md ON md.asin = s.asin
@@ -179,7 +183,7 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, 
 		       coalesce(s.asin_purchases, 0)    AS asin_purchases,
 		       coalesce(s.total_purchases, 0)   AS total_purchases,
 		       s.price_cents, s.priced_purchases, s.best_purchase_share,
-		       md.weekly_count, md.monthly_count, s.data_weeks, 1::bigint AS total
+		       md.weekly_count, md.monthly_count, md.quarterly_count, s.data_weeks, 1::bigint AS total
 		FROM public.asin_brand_mapping m
 		JOIN public.brands b ON b.id = m.brand_id
 		CROSS JOIN LATERAL (
@@ -190,7 +194,8 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, 
 		) s
 		CROSS JOIN LATERAL (
 			SELECT count(*) FILTER (WHERE segment_type = 'weekly')::int AS weekly_count,
-			       count(*) FILTER (WHERE segment_type = 'monthly')::int AS monthly_count
+			       count(*) FILTER (WHERE segment_type = 'monthly')::int AS monthly_count,
+			       count(*) FILTER (WHERE segment_type = 'quarterly')::int AS quarterly_count
 			FROM public.brand_product_segments
 			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND ` + segmentInRange("$3", "$4") + `
 			  AND asin_impressions > 0

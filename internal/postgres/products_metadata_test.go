@@ -18,21 +18,22 @@ func TestProductsSegmentCountsAreTheMetadataFunctions(t *testing.T) {
 		{From: period.Date(2024, 8, 4), To: period.Date(2024, 8, 17)},  // two weeks, no whole month
 		{From: period.Date(2024, 8, 11), To: period.Date(2024, 9, 30)}, // a gap week, no whole month
 		{From: period.Date(2024, 1, 1), To: period.Date(2024, 12, 31)},
+		{From: period.Date(2024, 6, 30), To: period.Date(2024, 9, 28)}, // the weeks that start in Q3 2024
 	}
 	for _, r := range ranges {
-		want := map[string][2]int{}
-		rows, err := db.pool.Query(ctx, `SELECT asin, weekly_count, monthly_count
+		want := map[string][3]int{}
+		rows, err := db.pool.Query(ctx, `SELECT asin, weekly_count, monthly_count, quarterly_count
 			FROM public.get_product_segment_metadata($1::uuid, $2::date, $3::date)`, brandID, r.From, r.To)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for rows.Next() {
 			var asin string
-			var w, m int32
-			if err := rows.Scan(&asin, &w, &m); err != nil {
+			var w, m, q int32
+			if err := rows.Scan(&asin, &w, &m, &q); err != nil {
 				t.Fatal(err)
 			}
-			want[asin] = [2]int{int(w), int(m)}
+			want[asin] = [3]int{int(w), int(m), int(q)}
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
@@ -45,16 +46,16 @@ func TestProductsSegmentCountsAreTheMetadataFunctions(t *testing.T) {
 			t.Fatalf("%s: no products", r)
 		}
 		for _, p := range page.Products {
-			got := [2]int{p.WeeklySegments, p.MonthlySegments}
+			got := [3]int{p.WeeklySegments, p.MonthlySegments, p.QuarterlySegments}
 			if got != want[p.ASIN] {
-				t.Errorf("%s %s: weekly, monthly = %v, get_product_segment_metadata says %v", r, p.ASIN, got, want[p.ASIN])
+				t.Errorf("%s %s: weekly, monthly, quarterly = %v, get_product_segment_metadata says %v", r, p.ASIN, got, want[p.ASIN])
 			}
 			one, err := db.Products(ctx, sqp.ProductFilter{BrandID: brandID, Marketplace: "US", Range: r, ASIN: p.ASIN, Sort: sqp.SortASIN, Limit: 1})
 			if err != nil || len(one.Products) != 1 {
 				t.Fatalf("%s one product %s: %+v %v", r, p.ASIN, one, err)
 			}
-			if g := [2]int{one.Products[0].WeeklySegments, one.Products[0].MonthlySegments}; g != want[p.ASIN] {
-				t.Errorf("%s %s alone: weekly, monthly = %v, want %v", r, p.ASIN, g, want[p.ASIN])
+			if g := [3]int{one.Products[0].WeeklySegments, one.Products[0].MonthlySegments, one.Products[0].QuarterlySegments}; g != want[p.ASIN] {
+				t.Errorf("%s %s alone: weekly, monthly, quarterly = %v, want %v", r, p.ASIN, g, want[p.ASIN])
 			}
 		}
 	}

@@ -52,7 +52,9 @@ func (db *DB) Segments(ctx context.Context, brandID, market, asin string, t peri
 func (db *DB) TopQueries(ctx context.Context, market, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error) {
 	q := `
 		WITH per_query AS (
-			SELECT CASE WHEN $4 = 'monthly' THEN date_trunc('month', a.start_date)::date ELSE a.start_date END AS segment_start,
+			SELECT CASE $4 WHEN 'monthly' THEN date_trunc('month', a.start_date)::date
+			               WHEN 'quarterly' THEN date_trunc('quarter', a.start_date)::date
+			               ELSE a.start_date END AS segment_start,
 			       q.search_query AS query, ` + sumQueryCounts + `
 			FROM sqp.asin_performance_data a
 			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id

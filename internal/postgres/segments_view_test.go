@@ -67,6 +67,22 @@ func TestBrandProductSegments(t *testing.T) {
 		}
 	})
 
+	t.Run("a week crossing a quarter end counts wholly in the quarter it starts in", func(t *testing.T) {
+		q3 := findSegment(got, ids["globex"], "B0GLOBX001", "quarterly", "2024-07-01")
+		q4 := findSegment(got, ids["globex"], "B0GLOBX001", "quarterly", "2024-10-01")
+		if q3 == nil || q4 == nil {
+			t.Fatalf("Q3 or Q4 segment of B0GLOBX001 missing")
+		}
+		// Weeks of 25 August, 1 and 29 September are in Q3 (the last ends on 5 October); 6 October alone in Q4.
+		if q3.DataPoints != 3 || q3.Earliest != "2024-08-25" || q3.Latest != "2024-10-05" || q3.End != "2024-09-30" {
+			t.Errorf("Q3 = %d reports, %s..%s, end %s; want 3 reports, 2024-08-25..2024-10-05, end 2024-09-30",
+				q3.DataPoints, q3.Earliest, q3.Latest, q3.End)
+		}
+		if q4.DataPoints != 1 || q4.Earliest != "2024-10-06" || q4.End != "2024-12-31" {
+			t.Errorf("Q4 = %d reports from %s, end %s; want 1 report from 2024-10-06, end 2024-12-31", q4.DataPoints, q4.Earliest, q4.End)
+		}
+	})
+
 	t.Run("weeks run Sunday to Saturday", func(t *testing.T) {
 		for _, g := range got {
 			if g.Type != "weekly" {
@@ -184,6 +200,7 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 			{"has_monthly_segments", pgtype.BoolOID}, {"weekly_count", pgtype.Int4OID},
 			{"monthly_count", pgtype.Int4OID}, {"earliest_segment_date", pgtype.DateOID},
 			{"latest_segment_date", pgtype.DateOID}, {"total_segment_impressions", pgtype.Int8OID},
+			{"has_quarterly_segments", pgtype.BoolOID}, {"quarterly_count", pgtype.Int4OID},
 		}
 		fields := rows.FieldDescriptions()
 		if len(fields) != len(wantTypes) {
@@ -202,6 +219,8 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		Weekly, Monthly        int32
 		Earliest, Latest       string
 		TotalWeeklyImpressions int64
+		HasQuarterly           bool
+		Quarterly              int32
 	}
 	// read calls the spec's get_product_segment_metadata, or get_marketplace_segment_metadata for a market.
 	read := func(t *testing.T, brand, market, from, to string) []meta {
@@ -214,7 +233,8 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		}
 		rows, err := conn.Query(ctx, `
 			SELECT asin, has_weekly_segments, has_monthly_segments, weekly_count, monthly_count,
-			       earliest_segment_date::text, latest_segment_date::text, total_segment_impressions
+			       earliest_segment_date::text, latest_segment_date::text, total_segment_impressions,
+			       has_quarterly_segments, quarterly_count
 			FROM `+call, args...)
 		if err != nil {
 			t.Fatal(err)
@@ -262,13 +282,19 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 				m = &meta{ASIN: s.ASIN, Earliest: s.Earliest, Latest: s.Latest}
 				by[s.ASIN] = m
 			}
-			if s.Type == "weekly" {
+			switch s.Type {
+			case "weekly":
 				m.HasWeekly = true
 				m.Weekly++
 				m.TotalWeeklyImpressions += s.ASINImpressions
-			} else {
+			case "monthly":
 				m.HasMonthly = true
 				m.Monthly++
+			case "quarterly":
+				m.HasQuarterly = true
+				m.Quarterly++
+			default:
+				panic("segment type " + s.Type)
 			}
 			m.Earliest = min(m.Earliest, s.Earliest)
 			m.Latest = max(m.Latest, s.Latest)
@@ -294,6 +320,8 @@ func TestGetProductSegmentMetadata(t *testing.T) {
 		{"a month counts when the weeks it is built from lie in the range", ids["acme"], "", "2024-07-21", "2024-08-10"},
 		{"a range that leaves out a week of a month leaves out the month", ids["acme"], "", "2024-07-28", "2024-08-10"},
 		{"globex across two months", ids["globex"], "", "2024-08-01", "2024-09-30"},
+		{"globex: a quarter counts when the weeks it is built from lie in the range", ids["globex"], "", "2024-08-25", "2024-10-05"},
+		{"globex across two quarters", ids["globex"], "", "2024-08-25", "2024-10-12"},
 		{"an inactive brand has none", ids["initech"], "", "2024-01-01", "2024-12-31"},
 		{"acme in the UK, by marketplace", ids["acme"], "UK", "2024-07-01", "2024-08-31"},
 		{"acme in the US, by marketplace", ids["acme"], "US", "2024-07-01", "2024-08-31"},
@@ -392,6 +420,16 @@ func TestBrandMarketplaceSegments(t *testing.T) {
 		if g := got[k]; g.TotalImpressions != 6500 || deref(g.ImpressionShare) != "8.62" {
 			t.Errorf("brand_marketplace_segments: %d market impressions, share %s; want 6,500 and 8.62 (560 / 6,500)",
 				g.TotalImpressions, deref(g.ImpressionShare))
+		}
+	})
+
+	t.Run("a quarter counts the weeks with data that start in it", func(t *testing.T) {
+		q3 := got[brandKey{ids["globex"], "US", "quarterly", "2024-07-01"}]
+		if q3.WeeksWithData != 3 || q3.End != "2024-09-30" {
+			t.Errorf("globex Q3 2024: %d weeks with data, end %s; want 3 (25 August, 1 and 29 September), end 2024-09-30", q3.WeeksWithData, q3.End)
+		}
+		if n := period.WeeksStartingInQuarter(period.Date(2024, 7, 1)); n != 13 {
+			t.Errorf("Q3 2024 holds %d week starts, want 13 (7 July .. 29 September)", n)
 		}
 	})
 
@@ -555,16 +593,16 @@ func TestValidateBrandProductSegments(t *testing.T) {
 	t.Run("a newest-week row that no longer matches its base rows is reported", func(t *testing.T) {
 		t.Parallel()
 		_, conn, _ := handDatabase(ctx, t)
-		// The newest week is globex's week of 1 September.
+		// The newest week is globex's week of 6 October.
 		if _, err := conn.Exec(ctx, `
 			UPDATE sqp.search_query_performance SET asin_click_count = asin_click_count + 5
 			WHERE search_query = 'desk lamp'
-			  AND asin_performance_id = (SELECT id FROM sqp.asin_performance_data WHERE asin = 'B0GLOBX001' AND start_date = '2024-09-01')`); err != nil {
+			  AND asin_performance_id = (SELECT id FROM sqp.asin_performance_data WHERE asin = 'B0GLOBX001' AND start_date = '2024-10-06')`); err != nil {
 			t.Fatal(err)
 		}
 		got := validate(t, conn)
-		if len(got) != 1 || got[0].Check != "weekly_differs_from_base" || got[0].ASIN != "B0GLOBX001" || got[0].Start != "2024-09-01" {
-			t.Errorf("violations = %+v, want one weekly_differs_from_base for B0GLOBX001 2024-09-01", got)
+		if len(got) != 1 || got[0].Check != "weekly_differs_from_base" || got[0].ASIN != "B0GLOBX001" || got[0].Start != "2024-10-06" {
+			t.Errorf("violations = %+v, want one weekly_differs_from_base for B0GLOBX001 2024-10-06", got)
 		}
 	})
 
@@ -589,9 +627,9 @@ func TestValidateBrandProductSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := checks(validate(t, conn))
-		// wool socks: B0ACME0002's week of 4 August and its August month.
-		if got["asin_count_above_total"] != 2 || got["share_out_of_range"] != 2 || len(got) != 2 {
-			t.Errorf("violations by check = %v, want 2 asin_count_above_total and 2 share_out_of_range", got)
+		// wool socks: B0ACME0002's week of 4 August, its August month and its third quarter.
+		if got["asin_count_above_total"] != 3 || got["share_out_of_range"] != 3 || len(got) != 2 {
+			t.Errorf("violations by check = %v, want 3 asin_count_above_total and 3 share_out_of_range", got)
 		}
 	})
 }

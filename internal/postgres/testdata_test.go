@@ -59,7 +59,9 @@ func cents(c int64) *int64 { return &c }
 //   - acme (active): B0ACME0001 over three weeks, the second crossing the July/August month end and one
 //     query without a price; B0ACME0002 with a week of zero ASIN impressions (and zero clicks) and a week
 //     without market purchases; B0ACME0003, whose mapping is inactive;
-//   - globex (active): B0GLOBX001 in August and September, all prices missing in one week;
+//   - globex (active): B0GLOBX001 in August, September (its last week, 29 September, ends in October: it
+//     counts in September and the third quarter) and October (the fourth quarter), all prices missing in
+//     one week;
 //   - initech (inactive): B0INIT0001;
 //   - B0NOMAP001 has reports but no mapping;
 //   - a second marketplace, UK (GBP prices), for B0ACME0001 (weeks of 21 July and 4 August, the same weeks
@@ -108,6 +110,13 @@ func handData() handDataset {
 				{"desk lamp", 2100, 160, 185, 19, 40, 9, 22, 6, cents(5999)},
 				{"led lamp", 1250, 80, 115, 13, 22, 4, 8, 1, cents(4725)},
 				{"reading lamp", 600, 75, 48, 8, 9, 2, 3, 1, cents(3500)},
+			}},
+			{"B0GLOBX001", "US", "2024-09-29", []handQuery{ // Sunday 29 September to Saturday 5 October: in September and Q3
+				{"desk lamp", 2000, 140, 170, 18, 39, 7, 19, 4, cents(5899)},
+			}},
+			{"B0GLOBX001", "US", "2024-10-06", []handQuery{ // the first week of Q4
+				{"desk lamp", 2300, 170, 200, 22, 47, 10, 24, 7, cents(6099)},
+				{"led lamp", 1400, 95, 125, 12, 26, 4, 10, 3, nil},
 			}},
 			{"B0INIT0001", "US", "2024-08-04", []handQuery{
 				{"stapler", 500, 50, 40, 4, 8, 2, 3, 1, cents(1299)},
@@ -266,6 +275,9 @@ func expectedSegments(t *testing.T, d handDataset, brandIDs map[string]string) m
 		month := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
 		add(segmentKey{brand, r.Marketplace, r.ASIN, "monthly", month.Format(time.DateOnly)},
 			month.AddDate(0, 1, -1).Format(time.DateOnly), r)
+		quarter := calendarQuarter(start)
+		add(segmentKey{brand, r.Marketplace, r.ASIN, "quarterly", quarter.Format(time.DateOnly)},
+			quarter.AddDate(0, 3, -1).Format(time.DateOnly), r)
 	}
 	for k, row := range rows {
 		row.ImpressionShare = percent(row.ASINImpressions, row.TotalImpressions)
@@ -282,6 +294,13 @@ func expectedSegments(t *testing.T, d handDataset, brandIDs map[string]string) m
 		rows[k] = row
 	}
 	return rows
+}
+
+// calendarQuarter is the first day of the calendar quarter of d (January, April, July or October 1),
+// computed here rather than by the period package, so that the recomputation stays independent.
+func calendarQuarter(d time.Time) time.Time {
+	first := map[time.Month]time.Month{1: 1, 2: 1, 3: 1, 4: 4, 5: 4, 6: 4, 7: 7, 8: 7, 9: 7, 10: 10, 11: 10, 12: 10}[d.Month()]
+	return time.Date(d.Year(), first, 1, 0, 0, 0, 0, time.UTC)
 }
 
 // percent is 100 x num / den to 2 decimals (half away from zero), or nil when den is 0.
@@ -416,7 +435,8 @@ type brandRow struct {
 
 // expectedBrandSegments computes, from the dataset alone, the rows brand_marketplace_segments must hold:
 // per brand, marketplace and week, the ASIN counts of the brand's active products summed, and each
-// query's market totals counted once (the largest of its rows); months add the weeks that start in them.
+// query's market totals counted once (the largest of its rows); months and quarters add the weeks that
+// start in them.
 func expectedBrandSegments(t *testing.T, d handDataset, brandIDs map[string]string) map[brandKey]brandRow {
 	t.Helper()
 	activeBrand := map[string]bool{}
@@ -481,24 +501,30 @@ func expectedBrandSegments(t *testing.T, d handDataset, brandIDs map[string]stri
 		out[k] = w
 		start := mustDate(t, k.Start)
 		month := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
-		mk := brandKey{k.BrandID, k.Marketplace, "monthly", month.Format(time.DateOnly)}
-		m := out[mk]
-		m.brandKey, m.End = mk, month.AddDate(0, 1, -1).Format(time.DateOnly)
-		m.TotalImpressions += w.TotalImpressions
-		m.ASINImpressions += w.ASINImpressions
-		m.TotalClicks += w.TotalClicks
-		m.ASINClicks += w.ASINClicks
-		m.TotalCartAdds += w.TotalCartAdds
-		m.ASINCartAdds += w.ASINCartAdds
-		m.TotalPurchases += w.TotalPurchases
-		m.ASINPurchases += w.ASINPurchases
-		m.PriceAmountCents += w.PriceAmountCents
-		m.PricedPurchases += w.PricedPurchases
-		m.QueryWeeks += w.QueryWeeks
-		m.SharedQueryWeeks += w.SharedQueryWeeks
-		m.DataPoints += w.DataPoints
-		m.WeeksWithData++
-		out[mk] = m
+		quarter := calendarQuarter(start)
+		for _, p := range []struct {
+			typ        string
+			start, end time.Time
+		}{{"monthly", month, month.AddDate(0, 1, -1)}, {"quarterly", quarter, quarter.AddDate(0, 3, -1)}} {
+			mk := brandKey{k.BrandID, k.Marketplace, p.typ, p.start.Format(time.DateOnly)}
+			m := out[mk]
+			m.brandKey, m.End = mk, p.end.Format(time.DateOnly)
+			m.TotalImpressions += w.TotalImpressions
+			m.ASINImpressions += w.ASINImpressions
+			m.TotalClicks += w.TotalClicks
+			m.ASINClicks += w.ASINClicks
+			m.TotalCartAdds += w.TotalCartAdds
+			m.ASINCartAdds += w.ASINCartAdds
+			m.TotalPurchases += w.TotalPurchases
+			m.ASINPurchases += w.ASINPurchases
+			m.PriceAmountCents += w.PriceAmountCents
+			m.PricedPurchases += w.PricedPurchases
+			m.QueryWeeks += w.QueryWeeks
+			m.SharedQueryWeeks += w.SharedQueryWeeks
+			m.DataPoints += w.DataPoints
+			m.WeeksWithData++
+			out[mk] = m
+		}
 	}
 	for k, r := range out {
 		r.ImpressionShare = percent(r.ASINImpressions, r.TotalImpressions)

@@ -1,6 +1,7 @@
 package sqp
 
 import (
+	"slices"
 	"time"
 
 	"github.com/sqpdash/sqpdash/internal/metrics"
@@ -30,6 +31,8 @@ type ProductSummary struct {
 	Counts          metrics.Counts
 	WeeklySegments  int
 	MonthlySegments int
+	// QuarterlySegments counts the calendar quarters whose weeks lie in the range, as MonthlySegments.
+	QuarterlySegments int
 	// Weeks is the number of weeks in the range the product has data in (its weekly segments).
 	Weeks int
 	// BestPurchaseShare is the product's highest weekly purchase share in the range, as a fraction
@@ -59,7 +62,9 @@ func LikeForLike(weeks, comparisonWeeks int) bool {
 }
 
 // Expandable reports whether the row has segments to show.
-func (p ProductSummary) Expandable() bool { return p.WeeklySegments > 0 || p.MonthlySegments > 0 }
+func (p ProductSummary) Expandable() bool {
+	return p.WeeklySegments > 0 || p.MonthlySegments > 0 || p.QuarterlySegments > 0
+}
 
 // ProductFilter selects, orders and pages the product table.
 type ProductFilter struct {
@@ -183,7 +188,9 @@ func (p SegmentPair) LikeForLike() bool {
 }
 
 // PairSegments pairs the segments lying in r (Segment.InRange) with their previous segments, found among segs
-// (which may hold segments before r for that purpose). The result is oldest first.
+// (which may hold segments before r for that purpose). The result is newest first, the order in which every
+// list of segment rows (the expansion, its CSV and JSON) shows them: the latest week is what a brand
+// manager looks at first.
 func PairSegments(segs []Segment, r period.Range) []SegmentPair {
 	byStart := make(map[time.Time]Segment, len(segs))
 	for _, s := range segs {
@@ -197,5 +204,6 @@ func PairSegments(segs []Segment, r period.Range) []SegmentPair {
 		prev, ok := byStart[s.Type.Previous(s.Start)]
 		out = append(out, SegmentPair{Segment: s, Previous: prev.Counts, PreviousDataPoints: prev.DataPoints, HasPrevious: ok})
 	}
+	slices.SortStableFunc(out, func(a, b SegmentPair) int { return b.Segment.Start.Compare(a.Segment.Start) })
 	return out
 }
