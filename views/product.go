@@ -59,7 +59,15 @@ type ProductPage struct {
 	// Market sets the product beside the market of its search queries.
 	Market  MarketTable
 	Queries QueryTable
-	CSVURL  string
+	// SegmentCSVs are the product's weekly, monthly and quarterly segments of the range as CSV.
+	SegmentCSVs []SegmentCSV
+}
+
+// SegmentCSV is a download link of one segment type's rows.
+type SegmentCSV struct {
+	Label  string // "Weekly"
+	URL    string
+	TestID string // "segments-csv-weekly"
 }
 
 // FunnelStep is one step of impressions -> clicks -> cart adds -> purchases. Its bar shows the step's
@@ -106,11 +114,13 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 		Title:     d.Product.Title,
 		ASIN:      d.Product.ASIN,
 		NoData:    !d.HasData,
-		CSVURL:    links.SegmentsCSV(d.Brand.ID, d.Product.ASIN, period.Weekly, d.State),
 		Queries:   NewQueryTable(d, links),
 	}
 	if v.Title == "" {
 		v.Title = d.Product.ASIN
+	}
+	for _, t := range period.SegmentTypes() {
+		v.SegmentCSVs = append(v.SegmentCSVs, SegmentCSV{Label: segmentTypeLabel(t), URL: links.SegmentsCSV(d.Brand.ID, d.Product.ASIN, t, d.State), TestID: "segments-csv-" + string(t)})
 	}
 	if d.Market.Code != "" {
 		v.MarketLabel = marketName(d.Market)

@@ -75,16 +75,28 @@ type apiCompared struct {
 }
 
 type apiProduct struct {
-	ASIN            string         `json:"asin"`
-	Title           string         `json:"title"`
-	WeeklySegments  int            `json:"weekly_segments"`
-	MonthlySegments int            `json:"monthly_segments"`
-	Counts          metrics.Counts `json:"counts"`
-	Metrics         apiMetrics     `json:"metrics"`
-	Comparison      *apiCompared   `json:"comparison"`
+	ASIN              string `json:"asin"`
+	Title             string `json:"title"`
+	WeeklySegments    int    `json:"weekly_segments"`
+	MonthlySegments   int    `json:"monthly_segments"`
+	QuarterlySegments int    `json:"quarterly_segments"`
+	// WeeksWithData is the number of weeks of the range the product has data in.
+	WeeksWithData int                   `json:"weeks_with_data"`
+	Counts        metrics.Counts        `json:"counts"`
+	Metrics       apiMetrics            `json:"metrics"`
+	Comparison    *apiProductComparison `json:"comparison"`
 	// Diagnosis is the product's funnel diagnosis (docs/diagnosis.md); its opportunity is
 	// Metrics["opportunity"].
 	Diagnosis apiDiagnosis `json:"diagnosis"`
+}
+
+// apiProductComparison is a product over the comparison period: how many of its weeks have data, and
+// whether the changes are like-for-like (sqp.LikeForLike: at least as many weeks of data as in the range;
+// the page shows them uncoloured otherwise, and says "no data (comparison)" when there are none).
+type apiProductComparison struct {
+	apiCompared
+	WeeksWithData int  `json:"weeks_with_data"`
+	LikeForLike   bool `json:"like_for_like"`
 }
 
 // apiDiagnosis is a funnel diagnosis with the ratios that decided it (null when not judged).
@@ -166,7 +178,7 @@ type apiSegment struct {
 	Label       string `json:"label"`
 	DataPoints  int    `json:"data_points"`
 	// WeeksInPeriod is how many weeks the segment is built from when complete: 1 for a week, the weeks
-	// that start in the month (4 or 5) for a month; DataPoints of them have data (per product).
+	// that start in the month (4 or 5) or the quarter (12 to 14); DataPoints of them have data (per product).
 	WeeksInPeriod int            `json:"weeks_in_period"`
 	Counts        metrics.Counts `json:"counts"`
 	Metrics       apiMetrics     `json:"metrics"`

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
 // apiProductsList returns the product table as JSON: the same parameters, numbers and paging (by product)
@@ -36,15 +38,20 @@ func (s *Server) apiProductsList(c echo.Context) error {
 	}
 	out.Total = page.Total
 	for _, p := range page.Products {
-		ap := apiProduct{ASIN: p.ASIN, Title: p.Title, WeeklySegments: p.WeeklySegments, MonthlySegments: p.MonthlySegments, Counts: p.Counts, Metrics: newAPIMetrics(p.Counts), Diagnosis: newAPIDiagnosis(p.Counts)}
+		ap := apiProduct{ASIN: p.ASIN, Title: p.Title, WeeklySegments: p.WeeklySegments, MonthlySegments: p.MonthlySegments,
+			QuarterlySegments: p.QuarterlySegments, WeeksWithData: p.Weeks, Counts: p.Counts, Metrics: newAPIMetrics(p.Counts), Diagnosis: newAPIDiagnosis(p.Counts)}
 		if o := p.Opportunity(); o.OK {
 			ap.Metrics[opportunityMetric] = &o.V
 		} else {
 			ap.Metrics[opportunityMetric] = nil
 		}
 		if rr.HasBase {
-			b := base[p.ASIN].Counts
-			ap.Comparison = &apiCompared{Counts: b, Metrics: newAPIMetrics(b), Changes: newAPIChanges(p.Counts, b)}
+			b := base[p.ASIN]
+			ap.Comparison = &apiProductComparison{
+				apiCompared:   apiCompared{Counts: b.Counts, Metrics: newAPIMetrics(b.Counts), Changes: newAPIChanges(p.Counts, b.Counts)},
+				WeeksWithData: b.Weeks,
+				LikeForLike:   b.Weeks > 0 && sqp.LikeForLike(p.Weeks, b.Weeks),
+			}
 		}
 		out.Products = append(out.Products, ap)
 	}

@@ -38,13 +38,10 @@ func (s *Server) apiSegmentsList(c echo.Context) error {
 			PeriodEnd:     sg.End.Format(dateLayout),
 			Label:         period.SegmentLabel(t, sg.Start, sg.End),
 			DataPoints:    sg.DataPoints,
-			WeeksInPeriod: 1,
+			WeeksInPeriod: t.WeeksIn(sg.Start),
 			Counts:        sg.Counts,
 			Metrics:       newAPIMetrics(sg.Counts),
 			TopQueries:    []apiTopQuery{},
-		}
-		if t == period.Monthly {
-			as.WeeksInPeriod = period.WeeksStartingIn(sg.Start)
 		}
 		if pair.HasPrevious {
 			as.Previous = &apiPrevious{

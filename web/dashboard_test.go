@@ -1,11 +1,14 @@
 package web
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,10 +172,12 @@ func TestDashboardShowsTheProductTable(t *testing.T) {
 		// A: 13 weeks; the months whose weeks with data lie in Jul 28..Oct 26 are August, September and
 		// October (its weeks of 6, 13 and 20 October; the week of 27 October has no data yet). July is not:
 		// its weeks of 7 to 21 July lie before the range.
-		if got := strings.TrimSpace(rowOf(d, asinA).Find(`td[data-metric=segments]`).Text()); got != "13 W · 3 M" {
+		// Quarters likewise: Q4 (its weeks of 6 to 20 October); Q3's weeks of July lie before the range.
+		if got := strings.TrimSpace(rowOf(d, asinA).Find(`td[data-metric=segments]`).Text()); got != "13 W · 3 M · 1 Q" {
 			t.Errorf("A segments %q", got)
 		}
-		if got := strings.TrimSpace(rowOf(d, asinB).Find(`td[data-metric=segments]`).Text()); got != "8 W · 2 M" {
+		// B (8 weeks from 1 September): September and October, Q3 (1 .. 29 September) and Q4.
+		if got := strings.TrimSpace(rowOf(d, asinB).Find(`td[data-metric=segments]`).Text()); got != "8 W · 2 M · 2 Q" {
 			t.Errorf("B segments %q", got)
 		}
 		btn := rowOf(d, asinA).Find("button[data-testid=toggle]")
@@ -347,7 +352,8 @@ func TestExpansion(t *testing.T) {
 		if rows.Length() != 13 {
 			t.Fatalf("%d weekly rows, want 13", rows.Length())
 		}
-		newest := rows.Last()
+		// Newest first.
+		newest := rows.First()
 		if l := newest.Find("[data-testid=segment-label]").Text(); l != "Oct 20 – Oct 26, 2024" {
 			t.Errorf("newest label %q", l)
 		}
@@ -367,7 +373,7 @@ func TestExpansion(t *testing.T) {
 			t.Errorf("top queries %v", top)
 		}
 		// The oldest week in range compares with the week before the range, matched by date.
-		oldest := rows.First()
+		oldest := rows.Last()
 		w12, w13 := expected(asinA, weekStart(12), weekStart(12).AddDate(0, 0, 6)), expected(asinA, weekStart(13), weekStart(13).AddDate(0, 0, 6))
 		if got := deltaText(oldest, "impressions"); got != pctChange(w12.impr, w13.impr) {
 			t.Errorf("oldest week change %q, want %q", got, pctChange(w12.impr, w13.impr))
@@ -377,7 +383,7 @@ func TestExpansion(t *testing.T) {
 	t.Run("top three queries by purchases then clicks", func(t *testing.T) {
 		d, _ := f.partial(f.segmentsPath(asinB, "weekly", ""), http.StatusOK, htmxHeaders)
 		var top []string
-		d.Find("tr[data-testid=segment-row]").Last().Find("[data-testid=top-queries] .q").Each(func(_ int, s *goquery.Selection) { top = append(top, s.Text()) })
+		d.Find("tr[data-testid=segment-row]").First().Find("[data-testid=top-queries] .q").Each(func(_ int, s *goquery.Selection) { top = append(top, s.Text()) })
 		// blue widget and widget tie on purchases (9): blue widget has more clicks; gizmo beats doohickey on clicks.
 		if strings.Join(top, "|") != "blue widget|widget|gizmo" {
 			t.Errorf("top queries %v", top)
@@ -390,19 +396,21 @@ func TestExpansion(t *testing.T) {
 		if rows.Length() != 3 {
 			t.Fatalf("%d monthly rows, want August, September and October", rows.Length())
 		}
-		if a, b, c := rows.Eq(0).Find("[data-testid=segment-label]").Text(), rows.Eq(1).Find("[data-testid=segment-label]").Text(),
-			rows.Eq(2).Find("[data-testid=segment-label]").Text(); a != "August 2024" || b != "September 2024" || c != "October 2024" {
+		// Newest first.
+		octRow, sepRow, augRow := rows.Eq(0), rows.Eq(1), rows.Eq(2)
+		if a, b, c := octRow.Find("[data-testid=segment-label]").Text(), sepRow.Find("[data-testid=segment-label]").Text(),
+			augRow.Find("[data-testid=segment-label]").Text(); a != "October 2024" || b != "September 2024" || c != "August 2024" {
 			t.Errorf("labels %q, %q, %q", a, b, c)
 		}
 		// October's weeks start on the 6th, 13th, 20th and 27th; the last has no data yet.
-		if got := rows.Eq(2).Find("[data-testid=segment-coverage]").Text(); got != "3 of 4 weeks (partial)" {
+		if got := octRow.Find("[data-testid=segment-coverage]").Text(); got != "3 of 4 weeks (partial)" {
 			t.Errorf("October coverage %q", got)
 		}
 		// September (five weeks: 1 to 29) against August (four): not like-for-like, not coloured.
-		if got := rows.Eq(1).Find("[data-testid=segment-compare-note]").Text(); got != "Not like-for-like: the previous month has 4 weeks of data, this one 5 weeks." {
+		if got := sepRow.Find("[data-testid=segment-compare-note]").Text(); got != "Not like-for-like: the previous month has 4 weeks of data, this one 5 weeks." {
 			t.Errorf("September note %q", got)
 		}
-		if got := rows.Eq(1).Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""); got != "unfair" {
+		if got := sepRow.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""); got != "unfair" {
 			t.Errorf("September impressions change dir %q, want unfair", got)
 		}
 		monthOf := func(y int, m time.Month) sums { // the weeks that start in the month
@@ -417,11 +425,11 @@ func TestExpansion(t *testing.T) {
 			return s
 		}
 		aug, jul := monthOf(2024, time.August), monthOf(2024, time.July)
-		if got := cell(rows.Eq(0), "impressions"); got != thousands(aug.impr) {
+		if got := cell(augRow, "impressions"); got != thousands(aug.impr) {
 			t.Errorf("August impressions %q, want %q", got, thousands(aug.impr))
 		}
 		// July lies outside the range but is August's previous month.
-		if got := deltaText(rows.Eq(0), "impressions"); got != pctChange(aug.impr, jul.impr) {
+		if got := deltaText(augRow, "impressions"); got != pctChange(aug.impr, jul.impr) {
 			t.Errorf("August change %q, want %q", got, pctChange(aug.impr, jul.impr))
 		}
 		if d.Find("[data-testid=seg-monthly]").AttrOr("aria-pressed", "") != "true" {
@@ -434,6 +442,49 @@ func TestExpansion(t *testing.T) {
 		_, res = f.partial(f.segmentsPath(asinA, "monthly", "open="+url.QueryEscape(asinA+":weekly")), http.StatusOK, htmxHeaders)
 		if res.Header.Get("HX-Push-Url") != "" || !strings.Contains(res.Header.Get("HX-Replace-Url"), url.QueryEscape(asinA+":monthly")) {
 			t.Errorf("switch: push %q, replace %q", res.Header.Get("HX-Push-Url"), res.Header.Get("HX-Replace-Url"))
+		}
+	})
+
+	t.Run("quarterly rows are the quarters whose weeks lie in the range, newest first, with their week coverage", func(t *testing.T) {
+		// Over 52 weeks (Oct 29, 2023 .. Oct 26, 2024) A has data from the week of 28 April: Q2 2024 (10 of
+		// its 13 week starts, 7 April .. 30 June), Q3 (13 of 13: 7 July .. 29 September) and Q4 (6, 13 and
+		// 20 October of 13: 6 October .. 29 December).
+		d, res := f.partial(f.segmentsPath(asinA, "quarterly", "preset=52w"), http.StatusOK, htmxHeaders)
+		quarterOf := func(first time.Time) sums { // the weeks that start in the quarter, summed by hand
+			var s sums
+			for n := 0; n < 26; n++ {
+				if ws := weekStart(n); !ws.Before(first) && ws.Before(first.AddDate(0, 3, 0)) {
+					s.impr += expected(asinA, ws, ws.AddDate(0, 0, 6)).impr
+				}
+			}
+			return s
+		}
+		q2, q3, q4 := quarterOf(time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)), quarterOf(time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)), quarterOf(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC))
+		var got []string
+		d.Find("tr[data-testid=segment-row]").Each(func(_ int, r *goquery.Selection) {
+			got = append(got, strings.Join([]string{r.AttrOr("data-type", ""), r.Find("[data-testid=segment-label]").Text(),
+				r.Find("[data-testid=segment-coverage]").Text(), r.Find("[data-testid=segment-compare-note]").Text(),
+				cell(r, "impressions"), deltaText(r, "impressions"), r.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", "")}, " | "))
+		})
+		want := []string{
+			"quarterly | Q4 2024 | 3 of 13 weeks (partial) |  | " + thousands(q4.impr) + " | " + pctChange(q4.impr, q3.impr) + " | down",
+			"quarterly | Q3 2024 | 13 of 13 weeks | Not like-for-like: the previous quarter has 10 weeks of data, this one 13 weeks. | " +
+				thousands(q3.impr) + " | " + pctChange(q3.impr, q2.impr) + " | unfair",
+			"quarterly | Q2 2024 | 10 of 13 weeks (partial) | No data in the comparison period. | " + thousands(q2.impr) + " | no data (comparison) | none",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("quarterly rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if d.Find("[data-testid=seg-quarterly]").AttrOr("aria-pressed", "") != "true" {
+			t.Error("quarterly switch not pressed")
+		}
+		if !strings.Contains(res.Header.Get("HX-Push-Url"), url.QueryEscape(asinA+":quarterly")) {
+			t.Errorf("push url %q", res.Header.Get("HX-Push-Url"))
+		}
+		// With the default 13 weeks (Jul 28 .. Oct 26) Q3's weeks of July lie before the range: Q4 alone.
+		d, _ = f.partial(f.segmentsPath(asinA, "quarterly", ""), http.StatusOK, htmxHeaders)
+		if rows := d.Find("tr[data-testid=segment-row]"); rows.Length() != 1 || rows.Find("[data-testid=segment-label]").Text() != "Q4 2024" {
+			t.Errorf("%d quarterly rows over 13 weeks, want Q4 2024 alone", rows.Length())
 		}
 	})
 
@@ -570,6 +621,68 @@ func TestProductComparisonsLikeForLike(t *testing.T) {
 		ad, _ := f.doc("/brands/"+f.brandID+"/products/"+asinA+"?"+q, http.StatusOK, nil)
 		if n := ad.Find("[data-testid=compare-note]").Length(); n != 0 {
 			t.Errorf("A page has a comparison note: %q", ad.Find("[data-testid=compare-note]").Text())
+		}
+	})
+	// Per product: weeks of data in the range, in the comparison, and whether that is like-for-like.
+	want := map[string]string{asinA: "4 4 true", asinB: "4 2 false", fillerASIN(0): "1 0 false"}
+	t.Run("the products JSON carries the weeks of data and the like-for-like decision", func(t *testing.T) {
+		body, _ := f.body("/api/brands/"+f.brandID+"/products?size=50&"+q, http.StatusOK, nil)
+		var got struct {
+			Products []struct {
+				ASIN          string `json:"asin"`
+				WeeksWithData int    `json:"weeks_with_data"`
+				Comparison    *struct {
+					WeeksWithData int  `json:"weeks_with_data"`
+					LikeForLike   bool `json:"like_for_like"`
+				} `json:"comparison"`
+			} `json:"products"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, p := range got.Products {
+			w, ok := want[p.ASIN]
+			if !ok {
+				continue
+			}
+			seen++
+			if p.Comparison == nil {
+				t.Fatalf("%s has no comparison", p.ASIN)
+			}
+			if g := fmt.Sprintf("%d %d %t", p.WeeksWithData, p.Comparison.WeeksWithData, p.Comparison.LikeForLike); g != w {
+				t.Errorf("%s: weeks, comparison weeks, like-for-like = %s, want %s", p.ASIN, g, w)
+			}
+		}
+		if seen != len(want) {
+			t.Errorf("%d of the %d products in the JSON", seen, len(want))
+		}
+	})
+	t.Run("the products CSV carries the same columns", func(t *testing.T) {
+		body, _ := f.body("/brands/"+f.brandID+"/products.csv?"+q, http.StatusOK, nil)
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := func(name string) int {
+			i := slices.Index(recs[0], name)
+			if i < 0 {
+				t.Fatalf("no column %s in %v", name, recs[0])
+			}
+			return i
+		}
+		weeks, base, fair := col("weeks_with_data"), col("comparison_weeks_with_data"), col("like_for_like")
+		seen := 0
+		for _, r := range recs[1:] {
+			if w, ok := want[r[0]]; ok {
+				seen++
+				if g := r[weeks] + " " + r[base] + " " + r[fair]; g != w {
+					t.Errorf("%s: CSV %s, want %s", r[0], g, w)
+				}
+			}
+		}
+		if seen != len(want) {
+			t.Errorf("%d of the %d products in the CSV", seen, len(want))
 		}
 	})
 }

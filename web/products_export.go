@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/metrics"
+	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
 // productsExport downloads the product table as CSV: the same range, comparison, filters and order as the
@@ -20,9 +21,15 @@ func (s *Server) productsExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// New columns (opportunity and diagnosis, docs/diagnosis.md; then marketplace and currency, always
-	// last) come after the older ones, so that the columns spreadsheets already read keep their places.
-	records := [][]string{append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments", "opportunity", "diagnosis", "marketplace", "currency")}
+	// New columns (opportunity and diagnosis, docs/diagnosis.md; quarterly segments, weeks of data and,
+	// with a comparison, its weeks of data and whether it is like-for-like; then marketplace and currency,
+	// always last) come after the older ones, so that the columns spreadsheets already read keep their places.
+	header := append(append([]string{"asin", "title"}, metricHeader(rr.HasBase)...), "weekly_segments", "monthly_segments", "opportunity", "diagnosis",
+		"quarterly_segments", "weeks_with_data")
+	if rr.HasBase {
+		header = append(header, "comparison_weeks_with_data", "like_for_like")
+	}
+	records := [][]string{append(header, "marketplace", "currency")}
 	if rr.HasData {
 		f := productFilter(brand.ID, rr.Market.Code, st, rr.Range)
 		f.Limit, f.Offset = 0, 0
@@ -37,8 +44,13 @@ func (s *Server) productsExport(c echo.Context) error {
 				b = &bc
 			}
 			rec := append([]string{p.ASIN, p.Title}, metricRecord(p.Counts, b)...)
-			records = append(records, append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments),
-				csvValue(p.Opportunity()), string(metrics.Diagnose(p.Counts).Leak), rr.Market.Code, rr.Market.Currency))
+			rec = append(rec, strconv.Itoa(p.WeeklySegments), strconv.Itoa(p.MonthlySegments),
+				csvValue(p.Opportunity()), string(metrics.Diagnose(p.Counts).Leak), strconv.Itoa(p.QuarterlySegments), strconv.Itoa(p.Weeks))
+			if rr.HasBase {
+				bw := base[p.ASIN].Weeks
+				rec = append(rec, strconv.Itoa(bw), strconv.FormatBool(bw > 0 && sqp.LikeForLike(p.Weeks, bw)))
+			}
+			records = append(records, append(rec, rr.Market.Code, rr.Market.Currency))
 		}
 	}
 	return writeCSV(c, brand.Name+"-products.csv", records)
