@@ -58,7 +58,8 @@ INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, tot
   (5, 'socks', 200, 20, 20, 2, 4, 0, 2, 0, NULL, NULL);
 `
 
-// totalsSQL is every count and amount of the base tables and the segments, as one text to compare.
+// totalsSQL is every count and amount of the base tables and the weekly and monthly segments, as one text
+// to compare (the quarterly segments came later: TestQuartersMigration).
 const totalsSQL = `
 SELECT format('reports %s, query rows %s, sums %s/%s/%s/%s/%s/%s/%s/%s, price %s, segments %s, segment sums %s/%s/%s',
   (SELECT count(*) FROM sqp.asin_performance_data),
@@ -66,10 +67,10 @@ SELECT format('reports %s, query rows %s, sums %s/%s/%s/%s/%s/%s/%s/%s, price %s
   sum(total_query_impression_count), sum(asin_impression_count), sum(total_click_count), sum(asin_click_count),
   sum(total_cart_add_count), sum(asin_cart_add_count), sum(total_purchase_count), sum(asin_purchase_count),
   sum(asin_median_purchase_price * asin_purchase_count),
-  (SELECT count(*) FROM public.brand_product_segments),
-  (SELECT sum(asin_impressions) FROM public.brand_product_segments),
-  (SELECT sum(total_purchases) FROM public.brand_product_segments),
-  (SELECT sum(purchase_price_amount) FROM public.brand_product_segments))
+  (SELECT count(*) FROM public.brand_product_segments WHERE segment_type IN ('weekly', 'monthly')),
+  (SELECT sum(asin_impressions) FROM public.brand_product_segments WHERE segment_type IN ('weekly', 'monthly')),
+  (SELECT sum(total_purchases) FROM public.brand_product_segments WHERE segment_type IN ('weekly', 'monthly')),
+  (SELECT sum(purchase_price_amount) FROM public.brand_product_segments WHERE segment_type IN ('weekly', 'monthly')))
 FROM sqp.search_query_performance`
 
 // TestMarketplaceMigration applies the schema from before marketplaces (a copy of it is testdata), loads
@@ -101,9 +102,10 @@ func TestMarketplaceMigration(t *testing.T) {
 	}
 	got = tg.queryString(`SELECT string_agg(format('%s %s %s %s', marketplace, asin, segment_type, asin_impressions), ', '
 		ORDER BY marketplace, asin, segment_type, period_start) FROM public.brand_product_segments`)
-	want = "EU B000000003 monthly 70, EU B000000003 weekly 70, UK B000000002 monthly 70, UK B000000002 weekly 70, " +
-		"US B000000001 monthly 270, US B000000001 weekly 150, US B000000001 weekly 120, " +
-		"US B000000004 monthly 20, US B000000004 weekly 20"
+	want = "EU B000000003 monthly 70, EU B000000003 quarterly 70, EU B000000003 weekly 70, " +
+		"UK B000000002 monthly 70, UK B000000002 quarterly 70, UK B000000002 weekly 70, " +
+		"US B000000001 monthly 270, US B000000001 quarterly 270, US B000000001 weekly 150, US B000000001 weekly 120, " +
+		"US B000000004 monthly 20, US B000000004 quarterly 20, US B000000004 weekly 20"
 	if got != want {
 		t.Errorf("segments after the migration:\n got %s\nwant %s", got, want)
 	}
