@@ -113,7 +113,7 @@ func TestBrowserExpansion(t *testing.T) {
 			t.Errorf("row after the product row: %q", next)
 		}
 		w0 := expected(asinA, weekStart(0), lastWeekEnd)
-		newest := segmentRows(asinA) + "[12]"
+		newest := segmentRows(asinA) + "[0]" // newest first
 		if got := browsertest.Eval[string](tab, newest+`.querySelector('[data-testid=segment-label]').textContent`); got != "Oct 20 – Oct 26, 2024" {
 			t.Errorf("newest label %q", got)
 		}
@@ -133,13 +133,50 @@ func TestBrowserExpansion(t *testing.T) {
 		if got := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => r.dataset.type).join(' ')`); got != "monthly monthly monthly" {
 			t.Errorf("segment rows of types %q, want three monthly (August, September, October)", got)
 		}
-		if got := browsertest.Eval[string](tab, segmentRows(asinA)+`[0].querySelector('[data-testid=segment-label]').textContent`); got != "August 2024" {
-			t.Errorf("first month %q", got)
+		if got := browsertest.Eval[string](tab, segmentRows(asinA)+`[0].querySelector('[data-testid=segment-label]').textContent`); got != "October 2024" {
+			t.Errorf("first month %q, want the newest, October", got)
 		}
 		if got := pageParam(t, tab, "open"); got != asinA+":monthly" {
 			t.Errorf("open = %q in the URL, want %s:monthly", got, asinA)
 		}
 		noCSPViolations(t, tab)
+	})
+
+	t.Run("quarterly switch re-fetches the quarters, newest first, with their week coverage", func(t *testing.T) {
+		tab := d.tab(t, dashboard(asinA+":monthly", "preset", "52w"))
+		tab.Swap("switch A to quarterly", browsertest.Click("#segq-"+asinA))
+		rows := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => [r.dataset.type,
+			r.querySelector('[data-testid=segment-label]').textContent,
+			r.querySelector('[data-testid=segment-coverage]').textContent].join(' / ')).join('; ')`)
+		// A's data starts with the week of 28 April: Q2 has 10 of its 13 weeks, Q3 all 13, Q4 the weeks of 6,
+		// 13 and 20 October.
+		if want := "quarterly / Q4 2024 / 3 of 13 weeks (partial); quarterly / Q3 2024 / 13 of 13 weeks; " +
+			"quarterly / Q2 2024 / 10 of 13 weeks (partial)"; rows != want {
+			t.Errorf("quarterly rows:\n got %s\nwant %s", rows, want)
+		}
+		pressed := browsertest.Eval[string](tab, `Array.from(document.querySelectorAll('#seg-`+asinA+` .seg-switch button'), b => b.dataset.testid + '=' + b.getAttribute('aria-pressed')).join(' ')`)
+		if pressed != "seg-weekly=false seg-monthly=false seg-quarterly=true" {
+			t.Errorf("switch %q", pressed)
+		}
+		// Q2 has no previous quarter with data: its changes say so on screen.
+		shown := browsertest.Eval[string](tab, `(function(){
+			var d = `+segmentRows(asinA)+`[2].querySelector('td[data-metric=impressions] [data-testid=delta]');
+			var s = Array.from(d.querySelectorAll('span[aria-hidden]')).pop();
+			return s.getBoundingClientRect().width > 0 ? s.textContent : 'not visible: ' + s.textContent;
+		})()`)
+		if shown != "no data (comparison)" {
+			t.Errorf("Q2 impressions change %q, want no data (comparison) on screen", shown)
+		}
+		if got := pageParam(t, tab, "open"); got != asinA+":quarterly" {
+			t.Errorf("open = %q in the URL, want %s:quarterly", got, asinA)
+		}
+		// A reload renders the same quarters from the URL.
+		tab.Reload()
+		if got := segmentCount(tab, asinA); got != 3 {
+			t.Errorf("%d quarterly rows after the reload, want 3", got)
+		}
+		noCSPViolations(t, tab)
+		tab.Screenshot("dashboard-quarterly.png")
 	})
 
 	t.Run("collapse removes the rows", func(t *testing.T) {
