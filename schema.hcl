@@ -1108,9 +1108,10 @@ materialized "brand_product_segments" {
              w.data_points_count, w.earliest_date, w.latest_date
         FROM weekly w
       UNION ALL
-      SELECT w.brand_id, w.marketplace, w.asin, 'monthly'::text,
-             date_trunc('month', w.period_start::timestamp)::date,
-             (date_trunc('month', w.period_start::timestamp) + interval '1 month - 1 day')::date,
+      -- Months and quarters: the weeks that start in the calendar month or quarter.
+      SELECT w.brand_id, w.marketplace, w.asin, g.segment_type,
+             date_trunc(g.unit, w.period_start::timestamp)::date,
+             (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
              sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
              sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
              sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
@@ -1118,19 +1119,9 @@ materialized "brand_product_segments" {
              sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
              sum(w.data_points_count)::integer, min(w.earliest_date), max(w.latest_date)
         FROM weekly w
-       GROUP BY w.brand_id, w.marketplace, w.asin, 5, 6
-      UNION ALL
-      SELECT w.brand_id, w.marketplace, w.asin, 'quarterly'::text,
-             date_trunc('quarter', w.period_start::timestamp)::date,
-             (date_trunc('quarter', w.period_start::timestamp) + interval '3 months - 1 day')::date,
-             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
-             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
-             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
-             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
-             sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
-             sum(w.data_points_count)::integer, min(w.earliest_date), max(w.latest_date)
-        FROM weekly w
-       GROUP BY w.brand_id, w.marketplace, w.asin, 5, 6
+       CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
+                          ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
+       GROUP BY w.brand_id, w.marketplace, w.asin, 4, 5, 6
     )
     SELECT s.brand_id,
            s.marketplace,
@@ -1409,9 +1400,10 @@ materialized "brand_marketplace_segments" {
         FROM weekly w
         JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
       UNION ALL
-      SELECT w.brand_id, w.marketplace, 'monthly'::text,
-             date_trunc('month', w.period_start::timestamp)::date,
-             (date_trunc('month', w.period_start::timestamp) + interval '1 month - 1 day')::date,
+      -- Months and quarters: the weeks that start in the calendar month or quarter.
+      SELECT w.brand_id, w.marketplace, g.segment_type,
+             date_trunc(g.unit, w.period_start::timestamp)::date,
+             (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
              sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
              sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
              sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
@@ -1421,21 +1413,9 @@ materialized "brand_marketplace_segments" {
              sum(r.data_points_count)::integer, count(*)::integer
         FROM weekly w
         JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-       GROUP BY w.brand_id, w.marketplace, 4, 5
-      UNION ALL
-      SELECT w.brand_id, w.marketplace, 'quarterly'::text,
-             date_trunc('quarter', w.period_start::timestamp)::date,
-             (date_trunc('quarter', w.period_start::timestamp) + interval '3 months - 1 day')::date,
-             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
-             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
-             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
-             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
-             sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
-             sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
-             sum(r.data_points_count)::integer, count(*)::integer
-        FROM weekly w
-        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-       GROUP BY w.brand_id, w.marketplace, 4, 5
+       CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
+                          ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
+       GROUP BY w.brand_id, w.marketplace, 3, 4, 5
     )
     SELECT s.brand_id,
            s.marketplace,
@@ -2025,19 +2005,14 @@ function "validate_brand_product_segments" {
        WHERE s.segment_type = 'weekly'
          AND (extract(dow FROM s.period_start) <> 0 OR s.period_end <> s.period_start + 6)
       UNION ALL
-      SELECT 'monthly_not_calendar_month', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
+      SELECT g.segment_type || '_not_calendar_' || g.unit, s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('period %s..%s', s.period_start, s.period_end)
         FROM public.brand_product_segments s
-       WHERE s.segment_type = 'monthly'
-         AND (s.period_start <> date_trunc('month', s.period_start::timestamp)::date
-              OR s.period_end <> (date_trunc('month', s.period_start::timestamp) + interval '1 month - 1 day')::date)
-      UNION ALL
-      SELECT 'quarterly_not_calendar_quarter', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
-             format('period %s..%s', s.period_start, s.period_end)
-        FROM public.brand_product_segments s
-       WHERE s.segment_type = 'quarterly'
-         AND (s.period_start <> date_trunc('quarter', s.period_start::timestamp)::date
-              OR s.period_end <> (date_trunc('quarter', s.period_start::timestamp) + interval '3 months - 1 day')::date)
+        JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
+                     ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
+          ON g.segment_type = s.segment_type
+       WHERE s.period_start <> date_trunc(g.unit, s.period_start::timestamp)::date
+          OR s.period_end <> (date_trunc(g.unit, s.period_start::timestamp) + g.span - interval '1 day')::date
       UNION ALL
       SELECT 'unknown_segment_type', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('segment_type %L', s.segment_type)
@@ -2088,21 +2063,24 @@ function "validate_brand_product_segments" {
              (p.asin_impressions, p.asin_clicks, p.asin_cart_adds, p.asin_purchases, p.priced_purchases, p.data_points_count)
           OR g.total_impressions < p.max_total OR g.total_impressions > p.sum_total
       UNION ALL
-      -- Every monthly segment is the sum of the weekly segments that start in its month, and the other way round.
-      SELECT 'monthly_differs_from_weeks', coalesce(mo.brand_id, wk.brand_id), coalesce(mo.marketplace, wk.marketplace),
-             coalesce(mo.asin, wk.asin), 'monthly'::text,
-             coalesce(mo.period_start, wk.month_start),
-             CASE WHEN mo.brand_id IS NULL THEN 'weekly segments without their monthly segment'
-                  WHEN wk.brand_id IS NULL THEN 'monthly segment without weekly segments'
-                  ELSE format('monthly %s/%s/%s/%s/%s, sum of its weeks %s/%s/%s/%s/%s (impressions/clicks/cart adds/purchases/reports)',
-                              mo.asin_impressions, mo.asin_clicks, mo.asin_cart_adds, mo.asin_purchases, mo.data_points_count,
+      -- Every monthly (quarterly) segment is the sum of the weekly segments that start in its month (quarter),
+      -- and the other way round.
+      SELECT coalesce(ag.segment_type, wk.segment_type) || '_differs_from_weeks', coalesce(ag.brand_id, wk.brand_id), coalesce(ag.marketplace, wk.marketplace),
+             coalesce(ag.asin, wk.asin), coalesce(ag.segment_type, wk.segment_type),
+             coalesce(ag.period_start, wk.period_start),
+             CASE WHEN ag.brand_id IS NULL THEN format('weekly segments without their %s segment', wk.segment_type)
+                  WHEN wk.brand_id IS NULL THEN format('%s segment without weekly segments', ag.segment_type)
+                  ELSE format('%s %s/%s/%s/%s/%s, sum of its weeks %s/%s/%s/%s/%s (impressions/clicks/cart adds/purchases/reports)',
+                              ag.segment_type,
+                              ag.asin_impressions, ag.asin_clicks, ag.asin_cart_adds, ag.asin_purchases, ag.data_points_count,
                               wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.asin_purchases, wk.data_points_count) END
-        FROM (SELECT s.brand_id, s.marketplace, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.asin_clicks,
-                     s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
+        FROM (SELECT s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start, s.total_impressions, s.asin_impressions,
+                     s.asin_clicks, s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
                      s.data_points_count::bigint AS data_points_count
                 FROM public.brand_product_segments s
-               WHERE s.segment_type = 'monthly') mo
-        FULL JOIN (SELECT s.brand_id, s.marketplace, s.asin, date_trunc('month', s.period_start::timestamp)::date AS month_start,
+               WHERE s.segment_type IN ('monthly', 'quarterly')) ag
+        FULL JOIN (SELECT s.brand_id, s.marketplace, s.asin, g.segment_type,
+                          date_trunc(g.unit, s.period_start::timestamp)::date AS period_start,
                           sum(s.total_impressions)::bigint AS total_impressions,
                           sum(s.asin_impressions)::bigint AS asin_impressions,
                           sum(s.asin_clicks)::bigint AS asin_clicks,
@@ -2112,48 +2090,14 @@ function "validate_brand_product_segments" {
                           sum(s.priced_purchases)::bigint AS priced_purchases,
                           sum(s.data_points_count)::bigint AS data_points_count
                      FROM public.brand_product_segments s
+                    CROSS JOIN (VALUES ('monthly'::text, 'month'::text), ('quarterly', 'quarter')) AS g(segment_type, unit)
                     WHERE s.segment_type = 'weekly'
-                    GROUP BY 1, 2, 3, 4) wk
-          ON wk.brand_id = mo.brand_id AND wk.marketplace = mo.marketplace AND wk.asin = mo.asin
-         AND wk.month_start = mo.period_start
-       WHERE mo.brand_id IS NULL OR wk.brand_id IS NULL
-          OR (mo.total_impressions, mo.asin_impressions, mo.asin_clicks, mo.asin_cart_adds, mo.total_purchases,
-              mo.asin_purchases, mo.priced_purchases, mo.data_points_count)
-             IS DISTINCT FROM
-             (wk.total_impressions, wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.total_purchases,
-              wk.asin_purchases, wk.priced_purchases, wk.data_points_count)
-      UNION ALL
-      -- Every quarterly segment is the sum of the weekly segments that start in its quarter, and the other way round.
-      SELECT 'quarterly_differs_from_weeks', coalesce(qu.brand_id, wk.brand_id), coalesce(qu.marketplace, wk.marketplace),
-             coalesce(qu.asin, wk.asin), 'quarterly'::text,
-             coalesce(qu.period_start, wk.quarter_start),
-             CASE WHEN qu.brand_id IS NULL THEN 'weekly segments without their quarterly segment'
-                  WHEN wk.brand_id IS NULL THEN 'quarterly segment without weekly segments'
-                  ELSE format('quarterly %s/%s/%s/%s/%s, sum of its weeks %s/%s/%s/%s/%s (impressions/clicks/cart adds/purchases/reports)',
-                              qu.asin_impressions, qu.asin_clicks, qu.asin_cart_adds, qu.asin_purchases, qu.data_points_count,
-                              wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.asin_purchases, wk.data_points_count) END
-        FROM (SELECT s.brand_id, s.marketplace, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.asin_clicks,
-                     s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
-                     s.data_points_count::bigint AS data_points_count
-                FROM public.brand_product_segments s
-               WHERE s.segment_type = 'quarterly') qu
-        FULL JOIN (SELECT s.brand_id, s.marketplace, s.asin, date_trunc('quarter', s.period_start::timestamp)::date AS quarter_start,
-                          sum(s.total_impressions)::bigint AS total_impressions,
-                          sum(s.asin_impressions)::bigint AS asin_impressions,
-                          sum(s.asin_clicks)::bigint AS asin_clicks,
-                          sum(s.asin_cart_adds)::bigint AS asin_cart_adds,
-                          sum(s.total_purchases)::bigint AS total_purchases,
-                          sum(s.asin_purchases)::bigint AS asin_purchases,
-                          sum(s.priced_purchases)::bigint AS priced_purchases,
-                          sum(s.data_points_count)::bigint AS data_points_count
-                     FROM public.brand_product_segments s
-                    WHERE s.segment_type = 'weekly'
-                    GROUP BY 1, 2, 3, 4) wk
-          ON wk.brand_id = qu.brand_id AND wk.marketplace = qu.marketplace AND wk.asin = qu.asin
-         AND wk.quarter_start = qu.period_start
-       WHERE qu.brand_id IS NULL OR wk.brand_id IS NULL
-          OR (qu.total_impressions, qu.asin_impressions, qu.asin_clicks, qu.asin_cart_adds, qu.total_purchases,
-              qu.asin_purchases, qu.priced_purchases, qu.data_points_count)
+                    GROUP BY 1, 2, 3, 4, 5) wk
+          ON wk.brand_id = ag.brand_id AND wk.marketplace = ag.marketplace AND wk.asin = ag.asin
+         AND wk.segment_type = ag.segment_type AND wk.period_start = ag.period_start
+       WHERE ag.brand_id IS NULL OR wk.brand_id IS NULL
+          OR (ag.total_impressions, ag.asin_impressions, ag.asin_clicks, ag.asin_cart_adds, ag.total_purchases,
+              ag.asin_purchases, ag.priced_purchases, ag.data_points_count)
              IS DISTINCT FROM
              (wk.total_impressions, wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.total_purchases,
               wk.asin_purchases, wk.priced_purchases, wk.data_points_count)

@@ -10,7 +10,7 @@ import (
 
 // segmentsShow expands a product row: htmx swaps the product's <tbody> for the same tbody with its
 // segment rows, and the browser URL records the expansion (a new history entry; switching an open row
-// between weekly and monthly replaces the entry). Without htmx it leads to the dashboard with the
+// between weekly, monthly and quarterly replaces the entry). Without htmx it leads to the dashboard with the
 // row expanded.
 func (s *Server) segmentsShow(c echo.Context) error {
 	if htmxOf(c.Request()).Enabled {
@@ -44,7 +44,7 @@ func (s *Server) segmentsBuild(c echo.Context) error {
 		return err
 	}
 	if st.Expanded(asin) != "" {
-		// A weekly/monthly switch of an open row: the same view step, so the history entry is replaced.
+		// A weekly/monthly/quarterly switch of an open row: the same view step, so the history entry is replaced.
 		replaceURL(c, next)
 	} else {
 		pushURL(c, next)
