@@ -16,6 +16,9 @@ type DiagnosisView struct {
 	Label  string // "Listing"
 	Detail string // "click share 10.00% vs impr. share 20.00% (0.50×)"
 	Title  string // every share and ratio, and the rule
+	// Help links the label to the diagnosis's glossary entry where one diagnosis is shown (the product
+	// page); table rows leave it out rather than repeat the same link on every row.
+	Help TermLink
 }
 
 // NewDiagnosisView formats a diagnosis.

@@ -154,3 +154,18 @@ func TestFunnelBarsShowStepRates(t *testing.T) {
 		}
 	})
 }
+
+func TestProductPageLinksDiagnosisAndOpportunity(t *testing.T) {
+	week := sqp.WeekCounts{WeekStart: period.Date(2024, time.August, 4), Counts: metrics.Counts{ASINImpressions: 1000, TotalImpressions: 9000, ASINClicks: 30, TotalClicks: 300, ASINPurchases: 3, TotalPurchases: 40}}
+	p := ProductPageData{Brand: sqp.Brand{ID: "b"}, Product: sqp.Product{ASIN: "B0C1234567"}, State: viewstate.Default(), HasData: true, Weeks: []sqp.WeekCounts{week}}
+	doc := renderDoc(t, ProductPageView(NewProductPage(Shell{}, p, fakeLinks{})))
+	for _, tc := range []struct{ sel, want string }{
+		{`[data-testid=product-diagnosis] a[data-testid=term-help]`, GlossaryPath + "#" + metrics.TermDiagnosis},
+		{`[data-testid=opportunity] a[data-testid=term-link]`, GlossaryPath + "#" + metrics.TermOpportunity},
+		{`[data-testid=funnel] li[data-metric=clicks] a[data-testid=term-link]`, GlossaryPath + "#" + string(metrics.Clicks)},
+	} {
+		if got := doc.Find(tc.sel).AttrOr("href", ""); got != tc.want {
+			t.Errorf("%s: href %q, want %q", tc.sel, got, tc.want)
+		}
+	}
+}

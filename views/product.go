@@ -145,6 +145,7 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 	}
 	v.Funnel = newFunnel(sum)
 	v.Diagnosis = NewDiagnosisView(metrics.Diagnose(sum))
+	v.Diagnosis.Help = termLink(metrics.TermDiagnosis)
 	v.Opportunity = newProductOpportunity(d.Weeks, sum)
 	v.Market = NewMarketTable("This product and its market", sum, d.MarketFigures, d.Market.Currency)
 	return v
@@ -155,6 +156,8 @@ type OpportunityView struct {
 	Value string // "15", "—"
 	Raw   string // exact, for machines
 	Basis string // "at the best weekly purchase share of the range, 15.00% (now 11.25%)"
+	// Help links the word "Opportunity" to its glossary entry.
+	Help TermLink
 }
 
 // newProductOpportunity is the product's opportunity: metrics.OpportunityOf its weekly segments, the same
@@ -165,7 +168,7 @@ func newProductOpportunity(weeks []sqp.WeekCounts, sum metrics.Counts) Opportuni
 		counts[i] = w.Counts
 	}
 	o := metrics.OpportunityOf(counts)
-	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: "(no week of the range has a market purchase)"}
+	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: "(no week of the range has a market purchase)", Help: termLink(metrics.TermOpportunity)}
 	if best := metrics.BestPurchaseShare(counts); best.OK {
 		v.Basis = "purchases at its best weekly purchase share of the range, " + FormatMetric(metrics.PurchaseShare, metrics.Known(best.V*100)) +
 			" (over the range " + FormatMetric(metrics.PurchaseShare, sum.Get(metrics.PurchaseShare)) + ")"
