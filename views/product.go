@@ -100,6 +100,8 @@ type QueryTable struct {
 // QueryRow is one search query of the range.
 type QueryRow struct {
 	Query string
+	// URL is the query's page (the brand's figures for the query), with the page's view state.
+	URL   string
 	Cells []Cell
 	// Market is the query's market, folded under the row.
 	Market MarketTable
@@ -222,7 +224,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 			b := d.QueryBase[q.Query]
 			base = &b
 		}
-		t.Rows = append(t.Rows, QueryRow{Query: q.Query, Cells: newCells(q.Counts, base, d.Market.Currency),
+		t.Rows = append(t.Rows, QueryRow{Query: q.Query, URL: links.Query(d.Brand.ID, q.Query, s), Cells: newCells(q.Counts, base, d.Market.Currency),
 			Market: NewMarketTable("“"+q.Query+"” and its market", q.Counts, d.QueryMarket[q.Query], d.Market.Currency)})
 	}
 	t.Pager = newPager("Search queries", d.Queries.Total, s.QueryPage, QueryPageSize, func(page int) string {

@@ -207,6 +207,23 @@ func TestProductPageShowsTheMarket(t *testing.T) {
 			}
 		})
 	})
+	t.Run("each query text links to its query page, which shows that query", func(t *testing.T) {
+		links := d.Find("[data-testid=query-row] [data-testid=query-link]")
+		if links.Length() != 2 {
+			t.Fatalf("%d query links, want 2", links.Length())
+		}
+		links.Each(func(_ int, a *goquery.Selection) {
+			href, _ := a.Attr("href")
+			want := "/brands/" + f.brandID + "/queries/" + strings.ReplaceAll(a.Text(), " ", "%20")
+			if !strings.HasPrefix(href, want) {
+				t.Fatalf("link of %q = %q, want %s...", a.Text(), href, want)
+			}
+			page, _ := f.doc(href, 200, nil)
+			if !strings.Contains(page.Find("h1").Text(), a.Text()) {
+				t.Fatalf("the page at %s is headed %q, not the query %q", href, page.Find("h1").Text(), a.Text())
+			}
+		})
+	})
 	t.Run("the UK page shows the UK's market, in pounds", func(t *testing.T) {
 		d, _ := f.doc("/brands/"+f.brandID+"/products/"+asinMarket+"?mp=UK", 200, nil)
 		panel := d.Find("[data-testid=market-panel]")
