@@ -63,6 +63,8 @@ type Dashboard struct {
 	NoDataText  string
 	KPIs        []KPI
 	Table       ProductTable
+	// QueriesURL is the brand's query view with the same marketplace, range and comparison.
+	QueriesURL string
 }
 
 // BrandOption is one entry of the brand picker.
@@ -145,11 +147,12 @@ func KPIMetrics() []metrics.Key {
 // NewDashboard builds the dashboard page.
 func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 	v := Dashboard{
-		Shell:     shell,
-		BrandName: d.Brand.DisplayName,
-		Filters:   newFilters(d, links),
-		NoData:    !d.HasData,
-		Table:     NewProductTable(d, links),
+		Shell:      shell,
+		BrandName:  d.Brand.DisplayName,
+		Filters:    newFilters(d, links),
+		NoData:     !d.HasData,
+		Table:      NewProductTable(d, links),
+		QueriesURL: links.Queries(d.Brand.ID, d.State),
 	}
 	for _, b := range d.Brands {
 		s := d.State
@@ -175,27 +178,36 @@ func NewDashboard(shell Shell, d DashboardData, links Links) Dashboard {
 // newMarketPicker lists the brand's marketplaces (and the one asked for, when the brand has no data there)
 // as links that keep every other setting, and labels the one shown with its currency.
 func newMarketPicker(d DashboardData, links Links) ([]BrandOption, string) {
-	if len(d.Markets) == 0 {
+	return marketOptions(d.Market, d.Markets, d.State, func(s viewstate.State) string {
+		s.Page = 1
+		return links.Dashboard(d.Brand.ID, s)
+	})
+}
+
+// marketOptions lists markets (and market, the one shown, when the brand has no data there) as links
+// built by url from s with the marketplace switched, and labels the one shown with its currency.
+func marketOptions(market sqp.Marketplace, markets []sqp.MarketplaceData, s viewstate.State, url func(viewstate.State) string) ([]BrandOption, string) {
+	if len(markets) == 0 {
 		return nil, ""
 	}
 	var opts []BrandOption
 	found := false
 	add := func(m sqp.Marketplace, note string) {
-		s := d.State
-		s.Marketplace, s.Page = m.Code, 1
-		selected := m.Code == d.Market.Code
+		n := s
+		n.Marketplace = m.Code
+		selected := m.Code == market.Code
 		found = found || selected
-		opts = append(opts, BrandOption{Name: marketName(m) + note, URL: links.Dashboard(d.Brand.ID, s), Selected: selected})
+		opts = append(opts, BrandOption{Name: marketName(m) + note, URL: url(n), Selected: selected})
 	}
-	for _, m := range d.Markets {
+	for _, m := range markets {
 		add(m.Marketplace, "")
 	}
-	if !found && d.Market.Code != "" {
-		add(d.Market, " (no data)")
+	if !found && market.Code != "" {
+		add(market, " (no data)")
 	}
-	label := marketName(d.Market)
-	if d.Market.Currency != "" {
-		label += " · prices in " + d.Market.Currency
+	label := marketName(market)
+	if market.Currency != "" {
+		label += " · prices in " + market.Currency
 	}
 	return opts, label
 }

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,21 @@ func (fakeLinks) SegmentsCSV(b, a string, t period.SegmentType, s viewstate.Stat
 }
 func (fakeLinks) Query(b, q string, s viewstate.State) string {
 	return "/query/" + q + "?" + s.Values().Encode()
+}
+func (fakeLinks) Queries(b string, s viewstate.State) string {
+	return "/q/" + b + "?" + s.Values().Encode()
+}
+func (fakeLinks) QueriesCSV(b string, s viewstate.State) string {
+	return "/qcsv/" + b + "?" + s.Values().Encode()
+}
+func (fakeLinks) APIQueries(b string, s viewstate.State) string {
+	return "/api/q/" + b + "?" + s.Values().Encode()
+}
+func (fakeLinks) QueryASINs(b, q string, s viewstate.State) string {
+	return "/qa/" + b + "?query=" + url.QueryEscape(q) + "&" + s.Values().Encode()
+}
+func (fakeLinks) QueryRow(b, q string, s viewstate.State) string {
+	return "/qr/" + b + "?query=" + url.QueryEscape(q) + "&" + s.Values().Encode()
 }
 
 func parseRows(t *testing.T, html string) *goquery.Document {

@@ -16,4 +16,11 @@ type Links interface {
 	SegmentsCSV(brandID, asin string, t period.SegmentType, s viewstate.State) string
 	// Query is the page of one search query of a brand; any text is safe (viewstate.QueryTextSegment).
 	Query(brandID, query string, s viewstate.State) string
+	// The brand's query view: the page, its CSV and JSON, and a query row expanded to the brand's ASINs
+	// (QueryASINs) or collapsed (QueryRow).
+	Queries(brandID string, s viewstate.State) string
+	QueriesCSV(brandID string, s viewstate.State) string
+	APIQueries(brandID string, s viewstate.State) string
+	QueryASINs(brandID, query string, s viewstate.State) string
+	QueryRow(brandID, query string, s viewstate.State) string
 }

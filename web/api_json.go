@@ -48,24 +48,27 @@ type apiChange struct {
 func newAPIChanges(cur, base metrics.Counts) map[string]*apiChange {
 	out := map[string]*apiChange{}
 	for _, k := range metrics.All() {
-		d := metrics.Change(k, cur, base)
-		if !d.OK {
-			out[string(k)] = nil
-			continue
-		}
-		ch := &apiChange{Value: d.V, Unit: "percent", Direction: "flat"}
-		if d.Unit == metrics.Points {
-			ch.Unit = "points"
-		}
-		switch d.Dir {
-		case metrics.Up:
-			ch.Direction = "up"
-		case metrics.Down:
-			ch.Direction = "down"
-		}
-		out[string(k)] = ch
+		out[string(k)] = newAPIChange(metrics.Change(k, cur, base))
 	}
 	return out
+}
+
+// newAPIChange is a change as the API writes it; nil when there is no base to compare with.
+func newAPIChange(d metrics.Delta) *apiChange {
+	if !d.OK {
+		return nil
+	}
+	ch := &apiChange{Value: d.V, Unit: "percent", Direction: "flat"}
+	if d.Unit == metrics.Points {
+		ch.Unit = "points"
+	}
+	switch d.Dir {
+	case metrics.Up:
+		ch.Direction = "up"
+	case metrics.Down:
+		ch.Direction = "down"
+	}
+	return ch
 }
 
 type apiCompared struct {

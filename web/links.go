@@ -53,3 +53,27 @@ func (l links) SegmentsCSV(brandID, asin string, t period.SegmentType, s viewsta
 func (l links) Query(brandID, query string, s viewstate.State) string {
 	return withQuery(l.e.Reverse(routeQuery, brandID, viewstate.QueryTextSegment(query)), s.Values())
 }
+
+func (l links) Queries(brandID string, s viewstate.State) string {
+	return withQuery(l.e.Reverse(routeQueries, brandID), s.Values())
+}
+
+func (l links) QueriesCSV(brandID string, s viewstate.State) string {
+	return withQuery(l.e.Reverse(routeQueriesCSV, brandID), s.Values())
+}
+
+func (l links) APIQueries(brandID string, s viewstate.State) string {
+	return withQuery(l.e.Reverse(routeAPIQueries, brandID), s.Values())
+}
+
+func (l links) QueryASINs(brandID, query string, s viewstate.State) string {
+	v := s.Values()
+	v.Set(viewstate.ParamQuery, query)
+	return withQuery(l.e.Reverse(routeQueryASINs, brandID), v)
+}
+
+func (l links) QueryRow(brandID, query string, s viewstate.State) string {
+	v := s.Values()
+	v.Set(viewstate.ParamQuery, query)
+	return withQuery(l.e.Reverse(routeQueryRow, brandID), v)
+}

@@ -14,6 +14,11 @@ const (
 	routeSegmentsCSV = "segments.csv"
 	routeAPIProducts = "api.products"
 	routeAPISegments = "api.segments"
+	routeQueries     = "queries"
+	routeQueriesCSV  = "queries.csv"
+	routeQueryASINs  = "query.asins"
+	routeQueryRow    = "query.row"
+	routeAPIQueries  = "api.queries"
 	routeStatic      = "static"
 	routeLogin       = "login"
 	routeLogout      = "logout"
@@ -55,10 +60,17 @@ func (s *Server) routes() {
 
 	// Query page: one search query of the brand (the text is one escaped path segment, query_show.go).
 	e.GET("/brands/:brandID/queries/:query", s.queryShow).Name = routeQuery
+	// The brand's query view: page, CSV, a query row expanded to the brand's ASINs and collapsed. The
+	// query text travels as ?query= (any text; /brands/:brandID/queries/:query is the query page).
+	e.GET("/brands/:brandID/queries", s.queriesShow).Name = routeQueries
+	e.GET("/brands/:brandID/queries.csv", s.queriesExport).Name = routeQueriesCSV
+	e.GET("/brands/:brandID/query-asins", s.queryASINsShow).Name = routeQueryASINs
+	e.GET("/brands/:brandID/query-row", s.queryRowShow).Name = routeQueryRow
 
 	// JSON API: the same numbers as the pages.
 	e.GET("/api/brands/:brandID/products", s.apiProductsList).Name = routeAPIProducts
 	e.GET("/api/brands/:brandID/products/:asin/segments", s.apiSegmentsList).Name = routeAPISegments
+	e.GET("/api/brands/:brandID/queries", s.apiQueriesList).Name = routeAPIQueries
 
 	// ---- Admin and operations (owned by the admin/ops engineer: /admin, /healthz, /readyz, /metrics) ----
 	e.GET("/admin", s.adminShow).Name = routeAdmin
