@@ -40,6 +40,11 @@ func TestMalformedQueryStrings(t *testing.T) {
 		{"/brands/:brandID/queries/:query", "/brands/" + f.own.id + "/queries/anvil", false},
 		{"/api/brands/:brandID/products", "/api/brands/" + f.own.id + "/products", false},
 		{"/api/brands/:brandID/products/:asin/segments", "/api" + product + "/segments", false},
+		{"/brands/:brandID/queries", "/brands/" + f.own.id + "/queries", false},
+		{"/brands/:brandID/queries.csv", "/brands/" + f.own.id + "/queries.csv", false},
+		{"/brands/:brandID/query-asins", "/brands/" + f.own.id + "/query-asins?query=anvil", true},
+		{"/brands/:brandID/query-row", "/brands/" + f.own.id + "/query-row?query=anvil", true},
+		{"/api/brands/:brandID/queries", "/api/brands/" + f.own.id + "/queries", false},
 		{"/admin", "/admin", false},
 		{"/admin/history", "/admin/history", true},
 		{"/login", "/login", false},
@@ -61,6 +66,9 @@ func TestMalformedQueryStrings(t *testing.T) {
 	get := func(path, query string, htmx bool) (int, string) {
 		t.Helper()
 		req := newRequest(http.MethodGet, path)
+		if req.URL.RawQuery != "" { // a route that needs a parameter (?query=) keeps it in front
+			query = req.URL.RawQuery + "&" + query
+		}
 		req.URL.RawQuery = query
 		req.RequestURI = req.URL.RequestURI()
 		if htmx {
