@@ -58,6 +58,7 @@ type QueryViewTable struct {
 type HeaderGroup struct {
 	Label string
 	Span  string
+	Help  TermLink // the group's glossary entry
 }
 
 // QueryViewColumn is a header of the second header row: a short label ("Market"), its full name for the
@@ -69,6 +70,7 @@ type QueryViewColumn struct {
 	URL      string // "" when the column is not sortable
 	AriaSort string
 	Arrow    string
+	Help     TermLink // the column's glossary entry
 }
 
 // QueryViewRow is one search query's <tbody>: its row and, when expanded, the brand's ASINs of that query.
@@ -115,6 +117,29 @@ type queryViewColumn struct {
 	sort             sqp.BrandQuerySortKey
 }
 
+// queryViewTerms maps the query view's column keys that are not metric keys to their glossary entries.
+var queryViewTerms = map[string]string{
+	"volume":                metrics.TermSearchQueryVolume,
+	"score":                 metrics.TermSearchQueryScore,
+	"market_impressions":    metrics.TermMarket,
+	"market_clicks":         metrics.TermMarket,
+	"market_cart_adds":      metrics.TermMarket,
+	"market_purchases":      metrics.TermMarket,
+	"market_ctr":            metrics.TermMarketRates,
+	"market_cart_add_rate":  metrics.TermMarketRates,
+	"market_cvr":            metrics.TermMarketRates,
+	"market_purchase_price": metrics.TermMedianPrice,
+	"purchase_price":        metrics.TermBrandMedianPrice,
+}
+
+// queryViewTerm is the glossary link of a query view column or header group key.
+func queryViewTerm(key string) TermLink {
+	if id, ok := queryViewTerms[key]; ok {
+		return termLink(id)
+	}
+	return termLink(key)
+}
+
 // queryViewColumns are the numeric columns of the query view in table order (queryViewGroups spans them).
 var queryViewColumns = []queryViewColumn{
 	{"volume", "Search query volume", "Search query volume (once per week)", sqp.BrandQuerySortVolume},
@@ -158,8 +183,11 @@ func queryViewGroups(currency string) []HeaderGroup {
 	if currency != "" {
 		price += " (" + currency + ")"
 	}
-	return []HeaderGroup{{"", "4"}, {"Impressions", "3"}, {"Clicks", "3"}, {"Cart adds", "3"}, {"Purchases", "3"},
-		{"CTR", "2"}, {"Cart-add rate", "2"}, {"CVR", "2"}, {price, "2"}}
+	return []HeaderGroup{{"", "4", TermLink{}},
+		{"Impressions", "3", termLink(string(metrics.Impressions))}, {"Clicks", "3", termLink(string(metrics.Clicks))},
+		{"Cart adds", "3", termLink(string(metrics.CartAdds))}, {"Purchases", "3", termLink(string(metrics.Purchases))},
+		{"CTR", "2", termLink(string(metrics.CTR))}, {"Cart-add rate", "2", termLink(string(metrics.CartAddRate))},
+		{"CVR", "2", termLink(string(metrics.CVR))}, {price, "2", termLink(metrics.TermBrandMedianPrice)}}
 }
 
 // QueryRowID is the element id of a query's <tbody>: a hash of the text, since a search query may hold
@@ -244,7 +272,7 @@ func NewQueryViewTable(d QueryViewData, links Links) QueryViewTable {
 // newQueryViewColumn is a header of the query view: sortable columns sort descending first (ascending for
 // the query text and the score, where lower is better) and flip on a second click.
 func newQueryViewColumn(c queryViewColumn, s viewstate.State, url func(viewstate.State) string) QueryViewColumn {
-	col := QueryViewColumn{Key: c.key, Label: c.label, Full: c.full, AriaSort: "none"}
+	col := QueryViewColumn{Key: c.key, Label: c.label, Full: c.full, AriaSort: "none", Help: queryViewTerm(c.key)}
 	if c.sort == "" {
 		col.AriaSort = ""
 		return col
