@@ -99,10 +99,14 @@ func TestAccessibility(t *testing.T) {
 }
 
 // checkPage opens every <details> of the page, so that what they fold away is checked too (axe-core
-// passes over what is not rendered), and runs axe-core on the whole page.
+// passes over what is not rendered), and runs axe-core on the whole page, at the tab's laptop width and
+// again at a phone's: there tables scroll in their regions, which keyboard users must be able to reach
+// (scrollable-region-focusable), and the layout changes. The tab stays at the phone's width.
 func checkPage(tab *browsertest.Tab, what string) {
 	browsertest.Eval[bool](tab, `document.querySelectorAll('details').forEach(function (d) { d.open = true; }), true`)
 	tab.CheckAccessibility(what)
+	tab.Run("narrow the view to a phone's", chromedp.EmulateViewport(390, 844))
+	tab.CheckAccessibility(what + " at 390 px")
 }
 
 // svgWithoutText lists the SVG elements of the page that neither are hidden from assistive technology
