@@ -44,7 +44,7 @@ func TestAccessibility(t *testing.T) {
 		checkPage(tab, "the glossary")
 	})
 
-	t.Run("brand page, and a product expanded to weekly and monthly rows", func(t *testing.T) {
+	t.Run("brand page, and a product expanded to weekly, monthly and quarterly rows", func(t *testing.T) {
 		tab := d.tab(t, f.dashboardPath(""))
 		checkPage(tab, "the brand page")
 		chartsHaveTextAlternatives(t, tab)
@@ -56,6 +56,8 @@ func TestAccessibility(t *testing.T) {
 			t.Errorf("%d monthly rows, want 3", n)
 		}
 		tab.CheckAccessibility("A's monthly rows", "#p-"+asinA)
+		tab.Swap("switch A to quarterly", browsertest.Click("#segq-"+asinA))
+		tab.CheckAccessibility("A's quarterly rows", "#p-"+asinA)
 	})
 
 	t.Run("product page", func(t *testing.T) {
