@@ -69,6 +69,16 @@ func TestBrowserQueryPage(t *testing.T) {
 		}
 	})
 
+	t.Run("axe finds no serious violation and every chart has a text alternative", func(t *testing.T) {
+		st := viewstate.Default()
+		st.Preset = "52w"
+		tab := d.tab(t, f.links.Query(f.brandID, "garden hose", st))
+		checkPage(tab, "the query page")
+		if n := chartsHaveTextAlternatives(t, tab); n != 1 {
+			t.Errorf("%d named charts, want 1", n)
+		}
+	})
+
 	t.Run("on a 390 px phone nothing overflows the page", func(t *testing.T) {
 		tab := d.tab(t, f.links.Query(f.brandID, "garden hose", viewstate.Default()))
 		tab.Run("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
