@@ -46,7 +46,11 @@ type QueryPage struct {
 	Summary []QueryFigure
 	Chart   QueryChart
 	Funnel  QueryFunnel
-	ASINs   QueryASINTable
+	// Diagnosis and Opportunity are the query's funnel diagnosis and opportunity over the range
+	// (metrics.Diagnose, metrics.OpportunityFrom), as the product page shows a product's.
+	Diagnosis   DiagnosisView
+	Opportunity OpportunityView
+	ASINs       QueryASINTable
 }
 
 // QueryFigure is one headline number of the query page.
@@ -57,6 +61,7 @@ type QueryFigure struct {
 	Value    string
 	HasDelta bool
 	Delta    DeltaView
+	Help     TermLink // the figure's glossary entry
 }
 
 // QueryFunnel is the funnel of the range: per step the market, the brand and its share, the rates, the
@@ -65,12 +70,16 @@ type QueryFunnel struct {
 	Currency string
 	Steps    []QueryFunnelStep
 	Compare  bool
+	// Help are the glossary entries of the column groups: market total, brand count, market rates, median
+	// price, brand median price, shipping speed.
+	MarketHelp, BrandHelp, RatesHelp, PriceHelp, BrandPriceHelp, ShippingHelp TermLink
 }
 
 // QueryFunnelStep is one step of the funnel.
 type QueryFunnelStep struct {
 	Metric      string
 	Label       string
+	Help        TermLink
 	Market      string
 	Brand       Cell
 	Share       Cell
@@ -87,10 +96,16 @@ type QueryFunnelStep struct {
 
 // QueryASINTable is the brand's ASINs that won the query.
 type QueryASINTable struct {
-	Columns []string
+	Columns []QueryColumn
 	Rows    []QueryASINRow
 	Compare bool
 	Empty   string
+}
+
+// QueryColumn is a column header of the query page's tables, with its glossary entry.
+type QueryColumn struct {
+	Label string
+	Help  TermLink
 }
 
 // QueryASINRow is one ASIN of the brand on the query.
@@ -136,6 +151,9 @@ func NewQueryPage(shell Shell, d QueryPageData, links Links) QueryPage {
 	v.Summary = newQuerySummary(sum, base, len(d.ASINs))
 	v.Chart = NewQueryChart(d.Range, d.Weeks)
 	v.Funnel = newQueryFunnel(sum, base, d.Market.Currency)
+	v.Diagnosis = NewDiagnosisView(metrics.Diagnose(sum.Counts))
+	v.Diagnosis.Help = termLink(metrics.TermDiagnosis)
+	v.Opportunity = newQueryOpportunity(sum)
 	v.ASINs = newQueryASINTable(d, links)
 	if d.HasBase && !v.NoRows {
 		deltas := []*DeltaView{}
@@ -173,7 +191,20 @@ func newQuerySummary(sum sqp.BrandQuery, base *sqp.BrandQuery, asins int) []Quer
 		Title: "Weeks of the range in which at least one of the brand's ASINs reported this query"}
 	n := QueryFigure{Key: "asins", Label: "ASINs", Value: strconv.Itoa(asins),
 		Title: "The brand's ASINs that reported this query in the range"}
+	vol.Help, score.Help, weeks.Help = termLink(metrics.TermSearchQueryVolume), termLink(metrics.TermSearchQueryScore), termLink(metrics.TermWeeksOfData)
 	return []QueryFigure{vol, score, weeks, n}
+}
+
+// newQueryOpportunity is the query's opportunity: the purchases the brand would win at its best weekly
+// purchase share of the range on the range's market purchases (the query view's figure).
+func newQueryOpportunity(sum sqp.BrandQuery) OpportunityView {
+	o := metrics.OpportunityFrom(sum.BestPurchaseShare, sum.Counts.TotalPurchases, sum.Counts.ASINPurchases)
+	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: "(no week of the range has a market purchase)", Help: termLink(metrics.TermOpportunity)}
+	if best := sum.BestPurchaseShare; best.OK {
+		v.Basis = "purchases at the brand's best weekly purchase share of the range, " + FormatMetric(metrics.PurchaseShare, metrics.Known(best.V*100)) +
+			" (over the range " + FormatMetric(metrics.PurchaseShare, sum.Counts.Get(metrics.PurchaseShare)) + ")"
+	}
+	return v
 }
 
 // countChange is the change of a count as metrics computes it for counts (in %).
@@ -182,7 +213,9 @@ func countChange(cur, base int64) metrics.Delta {
 }
 
 func newQueryFunnel(sum sqp.BrandQuery, base *sqp.BrandQuery, currency string) QueryFunnel {
-	f := QueryFunnel{Currency: currency, Compare: base != nil}
+	f := QueryFunnel{Currency: currency, Compare: base != nil,
+		MarketHelp: termLink(metrics.TermMarket), BrandHelp: termLink(metrics.TermBrandCount), RatesHelp: termLink(metrics.TermMarketRates),
+		PriceHelp: termLink(metrics.TermMedianPrice), BrandPriceHelp: termLink(metrics.TermBrandMedianPrice), ShippingHelp: termLink(metrics.TermShippingSpeed)}
 	p := sum.Prices
 	steps := []struct {
 		count, share, rate metrics.Key
@@ -200,6 +233,7 @@ func newQueryFunnel(sum sqp.BrandQuery, base *sqp.BrandQuery, currency string) Q
 		st := QueryFunnelStep{
 			Metric: string(s.count),
 			Label:  metrics.Label(s.count),
+			Help:   termLink(string(s.count)),
 			Market: FormatCount(s.total),
 			Brand:  newCell(s.count, sum.Counts, base, ""),
 			Share:  newCell(s.share, sum.Counts, base, ""),
@@ -247,9 +281,9 @@ func formatPrice(v metrics.Value, currency string) string {
 
 func newQueryASINTable(d QueryPageData, links Links) QueryASINTable {
 	t := QueryASINTable{Compare: d.HasBase}
-	t.Columns = append(t.Columns, "Product", "Weeks")
+	t.Columns = append(t.Columns, QueryColumn{Label: "Product"}, QueryColumn{Label: "Weeks", Help: termLink(metrics.TermWeeksOfData)})
 	for _, k := range queryASINMetrics() {
-		t.Columns = append(t.Columns, metrics.Label(k))
+		t.Columns = append(t.Columns, QueryColumn{Label: metrics.Label(k), Help: termLink(string(k))})
 	}
 	base := map[string]metrics.Counts{}
 	for _, a := range d.BaseASINs {

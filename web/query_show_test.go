@@ -181,3 +181,68 @@ func TestQueryPageAccess(t *testing.T) {
 		}
 	})
 }
+
+func TestQueryPageNumbers(t *testing.T) {
+	f := newQueryFixture(t)
+	// "garden hose" over the default range (the newest 13 weeks): asinA every week, asinQ in the newest 4
+	// with the same market totals, which count once.
+	var brand, market sums
+	var volume int64
+	for _, r := range reports() {
+		if r.ASIN != asinA || r.WeekStart.Before(weekStart(12)) {
+			continue
+		}
+		for _, q := range r.Queries {
+			if q.SearchQuery != "garden hose" {
+				continue
+			}
+			brand.impr += q.ASINImpressionCount
+			brand.clicks += q.ASINClickCount
+			brand.carts += q.ASINCartAddCount
+			brand.purch += q.ASINPurchaseCount
+			market.impr += q.TotalQueryImpressionCount
+			market.clicks += q.TotalClickCount
+			market.carts += q.TotalCartAddCount
+			market.purch += q.TotalPurchaseCount
+		}
+	}
+	for n := 0; n < 4; n++ {
+		brand.impr, brand.clicks, brand.carts, brand.purch = brand.impr+300, brand.clicks+30, brand.carts+6, brand.purch+3
+		volume += 40000 + 1000*int64(26-n)
+	}
+	doc, _ := f.doc(f.links.Query(f.brandID, "garden hose", viewstate.Default()), http.StatusOK, nil)
+	if got := doc.Find(`[data-testid=query-figure][data-key=search_query_volume] [data-testid=kpi-value]`).Text(); got != thousands(volume) {
+		t.Errorf("volume %q, want %s", got, thousands(volume))
+	}
+	for _, tc := range []struct {
+		metric, share string
+		brand, market int64
+	}{
+		{"impressions", "impression_share", brand.impr, market.impr},
+		{"clicks", "click_share", brand.clicks, market.clicks},
+		{"cart_adds", "cart_add_share", brand.carts, market.carts},
+		{"purchases", "purchase_share", brand.purch, market.purch},
+	} {
+		row := doc.Find(`[data-testid=funnel-step][data-metric=` + tc.metric + `]`)
+		if got := strings.TrimSpace(row.Find("[data-testid=market-total]").Text()); got != thousands(tc.market) {
+			t.Errorf("%s: market %q, want %s (counted once per week)", tc.metric, got, thousands(tc.market))
+		}
+		if got := cell(row, tc.metric); got != thousands(tc.brand) {
+			t.Errorf("%s: brand %q, want %s", tc.metric, got, thousands(tc.brand))
+		}
+		if got := cell(row, tc.share); got != pct(tc.brand, tc.market) {
+			t.Errorf("%s: share %q, want %s", tc.metric, got, pct(tc.brand, tc.market))
+		}
+	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid=funnel-step][data-metric=clicks] [data-testid=market-rate]`).Text()); !strings.HasSuffix(got, pct(market.clicks, market.impr)) {
+		t.Errorf("market CTR %q, want %s", got, pct(market.clicks, market.impr))
+	}
+	if doc.Find(`[data-testid=product-diagnosis] [data-testid=diagnosis]`).Length() != 1 || doc.Find(`[data-testid=opportunity]`).Length() != 1 {
+		t.Error("no diagnosis and opportunity")
+	}
+	// asinA: 13 weeks, more purchases; asinQ: 4 weeks.
+	rows := doc.Find("[data-testid=query-asin]")
+	if rows.Length() != 2 || rows.First().AttrOr("data-asin", "") != asinA || strings.TrimSpace(rows.Last().Find("[data-testid=weeks]").Text()) != "4" {
+		t.Errorf("ASIN rows: %d, first %q", rows.Length(), rows.First().AttrOr("data-asin", ""))
+	}
+}
