@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,10 +139,13 @@ func NewQueryChart(r period.Range, weeks []sqp.BrandQueryWeek) QueryChart {
 	for j := range c.Lines {
 		c.Lines[j].Path = strings.TrimSpace(paths[j].String())
 	}
+	// The chart runs left to right in time; its table lists the newest week first, as every list of weekly
+	// rows does.
+	slices.Reverse(c.Rows)
 	c.VolumeTop, c.VolumeZero = FormatCount(volTop), "0"
 	c.ShareTop, c.ShareZero = FormatMetric(metrics.ImpressionShare, metrics.Known(shareTop)), "0%"
 	c.XStart, c.XEnd = shortDate(r.From), shortDate(period.WeekStart(r.To))
-	c.Summary = fmt.Sprintf("Weekly trend from %s to %s: Search Query Volume as bars (up to %s) and the brand's impression, click, cart-add and purchase shares as lines (up to %s); %d of %d weeks have data. The table below the chart lists every week.",
+	c.Summary = fmt.Sprintf("Weekly trend from %s to %s: Search Query Volume as bars (up to %s) and the brand's impression, click, cart-add and purchase shares as lines (up to %s); %d of %d weeks have data. The table below the chart lists every week, newest first.",
 		c.XStart, c.XEnd, c.VolumeTop, c.ShareTop, len(weeks), slots)
 	return c
 }
