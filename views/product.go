@@ -103,6 +103,9 @@ type QueryRow struct {
 	// URL is the query's page (the brand's figures for the query), with the page's view state.
 	URL   string
 	Cells []Cell
+	// Diagnosis and Opportunity are the product's on this query (docs/diagnosis.md).
+	Diagnosis   DiagnosisView
+	Opportunity Cell
 	// Market is the query's market, folded under the row.
 	Market MarketTable
 }
@@ -218,6 +221,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	for _, k := range metrics.All() {
 		t.Columns = append(t.Columns, newQueryColumn(sqp.SortKey(k), metricLabel(k, d.Market.Currency), true, s, url))
 	}
+	t.Columns = append(t.Columns, newQueryColumn(sqp.SortOpportunity, OpportunityLabel, true, s, url))
 	for _, q := range d.Queries.Queries {
 		var base *metrics.Counts
 		if d.HasBase {
@@ -225,6 +229,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 			base = &b
 		}
 		t.Rows = append(t.Rows, QueryRow{Query: q.Query, URL: links.Query(d.Brand.ID, q.Query, s), Cells: newCells(q.Counts, base, d.Market.Currency),
+			Diagnosis: NewDiagnosisView(metrics.Diagnose(q.Counts)), Opportunity: newOpportunityCell(q.Opportunity()),
 			Market: NewMarketTable("“"+q.Query+"” and its market", q.Counts, d.QueryMarket[q.Query], d.Market.Currency)})
 	}
 	t.Pager = newPager("Search queries", d.Queries.Total, s.QueryPage, QueryPageSize, func(page int) string {

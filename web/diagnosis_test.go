@@ -120,6 +120,35 @@ func TestDiagnosisAndOpportunityOfProducts(t *testing.T) {
 		}
 	})
 
+	t.Run("the product page's query rows show each query's label and opportunity", func(t *testing.T) {
+		// A's queries over k = 14..26 (sum k = 260, sum k/3 = 82, sum k%3 = 14):
+		// garden hose: impressions 1000+10k of 10000+100k -> 15,600 of 156,000 (10.00%); clicks 40+k of
+		// 900 -> 780 of 11,700 (6.67%): listing 780x156000 / (15600x11700) = 0.67 < 0.8 -> Listing.
+		// Purchases 5+k/3 of 200: best 13/200 = 0.065; 0.065 x 2600 - 147 = 169 - 147 = 22.
+		// hose reel: impressions 2,860 of 65,000 (4.40%), clicks 195 of 5,200: 0.85; cart adds 52 of
+		// 1,170: 1.19; purchases 40 of 780: 1.37 -> none below 0.8, 4.40% < 10% -> Visibility.
+		// Purchases 2+k%3 of 60: best 4/60; 4/60 x 780 - 40 = 52 - 40 = 12.
+		d, _ := f.doc("/brands/"+f.brandID+"/products/"+asinA+"?qsort=opportunity&qdir=desc", http.StatusOK, nil)
+		rows := d.Find("tr[data-testid=query-row]")
+		if rows.Length() != 2 {
+			t.Fatalf("%d query rows", rows.Length())
+		}
+		for i, w := range []struct {
+			query, leak, detail, opportunity string
+		}{
+			{"garden hose", "listing", "click share 6.67% vs impr. share 10.00% (0.67×)", "22"},
+			{"hose reel", "visibility", "impr. share 4.40% (below 10%)", "12"},
+		} {
+			r := rows.Eq(i)
+			b := r.Find("[data-testid=diagnosis]")
+			if !strings.Contains(r.Find("th").Text(), w.query) || b.AttrOr("data-leak", "") != w.leak ||
+				strings.TrimSpace(b.Find(".leak-detail").Text()) != w.detail || cell(r, "opportunity") != w.opportunity {
+				t.Errorf("row %d: %q %s %q opportunity %q, want %q %s %q %q", i, r.Find("th").Text(), b.AttrOr("data-leak", ""),
+					b.Find(".leak-detail").Text(), cell(r, "opportunity"), w.query, w.leak, w.detail, w.opportunity)
+			}
+		}
+	})
+
 	t.Run("the CSV and the JSON carry the same label", func(t *testing.T) {
 		body, _ := f.body("/brands/"+f.brandID+"/products.csv", http.StatusOK, nil)
 		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()

@@ -16,15 +16,20 @@ import (
 // base tables.
 func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, error) {
 	expr, ok := sortExpr(string(f.Sort))
-	if f.Sort == sqp.SortQuery {
+	switch f.Sort {
+	case sqp.SortQuery:
 		expr, ok = "query", true
+	case sqp.SortOpportunity:
+		expr, ok = opportunityExpr, true
 	}
 	if !ok {
 		return sqp.QueryPage{}, apperr.Invalid("qsort", "%q is not a sort key", f.Sort)
 	}
 	q := `
 		WITH sums AS (
-			SELECT q.search_query AS query, ` + sumQueryCounts + `
+			SELECT q.search_query AS query, ` + sumQueryCounts + `,
+			       -- one row per week: metrics.BestPurchaseShare, as bestWeeklyPurchaseShare for products
+			       max(q.asin_purchase_count::float8 / nullif(q.total_purchase_count, 0)) AS best_purchase_share
 			FROM sqp.asin_performance_data a
 			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
 			WHERE a.asin = $1 AND a.marketplace = $6 AND a.start_date >= $2 AND a.end_date <= $3
@@ -35,8 +40,9 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 		` + orderBy(expr, f.Desc, "query") + `
 		LIMIT $4 OFFSET $5`
 	type row struct {
-		Query string `db:"query"`
-		Total int64  `db:"total"`
+		Query     string   `db:"query"`
+		Total     int64    `db:"total"`
+		BestShare *float64 `db:"best_purchase_share"`
 		countsRow
 	}
 	var limit *int
@@ -60,6 +66,9 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 	for i, r := range found {
 		page.Total = int(r.Total)
 		page.Queries[i] = sqp.QueryCounts{Query: r.Query, Counts: r.counts()}
+		if r.BestShare != nil {
+			page.Queries[i].BestPurchaseShare = metrics.Known(*r.BestShare)
+		}
 	}
 	return page, nil
 }

@@ -122,6 +122,14 @@ type WeekCounts struct {
 type QueryCounts struct {
 	Query  string
 	Counts metrics.Counts
+	// BestPurchaseShare is the highest weekly purchase share of those weeks, as a fraction (set by the
+	// product page's query table, metrics.BestPurchaseShare): the input of the query's opportunity.
+	BestPurchaseShare metrics.Value
+}
+
+// Opportunity is the query's opportunity over its weeks (metrics.OpportunityFrom, docs/diagnosis.md).
+func (q QueryCounts) Opportunity() metrics.Value {
+	return metrics.OpportunityFrom(q.BestPurchaseShare, q.Counts.TotalPurchases, q.Counts.ASINPurchases)
 }
 
 // QueryFilter selects, orders and pages the search queries of one product.
@@ -161,7 +169,9 @@ func ProductSortKeys() []SortKey {
 }
 
 // QuerySortKeys are the sort keys of a product's search query table.
-func QuerySortKeys() []SortKey { return append([]SortKey{SortQuery}, metricSortKeys()...) }
+func QuerySortKeys() []SortKey {
+	return append(append([]SortKey{SortQuery}, metricSortKeys()...), SortOpportunity)
+}
 
 func metricSortKeys() []SortKey {
 	out := make([]SortKey, len(metrics.All()))
