@@ -95,6 +95,8 @@ type QueryTable struct {
 	Empty   string
 	// Span is the number of columns, spanned by each query's market row.
 	Span int
+	// DiagnosisHelp links the diagnosis column (after Columns) to its glossary entry.
+	DiagnosisHelp TermLink
 }
 
 // QueryRow is one search query of the range.
@@ -240,7 +242,8 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	if len(t.Rows) == 0 {
 		t.Empty = "No search queries in this range."
 	}
-	t.Span = len(t.Columns)
+	t.DiagnosisHelp = termLink(metrics.TermDiagnosis)
+	t.Span = len(t.Columns) + 1 // and the diagnosis
 	return t
 }
 

@@ -141,7 +141,7 @@ func TestDiagnosisAndOpportunityOfProducts(t *testing.T) {
 		} {
 			r := rows.Eq(i)
 			b := r.Find("[data-testid=diagnosis]")
-			if !strings.Contains(r.Find("th").Text(), w.query) || b.AttrOr("data-leak", "") != w.leak ||
+			if strings.TrimSpace(r.Find("th").Text()) != w.query || b.AttrOr("data-leak", "") != w.leak ||
 				strings.TrimSpace(b.Find(".leak-detail").Text()) != w.detail || cell(r, "opportunity") != w.opportunity {
 				t.Errorf("row %d: %q %s %q opportunity %q, want %q %s %q %q", i, r.Find("th").Text(), b.AttrOr("data-leak", ""),
 					b.Find(".leak-detail").Text(), cell(r, "opportunity"), w.query, w.leak, w.detail, w.opportunity)
