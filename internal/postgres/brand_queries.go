@@ -13,11 +13,13 @@ import (
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
-// sumBrandQueryWeeks sums the rows of public.brand_query_weeks over a range into the columns of
-// brandQueryRow. Market figures are already counted once per query-week in the view, so summing its weeks
-// counts each week once. Prices are count-weighted (metrics.PriceSum): the market's weekly medians by the
-// market's counts of the step, the brand's amounts as stored; amounts in cents, exact.
-const sumBrandQueryWeeks = `
+// sumBrandQueryMain sums the rows of public.brand_query_weeks over a range into the columns of brandQueryRow
+// that the query view sorts by and shows in its rows; sumBrandQueryDetails adds the rest (median prices
+// and shipping speeds); sumBrandQueryWeeks is both. Market figures are already counted once per
+// query-week in the view, so summing its weeks counts each week once. Prices are count-weighted
+// (metrics.PriceSum): the market's weekly medians by the market's counts of the step, the brand's amounts
+// as stored; amounts in cents, exact.
+const sumBrandQueryMain = `
 	coalesce(sum(search_query_volume), 0)::bigint AS volume,
 	min(search_query_score) AS best_score,
 	sum(asin_impressions)::bigint  AS asin_impressions,
@@ -30,6 +32,13 @@ const sumBrandQueryWeeks = `
 	sum(total_purchases)::bigint   AS total_purchases,
 	round(sum(purchase_price_amount) * 100)::bigint AS price_cents,
 	sum(priced_purchases)::bigint AS priced_purchases,
+	count(*)::int AS weeks,
+	max(asin_count) AS max_asins,
+	max(asin_purchases::float8 / nullif(total_purchases, 0)) AS best_purchase_share,
+	max(currency_code)::text AS currency`
+
+// sumBrandQueryDetails: see sumBrandQueryMain.
+const sumBrandQueryDetails = `
 	coalesce(round(sum(total_median_click_price * total_clicks) * 100), 0)::bigint AS market_click_cents,
 	coalesce(sum(total_clicks) FILTER (WHERE total_median_click_price IS NOT NULL), 0)::bigint AS market_click_weight,
 	coalesce(round(sum(total_median_cart_add_price * total_cart_adds) * 100), 0)::bigint AS market_cart_add_cents,
@@ -57,11 +66,10 @@ const sumBrandQueryWeeks = `
 	coalesce(sum(one_day_purchases), 0)::bigint AS one_day_purchases,
 	coalesce(sum(total_purchases) FILTER (WHERE one_day_purchases IS NOT NULL), 0)::bigint AS one_day_purchases_of,
 	coalesce(sum(two_day_purchases), 0)::bigint AS two_day_purchases,
-	coalesce(sum(total_purchases) FILTER (WHERE two_day_purchases IS NOT NULL), 0)::bigint AS two_day_purchases_of,
-	count(*)::int AS weeks,
-	max(asin_count) AS max_asins,
-	max(asin_purchases::float8 / nullif(total_purchases, 0)) AS best_purchase_share,
-	max(currency_code)::text AS currency`
+	coalesce(sum(total_purchases) FILTER (WHERE two_day_purchases IS NOT NULL), 0)::bigint AS two_day_purchases_of`
+
+// sumBrandQueryWeeks is every column of brandQueryRow but the total.
+const sumBrandQueryWeeks = sumBrandQueryMain + `,` + sumBrandQueryDetails
 
 // brandQueryRow is the scan target of sumBrandQueryWeeks.
 type brandQueryRow struct {
@@ -195,17 +203,30 @@ func (db *DB) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.Bra
 		limit = &f.Limit
 	}
 	args = append(args, limit, f.Offset)
+	// Two steps: the page is chosen on the main sums alone, and the details are summed for its rows only
+	// (through the unique index), which keeps the aggregation over all of a brand's queries small.
+	p := func(i int) string { return "$" + strconv.Itoa(i) }
 	q := `
 		WITH sums AS (
-			SELECT search_query AS query, ` + sumBrandQueryWeeks + `
+			SELECT search_query AS query, ` + sumBrandQueryMain + `
 			FROM public.brand_query_weeks
 			WHERE ` + where + `
 			GROUP BY search_query
+		), page AS (
+			SELECT *, count(*) OVER () AS total
+			FROM sums
+			` + orderBy(expr, f.Desc, "query") + `
+			LIMIT ` + p(len(args)-2) + ` OFFSET ` + p(len(args)-1) + `
 		)
-		SELECT *, count(*) OVER () AS total
-		FROM sums
-		` + orderBy(expr, f.Desc, "query") + `
-		LIMIT $` + strconv.Itoa(len(args)-2) + ` OFFSET $` + strconv.Itoa(len(args)-1)
+		SELECT page.*, d.*
+		FROM page
+		CROSS JOIN LATERAL (
+			SELECT ` + sumBrandQueryDetails + `
+			FROM public.brand_query_weeks w
+			WHERE w.brand_id = $1 AND w.marketplace = $2 AND w.search_query = page.query
+			  AND w.week_start >= $3 AND w.week_start + 6 <= $4
+		) d
+		` + orderBy(expr, f.Desc, "query")
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return sqp.BrandQueryPage{}, fmt.Errorf("list search queries of brand %s in %s over %s: %w", f.BrandID, f.Marketplace, f.Range, err)
