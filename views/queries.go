@@ -77,8 +77,10 @@ type QueryViewColumn struct {
 // The page and the htmx partials render it with the same component.
 type QueryViewRow struct {
 	// ID is the tbody's element id, derived from the query text (any text gives a valid id).
-	ID        string
-	Query     string
+	ID    string
+	Query string
+	// QueryURL is the query's page (trend, funnel, the ASINs that won it).
+	QueryURL  string
 	ToggleURL string
 	Expanded  bool
 	Cells     []Cell
@@ -294,7 +296,7 @@ func newQueryViewColumn(c queryViewColumn, s viewstate.State, url func(viewstate
 // NewQueryViewRow builds one query's <tbody>: its cells and changes against base (nil: no comparison; a
 // zero BrandQuery: no data in the comparison period), and, with asins, its expansion.
 func NewQueryViewRow(brandID, currency string, q sqp.BrandQuery, base *sqp.BrandQuery, asins []sqp.QueryASIN, s viewstate.State, links Links) QueryViewRow {
-	r := QueryViewRow{ID: QueryRowID(q.Query), Query: q.Query, ToggleURL: links.QueryASINs(brandID, q.Query, s)}
+	r := QueryViewRow{ID: QueryRowID(q.Query), Query: q.Query, QueryURL: links.Query(brandID, q.Query, s), ToggleURL: links.QueryASINs(brandID, q.Query, s)}
 	r.Cells = queryCells(q, base, currency, false)
 	if base != nil {
 		var deltas []*DeltaView

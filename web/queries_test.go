@@ -238,6 +238,9 @@ func TestQueryView(t *testing.T) {
 		hx := map[string]string{"HX-Request": "true"}
 		d, res := f.partial("/brands/"+f.brandID+"/query-asins?query=filler&size=100", http.StatusOK, hx)
 		body := d.Find(`tbody[data-query="filler"]`)
+		if href := body.Find("a[data-testid=query-text]").AttrOr("href", ""); href != "/brands/"+f.brandID+"/queries/filler?size=100" {
+			t.Errorf("query link %q, want the query page with the view's state", href)
+		}
 		if body.AttrOr("id", "") != views.QueryRowID("filler") || !body.HasClass("expanded") || !strings.Contains(vary(res), "HX-Request") {
 			t.Fatalf("expanded tbody: id %q, class %q", body.AttrOr("id", ""), body.AttrOr("class", ""))
 		}
