@@ -169,3 +169,32 @@ func TestProductPageLinksDiagnosisAndOpportunity(t *testing.T) {
 		}
 	}
 }
+
+func TestQueryPageHeadersLinkToTheirDefinitions(t *testing.T) {
+	anchors := glossaryAnchors(t)
+	aug4 := period.Date(2024, time.August, 4)
+	q := sqp.BrandQuery{Query: "kettle", Volume: 5000, Weeks: 1, Counts: metrics.Counts{ASINImpressions: 1000, TotalImpressions: 9000, ASINClicks: 30, TotalClicks: 300}}
+	d := QueryPageData{Brand: sqp.Brand{ID: "b"}, Query: "kettle", State: viewstate.Default(), HasData: true,
+		Range: period.Range{From: aug4, To: aug4.AddDate(0, 0, 6)}, Sum: q,
+		Weeks: []sqp.BrandQueryWeek{{WeekStart: aug4, BrandQuery: q}},
+		ASINs: []sqp.QueryASIN{{ASIN: "B0C1234567", Counts: q.Counts, Weeks: 1}}}
+	doc := renderDoc(t, QueryPageView(NewQueryPage(Shell{}, d, fakeLinks{})))
+	for _, sel := range []string{`table[data-testid=query-funnel] thead th.num`, `table[data-testid=query-prices] thead th.num`, `table[data-testid=query-asins] thead th.num`} {
+		ths := doc.Find(sel)
+		if ths.Length() == 0 {
+			t.Fatalf("no headers %s", sel)
+		}
+		ths.Each(func(_ int, th *goquery.Selection) {
+			href := th.Find(`a[data-testid=term-help]`).AttrOr("href", "")
+			id, ok := strings.CutPrefix(href, GlossaryPath+"#")
+			if _, exists := anchors[id]; !ok || !exists {
+				t.Errorf("%s %q: link %q to no glossary entry", sel, strings.TrimSpace(th.Text()), href)
+			}
+		})
+	}
+	for _, key := range []string{"search_query_volume", "search_query_score"} {
+		if got := doc.Find(`[data-key=` + key + `] a[data-testid=term-help]`).AttrOr("href", ""); got != GlossaryPath+"#"+key {
+			t.Errorf("%s figure links %q", key, got)
+		}
+	}
+}

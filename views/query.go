@@ -73,6 +73,8 @@ type QueryFunnel struct {
 	// Help are the glossary entries of the column groups: market total, brand count, market rates, median
 	// price, brand median price, shipping speed.
 	MarketHelp, BrandHelp, RatesHelp, PriceHelp, BrandPriceHelp, ShippingHelp TermLink
+	// ShareHelp is the brand share's entry.
+	ShareHelp TermLink
 }
 
 // QueryFunnelStep is one step of the funnel.
@@ -215,7 +217,8 @@ func countChange(cur, base int64) metrics.Delta {
 func newQueryFunnel(sum sqp.BrandQuery, base *sqp.BrandQuery, currency string) QueryFunnel {
 	f := QueryFunnel{Currency: currency, Compare: base != nil,
 		MarketHelp: termLink(metrics.TermMarket), BrandHelp: termLink(metrics.TermBrandCount), RatesHelp: termLink(metrics.TermMarketRates),
-		PriceHelp: termLink(metrics.TermMedianPrice), BrandPriceHelp: termLink(metrics.TermBrandMedianPrice), ShippingHelp: termLink(metrics.TermShippingSpeed)}
+		PriceHelp: termLink(metrics.TermMedianPrice), BrandPriceHelp: termLink(metrics.TermBrandMedianPrice), ShippingHelp: termLink(metrics.TermShippingSpeed),
+		ShareHelp: termLink(metrics.TermShare)}
 	p := sum.Prices
 	steps := []struct {
 		count, share, rate metrics.Key

@@ -100,6 +100,7 @@ func TestLayoutFitsLaptopAndPhone(t *testing.T) {
 		{name: "login", path: "/login", signedOut: true},
 		{name: "brand", path: f.dashboardPath(expanded)},
 		{name: "product", path: "/brands/" + f.brandID + "/products/" + asinA},
+		{name: "query", path: "/brands/" + f.brandID + "/queries/" + url.PathEscape("garden hose")},
 		{name: "admin", path: "/admin"},
 		{name: "admin history", path: "/admin?page=2"},
 		{name: "upload result", path: "/admin", then: upload},

@@ -38,6 +38,7 @@ const (
 	TermSearchQueryScore  = "search_query_score"
 	TermMarket            = "market_total"
 	TermBrandCount        = "brand_count"
+	TermShare             = "share"
 	TermMarketRates       = "market_rates"
 	TermMedianPrice       = "median_price"
 	TermBrandMedianPrice  = "brand_median_price"
@@ -67,6 +68,7 @@ var glossary = []TermGroup{
 		{ID: TermBrandCount, Name: "Brand count", Definition: "The sum of the counts of the brand's products for a search query and week (its ASINs' impressions, clicks, cart adds, purchases)."},
 	}},
 	{Title: "Shares", Terms: []Term{
+		{ID: TermShare, Name: "Share", Definition: "The product's (brand's) count at a funnel step / the market total of the same step, search queries and weeks, in %: impression, click, cart-add and purchase share."},
 		{ID: string(ImpressionShare), Name: "Impr. share", Expansion: "impression share", Definition: "The product's (brand's) impressions / the market's impressions of the same search queries and weeks, in %. Computed from summed counts, never averaged."},
 		{ID: string(ClickShare), Name: "Click share", Definition: "Clicks / the market's clicks of the same search queries and weeks, in %."},
 		{ID: string(CartAddShare), Name: "Cart-add share", Definition: "Cart adds / the market's cart adds of the same search queries and weeks, in %."},

@@ -16,7 +16,7 @@ func TestGlossaryDefinesEveryMetric(t *testing.T) {
 			t.Errorf("term %s is named %q, the tables call it %q", k, term.Name, Label(k))
 		}
 	}
-	for _, id := range []string{TermSearchQuery, TermSearchQueryVolume, TermSearchQueryScore, TermMarket, TermBrandCount,
+	for _, id := range []string{TermShare, TermSearchQuery, TermSearchQueryVolume, TermSearchQueryScore, TermMarket, TermBrandCount,
 		TermMarketRates, TermMedianPrice, TermBrandMedianPrice, TermShippingSpeed, TermChange, TermPercentagePoints,
 		TermLikeForLike, TermRange, TermWeek, TermMonth, TermQuarter, TermSegments, TermWeeksOfData, TermDiagnosis,
 		TermOpportunity, TermUndefined} {
