@@ -193,7 +193,7 @@ func TestQueryPageHeadersLinkToTheirDefinitions(t *testing.T) {
 		})
 	}
 	for _, key := range []string{"search_query_volume", "search_query_score"} {
-		if got := doc.Find(`[data-key=` + key + `] a[data-testid=term-help]`).AttrOr("href", ""); got != GlossaryPath+"#"+key {
+		if got := doc.Find(`[data-key=`+key+`] a[data-testid=term-help]`).AttrOr("href", ""); got != GlossaryPath+"#"+key {
 			t.Errorf("%s figure links %q", key, got)
 		}
 	}
