@@ -40,6 +40,9 @@ type benchFlags struct {
 	largeRuns int
 }
 
+// benchQueriesPerBrand is how many search queries of each brand the query page is requested for.
+const benchQueriesPerBrand = 10
+
 // largeScale is the scale from which --large-runs applies.
 const largeScale = 5
 
@@ -264,6 +267,13 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 	}
 	for _, p := range products {
 		target.Products = append(target.Products, bench.Product{BrandID: p.BrandID, ASIN: p.ASIN, Marketplace: p.Marketplace})
+	}
+	queries, err := db.BenchQueries(ctx, benchQueriesPerBrand)
+	if err != nil {
+		return bench.ScaleResult{}, err
+	}
+	for _, q := range queries {
+		target.Queries = append(target.Queries, bench.Query{BrandID: q.BrandID, Marketplace: q.Marketplace, Query: q.Query})
 	}
 
 	server, stop, err := startBenchServer(ctx, db, url, f.benchUser, log)

@@ -68,6 +68,12 @@ func sampleScale(good bool) ScaleResult {
 			{Name: "expansion partial (htmx)", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(2, 4)}, {Clients: 64, Requests: 10, PerSec: pick(6000, 4000)}}},
 			{Name: "brand page", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(10, 21)}}},
 			{Name: "product page", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(10, 31)}}},
+			{Name: QueryViewPage, Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(4, 6)}}},
+			{Name: QueryPage, Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(4, 6)}}},
+		},
+		HTTPFirst: []LoadCase{
+			{Name: QueryViewPage + ", first request per brand and 13-week range", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(40, 51)}}},
+			{Name: QueryPage + ", first request per search query", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(40, 51)}}},
 		},
 		UnderRefresh: &LoadCase{Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(5, 11)}}},
 		PeakRSSBytes: int64(pick(100, 200)) << 20,
@@ -77,8 +83,8 @@ func sampleScale(good bool) ScaleResult {
 func TestCheckTargets(t *testing.T) {
 	for _, good := range []bool{true, false} {
 		checks := CheckTargets([]ScaleResult{sampleScale(good)})
-		if len(checks) != 9 {
-			t.Fatalf("%d checks, want the issue's 9 targets: %+v", len(checks), checks)
+		if len(checks) != 13 {
+			t.Fatalf("%d checks, want the issues' 13 targets: %+v", len(checks), checks)
 		}
 		for _, c := range checks {
 			if c.Met != good || c.Absent {
@@ -88,7 +94,7 @@ func TestCheckTargets(t *testing.T) {
 	}
 	t.Run("a target without a measurement is not met", func(t *testing.T) {
 		s := sampleScale(true)
-		s.HTTP = nil
+		s.HTTP, s.HTTPFirst = nil, nil
 		for _, c := range CheckTargets([]ScaleResult{s}) {
 			if strings.Contains(c.Name, "page") && (c.Met || !c.Absent) {
 				t.Errorf("unmeasured target reported: %+v", c)
@@ -135,5 +141,18 @@ func TestPeakRSS(t *testing.T) {
 	}
 	if rss < 1<<20 {
 		t.Fatalf("peak RSS of the test process is %d bytes", rss)
+	}
+}
+
+func TestQueryURLs(t *testing.T) {
+	s := &Server{BaseURL: "http://127.0.0.1:1"}
+	got := s.QueryPageURL(Query{BrandID: "b1", Marketplace: "UK", Query: "50% off/knife #1?"}, weeks13(time.Date(2024, 10, 26, 0, 0, 0, 0, time.UTC), 0))
+	want := "http://127.0.0.1:1/brands/b1/queries/50%25%20off%2Fknife%20%231%3F?from=2024-07-28&mp=UK&to=2024-10-26"
+	if got != want {
+		t.Errorf("QueryPageURL = %s\nwant           %s", got, want)
+	}
+	// The range ending one week earlier is 13 whole weeks too: Sunday to Saturday.
+	if got, want := s.QueryViewURL("b1", weeks13(time.Date(2024, 10, 26, 0, 0, 0, 0, time.UTC), 1)), "http://127.0.0.1:1/brands/b1/queries?from=2024-07-21&to=2024-10-19"; got != want {
+		t.Errorf("QueryViewURL = %s, want %s", got, want)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // Server is a running `sqpdash serve` on loopback, with a signed-in client.
@@ -33,6 +35,21 @@ func (s *Server) BrandURL(p Product, q url.Values) string {
 // ProductURL is p's product page.
 func (s *Server) ProductURL(p Product, q url.Values) string {
 	return fmt.Sprintf("%s/brands/%s/products/%s?%s", s.BaseURL, p.BrandID, p.ASIN, q.Encode())
+}
+
+// QueryViewURL is the brand's query view (web/routes.go).
+func (s *Server) QueryViewURL(brandID string, q url.Values) string {
+	return fmt.Sprintf("%s/brands/%s/queries?%s", s.BaseURL, brandID, q.Encode())
+}
+
+// QueryPageURL is the page of one search query of a brand: the query text is one path segment, escaped
+// as the dashboard's links escape it (viewstate.QueryTextSegment).
+func (s *Server) QueryPageURL(q Query, v url.Values) string {
+	v = cloneValues(v)
+	if q.Marketplace != "" {
+		v.Set(viewstate.ParamMarketplace, q.Marketplace)
+	}
+	return fmt.Sprintf("%s/brands/%s/queries/%s?%s", s.BaseURL, q.BrandID, viewstate.QueryTextSegment(q.Query), v.Encode())
 }
 
 // NewServer signs in to the server at baseURL with email and password (the login form with its CSRF
@@ -105,15 +122,15 @@ func (s *Server) get(ctx context.Context, url string) error {
 	return nil
 }
 
-// firstRequests requests page(p) once per product, one after the other: what the first visitor after a
-// refresh waits for (the server caches some pages per data version, so later requests measure the cache).
-func (s *Server) firstRequests(ctx context.Context, products []Product, page func(Product) string) LoadResult {
+// firstRequests requests each URL once, one after the other: what the first visitor after a refresh waits
+// for (the server caches some pages per data version, so later requests measure the cache).
+func (s *Server) firstRequests(ctx context.Context, urls []string) LoadResult {
 	var lat []time.Duration
 	res := LoadResult{Clients: 1}
 	start := time.Now()
-	for _, p := range products {
+	for _, u := range urls {
 		t0 := time.Now()
-		if err := s.get(ctx, page(p)); err != nil {
+		if err := s.get(ctx, u); err != nil {
 			res.Errors++
 			if res.FirstError == "" {
 				res.FirstError = err.Error()
@@ -126,12 +143,8 @@ func (s *Server) firstRequests(ctx context.Context, products []Product, page fun
 	return res
 }
 
-// load requests page(p) for the products in turn from clients goroutines.
-func (s *Server) load(ctx context.Context, clients int, d time.Duration, products []Product, page func(Product) string) LoadResult {
-	urls := make([]string, len(products))
-	for i, p := range products {
-		urls[i] = page(p)
-	}
+// load requests the URLs in turn from clients goroutines.
+func (s *Server) load(ctx context.Context, clients int, d time.Duration, urls []string) LoadResult {
 	cpu0, cpuErr := ProcessCPU(s.PID)
 	res := Load{Clients: clients, Duration: d, Do: func(ctx context.Context, c, n int) error {
 		return s.get(ctx, urls[(c*7919+n)%len(urls)])

@@ -61,14 +61,35 @@ type Dataset struct {
 	SeedCreateSeconds float64 `json:"seed_view_create_seconds"`
 }
 
+// Query is a search query of a brand whose query page is requested.
+type Query struct {
+	BrandID     string
+	Marketplace string
+	Query       string
+}
+
 // Target is one prepared dataset: its database, its running server and the products to request.
 type Target struct {
 	Dataset  Dataset
 	Store    Store
 	Server   *Server // nil skips the HTTP measurements
 	Products []Product
-	From, To time.Time // the date range of every request: the whole dataset
+	// Queries are the search queries whose query pages are requested; their brands' query views too.
+	// Without any, those pages are not measured.
+	Queries  []Query
+	From, To time.Time // the date range of every product request: the whole dataset
 }
+
+// queryWindows is the number of 13-week ranges of each brand's query view requested first (uncached):
+// the newest 13 weeks and the ranges ending 1, 2, ... weeks earlier, so that the uncached path has more
+// samples than there are brands.
+const queryWindows = 4
+
+// Names of the HTTP cases of the query pages; the targets read them.
+const (
+	QueryViewPage = "query view (13 weeks)"
+	QueryPage     = "query page (13 weeks)"
+)
 
 // Options say how long and how often to measure.
 type Options struct {
@@ -248,32 +269,59 @@ func measureRefresh(ctx context.Context, s Store, c RefreshCase, runs int) (Summ
 	return summarize(times, rewritten), nil
 }
 
+// httpPage is one page measured over HTTP: the URLs requested, each once first (uncached), then in turn
+// under load.
+type httpPage struct {
+	name  string
+	first string // what the first requests go through once each: "product", "search query"
+	urls  []string
+}
+
 // measureHTTP loads the three pages, the expansion under a refresh loop, and reads the server's peak RSS.
 func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, log *slog.Logger) error {
 	srv := t.Server
 	dates := url.Values{"from": {t.From.Format(time.DateOnly)}, "to": {t.To.Format(time.DateOnly)}}
-	pages := []struct {
-		name string
-		url  func(p Product) string
-	}{
-		{"expansion partial (htmx)", func(p Product) string { return srv.ExpansionURL(p, dates) }},
-		{"brand page", func(p Product) string { return srv.BrandURL(p, dates) }},
-		{"product page", func(p Product) string { return srv.ProductURL(p, dates) }},
+	perProduct := func(page func(Product) string) []string {
+		urls := make([]string, len(t.Products))
+		for i, p := range t.Products {
+			urls[i] = page(p)
+		}
+		return urls
+	}
+	pages := []httpPage{
+		{"expansion partial (htmx)", "product", perProduct(func(p Product) string { return srv.ExpansionURL(p, dates) })},
+		{"brand page", "product", perProduct(func(p Product) string { return srv.BrandURL(p, dates) })},
+		{"product page", "product", perProduct(func(p Product) string { return srv.ProductURL(p, dates) })},
+	}
+	if len(t.Queries) > 0 {
+		var views, queries []string
+		seen := map[string]bool{}
+		for _, q := range t.Queries {
+			queries = append(queries, srv.QueryPageURL(q, weeks13(t.To, 0)))
+			if seen[q.BrandID] {
+				continue
+			}
+			seen[q.BrandID] = true
+			for w := range queryWindows {
+				views = append(views, srv.QueryViewURL(q.BrandID, weeks13(t.To, w)))
+			}
+		}
+		pages = append(pages, httpPage{QueryViewPage, "brand and 13-week range", views}, httpPage{QueryPage, "search query", queries})
 	}
 	for _, page := range pages {
 		lc := LoadCase{Name: page.name}
-		if err := srv.Check(ctx, page.url(t.Products[0])); err != nil {
+		if err := srv.Check(ctx, page.urls[0]); err != nil {
 			return fmt.Errorf("%s: %w", page.name, err)
 		}
 		if err := t.Store.ResetStatementStats(ctx); err != nil {
 			return err
 		}
-		// Each product once first: the uncached path, reported apart, and a warm server for the loads.
-		log.Info("bench: http first requests", "scale", t.Dataset.Scale, "page", page.name)
-		res.HTTPFirst = append(res.HTTPFirst, LoadCase{Name: page.name + ", first request per product", Results: []LoadResult{srv.firstRequests(ctx, t.Products, page.url)}})
+		// Each URL once first: the uncached path, reported apart, and a warm server for the loads.
+		log.Info("bench: http first requests", "scale", t.Dataset.Scale, "page", page.name, "requests", len(page.urls))
+		res.HTTPFirst = append(res.HTTPFirst, LoadCase{Name: page.name + ", first request per " + page.first, Results: []LoadResult{srv.firstRequests(ctx, page.urls)}})
 		for _, clients := range opts.Clients {
 			log.Info("bench: http load", "scale", t.Dataset.Scale, "page", page.name, "clients", clients)
-			lc.Results = append(lc.Results, srv.load(ctx, clients, opts.LoadDuration, t.Products, page.url))
+			lc.Results = append(lc.Results, srv.load(ctx, clients, opts.LoadDuration, page.urls))
 		}
 		top, err := t.Store.TopStatements(ctx, 5)
 		if err != nil {
@@ -302,7 +350,7 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 	time.Sleep(100 * time.Millisecond) // let the first refresh begin
 	under := LoadCase{Name: "expansion partial during concurrent refreshes"}
 	for _, clients := range []int{1, 8} {
-		under.Results = append(under.Results, srv.load(ctx, clients, opts.LoadDuration, t.Products, pages[0].url))
+		under.Results = append(under.Results, srv.load(ctx, clients, opts.LoadDuration, pages[0].urls))
 	}
 	stop.Store(true)
 	res.RefreshesRun = <-done
@@ -314,6 +362,12 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 	}
 	res.PeakRSSBytes = rss
 	return nil
+}
+
+// weeks13 is the range of the 13 weeks ending back weeks before to (a Saturday), as URL parameters.
+func weeks13(to time.Time, back int) url.Values {
+	end := to.AddDate(0, 0, -7*back)
+	return url.Values{"from": {end.AddDate(0, 0, -7*13+1).Format(time.DateOnly)}, "to": {end.Format(time.DateOnly)}}
 }
 
 func timed[T any](f func() (T, error)) (time.Duration, T, error) {

@@ -403,3 +403,33 @@ func (db *DB) TopStatements(ctx context.Context, n int) ([]StatementStat, error)
 	}
 	return out, nil
 }
+
+// BenchQuery is a search query of a brand whose query page the benchmark requests, and the marketplace
+// it was reported in.
+type BenchQuery struct {
+	BrandID     string
+	Marketplace string
+	Query       string
+}
+
+// BenchQueries returns up to perBrand search queries of every brand in brand_query_weeks (active brands
+// only, as the view holds them), those with the most impressions of the brand's products first: the
+// queries a brand manager opens.
+func (db *DB) BenchQueries(ctx context.Context, perBrand int) ([]BenchQuery, error) {
+	const q = `
+		SELECT brand_id, marketplace, search_query
+		FROM (
+			SELECT brand_id::text, marketplace, search_query,
+			       row_number() OVER (PARTITION BY brand_id ORDER BY sum(asin_impressions) DESC, marketplace, search_query) AS n
+			FROM public.brand_query_weeks
+			GROUP BY brand_id, marketplace, search_query
+		) ranked
+		WHERE n <= $1
+		ORDER BY brand_id, n`
+	rows, _ := db.pool.Query(ctx, q, perBrand)
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[BenchQuery])
+	if err != nil {
+		return nil, fmt.Errorf("list benchmark search queries: %w", err)
+	}
+	return out, nil
+}

@@ -37,6 +37,38 @@ func TestBenchStatements(t *testing.T) {
 		t.Fatalf("BenchProducts: %d, %v", len(products), err)
 	}
 
+	t.Run("each brand's most seen search queries are listed, the most impressions first", func(t *testing.T) {
+		queries, err := db.BenchQueries(ctx, 3)
+		if err != nil || len(queries) == 0 {
+			t.Fatalf("BenchQueries: %d, %v", len(queries), err)
+		}
+		perBrand := map[string][]BenchQuery{}
+		for _, q := range queries {
+			perBrand[q.BrandID] = append(perBrand[q.BrandID], q)
+		}
+		for brand, qs := range perBrand {
+			if len(qs) > 3 {
+				t.Fatalf("brand %s: %d queries, want at most 3", brand, len(qs))
+			}
+			var prev int64 = -1
+			for _, q := range qs {
+				var impr int64
+				if err := db.pool.QueryRow(ctx, `
+					SELECT sum(q.asin_impression_count)
+					FROM sqp.search_query_performance q
+					JOIN sqp.asin_performance_data a ON a.id = q.asin_performance_id
+					JOIN public.asin_brand_mapping m ON m.asin = a.asin AND m.is_active
+					WHERE m.brand_id = $1 AND a.marketplace = $2 AND q.search_query = $3`, brand, q.Marketplace, q.Query).Scan(&impr); err != nil {
+					t.Fatal(err)
+				}
+				if prev >= 0 && impr > prev {
+					t.Fatalf("brand %s: %q has %d impressions, more than the query before it (%d)", brand, q.Query, impr, prev)
+				}
+				prev = impr
+			}
+		}
+	})
+
 	t.Run("the live baseline computes the same expansion rows as the view", func(t *testing.T) {
 		for _, p := range products[:10] {
 			view := queryStrings(t, db, expansionFromViewSQL, p, from, to)
