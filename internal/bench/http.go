@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -65,16 +66,16 @@ func NewServer(ctx context.Context, baseURL string, pid int, email, password str
 		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},
 	}
 	s := &Server{BaseURL: baseURL, PID: pid, client: client}
-	if err := s.get(ctx, baseURL+"/login"); err != nil {
+	page, err := s.fetch(ctx, baseURL+"/login")
+	if err != nil {
 		return nil, fmt.Errorf("open login page: %w", err)
 	}
-	base, _ := url.Parse(baseURL)
-	var token string
-	for _, c := range jar.Cookies(base) {
-		if c.Name == "_csrf" {
-			token = c.Value
-		}
+	// The token is bound to the pre-session cookie the page set (in the jar) and rendered into the page.
+	m := csrfMeta.FindSubmatch(page)
+	if m == nil {
+		return nil, fmt.Errorf("open login page: no <meta name=\"csrf-token\"> in it")
 	}
+	token := string(m[1])
 	form := url.Values{"email": {email}, "password": {password}, "_csrf": {token}, "next": {"/"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/login", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -97,6 +98,30 @@ func NewServer(ctx context.Context, baseURL string, pid int, email, password str
 
 // Check requests url once and fails unless it answers 200: a benchmark of error pages measures nothing.
 func (s *Server) Check(ctx context.Context, url string) error { return s.get(ctx, url) }
+
+// csrfMeta finds the CSRF token every page carries for its forms and htmx requests.
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]*)"`)
+
+// fetch requests url and returns its body, failing unless it answers 200.
+func (s *Server) fetch(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return body, nil
+}
 
 func (s *Server) get(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
