@@ -536,7 +536,8 @@ func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, link
 		for i := range row.Cells {
 			deltas[i] = &row.Cells[i].Delta
 		}
-		// The same rule and wording as the product rows and KPI cards (markComparison); the note names the
+		// The same rule and wording as the product rows and KPI cards (markComparison: "no data
+		// (comparison)" on each change without a previous segment); the not-like-for-like note names the
 		// previous segment rather than "the comparison period".
 		markComparison(sg.DataPoints, pair.PreviousDataPoints, deltas)
 		switch {
