@@ -1347,27 +1347,13 @@ materialized "brand_marketplace_segments" {
   }
   as = <<-SQL
     WITH per_query AS (
-      SELECT m.brand_id,
-             r.marketplace,
-             r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
-             q.search_query,
-             max(q.search_query_volume) AS search_query_volume,
-             max(q.total_query_impression_count) AS total_impressions,
-             sum(q.asin_impression_count) AS asin_impressions,
-             max(q.total_click_count) AS total_clicks,
-             sum(q.asin_click_count) AS asin_clicks,
-             max(q.total_cart_add_count) AS total_cart_adds,
-             sum(q.asin_cart_add_count) AS asin_cart_adds,
-             max(q.total_purchase_count) AS total_purchases,
-             sum(q.asin_purchase_count) AS asin_purchases,
-             coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count), 0) AS purchase_price_amount,
-             coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0) AS priced_purchases,
-             count(*) AS asin_rows
-        FROM sqp.search_query_performance q
-        JOIN sqp.asin_performance_data r ON r.id = q.asin_performance_id
-        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
-        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-       GROUP BY m.brand_id, r.marketplace, 3, q.search_query
+      -- One row per brand, marketplace, week and search query, market figures counted once: exactly the
+      -- rows of brand_query_weeks, which the refresh builds first, so the base rows are aggregated once.
+      SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
+             w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
+             w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
+        FROM public.brand_query_weeks w
     ),
     reports AS (
       SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
@@ -1451,7 +1437,7 @@ materialized "brand_marketplace_segments" {
     unique  = true
     columns = [column.brand_id, column.marketplace, column.segment_type, column.period_start]
   }
-  depends_on = [table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  depends_on = [materialized.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
 // issue 13: the brand's search queries (the query view, the query page, the ASIN expansion). One row per
@@ -2226,7 +2212,7 @@ function "brand_product_segments_refresh_run" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated) of brand_product_segments and then of brand_marketplace_segments and brand_query_weeks, in one transaction, so they always agree. Returns the views' row counts and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
+  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated) of brand_product_segments and then of brand_query_weeks and brand_marketplace_segments (built from it), in one transaction, so they always agree. Returns the views' row counts and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
   as      = <<-SQL
     #variable_conflict use_variable
     DECLARE
@@ -2262,15 +2248,16 @@ function "brand_product_segments_refresh_run" {
         ELSE
           REFRESH MATERIALIZED VIEW public.brand_product_segments;
         END IF;
-        IF v_brand_populated THEN
-          REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_marketplace_segments;
-        ELSE
-          REFRESH MATERIALIZED VIEW public.brand_marketplace_segments;
-        END IF;
+        -- brand_query_weeks first: brand_marketplace_segments is built from it.
         IF v_query_populated THEN
           REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_query_weeks;
         ELSE
           REFRESH MATERIALIZED VIEW public.brand_query_weeks;
+        END IF;
+        IF v_brand_populated THEN
+          REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_marketplace_segments;
+        ELSE
+          REFRESH MATERIALIZED VIEW public.brand_marketplace_segments;
         END IF;
         refreshed := true;
         row_count := (SELECT count(*) FROM public.brand_product_segments);

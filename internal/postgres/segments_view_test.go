@@ -622,8 +622,8 @@ func TestValidateBrandProductSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments;
-			REFRESH MATERIALIZED VIEW public.brand_marketplace_segments;
-			REFRESH MATERIALIZED VIEW public.brand_query_weeks`); err != nil {
+			REFRESH MATERIALIZED VIEW public.brand_query_weeks;
+			REFRESH MATERIALIZED VIEW public.brand_marketplace_segments`); err != nil {
 			t.Fatal(err)
 		}
 		got := checks(validate(t, conn))
