@@ -974,7 +974,7 @@ func queryChart(c QueryChart) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 81, "<span class=\"legend-item\">(lines, right axis)</span></figcaption></figure><details class=\"chart-data\" data-testid=\"query-chart-data\"><summary>The chart's numbers, week by week</summary><div class=\"table-scroll\"><table class=\"data\"><caption class=\"visually-hidden\">Search Query Volume and the brand's shares per week</caption> <thead><tr>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 81, "<span class=\"legend-item\">(lines, right axis)</span></figcaption></figure><details class=\"chart-data\" data-testid=\"query-chart-data\"><summary>The chart's numbers, week by week</summary><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"The chart's numbers, week by week\"><table class=\"data\"><caption class=\"visually-hidden\">Search Query Volume and the brand's shares per week</caption> <thead><tr>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

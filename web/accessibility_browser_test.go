@@ -60,6 +60,19 @@ func TestAccessibility(t *testing.T) {
 		tab.CheckAccessibility("A's quarterly rows", "#p-"+asinA)
 	})
 
+	// The query page is checked by TestBrowserQueryPage, on its own fixture, with checkPage.
+
+	t.Run("query view, and a query expanded to the brand's ASINs", func(t *testing.T) {
+		tab := d.tab(t, f.queriesPath(""))
+		checkPage(tab, "the query view")
+		row := "#" + views.QueryRowID("filler")
+		tab.Swap("expand filler", browsertest.Click("#toggle-"+views.QueryRowID("filler")))
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('`+row+` tr[data-testid=query-asin]').length`); n != fillers {
+			t.Errorf("%d ASIN rows under filler, want %d", n, fillers)
+		}
+		tab.CheckAccessibility("filler's market figures and ASINs", row)
+	})
+
 	t.Run("product page", func(t *testing.T) {
 		tab := d.tab(t, "/brands/"+f.brandID+"/products/"+asinA)
 		checkPage(tab, "the product page")
