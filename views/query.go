@@ -34,6 +34,7 @@ type QueryPage struct {
 	Shell        Shell
 	BrandName    string
 	BackURL      string
+	QueriesURL   string // the brand's query view
 	Query        string
 	MarketLabel  string
 	RangeLabel   string
@@ -128,11 +129,12 @@ func queryASINMetrics() []metrics.Key {
 // NewQueryPage builds the query page.
 func NewQueryPage(shell Shell, d QueryPageData, links Links) QueryPage {
 	v := QueryPage{
-		Shell:     shell,
-		BrandName: d.Brand.DisplayName,
-		BackURL:   links.Dashboard(d.Brand.ID, d.State),
-		Query:     d.Query,
-		NoData:    !d.HasData,
+		Shell:      shell,
+		BrandName:  d.Brand.DisplayName,
+		BackURL:    links.Dashboard(d.Brand.ID, d.State),
+		QueriesURL: links.Queries(d.Brand.ID, d.State),
+		Query:      d.Query,
+		NoData:     !d.HasData,
 	}
 	if d.Market.Code != "" {
 		v.MarketLabel = marketName(d.Market)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -54,18 +53,35 @@ func TestBrowserQueryPage(t *testing.T) {
 		}
 	})
 
-	t.Run("a link with an awkward text leads to that query's page", func(t *testing.T) {
+	t.Run("the product page's query links lead to the query page, and an awkward text survives", func(t *testing.T) {
+		const query = "qsort=query&qdir=asc"
+		tab := d.tab(t, "/brands/"+f.brandID+"/products/"+asinQ+"?"+query)
+		v, err := viewstate.ParseQuery(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := viewstate.Parse(v)
+		if err != nil {
+			t.Fatal(err)
+		}
 		const q = `50% "off" / c#?`
-		// A link written by Links.Query, as the product page and the query view write theirs.
-		tab := d.tab(t, f.links.Query(f.brandID, "garden hose", viewstate.Default()))
-		link := f.links.Query(f.brandID, q, viewstate.Default())
-		href, _ := json.Marshal(link)
-		browsertest.Eval[bool](tab, `(function (href) {
-  var a = document.createElement('a'); a.href = href; a.id = 'to-query'; a.textContent = 'go';
-  document.querySelector('main').prepend(a); return true; })(`+string(href)+`)`)
-		tab.Follow("follow the link", browsertest.Click(`#to-query`))
+		link := `[data-testid=query-link][href="` + f.links.Query(f.brandID, q, st) + `"]`
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('[data-testid=query-link]').length`); n == 0 {
+			t.Fatal("the product page links no query")
+		}
+		tab.Follow("follow the query's link", browsertest.Click(`[data-testid=query-link]`))
+		first := browsertest.Eval[string](tab, `document.querySelector('[data-testid=query-title]').textContent`)
+		if first == "" {
+			t.Fatal("no query page")
+		}
+		tab.Back()
+		tab.Follow("follow the awkward text's link", browsertest.Click(link))
 		if got := browsertest.Eval[string](tab, `document.querySelector('[data-testid=query-title]').textContent`); got != q {
 			t.Errorf("title %q, want %q", got, q)
+		}
+		tab.Follow("back to the query view by the breadcrumb", browsertest.Click(`[data-testid=breadcrumb-queries]`))
+		if got := browsertest.Eval[string](tab, `location.pathname`); got != "/brands/"+f.brandID+"/queries" {
+			t.Errorf("breadcrumb led to %q", got)
 		}
 	})
 
