@@ -15,6 +15,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/queryfilter"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -40,6 +41,8 @@ const (
 	ParamType        = "type"
 	ParamBrandID     = "brandID"
 	ParamASIN        = "asin"
+	ParamQueryFilter = "qf"
+	ParamBranded     = "branded"
 )
 
 // Limits of the accepted input.
@@ -94,6 +97,11 @@ type State struct {
 	ViewSort sqp.BrandQuerySortKey
 	ViewDesc bool
 	ViewPage int
+
+	// QueryFilter and Branded narrow every table of search queries (the product page's and the brand
+	// query view): the filter syntax of package queryfilter, and the branded / non-branded switch.
+	QueryFilter queryfilter.Filter
+	Branded     queryfilter.Branding
 }
 
 // Default is the view of a URL without parameters.
@@ -163,7 +171,22 @@ func Parse(v url.Values) (State, error) {
 	if err = parseQueryView(v, &s); err != nil {
 		return s, err
 	}
+	if s.QueryFilter, err = parseQueryFilter(v); err != nil {
+		return s, err
+	}
+	if s.Branded, err = queryfilter.ParseBranding(v.Get(ParamBranded)); err != nil {
+		return s, apperr.Invalid(ParamBranded, "%s", err)
+	}
 	return s, nil
+}
+
+// parseQueryFilter reads the search query filter; a syntax error names its position.
+func parseQueryFilter(v url.Values) (queryfilter.Filter, error) {
+	f, err := queryfilter.Parse(v.Get(ParamQueryFilter))
+	if err != nil {
+		return queryfilter.Filter{}, apperr.Invalid(ParamQueryFilter, "%s", err)
+	}
+	return f, nil
 }
 
 // parseMarketplace reads the marketplace: a country code of an Amazon marketplace (any case; GB is UK),
@@ -484,6 +507,12 @@ func (s State) Values() url.Values {
 		v.Set(ParamQueryPage, strconv.Itoa(s.QueryPage))
 	}
 	s.queryViewValues(v)
+	if !s.QueryFilter.IsZero() {
+		v.Set(ParamQueryFilter, s.QueryFilter.String())
+	}
+	if s.Branded != queryfilter.AllQueries {
+		v.Set(ParamBranded, string(s.Branded))
+	}
 	return v
 }
 

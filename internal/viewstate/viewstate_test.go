@@ -9,6 +9,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/queryfilter"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -46,6 +47,11 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"unknown expanded segment type", "open=B0C1234567:daily", ParamOpen},
 		{"unknown query sort key", "qsort=revenue", ParamQuerySort},
 		{"query page not a number", "qpage=x", ParamQueryPage},
+		{"query filter with an open quote", "qf=%22chef+knife", ParamQueryFilter},
+		{"query filter with parentheses", "qf=(a+%7C+b)+c", ParamQueryFilter},
+		{"query filter too long", "qf=" + strings.Repeat("x", 201), ParamQueryFilter},
+		{"query filter not UTF-8", "qf=%ff", ParamQueryFilter},
+		{"unknown branded choice", "branded=yes", ParamBranded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := url.ParseQuery(tc.query)
@@ -100,6 +106,19 @@ func TestParseAccepts(t *testing.T) {
 		{"a quarterly expansion keeps its type", "open=B0C7654321:quarterly", func(t *testing.T, s State) {
 			if got := s.Expanded("B0C7654321"); got != period.Quarterly {
 				t.Fatalf("got %+v", s.Open)
+			}
+		}},
+		{"a query filter and the branded switch", "qf=+knife+!acme+%7C+%22chef+knife%22+&branded=nonbranded", func(t *testing.T, s State) {
+			if s.QueryFilter.String() != `knife !acme | "chef knife"` || len(s.QueryFilter.Groups()) != 2 || s.Branded != queryfilter.NonBranded {
+				t.Fatalf("got filter %q (%v), branded %q", s.QueryFilter, s.QueryFilter.Groups(), s.Branded)
+			}
+			if got := s.Values().Get(ParamQueryFilter); got != `knife !acme | "chef knife"` {
+				t.Fatalf("the URL carries qf=%q", got)
+			}
+		}},
+		{"a blank query filter is none", "qf=+++&branded=", func(t *testing.T, s State) {
+			if !s.QueryFilter.IsZero() || s.Branded != queryfilter.AllQueries || s.Values().Has(ParamQueryFilter) || s.Values().Has(ParamBranded) {
+				t.Fatalf("got %+v", s)
 			}
 		}},
 		{"five years exactly is allowed", "from=2019-01-06&to=2023-12-30", func(t *testing.T, s State) {}},
