@@ -50,6 +50,14 @@ table "brands" {
     default = sql("now()")
     comment = "Set by the trigger brands_set_updated_at when a row really changes."
   }
+  // Brand terms (issue 13): a column rather than a table so that setting them is a change of brands, which
+  // the change tracking already counts: the cached pages that split queries into branded and non-branded
+  // follow at once.
+  column "search_terms" {
+    type    = sql("text[]")
+    default = sql("'{}'::text[]")
+    comment = "Brand terms set by an admin: a search query naming one of them (as whole words) is branded. Normalised by the server (lower case, words separated by one space). Empty: the brand's names are its terms."
+  }
   primary_key {
     columns = [column.id]
   }
@@ -62,6 +70,9 @@ table "brands" {
   }
   check "brands_display_name_not_blank" {
     expr = "btrim(display_name) <> ''"
+  }
+  check "brands_search_terms_bounded" {
+    expr = "cardinality(search_terms) <= 20 AND array_position(search_terms, NULL) IS NULL"
   }
 }
 

@@ -13,20 +13,24 @@ import (
 
 // brandRow is the scan target of a brand.
 type brandRow struct {
-	ID          string `db:"id"`
-	Name        string `db:"brand_name"`
-	DisplayName string `db:"display_name"`
-	Active      bool   `db:"is_active"`
+	ID          string   `db:"id"`
+	Name        string   `db:"brand_name"`
+	DisplayName string   `db:"display_name"`
+	Active      bool     `db:"is_active"`
+	Terms       []string `db:"search_terms"`
 }
 
 func (r brandRow) brand() sqp.Brand {
-	return sqp.Brand{ID: r.ID, Name: r.Name, DisplayName: r.DisplayName, Active: r.Active}
+	if len(r.Terms) == 0 {
+		r.Terms = nil // none set: the same Brand as one built without terms
+	}
+	return sqp.Brand{ID: r.ID, Name: r.Name, DisplayName: r.DisplayName, Active: r.Active, Terms: r.Terms}
 }
 
 // ActiveBrands lists the brands the dashboard offers, by display name.
 func (db *DB) ActiveBrands(ctx context.Context) ([]sqp.Brand, error) {
 	const q = `
-		SELECT id::text AS id, brand_name, display_name, is_active
+		SELECT id::text AS id, brand_name, display_name, is_active, search_terms
 		FROM public.brands
 		WHERE is_active
 		ORDER BY display_name, brand_name`
@@ -48,7 +52,7 @@ func (db *DB) ActiveBrands(ctx context.Context) ([]sqp.Brand, error) {
 // Brand returns an active brand; an unknown or inactive brand is an apperr.NotFound.
 func (db *DB) Brand(ctx context.Context, id string) (sqp.Brand, error) {
 	const q = `
-		SELECT id::text AS id, brand_name, display_name, is_active
+		SELECT id::text AS id, brand_name, display_name, is_active, search_terms
 		FROM public.brands
 		WHERE id = $1 AND is_active`
 	rows, err := db.pool.Query(ctx, q, id)

@@ -25,6 +25,11 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 	if !ok {
 		return sqp.QueryPage{}, apperr.Invalid("qsort", "%q is not a sort key", f.Sort)
 	}
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	match, args := queryMatchSQL("q.search_query", f.Match, []any{f.ASIN, f.Range.From, f.Range.To, limit, f.Offset, f.Marketplace})
 	q := `
 		WITH sums AS (
 			SELECT q.search_query AS query, ` + sumQueryCounts + `,
@@ -33,6 +38,7 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 			FROM sqp.asin_performance_data a
 			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
 			WHERE a.asin = $1 AND a.marketplace = $6 AND a.start_date >= $2 AND a.end_date <= $3
+			  AND ` + match + `
 			GROUP BY q.search_query
 		)
 		SELECT *, count(*) OVER () AS total
@@ -45,11 +51,7 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 		BestShare *float64 `db:"best_purchase_share"`
 		countsRow
 	}
-	var limit *int
-	if f.Limit > 0 {
-		limit = &f.Limit
-	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, f.ASIN, f.Range.From, f.Range.To, limit, f.Offset, f.Marketplace)
+	rows, err := db.pool.Query(ctx, q, append([]any{planPerCall}, args...)...)
 	if err != nil {
 		return sqp.QueryPage{}, fmt.Errorf("list search queries of %s over %s: %w", f.ASIN, f.Range, err)
 	}

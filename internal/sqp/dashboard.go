@@ -6,6 +6,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
+	"github.com/sqpdash/sqpdash/internal/queryfilter"
 )
 
 // Brand is a brand whose products the dashboard shows. Inactive brands are hidden from the web.
@@ -14,6 +15,31 @@ type Brand struct {
 	Name        string // brand_name, the import key
 	DisplayName string
 	Active      bool
+	// Terms are the brand terms an admin set (normalised, queryfilter.NormalizeTerm); empty when none
+	// were set. SearchTerms is what decides whether a query is branded.
+	Terms []string
+}
+
+// SearchTerms returns the terms that make a search query branded: the ones an admin set, or else the
+// brand's names.
+func (b Brand) SearchTerms() []string {
+	if len(b.Terms) > 0 {
+		return b.Terms
+	}
+	return queryfilter.DefaultTerms(b.DisplayName, b.Name)
+}
+
+// QueryMatch narrows a table of search queries: the filter typed in the box and the branded switch, which
+// needs the brand's search terms (Brand.SearchTerms).
+type QueryMatch struct {
+	Filter     queryfilter.Filter
+	Branded    queryfilter.Branding
+	BrandTerms []string
+}
+
+// Keeps reports whether m keeps query: the same rule internal/postgres applies in SQL.
+func (m QueryMatch) Keeps(query string) bool {
+	return m.Filter.Match(query) && m.Branded.Keeps(query, m.BrandTerms)
 }
 
 // Product is an ASIN mapped to a brand.
@@ -138,6 +164,7 @@ type QueryFilter struct {
 	Marketplace string // country code
 	ASIN        string
 	Range       period.Range
+	Match       QueryMatch
 	Sort        SortKey
 	Desc        bool
 	Limit       int // 0: all
