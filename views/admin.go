@@ -19,6 +19,8 @@ type AdminPage struct {
 	History RefreshHistory
 	// Import is the upload form of SQP reports; nil until the import feature provides it.
 	Import templ.Component
+	// BrandTermsURL is the page where admins set the brand terms; "" when the server has none.
+	BrandTermsURL string
 }
 
 // AdminStatus is the status column of the admin page, every value formatted.

@@ -39,5 +39,8 @@ func (s *Server) renderAdminWith(c echo.Context, status int, message string, upl
 		return err
 	}
 	p := views.AdminPage{Status: st, Refresh: panel, History: hist, Import: s.importPanel(c, upload)}
+	if s.terms != nil {
+		p.BrandTermsURL = s.echo.Reverse(routeAdminBrands)
+	}
 	return render(c, status, views.AdminPageView(s.shell("Admin"), p))
 }

@@ -132,7 +132,7 @@ func brandIDByName(t testing.TB, db *postgres.DB, name string) string {
 func newTestServer(t testing.TB, db *postgres.DB, sessions *testSessions) *Server {
 	t.Helper()
 	srv, err := New(Options{
-		Brands: db, Products: db, Segments: db, Queries: db,
+		Brands: db, Products: db, Segments: db, Queries: db, BrandTerms: db,
 		Ops: OpsOptions{
 			Ready: db, Status: db,
 			Refresher: refresh.New(db, refresh.Options{}),

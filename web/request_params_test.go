@@ -47,6 +47,7 @@ func TestMalformedQueryStrings(t *testing.T) {
 		{"/api/brands/:brandID/queries", "/api/brands/" + f.own.id + "/queries", false},
 		{"/admin", "/admin", false},
 		{"/admin/history", "/admin/history", true},
+		{"/admin/brands", "/admin/brands", false},
 		{"/login", "/login", false},
 		{"/static/*", "/static/css/app.css", false},
 	}

@@ -29,6 +29,8 @@ const (
 	routeAdminRefreshPoll = "admin.refresh.poll"
 	routeAdminHistory     = "admin.history"
 	routeAdminImports     = "admin.imports"
+	routeAdminBrands      = "admin.brands"
+	routeAdminBrandTerms  = "admin.brand.terms"
 )
 
 // routes is the one route table of the server.
@@ -78,6 +80,8 @@ func (s *Server) routes() {
 	e.GET("/admin/refresh", s.adminRefreshShow).Name = routeAdminRefreshPoll
 	e.GET("/admin/history", s.adminHistoryList).Name = routeAdminHistory
 	e.POST("/admin/imports", s.adminUploadCreate).Name = routeAdminImports // upload of SQP report files
+	e.GET("/admin/brands", s.adminBrandsList).Name = routeAdminBrands      // brand terms (branded queries)
+	e.POST("/admin/brands/:brandID/terms", s.adminBrandTermsUpdate).Name = routeAdminBrandTerms
 	e.GET("/healthz", handleHealthz)
 	e.GET("/readyz", handleReadyz(s.ops.Ready, s.log))
 	e.GET("/metrics", handleMetrics(s.ops.Metrics))

@@ -72,6 +72,14 @@ type QueryStore interface {
 	BrandHasQuery(ctx context.Context, brandID, query string, markets []string) (bool, error)
 }
 
+// BrandTermsStore sets the brand terms that decide which search queries are branded (the admin's brand
+// terms page).
+type BrandTermsStore interface {
+	// SetBrandTerms replaces a brand's terms (normalised); none returns it to its names. An unknown brand
+	// is an apperr.NotFound.
+	SetBrandTerms(ctx context.Context, brandID string, terms []string) error
+}
+
 // Options is what the server is built from.
 type Options struct {
 	Logger   *slog.Logger
@@ -79,6 +87,8 @@ type Options struct {
 	Products ProductStore
 	Segments SegmentStore
 	Queries  QueryStore
+	// BrandTerms stores the brand terms admins set; nil turns the brand terms page off.
+	BrandTerms BrandTermsStore
 	// Ops are the dependencies of the admin page and the operations endpoints (admin_options.go).
 	Ops OpsOptions
 	// Auth is sign-in, sessions and the security middleware (auth_user.go).
@@ -101,6 +111,7 @@ type Server struct {
 	products ProductStore
 	segments SegmentStore
 	queries  QueryStore
+	terms    BrandTermsStore
 	ops      OpsOptions
 	authOpts AuthOptions
 	// importer and uploadLimit serve the admin upload (admin_upload.go).
@@ -134,6 +145,7 @@ func New(opts Options) (*Server, error) {
 		products: opts.Products,
 		segments: opts.Segments,
 		queries:  opts.Queries,
+		terms:    opts.BrandTerms,
 		ops:      opts.Ops,
 		authOpts: opts.Auth,
 		importer: opts.Importer,

@@ -117,11 +117,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 
 	srv, err := web.New(web.Options{
-		Logger:   log,
-		Brands:   db,
-		Products: db,
-		Segments: db,
-		Queries:  db,
+		Logger:     log,
+		Brands:     db,
+		Products:   db,
+		Segments:   db,
+		Queries:    db,
+		BrandTerms: db,
 		Ops: web.OpsOptions{
 			Ready:     db,
 			Metrics:   metrics,

@@ -68,3 +68,20 @@ func (db *DB) Brand(ctx context.Context, id string) (sqp.Brand, error) {
 	}
 	return r.brand(), nil
 }
+
+// SetBrandTerms replaces the search terms of a brand (normalised by the caller, queryfilter.ParseTerms);
+// none returns the brand to its default terms, its names. An unknown brand is an apperr.NotFound. The
+// update is a change of brands, which bumps the data version: cached pages follow at once.
+func (db *DB) SetBrandTerms(ctx context.Context, id string, terms []string) error {
+	if terms == nil {
+		terms = []string{}
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE public.brands SET search_terms = $2 WHERE id = $1`, id, terms)
+	if err != nil {
+		return fmt.Errorf("set the search terms of brand %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return apperr.NotFound("no brand %s", id)
+	}
+	return nil
+}

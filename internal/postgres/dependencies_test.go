@@ -11,7 +11,7 @@ import (
 // domainPackages are the packages of this module that storage may depend on (docs/architecture.md:
 // postgres -> domain; domain -> stdlib). Storage never imports a service (auth, refresh, importer) nor
 // the web's query-string contract: the types they share with storage live in these packages.
-var domainPackages = []string{"internal/apperr", "internal/period", "internal/metrics", "internal/sqp", "internal/account", "internal/refreshlog"}
+var domainPackages = []string{"internal/apperr", "internal/period", "internal/metrics", "internal/sqp", "internal/account", "internal/refreshlog", "internal/queryfilter"}
 
 const modulePath = "github.com/sqpdash/sqpdash/"
 

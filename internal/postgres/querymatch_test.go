@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/queryfilter"
@@ -184,4 +185,35 @@ func TestQueriesFilter(t *testing.T) {
 	if page.Total != len(nastyQueries)-4 || slices.Contains(names(page), "acme knife") || !slices.Contains(names(page), "acmes knife") {
 		t.Errorf("non-branded: %q of %d", names(page), page.Total)
 	}
+
+	t.Run("setting terms changes the data version and which queries are branded", func(t *testing.T) {
+		before, err := db.DataVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetBrandTerms(ctx, brand.ID, []string{"chef", "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		after, err := db.DataVersion(ctx)
+		if err != nil || after == before {
+			t.Errorf("data version %q -> %q (%v): cached pages would keep the old split", before, after, err)
+		}
+		b, err := db.Brand(ctx, brand.ID)
+		if err != nil || !slices.Equal(b.SearchTerms(), []string{"chef", "acme"}) {
+			t.Fatalf("terms %q, %v", b.Terms, err)
+		}
+		page := list(sqp.QueryMatch{Filter: queryfilter.MustParse("knife"), Branded: queryfilter.Branded, BrandTerms: b.SearchTerms()}, 0)
+		if !slices.Equal(names(page), []string{"Acme's knife", "acme knife", "chef knife", "knife-acme"}) {
+			t.Errorf("branded knives with the terms chef and acme: %q", names(page))
+		}
+		if err := db.SetBrandTerms(ctx, brand.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := db.Brand(ctx, brand.ID); b.Terms != nil {
+			t.Errorf("terms after clearing: %q", b.Terms)
+		}
+		if err := db.SetBrandTerms(ctx, "00000000-0000-4000-8000-000000000000", []string{"x"}); apperr.CodeOf(err) != apperr.ENOTFOUND {
+			t.Errorf("an unknown brand: %v", err)
+		}
+	})
 }

@@ -158,6 +158,20 @@ func TestWebRoleCanServe(t *testing.T) {
 			_, err = web.BrandQueryASINs(ctx, brands[0].ID, "US", "anvil", r)
 			return err
 		}},
+		{"set and read a brand's terms", func() error {
+			brands, err := web.ActiveBrands(ctx)
+			if err != nil || len(brands) == 0 {
+				return fmt.Errorf("brands %v: %w", brands, err)
+			}
+			if err := web.SetBrandTerms(ctx, brands[0].ID, []string{"acme", "acme pro"}); err != nil {
+				return err
+			}
+			b, err := web.Brand(ctx, brands[0].ID)
+			if err == nil && len(b.Terms) != 2 {
+				return fmt.Errorf("terms %q after setting two", b.Terms)
+			}
+			return err
+		}},
 		{"read credentials", func() error { _, _, err := web.UserCredentials(ctx, u.Email); return err }},
 		{"count and record login attempts", func() error {
 			if _, err := web.FailedLogins(ctx, u.Email, "192.0.2.1", now.Add(-time.Minute)); err != nil {

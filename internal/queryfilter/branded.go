@@ -44,6 +44,7 @@ func (b Branding) Keeps(query string, terms []string) bool {
 const (
 	MaxBrandTerms = 20
 	MaxTermLen    = 60 // characters of a normalised term
+	maxTermsText  = 4096
 )
 
 // A search query is branded when it names the brand: when the words of one of the brand's terms appear in
@@ -107,6 +108,9 @@ func (e *TermError) Error() string {
 func ParseTerms(text string) ([]string, error) {
 	if !utf8.ValidString(text) {
 		return nil, &TermError{Reason: "the terms are not valid UTF-8 text"}
+	}
+	if len(text) > maxTermsText {
+		return nil, &TermError{Reason: fmt.Sprintf("the terms are longer than %d bytes", maxTermsText)}
 	}
 	var out []string
 	for n, line := range strings.Split(text, "\n") {

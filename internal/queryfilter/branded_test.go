@@ -83,6 +83,9 @@ func TestParseTerms(t *testing.T) {
 	if want := []string{"acme", "acme pro", "zwilling j a henckels", "日本"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseTerms = %q, want %q", got, want)
 	}
+	if _, err := ParseTerms(strings.Repeat("acme\n", 1000)); err == nil || !strings.Contains(err.Error(), "longer than 4096 bytes") {
+		t.Errorf("a long text: %v", err)
+	}
 	if got, err := ParseTerms("  \n , "); err != nil || got != nil {
 		t.Errorf("blank terms = %q, %v, want none", got, err)
 	}
