@@ -198,6 +198,10 @@ func (db *DB) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.Bra
 		args = append(args, f.Queries)
 		where += " AND search_query = ANY($" + strconv.Itoa(len(args)-1) + ")"
 	}
+	// The filter box and the branded switch; args[0] is the query mode, not a parameter.
+	match, params := queryMatchSQL("search_query", f.Match, args[1:])
+	args = append([]any{planPerCall}, params...)
+	where += " AND " + match
 	var limit *int
 	if f.Limit > 0 {
 		limit = &f.Limit

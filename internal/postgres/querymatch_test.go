@@ -12,6 +12,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/queryfilter"
+	"github.com/sqpdash/sqpdash/internal/refreshlog"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -185,6 +186,30 @@ func TestQueriesFilter(t *testing.T) {
 	if page.Total != len(nastyQueries)-4 || slices.Contains(names(page), "acme knife") || !slices.Contains(names(page), "acmes knife") {
 		t.Errorf("non-branded: %q of %d", names(page), page.Total)
 	}
+
+	t.Run("the brand's query view keeps the same queries", func(t *testing.T) {
+		if _, err := db.RefreshSegments(ctx, refreshlog.Request{Trigger: refreshlog.TriggerCLI, Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []sqp.QueryMatch{
+			{Filter: queryfilter.MustParse(`% | _ | \ | '`)},
+			{Filter: queryfilter.MustParse("knife"), Branded: queryfilter.Branded, BrandTerms: brand.SearchTerms()},
+			{Filter: queryfilter.MustParse("-knife"), Branded: queryfilter.NonBranded, BrandTerms: brand.SearchTerms()},
+		} {
+			want := names(list(m, 0))
+			page, err := db.BrandQueries(ctx, sqp.BrandQueryFilter{BrandID: brand.ID, Marketplace: "US", Range: week, Match: m, Sort: sqp.BrandQuerySortQuery, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, q := range page.Queries {
+				got = append(got, q.Query)
+			}
+			if page.Total != len(want) || !slices.Equal(got, want[:min(2, len(want))]) {
+				t.Errorf("%q (branded %q): the query view keeps %q of %d, the product's table %q", m.Filter, m.Branded, got, page.Total, want)
+			}
+		}
+	})
 
 	t.Run("setting terms changes the data version and which queries are branded", func(t *testing.T) {
 		before, err := db.DataVersion(ctx)

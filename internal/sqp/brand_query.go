@@ -70,10 +70,12 @@ type BrandQueryFilter struct {
 	Range       period.Range
 	// Queries, when set, restricts the rows to these search queries (the comparison of a page).
 	Queries []string
-	Sort    BrandQuerySortKey
-	Desc    bool
-	Limit   int // 0: all rows (the CSV export)
-	Offset  int
+	// Match is the filter box and the branded switch.
+	Match  QueryMatch
+	Sort   BrandQuerySortKey
+	Desc   bool
+	Limit  int // 0: all rows (the CSV export)
+	Offset int
 }
 
 // BrandQueryPage is one page of the query view and the number of queries over all pages.
