@@ -88,6 +88,7 @@ type FunnelStep struct {
 
 // QueryTable is the product page's search query table: the fragment htmx swaps on sort and page.
 type QueryTable struct {
+	Filter  QueryFilterBox
 	Columns []Column
 	Rows    []QueryRow
 	Pager   Pager
@@ -219,6 +220,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	s := d.State
 	url := func(n viewstate.State) string { return links.Product(d.Brand.ID, d.Product.ASIN, n) }
 	t := QueryTable{Compare: d.HasBase}
+	t.Filter = NewQueryFilterBox(s, d.Brand, url, func(n viewstate.State) viewstate.State { n.QueryPage = 1; return n })
 	t.Columns = append(t.Columns, newQueryColumn(sqp.SortQuery, "Search query", false, s, url))
 	for _, k := range metrics.All() {
 		t.Columns = append(t.Columns, newQueryColumn(sqp.SortKey(k), metricLabel(k, d.Market.Currency), true, s, url))
@@ -241,6 +243,9 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	})
 	if len(t.Rows) == 0 {
 		t.Empty = "No search queries in this range."
+		if t.Filter.ClearURL != "" {
+			t.Empty = "No search queries in this range match the filter."
+		}
 	}
 	t.DiagnosisHelp = termLink(metrics.TermDiagnosis)
 	t.Span = len(t.Columns) + 1 // and the diagnosis

@@ -34,6 +34,8 @@ func (s *Server) productBuild(c echo.Context) error {
 	varyOnHTMX(c)
 	l := links{s.echo}
 	if hx := htmxOf(c.Request()); hx.Partial() && hx.Target == queryTableTarget {
+		// The filter form sends every field, blank ones too: the address bar gets the URL the links use.
+		pushURL(c, l.Product(brand.ID, product.ASIN, st))
 		return render(c, http.StatusOK, views.QueryTableRegion(views.NewQueryTable(d, l)))
 	}
 	title := product.Title

@@ -89,6 +89,14 @@
     }
   }
 
+  // A switch marked data-autosubmit (the branded switch) applies at once: its change submits its form,
+  // which htmx then sends (requestSubmit fires the submit event; form.submit() would not).
+  function onAutoSubmit(ev) {
+    if (ev.target.matches("[data-autosubmit]") && ev.target.form) {
+      ev.target.form.requestSubmit();
+    }
+  }
+
   // Editing a date switches the preset to "custom", since a named preset wins over dates.
   function onDateChange(ev) {
     if (!ev.target.matches("[data-custom-date]")) {
@@ -108,5 +116,6 @@
   document.addEventListener("htmx:responseError", onError);
   document.addEventListener("htmx:sendError", onError);
   document.addEventListener("change", onDateChange);
+  document.addEventListener("change", onAutoSubmit);
   window.addEventListener("popstate", function () { window.setTimeout(syncState, 0); });
 })();
