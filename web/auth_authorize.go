@@ -48,11 +48,13 @@ func (s *Server) authorize() echo.MiddlewareFunc {
 			if !ok {
 				return s.signInFirst(c)
 			}
-			if need == accessAdmin && !u.IsAdmin() {
-				return apperr.Forbidden("only admins may use this page")
-			}
+			// The brand first: a brand the user may not see is not found, even on an admin route, so
+			// that no answer tells a manager which other brands exist.
 			if err := guardBrandParam(c); err != nil {
 				return err
+			}
+			if need == accessAdmin && !u.IsAdmin() {
+				return apperr.Forbidden("only admins may use this page")
 			}
 			c.Response().Header().Set("Cache-Control", "private, no-store")
 			return next(c)
