@@ -276,13 +276,14 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 		target.Queries = append(target.Queries, bench.Query{BrandID: q.BrandID, Marketplace: q.Marketplace, Query: q.Query})
 	}
 
+	// A server that cannot start or sign in fails the benchmark: skipping its measurements quietly once
+	// hid, for a while, that every HTTP figure was missing.
 	server, stop, err := startBenchServer(ctx, db, url, f.benchUser, log)
 	if err != nil {
-		log.Warn("bench: the HTTP measurements are skipped", "err", err)
-	} else {
-		defer stop()
-		target.Server = server
+		return bench.ScaleResult{}, fmt.Errorf("start the server for the HTTP measurements: %w", err)
 	}
+	defer stop()
+	target.Server = server
 	opts := f.opts
 	if scale >= largeScale {
 		opts.Runs = f.largeRuns
