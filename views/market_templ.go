@@ -235,7 +235,7 @@ func marketPanel(t MarketTable) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<section class=\"panel\" aria-labelledby=\"market-h\" data-testid=\"market-panel\"><h2 id=\"market-h\">Market</h2><p class=\"panel-note\">The whole market of the search queries this product was shown for, over the range: every shopper's counts, the market's rates and median prices next to this product's, and how fast the market's offers deliver. Median prices over several weeks are the weighted mean of Amazon's weekly medians (an approximation).</p><div class=\"table-scroll\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<section class=\"panel\" aria-labelledby=\"market-h\" data-testid=\"market-panel\"><h2 id=\"market-h\">Market</h2><p class=\"panel-note\">The whole market of the search queries this product was shown for, over the range: every shopper's counts, the market's rates and median prices next to this product's, and how fast the market's offers deliver. Median prices over several weeks are the weighted mean of Amazon's weekly medians (an approximation).</p><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Market table\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
