@@ -103,7 +103,7 @@ var glossary = []TermGroup{
 		{ID: TermWeek, Name: "Week (weekly)", Definition: "An Amazon reporting week, Sunday to Saturday: one weekly SQP report."},
 		{ID: TermMonth, Name: "Month (monthly)", Definition: "A calendar month built from the weeks that start in it (4 or 5 weeks)."},
 		{ID: TermQuarter, Name: "Quarter (quarterly)", Definition: "A calendar quarter built from the weeks that start in it (12 to 14 weeks)."},
-		{ID: TermSegments, Name: "Segments (13 W · 3 M)", Definition: "How many weekly (W), monthly (M) and quarterly (Q) segments of the product lie in the range: \"13 W · 3 M\" is 13 weeks with data and 3 months built from them."},
+		{ID: TermSegments, Name: "Segments (13 W · 3 M · 1 Q)", Definition: "How many weekly (W), monthly (M) and quarterly (Q) segments of the product lie in the range: \"13 W · 3 M · 1 Q\" is 13 weeks with data, 3 months and 1 quarter built from them."},
 		{ID: TermWeeksOfData, Name: "Weeks of data (coverage)", Definition: "How many weeks of a month (quarter, range) have a report: \"4 of 5 weeks (partial)\" is a month with one week missing. Its figures are the sum of the weeks that have data."},
 	}},
 	{Title: "Diagnosis", Terms: []Term{
