@@ -377,7 +377,7 @@ func TestBrandQueries(t *testing.T) {
 		if err != nil || len(page.Queries) != 3 {
 			t.Fatal(page, err)
 		}
-		var prev float64 = math.Inf(1)
+		prev := math.Inf(1)
 		for _, q := range page.Queries {
 			// max(0, best weekly share x market purchases - brand purchases), computed here from the row.
 			o := math.Max(0, q.BestPurchaseShare.V*float64(q.Counts.TotalPurchases)-float64(q.Counts.ASINPurchases))
