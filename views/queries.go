@@ -43,6 +43,7 @@ type QueryView struct {
 
 // QueryViewTable is the query table with its header, rows and pager: the region htmx swaps on sort and page.
 type QueryViewTable struct {
+	Filter QueryFilterBox
 	// Groups are the header's first row: a funnel step or rate over its market and brand columns.
 	Groups    []HeaderGroup
 	Columns   []QueryViewColumn
@@ -248,6 +249,7 @@ func NewQueryViewTable(d QueryViewData, links Links) QueryViewTable {
 		ExportURL: links.QueriesCSV(d.Brand.ID, s),
 		APIURL:    links.APIQueries(d.Brand.ID, s),
 	}
+	t.Filter = NewQueryFilterBox(s, d.Brand, url, func(n viewstate.State) viewstate.State { n.ViewPage = 1; return n })
 	t.Columns = append(t.Columns, newQueryViewColumn(queryViewColumn{"query", "Search query", "Search query", sqp.BrandQuerySortQuery}, s, url))
 	for _, c := range queryViewColumns {
 		t.Columns = append(t.Columns, newQueryViewColumn(c, s, url))
@@ -267,6 +269,9 @@ func NewQueryViewTable(d QueryViewData, links Links) QueryViewTable {
 	})
 	if len(t.Rows) == 0 {
 		t.Empty = "No search queries of this brand in this range."
+		if t.Filter.ClearURL != "" {
+			t.Empty = "No search queries of this brand in this range match the filter."
+		}
 	}
 	return t
 }

@@ -90,7 +90,7 @@ func (s *Server) apiQueriesList(c echo.Context) error {
 	if rr.HasBase {
 		out.Comparison = &apiComparison{Mode: string(st.Compare), apiRange: *newAPIRange(rr.Base)}
 	}
-	page, base, err := s.loadBrandQueries(ctx, rr, brandQueryFilter(brand.ID, rr.Market.Code, st, rr.Range))
+	page, base, err := s.loadBrandQueries(ctx, rr, brandQueryFilter(brand, rr.Market.Code, st, rr.Range))
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func (s *Server) loadProductPage(ctx context.Context, brand sqp.Brand, product s
 	}
 	d.Queries, err = s.queries.Queries(ctx, sqp.QueryFilter{
 		BrandID: brand.ID, Marketplace: rr.Market.Code, ASIN: product.ASIN, Range: rr.Range,
-		Match: sqp.QueryMatch{Filter: st.QueryFilter, Branded: st.Branded, BrandTerms: brand.SearchTerms()},
+		Match: queryMatch(brand, st),
 		Sort:  st.QuerySort, Desc: st.QueryDesc,
 		Limit: views.QueryPageSize, Offset: (st.QueryPage - 1) * views.QueryPageSize,
 	})

@@ -39,7 +39,7 @@ func (s *Server) queriesExport(c echo.Context) error {
 	}
 	records := [][]string{append(header, "marketplace", "currency")}
 	if rr.HasData {
-		f := brandQueryFilter(brand.ID, rr.Market.Code, st, rr.Range)
+		f := brandQueryFilter(brand, rr.Market.Code, st, rr.Range)
 		f.Limit, f.Offset = 0, 0
 		page, base, err := s.loadBrandQueries(ctx, rr, f)
 		if err != nil {

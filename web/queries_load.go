@@ -31,12 +31,13 @@ func (s *Server) queryRowRequest(c echo.Context) (sqp.Brand, string, viewstate.S
 }
 
 // brandQueryFilter is the query view's query of a view state in a marketplace: its page, or every row when
-// paging is off.
-func brandQueryFilter(brandID, market string, st viewstate.State, r period.Range) sqp.BrandQueryFilter {
+// paging is off, narrowed by the filter box and the branded switch.
+func brandQueryFilter(brand sqp.Brand, market string, st viewstate.State, r period.Range) sqp.BrandQueryFilter {
 	return sqp.BrandQueryFilter{
-		BrandID:     brandID,
+		BrandID:     brand.ID,
 		Marketplace: market,
 		Range:       r,
+		Match:       queryMatch(brand, st),
 		Sort:        st.ViewSort,
 		Desc:        st.ViewDesc,
 		Limit:       st.Size,
@@ -53,7 +54,7 @@ func (s *Server) loadQueryView(ctx context.Context, brand sqp.Brand, st viewstat
 		return d, err
 	}
 	d.HasData, d.Range, d.Base, d.HasBase = true, rr.Range, rr.Base, rr.HasBase
-	d.Page, d.BaseByQuery, err = s.loadBrandQueries(ctx, rr, brandQueryFilter(brand.ID, rr.Market.Code, st, rr.Range))
+	d.Page, d.BaseByQuery, err = s.loadBrandQueries(ctx, rr, brandQueryFilter(brand, rr.Market.Code, st, rr.Range))
 	return d, err
 }
 
@@ -94,8 +95,9 @@ func (s *Server) loadQueryRow(ctx context.Context, brandID, query string, st vie
 	if !rr.HasData {
 		return views.QueryViewRow{}, apperr.NotFound("no data for search query %q in this marketplace", query)
 	}
-	f := brandQueryFilter(brandID, rr.Market.Code, st, rr.Range)
-	f.Queries, f.Limit, f.Offset = []string{query}, 0, 0
+	f := brandQueryFilter(sqp.Brand{ID: brandID}, rr.Market.Code, st, rr.Range)
+	// A row asked for by its query is shown whatever the filter says.
+	f.Queries, f.Limit, f.Offset, f.Match = []string{query}, 0, 0, sqp.QueryMatch{}
 	page, base, err := s.loadBrandQueries(ctx, rr, f)
 	if err != nil {
 		return views.QueryViewRow{}, err

@@ -27,6 +27,8 @@ func (s *Server) queriesBuild(c echo.Context) error {
 	varyOnHTMX(c)
 	l := links{s.echo}
 	if hx := htmxOf(c.Request()); hx.Partial() && hx.Target == queryViewTarget {
+		// The filter form sends every field, blank ones too: the address bar gets the URL the links use.
+		pushURL(c, l.Queries(brand.ID, st))
 		return render(c, http.StatusOK, views.QueryViewRegion(views.NewQueryViewTable(d, l)))
 	}
 	return render(c, http.StatusOK, views.QueryViewPage(views.NewQueryView(s.shell("Search queries · "+brand.DisplayName), d, l)))

@@ -116,4 +116,32 @@ func TestBrowserQueryFilter(t *testing.T) {
 			t.Errorf("the box lost the text to correct: %q, want %s", got, quoted)
 		}
 	})
+
+	t.Run("the query view filters and splits its rows the same way", func(t *testing.T) {
+		tab := d.tab(t, "/brands/"+f.brandID+"/queries?preset=4w")
+		viewRows := func() []string {
+			got := browsertest.Eval[[]string](tab, `Array.from(document.querySelectorAll('#query-view tbody[data-testid=query]')).map(function (b) { return b.dataset.query; })`)
+			slices.Sort(got)
+			return got
+		}
+		if got := viewRows(); !slices.Equal(got, all) {
+			t.Fatalf("rows before filtering %q, want %q", got, all)
+		}
+		tab.Swap("type a filter", typeFilter("hose -garden"))
+		tab.Swap("choose branded", browsertest.Click(`input[name=branded][value=branded]`))
+		want := pick(func(q filterQuery) bool {
+			return q.branded && strings.Contains(q.text, "hose") && !strings.Contains(q.text, "garden")
+		})
+		if got := viewRows(); !slices.Equal(got, want) {
+			t.Errorf("rows %q, want %q", got, want)
+		}
+		if pageParam(t, tab, "qf") != "hose -garden" || pageParam(t, tab, "branded") != "branded" {
+			t.Errorf("the URL has qf=%q branded=%q", pageParam(t, tab, "qf"), pageParam(t, tab, "branded"))
+		}
+		tab.Reload()
+		if got := viewRows(); !slices.Equal(got, want) {
+			t.Errorf("rows after reload %q, want %q", got, want)
+		}
+		noCSPViolations(t, tab)
+	})
 }

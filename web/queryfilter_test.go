@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -188,4 +191,75 @@ func TestQueryFilterWithoutJavaScript(t *testing.T) {
 			t.Errorf("pager summary %q, want 3 queries", got)
 		}
 	})
+}
+
+// TestQueryViewFilter checks that the query view, its CSV and its JSON keep the rows the filter and the
+// branded switch keep, and that its box shows the filter.
+func TestQueryViewFilter(t *testing.T) {
+	f := newFilterFixture(t)
+	q := url.Values{"preset": {"4w"}, "qf": {"hose | reel"}, "branded": {"nonbranded"}}
+	want := pick(func(fq filterQuery) bool {
+		return !fq.branded && (strings.Contains(fq.text, "hose") || strings.Contains(fq.text, "reel"))
+	})
+	base := "/brands/" + f.brandID + "/queries"
+
+	doc, _ := f.doc(base+"?"+q.Encode(), http.StatusOK, nil)
+	var page []string
+	doc.Find(`#query-view tbody[data-testid="query"]`).Each(func(_ int, s *goquery.Selection) { page = append(page, s.AttrOr("data-query", "")) })
+	slices.Sort(page)
+	if !slices.Equal(page, want) {
+		t.Errorf("page rows %q, want %q", page, want)
+	}
+	if got := doc.Find("#query-view #qf-input").AttrOr("value", ""); got != "hose | reel" {
+		t.Errorf("the box says %q", got)
+	}
+	if !doc.Find(`#query-view input[name="branded"][value="nonbranded"]`).Is("[checked]") {
+		t.Error("the non-branded radio is not checked")
+	}
+	if got := doc.Find(`#query-view a[data-testid="export-csv"]`).AttrOr("href", ""); !strings.Contains(got, "qf=") || !strings.Contains(got, "branded=nonbranded") {
+		t.Errorf("the CSV link drops the filter: %s", got)
+	}
+
+	res := f.get(base+".csv?"+q.Encode(), nil)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	records, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("CSV %d: %v\n%s", res.StatusCode, err, body)
+	}
+	var inCSV []string
+	for _, r := range records[1:] {
+		inCSV = append(inCSV, r[0])
+	}
+	slices.Sort(inCSV)
+	if !slices.Equal(inCSV, want) {
+		t.Errorf("CSV rows %q, want %q", inCSV, want)
+	}
+
+	res = f.get("/api"+base+"?"+q.Encode(), nil)
+	var api struct {
+		Total   int `json:"total"`
+		Queries []struct {
+			Query string `json:"query"`
+		} `json:"queries"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&api)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inJSON []string
+	for _, r := range api.Queries {
+		inJSON = append(inJSON, r.Query)
+	}
+	slices.Sort(inJSON)
+	if api.Total != len(want) || !slices.Equal(inJSON, want) {
+		t.Errorf("JSON rows %q of %d, want %q", inJSON, api.Total, want)
+	}
+
+	res = f.get("/api"+base+"?qf=%22open", nil)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("a broken filter on the JSON API: %d, want 400", res.StatusCode)
+	}
 }
