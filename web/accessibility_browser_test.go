@@ -32,20 +32,31 @@ func TestAccessibility(t *testing.T) {
 	usrv := httptest.NewServer(u.srv.Handler())
 	t.Cleanup(usrv.Close)
 	admin := &dashBrowser{browser: d.browser, url: usrv.URL, cookie: u.admin}
+	// The brand terms page is on when the server has a store for them.
+	termsSrv, err := New(Options{Brands: u.db, Products: u.db, Segments: u.db, Queries: u.db, BrandTerms: u.db, Auth: u.sessions.Options()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsrv := httptest.NewServer(termsSrv.testHandler())
+	t.Cleanup(tsrv.Close)
+	termsAdmin := &dashBrowser{browser: d.browser, url: tsrv.URL, cookie: u.admin}
 
 	t.Run("login page", func(t *testing.T) {
 		tab := d.browser.NewTab(t)
 		tab.Open(d.url + "/login")
+		wantOn(t, tab, "#login-email")
 		checkPage(tab, "the login page")
 	})
 
 	t.Run("glossary", func(t *testing.T) {
 		tab := d.tab(t, views.GlossaryPath)
+		wantOn(t, tab, "[data-testid=glossary]")
 		checkPage(tab, "the glossary")
 	})
 
 	t.Run("brand page, and a product expanded to weekly, monthly and quarterly rows", func(t *testing.T) {
 		tab := d.tab(t, f.dashboardPath(""))
+		wantOn(t, tab, "#product-table")
 		checkPage(tab, "the brand page")
 		chartsHaveTextAlternatives(t, tab)
 		tab.Swap("expand A", browsertest.Click("#toggle-"+asinA))
@@ -64,6 +75,7 @@ func TestAccessibility(t *testing.T) {
 
 	t.Run("query view, and a query expanded to the brand's ASINs", func(t *testing.T) {
 		tab := d.tab(t, f.queriesPath(""))
+		wantOn(t, tab, "[data-testid=query-view-title]")
 		checkPage(tab, "the query view")
 		row := "#" + views.QueryRowID("filler")
 		tab.Swap("expand filler", browsertest.Click("#toggle-"+views.QueryRowID("filler")))
@@ -75,6 +87,7 @@ func TestAccessibility(t *testing.T) {
 
 	t.Run("product page", func(t *testing.T) {
 		tab := d.tab(t, "/brands/"+f.brandID+"/products/"+asinA)
+		wantOn(t, tab, "[data-testid=product-title]")
 		checkPage(tab, "the product page")
 		if n := chartsHaveTextAlternatives(t, tab); n < 8 {
 			t.Errorf("%d charts with a text alternative, want the 8 trend charts", n)
@@ -83,9 +96,25 @@ func TestAccessibility(t *testing.T) {
 
 	t.Run("admin page and an older page of its history", func(t *testing.T) {
 		tab := admin.tab(t, "/admin")
+		wantOn(t, tab, "#refresh-history")
 		checkPage(tab, "the admin page")
 		tab.Swap("show older refreshes", browsertest.Click(`[data-testid="history-older"]`))
 		tab.CheckAccessibility("the admin page's older refreshes", "#refresh-history")
+	})
+
+	t.Run("brand terms page, and terms it refuses", func(t *testing.T) {
+		tab := termsAdmin.tab(t, "/admin/brands")
+		form := `[data-testid="brand-terms"]`
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('`+form+` textarea').length`); n != 1 {
+			t.Fatalf("%d brand terms forms, want acme's", n)
+		}
+		checkPage(tab, "the brand terms page")
+		browsertest.Eval[bool](tab, `document.querySelector('`+form+` textarea').value = 'acme\n---', true`)
+		tab.Follow("save the terms", browsertest.Click(form+` [data-testid="brand-terms-save"]`))
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('`+form+` [data-testid="brand-terms-error"]').length`); n != 1 {
+			t.Fatalf("%d errors shown next to the refused terms, want 1", n)
+		}
+		tab.CheckAccessibility("the refused terms", form)
 	})
 
 	t.Run("upload result", func(t *testing.T) {
@@ -153,4 +182,13 @@ func chartsHaveTextAlternatives(t *testing.T, tab *browsertest.Tab) int {
 		t.Errorf("an SVG neither hidden (aria-hidden) nor an image with a name (role=img, aria-label): %s", svg)
 	}
 	return got.Named
+}
+
+// wantOn fails the test unless the page has exactly one element sel matches: the page under check is the
+// one meant, not an error page in its place.
+func wantOn(t *testing.T, tab *browsertest.Tab, sel string) {
+	t.Helper()
+	if n := browsertest.Eval[int](tab, `document.querySelectorAll('`+sel+`').length`); n != 1 {
+		t.Fatalf("%d elements match %s at %s, want 1", n, sel, browsertest.Eval[string](tab, "location.href"))
+	}
 }
