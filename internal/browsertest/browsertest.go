@@ -253,10 +253,24 @@ func (tab *Tab) Await(what, event string, action chromedp.Action[chromedp.Void])
 
 // WaitFor waits, inside the page, until the JavaScript expression cond is true. Use it for state that
 // no event announces, such as what the server's polling brings; it must not span a page load.
+//
+// The wait is a promise evaluated in the page's current document (Runtime.evaluate picks the main world
+// itself). chromedp's Poll would name the execution context it last heard of, which right after a load
+// can still be the previous document's: "Cannot find context with specified id" (seen under load).
 func (tab *Tab) WaitFor(what, cond string) {
 	tab.t.Helper()
+	wait := fmt.Sprintf(`new Promise(function (resolve, reject) {
+  var deadline = Date.now() + %d;
+  (function check() {
+    var ok;
+    try { ok = !!(%s); } catch (e) { reject(e); return; }
+    if (ok) { resolve(true); return; }
+    if (Date.now() > deadline) { reject(new Error('still false')); return; }
+    setTimeout(check, 10);
+  })();
+})`, timeout.Milliseconds(), cond)
 	tab.Run("wait for "+what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Poll[bool]("!!("+cond+")", chromedp.WithPollingTimeout(timeout))(ctx, tg)
+		_, err := chromedp.Evaluate[bool](wait, chromedp.EvalAwaitPromise)(ctx, tg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", cond, err)
 		}
