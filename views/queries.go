@@ -87,7 +87,9 @@ type QueryViewRow struct {
 	Cells     []Cell
 	// CompareNote says why the row's changes are not coloured ("" when the comparison is fair).
 	CompareNote string
-	Expansion   QueryExpansion
+	// Diagnosis is the query's funnel diagnosis over the range (docs/diagnosis.md).
+	Diagnosis DiagnosisView
+	Expansion QueryExpansion
 }
 
 // QueryExpansion is what an expanded query row shows: the query's further market figures and the brand's
@@ -167,6 +169,7 @@ var queryViewColumns = []queryViewColumn{
 	{"cvr", "Brand", "Brand CVR (purchases per click)", sqp.BrandQuerySortKey(metrics.CVR)},
 	{"market_purchase_price", "Market", "Market median purchase price", ""},
 	{"purchase_price", "Brand", "Brand median purchase price (count-weighted)", sqp.BrandQuerySortKey(metrics.AvgPrice)},
+	{opportunityMetric, OpportunityLabel, "Opportunity (purchases at the brand's best weekly purchase share)", sqp.BrandQuerySortOpportunity},
 }
 
 // QueryViewColumnKeys are the cell keys of the query view's numeric columns, in table order (the CSV
@@ -190,7 +193,7 @@ func queryViewGroups(currency string) []HeaderGroup {
 		{"Impressions", "3", termLink(string(metrics.Impressions))}, {"Clicks", "3", termLink(string(metrics.Clicks))},
 		{"Cart adds", "3", termLink(string(metrics.CartAdds))}, {"Purchases", "3", termLink(string(metrics.Purchases))},
 		{"CTR", "2", termLink(string(metrics.CTR))}, {"Cart-add rate", "2", termLink(string(metrics.CartAddRate))},
-		{"CVR", "2", termLink(string(metrics.CVR))}, {price, "2", termLink(metrics.TermBrandMedianPrice)}}
+		{"CVR", "2", termLink(string(metrics.CVR))}, {price, "2", termLink(metrics.TermBrandMedianPrice)}, {"", "1", TermLink{}}}
 }
 
 // QueryRowID is the element id of a query's <tbody>: a hash of the text, since a search query may hold
@@ -301,7 +304,8 @@ func newQueryViewColumn(c queryViewColumn, s viewstate.State, url func(viewstate
 // NewQueryViewRow builds one query's <tbody>: its cells and changes against base (nil: no comparison; a
 // zero BrandQuery: no data in the comparison period), and, with asins, its expansion.
 func NewQueryViewRow(brandID, currency string, q sqp.BrandQuery, base *sqp.BrandQuery, asins []sqp.QueryASIN, s viewstate.State, links Links) QueryViewRow {
-	r := QueryViewRow{ID: QueryRowID(q.Query), Query: q.Query, QueryURL: links.Query(brandID, q.Query, s), ToggleURL: links.QueryASINs(brandID, q.Query, s)}
+	r := QueryViewRow{ID: QueryRowID(q.Query), Query: q.Query, QueryURL: links.Query(brandID, q.Query, s), ToggleURL: links.QueryASINs(brandID, q.Query, s),
+		Diagnosis: NewDiagnosisView(metrics.Diagnose(q.Counts))}
 	r.Cells = queryCells(q, base, currency, false)
 	if base != nil {
 		var deltas []*DeltaView
@@ -452,8 +456,19 @@ func QueryViewFigures(q sqp.BrandQuery, base *sqp.BrandQuery, asinRow bool) []Qu
 	add("purchase_price", metrics.AvgPrice, q.Prices.ASINPurchase.Value(), func() metrics.Delta {
 		return metrics.Change(metrics.AvgPrice, priceCounts(q.Prices.ASINPurchase), priceCounts(base.Prices.ASINPurchase))
 	})
+	// The opportunity (docs/diagnosis.md) has no change: each period is measured against its own best
+	// week. An ASIN row has none: the best weekly share is the brand's on the query.
+	if asinRow {
+		blank(opportunityMetric, metrics.Purchases)
+	} else {
+		add(opportunityMetric, metrics.Purchases, metrics.OpportunityFrom(q.BestPurchaseShare, q.Counts.TotalPurchases, q.Counts.ASINPurchases), nil)
+	}
 	return out
 }
+
+// QueryFigureHasChange reports whether the figure key has a change against the comparison: the score
+// (a rank) and the opportunity do not.
+func QueryFigureHasChange(key string) bool { return key != "score" && key != opportunityMetric }
 
 // queryCells formats QueryViewFigures as table cells; prices carry the currency code.
 func queryCells(q sqp.BrandQuery, base *sqp.BrandQuery, currency string, asinRow bool) []Cell {

@@ -35,6 +35,9 @@ type apiQuery struct {
 	MaxASINs int                 `json:"max_asins"`
 	Counts   metrics.Counts      `json:"counts"`
 	Figures  map[string]*float64 `json:"figures"`
+	// Diagnosis is the query's funnel diagnosis (docs/diagnosis.md); its opportunity is
+	// Figures["opportunity"].
+	Diagnosis apiDiagnosis `json:"diagnosis"`
 	// Comparison is the query over the comparison range: its weeks of data, whether the comparison is
 	// like-for-like (sqp.LikeForLike), its figures and the changes (null where there is none).
 	Comparison *apiQueryCompared `json:"comparison"`
@@ -96,7 +99,8 @@ func (s *Server) apiQueriesList(c echo.Context) error {
 	}
 	out.Total = page.Total
 	for _, q := range page.Queries {
-		aq := apiQuery{Query: q.Query, Weeks: q.Weeks, MaxASINs: q.MaxASINs, Counts: q.Counts, Figures: queryFigureMap(q, views.QueryViewFigures(q, nil, false))}
+		aq := apiQuery{Query: q.Query, Weeks: q.Weeks, MaxASINs: q.MaxASINs, Counts: q.Counts, Figures: queryFigureMap(q, views.QueryViewFigures(q, nil, false)),
+			Diagnosis: newAPIDiagnosis(q.Counts)}
 		if rr.HasBase {
 			b := base[q.Query]
 			cmp := &apiQueryCompared{Weeks: b.Weeks, LikeForLike: sqp.LikeForLike(q.Weeks, b.Weeks),

@@ -4,7 +4,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -199,6 +201,113 @@ func TestDiagnosisAndOpportunityOfProducts(t *testing.T) {
 		d, _ = f.doc(f.dashboardPath("sort=opportunity&dir=asc"), http.StatusOK, nil)
 		if got := asinsOf(d.Selection); got[0] != asinB || got[1] != asinA {
 			t.Fatalf("rows by opportunity ascending = %v", got)
+		}
+	})
+}
+
+func TestDiagnosisAndOpportunityOfQueries(t *testing.T) {
+	f := newFixture(t)
+	// The brand's queries over the default 13 weeks (k = 26 - n = 14..26; B reports weeks n = 0..7 only).
+	// garden hose and hose reel are A's alone: the numbers of A's rows on its product page.
+	hand := []struct {
+		query, leak, detail, opportunity string
+	}{
+		// 780 of 11,700 clicks (6.67%) vs 15,600 of 156,000 impressions (10.00%): 0.67 -> Listing;
+		// best week 13/200: 0.065 x 2600 - 147 = 22.
+		{"garden hose", "listing", "click share 6.67% vs impr. share 10.00% (0.67×)", "22"},
+		// 4.40% impression share, ratios 0.85 / 1.19 / 1.37 -> Visibility; 4/60 x 780 - 40 = 12.
+		{"hose reel", "visibility", "impr. share 4.40% (below 10%)", "12"},
+		// blue widget, 8 weeks: impressions 700-10n of 3,000 -> 5,320 of 24,000 (22.17%), clicks 480 of
+		// 2,400 (20%): 480x24000 / (5320x2400) = 0.90; cart adds 160 of 800: 1.00; purchases 72 of 400:
+		// 72x2400 / (480x400) = 0.90 -> none below 0.8 and 22.17% >= 10% -> No leak. The same share
+		// 9/50 every week: 0.18 x 400 - 72 = 0.
+		{"blue widget", "none", "click/impr. 0.90×, conversion 0.90×", "0"},
+		// gizmo, 8 weeks: impressions 400 of 7,200, clicks 96 of 560 (17.14%): listing 96x7200 /
+		// (400x560) = 3.09. Cart adds 8 of 72 (11.11%): expected 96x72/560 = 12.3 >= 10, ratio 8x560 /
+		// (96x72) = 0.65; purchases 0 of 32: expected 96x32/560 = 5.5 < 10, not judged -> Conversion
+		// (cart add). Best weekly share 0/4 = 0: 0 x 32 - 0 = 0.
+		{"gizmo", "conversion", "cart-add share 11.11% vs click share 17.14% (0.65×)", "0"},
+	}
+	t.Run("query rows show the label with its numbers and the opportunity", func(t *testing.T) {
+		d, _ := f.doc(f.queriesPath("size=100"), http.StatusOK, nil)
+		for _, h := range hand {
+			row := d.Find(`tbody[data-testid=query][data-query="` + h.query + `"]`)
+			b := row.Find("[data-testid=diagnosis]")
+			if b.AttrOr("data-leak", "") != h.leak || strings.TrimSpace(b.Find(".leak-detail").Text()) != h.detail {
+				t.Errorf("%s: %s %q, want %s %q", h.query, b.AttrOr("data-leak", ""), b.Find(".leak-detail").Text(), h.leak, h.detail)
+			}
+			if got := cell(row, "opportunity"); got != h.opportunity {
+				t.Errorf("%s: opportunity %q, want %q", h.query, got, h.opportunity)
+			}
+		}
+	})
+	t.Run("the query page shows the same label and opportunity as its row", func(t *testing.T) {
+		for _, h := range hand {
+			d, _ := f.doc("/brands/"+f.brandID+"/queries/"+url.PathEscape(h.query), http.StatusOK, nil)
+			b := d.Find("[data-testid=diagnosis]").First()
+			if b.AttrOr("data-leak", "") != h.leak || strings.TrimSpace(b.Find(".leak-detail").Text()) != h.detail {
+				t.Errorf("%s page: %s %q, want %s %q", h.query, b.AttrOr("data-leak", ""), b.Find(".leak-detail").Text(), h.leak, h.detail)
+			}
+			if got := strings.TrimSpace(d.Find("[data-testid=opportunity] strong").Text()); got != h.opportunity {
+				t.Errorf("%s page: opportunity %q, want %q", h.query, got, h.opportunity)
+			}
+		}
+	})
+	t.Run("sorting by opportunity puts the largest first", func(t *testing.T) {
+		d, _ := f.doc(f.queriesPath("size=100&qvsort=opportunity&qvdir=desc"), http.StatusOK, nil)
+		var got []string
+		d.Find("tbody[data-testid=query]").Each(func(_ int, s *goquery.Selection) { got = append(got, s.AttrOr("data-query", "")) })
+		if len(got) < 2 || got[0] != "garden hose" || got[1] != "hose reel" {
+			t.Fatalf("queries by opportunity = %v", got)
+		}
+	})
+	t.Run("the CSV and the JSON carry the same label and opportunity", func(t *testing.T) {
+		body, _ := f.body(f.queriesPath("")+".csv", http.StatusOK, nil)
+		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dcol, ocol := slices.Index(recs[0], "diagnosis"), slices.Index(recs[0], "opportunity")
+		if dcol < 0 || ocol < 0 || slices.Contains(recs[0], "opportunity_change_pct") {
+			t.Fatalf("columns %v", recs[0])
+		}
+		byQuery := map[string][]string{}
+		for _, r := range recs[1:] {
+			byQuery[r[0]] = r
+		}
+		js, _ := f.body("/api/brands/"+f.brandID+"/queries?size=100", http.StatusOK, nil)
+		var got struct {
+			Queries []struct {
+				Query     string              `json:"query"`
+				Figures   map[string]*float64 `json:"figures"`
+				Diagnosis struct {
+					Leak string `json:"leak"`
+				} `json:"diagnosis"`
+			} `json:"queries"`
+		}
+		if err := json.Unmarshal([]byte(js), &got); err != nil {
+			t.Fatal(err)
+		}
+		fromJSON := map[string]string{}
+		for _, q := range got.Queries {
+			var o metrics.Value // null: undefined (no market purchase, as red gadget and filler)
+			if v := q.Figures["opportunity"]; v != nil {
+				o = metrics.Known(*v)
+			}
+			fromJSON[q.Query] = q.Diagnosis.Leak + " " + views.FormatOpportunity(o)
+		}
+		for _, h := range hand {
+			r := byQuery[h.query]
+			if r == nil {
+				t.Fatalf("%s not in the CSV", h.query)
+			}
+			o, err := strconv.ParseFloat(r[ocol], 64)
+			if err != nil || r[dcol] != h.leak || views.FormatOpportunity(metrics.Known(o)) != h.opportunity {
+				t.Errorf("%s CSV: %s %q, want %s %s", h.query, r[dcol], r[ocol], h.leak, h.opportunity)
+			}
+			if fromJSON[h.query] != h.leak+" "+h.opportunity {
+				t.Errorf("%s JSON: %q, want %s %s", h.query, fromJSON[h.query], h.leak, h.opportunity)
+			}
 		}
 	})
 }

@@ -25,7 +25,7 @@ func (s *Server) queriesExport(c echo.Context) error {
 	header := []string{"query"}
 	for _, f := range views.QueryViewFigures(sqp.BrandQuery{}, nil, false) {
 		header = append(header, f.Key)
-		if rr.HasBase && f.Key != "score" {
+		if rr.HasBase && views.QueryFigureHasChange(f.Key) {
 			header = append(header, f.Key+changeSuffix(f.Kind))
 		}
 	}
@@ -37,7 +37,7 @@ func (s *Server) queriesExport(c echo.Context) error {
 	for _, e := range queryExtras(sqp.BrandQuery{}) {
 		header = append(header, e.name)
 	}
-	records := [][]string{append(header, "marketplace", "currency")}
+	records := [][]string{append(header, "diagnosis", "marketplace", "currency")}
 	if rr.HasData {
 		f := brandQueryFilter(brand, rr.Market.Code, st, rr.Range)
 		f.Limit, f.Offset = 0, 0
@@ -54,7 +54,7 @@ func (s *Server) queriesExport(c echo.Context) error {
 			rec := []string{q.Query}
 			for _, f := range views.QueryViewFigures(q, b, false) {
 				rec = append(rec, csvValue(f.Value))
-				if rr.HasBase && f.Key != "score" {
+				if rr.HasBase && views.QueryFigureHasChange(f.Key) {
 					rec = append(rec, csvValue(metrics.Value{V: f.Change.V, OK: f.Change.OK}))
 				}
 			}
@@ -66,7 +66,7 @@ func (s *Server) queriesExport(c echo.Context) error {
 			for _, e := range queryExtras(q) {
 				rec = append(rec, csvValue(e.v))
 			}
-			records = append(records, append(rec, rr.Market.Code, rr.Market.Currency))
+			records = append(records, append(rec, string(metrics.Diagnose(q.Counts).Leak), rr.Market.Code, rr.Market.Currency))
 		}
 	}
 	return writeCSV(c, brand.Name+"-queries.csv", records)
