@@ -168,6 +168,10 @@ type OpportunityView struct {
 	Help TermLink
 }
 
+// noBestWeekBasis is the basis shown beside an undefined opportunity: no week reached the minimum market
+// purchases a weekly share needs (metrics.MinWeekMarketPurchases).
+var noBestWeekBasis = "(no week of the range has " + strconv.Itoa(metrics.MinWeekMarketPurchases) + " market purchases)"
+
 // newProductOpportunity is the product's opportunity: metrics.OpportunityOf its weekly segments, the same
 // figure as its product row.
 func newProductOpportunity(weeks []sqp.WeekCounts, sum metrics.Counts) OpportunityView {
@@ -176,7 +180,7 @@ func newProductOpportunity(weeks []sqp.WeekCounts, sum metrics.Counts) Opportuni
 		counts[i] = w.Counts
 	}
 	o := metrics.OpportunityOf(counts)
-	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: "(no week of the range has a market purchase)", Help: termLink(metrics.TermOpportunity)}
+	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: noBestWeekBasis, Help: termLink(metrics.TermOpportunity)}
 	if best := metrics.BestPurchaseShare(counts); best.OK {
 		v.Basis = "purchases at its best weekly purchase share of the range, " + FormatMetric(metrics.PurchaseShare, metrics.Known(best.V*100)) +
 			" (over the range " + FormatMetric(metrics.PurchaseShare, sum.Get(metrics.PurchaseShare)) + ")"

@@ -203,7 +203,7 @@ func newQuerySummary(sum sqp.BrandQuery, base *sqp.BrandQuery, asins int) []Quer
 // purchase share of the range on the range's market purchases (the query view's figure).
 func newQueryOpportunity(sum sqp.BrandQuery) OpportunityView {
 	o := metrics.OpportunityFrom(sum.BestPurchaseShare, sum.Counts.TotalPurchases, sum.Counts.ASINPurchases)
-	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: "(no week of the range has a market purchase)", Help: termLink(metrics.TermOpportunity)}
+	v := OpportunityView{Value: FormatOpportunity(o), Raw: rawValue(o), Basis: noBestWeekBasis, Help: termLink(metrics.TermOpportunity)}
 	if best := sum.BestPurchaseShare; best.OK {
 		v.Basis = "purchases at the brand's best weekly purchase share of the range, " + FormatMetric(metrics.PurchaseShare, metrics.Known(best.V*100)) +
 			" (over the range " + FormatMetric(metrics.PurchaseShare, sum.Counts.Get(metrics.PurchaseShare)) + ")"

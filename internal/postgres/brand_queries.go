@@ -18,8 +18,10 @@ import (
 // and shipping speeds); sumBrandQueryWeeks is both. Market figures are already counted once per
 // query-week in the view, so summing its weeks counts each week once. Prices are count-weighted
 // (metrics.PriceSum): the market's weekly medians by the market's counts of the step, the brand's amounts
-// as stored; amounts in cents, exact.
-const sumBrandQueryMain = `
+// as stored; amounts in cents, exact. minParam is the placeholder bound to minWeekMarketPurchases
+// (bestWeeklyPurchaseShare).
+func sumBrandQueryMain(minParam string) string {
+	return `
 	coalesce(sum(search_query_volume), 0)::bigint AS volume,
 	min(search_query_score) AS best_score,
 	sum(asin_impressions)::bigint  AS asin_impressions,
@@ -34,8 +36,9 @@ const sumBrandQueryMain = `
 	sum(priced_purchases)::bigint AS priced_purchases,
 	count(*)::int AS weeks,
 	max(asin_count) AS max_asins,
-	max(asin_purchases::float8 / nullif(total_purchases, 0)) AS best_purchase_share,
+	` + bestWeeklyPurchaseShare("asin_purchases", "total_purchases", minParam) + `,
 	max(currency_code)::text AS currency`
+}
 
 // sumBrandQueryDetails: see sumBrandQueryMain.
 const sumBrandQueryDetails = `
@@ -68,8 +71,10 @@ const sumBrandQueryDetails = `
 	coalesce(sum(two_day_purchases), 0)::bigint AS two_day_purchases,
 	coalesce(sum(total_purchases) FILTER (WHERE two_day_purchases IS NOT NULL), 0)::bigint AS two_day_purchases_of`
 
-// sumBrandQueryWeeks is every column of brandQueryRow but the total.
-const sumBrandQueryWeeks = sumBrandQueryMain + `,` + sumBrandQueryDetails
+// sumBrandQueryWeeks is every column of brandQueryRow but the total; minParam as for sumBrandQueryMain.
+func sumBrandQueryWeeks(minParam string) string {
+	return sumBrandQueryMain(minParam) + `,` + sumBrandQueryDetails
+}
 
 // brandQueryRow is the scan target of sumBrandQueryWeeks.
 type brandQueryRow struct {
@@ -206,13 +211,13 @@ func (db *DB) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.Bra
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	args = append(args, limit, f.Offset)
+	args = append(args, minWeekMarketPurchases, limit, f.Offset)
 	// Two steps: the page is chosen on the main sums alone, and the details are summed for its rows only
 	// (through the unique index), which keeps the aggregation over all of a brand's queries small.
 	p := func(i int) string { return "$" + strconv.Itoa(i) }
 	q := `
 		WITH sums AS (
-			SELECT search_query AS query, ` + sumBrandQueryMain + `
+			SELECT search_query AS query, ` + sumBrandQueryMain(p(len(args)-3)) + `
 			FROM public.brand_query_weeks
 			WHERE ` + where + `
 			GROUP BY search_query

@@ -17,7 +17,7 @@ import (
 // (sumBrandQueryWeeks), so a week of the trend and the query view's row agree to the last digit.
 func (db *DB) BrandQueryWeeks(ctx context.Context, brandID, market, query string, r period.Range) ([]sqp.BrandQueryWeek, error) {
 	q := `
-		SELECT week_start, search_query AS query, ` + sumBrandQueryWeeks + `, 0::bigint AS total
+		SELECT week_start, search_query AS query, ` + sumBrandQueryWeeks("$6") + `, 0::bigint AS total
 		FROM public.brand_query_weeks
 		WHERE brand_id = $1 AND marketplace = $2 AND search_query = $3 AND week_start >= $4 AND week_start + 6 <= $5
 		GROUP BY week_start, search_query
@@ -26,7 +26,7 @@ func (db *DB) BrandQueryWeeks(ctx context.Context, brandID, market, query string
 		WeekStart time.Time `db:"week_start"`
 		brandQueryRow
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, market, query, r.From, r.To)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, market, query, r.From, r.To, minWeekMarketPurchases)
 	if err != nil {
 		return nil, fmt.Errorf("read the weeks of search query %q of brand %s in %s over %s: %w", query, brandID, market, r, err)
 	}

@@ -23,7 +23,7 @@ type productRow struct {
 	QuarterlySegments int32  `db:"quarterly_count"`
 	DataWeeks         int32  `db:"data_weeks"`
 	Total             int64  `db:"total"`
-	// BestShare is bestWeeklyPurchaseShare: NULL when no week of the range has a market purchase.
+	// BestShare is bestWeeklyPurchaseShare: NULL when no week of the range has enough market purchases.
 	BestShare *float64 `db:"best_purchase_share"`
 	countsRow
 }
@@ -44,10 +44,19 @@ func (r productRow) summary() sqp.ProductSummary {
 	return s
 }
 
-// bestWeeklyPurchaseShare is metrics.BestPurchaseShare over weekly brand_product_segments rows: the
-// highest asin_purchases / total_purchases of the weeks with market purchases (max skips the NULLs of the
-// others), as a float8 fraction so Go and SQL divide the same integers the same way.
-const bestWeeklyPurchaseShare = `max(asin_purchases::float8 / nullif(total_purchases, 0)) AS best_purchase_share`
+// bestWeeklyPurchaseShare is metrics.BestPurchaseShare over weekly rows with the given purchase columns:
+// the highest brand / market purchases, capped at 1, of the weeks with at least minParam market purchases
+// (the placeholder of the parameter bound to metrics.MinWeekMarketPurchases, so the threshold is written
+// once, in Go); NULL when no week has that many. A float8 fraction so Go and SQL divide the same integers
+// the same way. The cap is inside max, per week: least() outside would turn the NULL of no week into 1.
+func bestWeeklyPurchaseShare(brand, market, minParam string) string {
+	return `max(least(1, ` + brand + `::float8 / ` + market + `)) FILTER (WHERE ` + market + ` >= ` + minParam +
+		` AND ` + market + ` > 0) AS best_purchase_share`
+}
+
+// minWeekMarketPurchases is metrics.MinWeekMarketPurchases as a query argument: int64, the type of the
+// purchase columns it is compared with.
+const minWeekMarketPurchases = int64(metrics.MinWeekMarketPurchases)
 
 // opportunityExpr is metrics.OpportunityFrom over the columns of a product row, for sorting: NULL (last)
 // without a best share, never below 0.
@@ -81,7 +90,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	}
 	q := `
 		WITH sums AS (
-			SELECT asin, ` + sumSegmentCounts + `, count(*)::int AS data_weeks, ` + bestWeeklyPurchaseShare + `
+			SELECT asin, ` + sumSegmentCounts + `, count(*)::int AS data_weeks, ` + bestWeeklyPurchaseShare("asin_purchases", "total_purchases", "$11") + `
 			FROM public.brand_product_segments
 			WHERE brand_id = $1 AND marketplace = $10 AND segment_type = 'weekly'
 			  AND period_start >= $2 AND period_end <= $3
@@ -116,7 +125,7 @@ func (db *DB) Products(ctx context.Context, f sqp.ProductFilter) (sqp.ProductPag
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset, f.ASIN, f.Marketplace)
+	rows, err := db.pool.Query(ctx, q, planPerCall, f.BrandID, f.Range.From, f.Range.To, f.Search, likePattern(f.Search), f.MinImpressions, limit, f.Offset, f.ASIN, f.Marketplace, minWeekMarketPurchases)
 	if err != nil {
 		return sqp.ProductPage{}, fmt.Errorf("list products of brand %s: %w", f.BrandID, err)
 	}
@@ -187,7 +196,7 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, 
 		FROM public.asin_brand_mapping m
 		JOIN public.brands b ON b.id = m.brand_id
 		CROSS JOIN LATERAL (
-			SELECT ` + sumSegmentCounts + `, count(*)::int AS data_weeks, ` + bestWeeklyPurchaseShare + `
+			SELECT ` + sumSegmentCounts + `, count(*)::int AS data_weeks, ` + bestWeeklyPurchaseShare("asin_purchases", "total_purchases", "$6") + `
 			FROM public.brand_product_segments
 			WHERE brand_id = m.brand_id AND marketplace = $5 AND asin = m.asin AND segment_type = 'weekly'
 			  AND period_start >= $3 AND period_end <= $4
@@ -201,7 +210,7 @@ func (db *DB) ProductSummary(ctx context.Context, brandID, market, asin string, 
 			  AND asin_impressions > 0
 		) md
 		WHERE m.brand_id = $1 AND m.asin = $2 AND m.is_active AND b.is_active`
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, r.From, r.To, market)
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, asin, r.From, r.To, market, minWeekMarketPurchases)
 	if err != nil {
 		return sqp.ProductSummary{}, fmt.Errorf("load product %s of brand %s over %s: %w", asin, brandID, r, err)
 	}

@@ -29,12 +29,12 @@ func (db *DB) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, er
 	if f.Limit > 0 {
 		limit = &f.Limit
 	}
-	match, args := queryMatchSQL("q.search_query", f.Match, []any{f.ASIN, f.Range.From, f.Range.To, limit, f.Offset, f.Marketplace})
+	match, args := queryMatchSQL("q.search_query", f.Match, []any{f.ASIN, f.Range.From, f.Range.To, limit, f.Offset, f.Marketplace, minWeekMarketPurchases})
 	q := `
 		WITH sums AS (
 			SELECT q.search_query AS query, ` + sumQueryCounts + `,
-			       -- one row per week: metrics.BestPurchaseShare, as bestWeeklyPurchaseShare for products
-			       max(q.asin_purchase_count::float8 / nullif(q.total_purchase_count, 0)) AS best_purchase_share
+			       -- one row per week: metrics.BestPurchaseShare, as for products
+			       ` + bestWeeklyPurchaseShare("q.asin_purchase_count", "q.total_purchase_count", "$7") + `
 			FROM sqp.asin_performance_data a
 			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
 			WHERE a.asin = $1 AND a.marketplace = $6 AND a.start_date >= $2 AND a.end_date <= $3

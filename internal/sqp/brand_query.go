@@ -28,7 +28,7 @@ type BrandQuery struct {
 	// MaxASINs is the most of the brand's ASINs that reported the query in one week of the range.
 	MaxASINs int
 	// BestPurchaseShare is the brand's highest weekly purchase share in the range, as a fraction (0..1),
-	// among the weeks with market purchases (metrics.BestPurchaseShare); undefined without such a week.
+	// among the weeks with enough market purchases (metrics.BestPurchaseShare); undefined without such a week.
 	// With Counts.TotalPurchases and Counts.ASINPurchases it gives the opportunity (metrics.OpportunityFrom).
 	BestPurchaseShare metrics.Value
 	// Currency is the currency of the prices (the marketplace's).
