@@ -247,8 +247,9 @@ func expectedBrandQueries(t *testing.T, brandASINs map[string]bool, market strin
 		}
 		q.Weeks++
 		q.MaxASINs = max(q.MaxASINs, w.asins)
-		if w.tPur > 0 {
-			if s := float64(w.aPur) / float64(w.tPur); !q.BestPurchaseShare.OK || s > q.BestPurchaseShare.V {
+		// metrics.BestPurchaseShare: only weeks with at least 10 market purchases, the share capped at 1.
+		if w.tPur >= metrics.MinWeekMarketPurchases {
+			if s := math.Min(1, float64(w.aPur)/float64(w.tPur)); !q.BestPurchaseShare.OK || s > q.BestPurchaseShare.V {
 				q.BestPurchaseShare = metrics.Known(s)
 			}
 		}
@@ -345,7 +346,20 @@ func TestBrandQueries(t *testing.T) {
 			t.Fatalf("%v, %v", page, err)
 		}
 		if q := page.Queries[0]; !q.BestPurchaseShare.OK || q.BestPurchaseShare.V != 0 || q.Counts.TotalPurchases != 10 {
+			// 28 July: 0 of 10 market purchases, exactly the minimum of 10, so it counts: share 0.
 			t.Errorf("best share %+v of %d market purchases, want 0 (28 July: 0 of 10; 4 August has none)", q.BestPurchaseShare, q.Counts.TotalPurchases)
+		}
+	})
+
+	t.Run("a week below the minimum market purchases is not a best share", func(t *testing.T) {
+		page, err := db.BrandQueries(ctx, sqp.BrandQueryFilter{BrandID: acme, Marketplace: "UK", Range: all, Sort: sqp.BrandQuerySortQuery, Queries: []string{"red shoes"}})
+		if err != nil || len(page.Queries) != 1 {
+			t.Fatalf("%v, %v", page, err)
+		}
+		// UK, 21 July only: the brand won 2 + 1 = 3 of 9 market purchases (1/3), but 9 < 10: no week
+		// reaches the minimum, so no best share and no opportunity (before: 1/3 x 9 - 3 = 0).
+		if q := page.Queries[0]; q.BestPurchaseShare.OK || q.Counts.TotalPurchases != 9 || q.Counts.ASINPurchases != 3 {
+			t.Errorf("best share %+v of %d/%d purchases, want undefined (3 of 9, below 10)", q.BestPurchaseShare, q.Counts.ASINPurchases, q.Counts.TotalPurchases)
 		}
 	})
 
