@@ -4,6 +4,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // The JSON API's shapes. Every number comes from the same metrics definitions as the pages.
@@ -142,9 +143,10 @@ func newAPIMarketplaces(ms []sqp.MarketplaceData) []apiMarketplace {
 	return out
 }
 
-// apiProducts is the product table in one marketplace: its counts and prices (in Currency) are that
-// marketplace's only; Marketplaces lists the brand's marketplaces (the mp parameter picks one).
-type apiProducts struct {
+// apiListing is the head that the paged JSON lists (products, queries) share: the brand, the one
+// marketplace whose counts and prices (in Currency) they carry, the brand's marketplaces (the mp parameter
+// picks one), the range and comparison, and the sort and page.
+type apiListing struct {
 	BrandID      string           `json:"brand_id"`
 	Brand        string           `json:"brand"`
 	Marketplace  string           `json:"marketplace"`
@@ -157,7 +159,29 @@ type apiProducts struct {
 	Page         int              `json:"page"`
 	Size         int              `json:"size"`
 	Total        int              `json:"total"`
-	Products     []apiProduct     `json:"products"`
+}
+
+// newAPIListing fills the head of a list sorted by sortKey (descending when desc) at page; the range
+// and comparison only when the brand has data in the marketplace.
+func newAPIListing(brand sqp.Brand, rr resolvedRange, st viewstate.State, sortKey string, desc bool, page int) apiListing {
+	out := apiListing{BrandID: brand.ID, Brand: brand.DisplayName, Sort: sortKey, Dir: "asc", Page: page, Size: st.Size,
+		Marketplace: rr.Market.Code, Currency: rr.Market.Currency, Marketplaces: newAPIMarketplaces(rr.Markets)}
+	if desc {
+		out.Dir = "desc"
+	}
+	if rr.HasData {
+		out.Range = newAPIRange(rr.Range)
+		if rr.HasBase {
+			out.Comparison = &apiComparison{Mode: string(st.Compare), apiRange: *newAPIRange(rr.Base)}
+		}
+	}
+	return out
+}
+
+// apiProducts is the product table in one marketplace.
+type apiProducts struct {
+	apiListing
+	Products []apiProduct `json:"products"`
 }
 
 type apiTopQuery struct {

@@ -20,17 +20,9 @@ func (s *Server) apiProductsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apiProducts{BrandID: brand.ID, Brand: brand.DisplayName, Sort: string(st.Sort), Dir: "asc", Page: st.Page, Size: st.Size, Products: []apiProduct{},
-		Marketplace: rr.Market.Code, Currency: rr.Market.Currency, Marketplaces: newAPIMarketplaces(rr.Markets)}
-	if st.Desc {
-		out.Dir = "desc"
-	}
+	out := apiProducts{apiListing: newAPIListing(brand, rr, st, string(st.Sort), st.Desc, st.Page), Products: []apiProduct{}}
 	if !rr.HasData {
 		return c.JSON(http.StatusOK, out)
-	}
-	out.Range = newAPIRange(rr.Range)
-	if rr.HasBase {
-		out.Comparison = &apiComparison{Mode: string(st.Compare), apiRange: *newAPIRange(rr.Base)}
 	}
 	page, base, err := s.loadProducts(ctx, brand.ID, st, rr, productFilter(brand.ID, rr.Market.Code, st, rr.Range))
 	if err != nil {

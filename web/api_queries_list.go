@@ -12,19 +12,8 @@ import (
 
 // apiQueries is the query view in one marketplace, with the page's parameters, numbers and paging.
 type apiQueries struct {
-	BrandID      string           `json:"brand_id"`
-	Brand        string           `json:"brand"`
-	Marketplace  string           `json:"marketplace"`
-	Currency     string           `json:"currency"`
-	Marketplaces []apiMarketplace `json:"marketplaces"`
-	Range        *apiRange        `json:"range"`
-	Comparison   *apiComparison   `json:"comparison"`
-	Sort         string           `json:"sort"`
-	Dir          string           `json:"dir"`
-	Page         int              `json:"page"`
-	Size         int              `json:"size"`
-	Total        int              `json:"total"`
-	Queries      []apiQuery       `json:"queries"`
+	apiListing
+	Queries []apiQuery `json:"queries"`
 }
 
 // apiQuery is one search query: its counts, the page's figures (views.QueryViewFigures keys; null when
@@ -81,17 +70,9 @@ func (s *Server) apiQueriesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apiQueries{BrandID: brand.ID, Brand: brand.DisplayName, Sort: string(st.ViewSort), Dir: "asc", Page: st.ViewPage, Size: st.Size,
-		Queries: []apiQuery{}, Marketplace: rr.Market.Code, Currency: rr.Market.Currency, Marketplaces: newAPIMarketplaces(rr.Markets)}
-	if st.ViewDesc {
-		out.Dir = "desc"
-	}
+	out := apiQueries{apiListing: newAPIListing(brand, rr, st, string(st.ViewSort), st.ViewDesc, st.ViewPage), Queries: []apiQuery{}}
 	if !rr.HasData {
 		return c.JSON(http.StatusOK, out)
-	}
-	out.Range = newAPIRange(rr.Range)
-	if rr.HasBase {
-		out.Comparison = &apiComparison{Mode: string(st.Compare), apiRange: *newAPIRange(rr.Base)}
 	}
 	page, base, err := s.loadBrandQueries(ctx, rr, brandQueryFilter(brand, rr.Market.Code, st, rr.Range))
 	if err != nil {
