@@ -23,15 +23,7 @@ import (
 func sumBrandQueryMain(minParam string) string {
 	return `
 	coalesce(sum(search_query_volume), 0)::bigint AS volume,
-	min(search_query_score) AS best_score,
-	sum(asin_impressions)::bigint  AS asin_impressions,
-	sum(total_impressions)::bigint AS total_impressions,
-	sum(asin_clicks)::bigint       AS asin_clicks,
-	sum(total_clicks)::bigint      AS total_clicks,
-	sum(asin_cart_adds)::bigint    AS asin_cart_adds,
-	sum(total_cart_adds)::bigint   AS total_cart_adds,
-	sum(asin_purchases)::bigint    AS asin_purchases,
-	sum(total_purchases)::bigint   AS total_purchases,
+	min(search_query_score) AS best_score,` + sumFunnelCounts + `,
 	round(sum(purchase_price_amount) * 100)::bigint AS price_cents,
 	sum(priced_purchases)::bigint AS priced_purchases,
 	count(*)::int AS weeks,

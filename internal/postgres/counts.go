@@ -2,9 +2,9 @@ package postgres
 
 import "github.com/sqpdash/sqpdash/internal/metrics"
 
-// sumSegmentCounts sums the count columns of brand_product_segments rows. The money amount is kept in
-// cents so a range re-aggregates exactly.
-const sumSegmentCounts = `
+// sumFunnelCounts sums the brand (asin_*) and market (total_*) counts of the four funnel steps, columns
+// that the segment views and brand_query_weeks name alike.
+const sumFunnelCounts = `
 	sum(asin_impressions)::bigint  AS asin_impressions,
 	sum(total_impressions)::bigint AS total_impressions,
 	sum(asin_clicks)::bigint       AS asin_clicks,
@@ -12,7 +12,11 @@ const sumSegmentCounts = `
 	sum(asin_cart_adds)::bigint    AS asin_cart_adds,
 	sum(total_cart_adds)::bigint   AS total_cart_adds,
 	sum(asin_purchases)::bigint    AS asin_purchases,
-	sum(total_purchases)::bigint   AS total_purchases,
+	sum(total_purchases)::bigint   AS total_purchases`
+
+// sumSegmentCounts sums the count columns of brand_product_segments rows. The money amount is kept in
+// cents so a range re-aggregates exactly.
+const sumSegmentCounts = sumFunnelCounts + `,
 	coalesce(round(sum(purchase_price_amount) * 100), 0)::bigint AS price_cents,
 	coalesce(sum(priced_purchases), 0)::bigint AS priced_purchases`
 
