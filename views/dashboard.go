@@ -205,11 +205,15 @@ func marketOptions(market sqp.Marketplace, markets []sqp.MarketplaceData, s view
 	if !found && market.Code != "" {
 		add(market, " (no data)")
 	}
-	label := marketName(market)
-	if market.Currency != "" {
-		label += " · prices in " + market.Currency
+	return opts, marketLabel(market)
+}
+
+// marketLabel names the marketplace and the currency of its prices: "United Kingdom (UK) · prices in GBP".
+func marketLabel(m sqp.Marketplace) string {
+	if m.Currency == "" {
+		return marketName(m)
 	}
-	return opts, label
+	return marketName(m) + " · prices in " + m.Currency
 }
 
 // marketName is "United Kingdom (UK)".

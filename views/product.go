@@ -131,10 +131,7 @@ func NewProductPage(shell Shell, d ProductPageData, links Links) ProductPage {
 		v.SegmentCSVs = append(v.SegmentCSVs, SegmentCSV{Label: segmentTypeLabel(t), URL: links.SegmentsCSV(d.Brand.ID, d.Product.ASIN, t, d.State), TestID: "segments-csv-" + string(t)})
 	}
 	if d.Market.Code != "" {
-		v.MarketLabel = marketName(d.Market)
-		if d.Market.Currency != "" {
-			v.MarketLabel += " · prices in " + d.Market.Currency
-		}
+		v.MarketLabel = marketLabel(d.Market)
 	}
 	if !d.HasData {
 		return v

@@ -137,10 +137,7 @@ func NewQueryPage(shell Shell, d QueryPageData, links Links) QueryPage {
 		NoData:     !d.HasData,
 	}
 	if d.Market.Code != "" {
-		v.MarketLabel = marketName(d.Market)
-		if d.Market.Currency != "" {
-			v.MarketLabel += " · prices in " + d.Market.Currency
-		}
+		v.MarketLabel = marketLabel(d.Market)
 	}
 	if !d.HasData {
 		return v
