@@ -53,9 +53,14 @@ deps:
 deps-test:
 	@.ci/install-deps.sh --test
 
-## bench: the rerunnable performance benchmark (writes bench/results.md and bench/results.json)
+## bench: the rerunnable performance benchmark (writes bench/results.md and bench/results.json);
+## SCALE50=1 adds scale 50 (about 10M SQP rows, 10 GB of disk, an hour) and its growth column
+BENCH_SCALES ?= 1,10
+ifdef SCALE50
+BENCH_SCALES := 1,10,50
+endif
 bench: deps build
-	$(BIN) bench --out bench
+	$(BIN) bench --out bench --scales $(BENCH_SCALES)
 
 ## fuzz: run every fuzz target for FUZZTIME each (not part of make test; the seed corpora are)
 FUZZTIME ?= 30s

@@ -63,15 +63,17 @@ func sampleScale(good bool) ScaleResult {
 			{View: OurView, Concurrent: true, Changed: true, Result: Summary{Runs: []float64{1}, MedianMs: pick(4000, 6000)}},
 			{View: OurView, Concurrent: true, Changed: false, Result: Summary{Runs: []float64{1}, MedianMs: 1, RowsRewritten: &zero}},
 		},
-		NoChangeCheck: Summary{Runs: []float64{1}, MedianMs: pick(2, 11)},
+		NoChangeCheck:  Summary{Runs: []float64{1}, MedianMs: pick(2, 11)},
+		ChangedRefresh: Summary{Runs: []float64{1}, MedianMs: pick(5000, 7000)},
 		HTTP: []LoadCase{
-			{Name: "expansion partial (htmx)", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(2, 4)}, {Clients: 64, Requests: 10, PerSec: pick(6000, 4000)}}},
+			{Name: "expansion partial (htmx)", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(2, 4)}, {Clients: 64, Requests: 10, PerSec: pick(6000, 4000), P99ms: pick(15, 25)}}},
 			{Name: "brand page", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(10, 21)}}},
 			{Name: "product page", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(10, 31)}}},
 			{Name: QueryViewPage, Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(4, 6)}}},
 			{Name: QueryPage, Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(4, 6)}}},
 		},
 		HTTPFirst: []LoadCase{
+			{Name: "expansion partial (htmx), first request per product", Results: []LoadResult{{Clients: 1, Requests: 10, P90ms: pick(3, 5)}}},
 			{Name: QueryViewPage + ", first request per brand and 13-week range", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(40, 51)}}},
 			{Name: QueryPage + ", first request per search query", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(40, 51)}}},
 		},
@@ -83,8 +85,8 @@ func sampleScale(good bool) ScaleResult {
 func TestCheckTargets(t *testing.T) {
 	for _, good := range []bool{true, false} {
 		checks := CheckTargets([]ScaleResult{sampleScale(good)})
-		if len(checks) != 13 {
-			t.Fatalf("%d checks, want the issues' 13 targets: %+v", len(checks), checks)
+		if len(checks) != 16 {
+			t.Fatalf("%d checks, want the issues' 16 targets: %+v", len(checks), checks)
 		}
 		for _, c := range checks {
 			if c.Met != good || c.Absent {
@@ -131,6 +133,32 @@ func TestWriteFiles(t *testing.T) {
 	}
 	if len(back.Scales) != 2 || back.Scales[1].HTTP[0].Results[1].PerSec != 4000 || back.Machine.Cores == 0 {
 		t.Fatalf("results.json does not round-trip: %+v", back)
+	}
+}
+
+func TestGrowth(t *testing.T) {
+	small, large := sampleScale(true), sampleScale(false)
+	small.Dataset.Scale, small.Dataset.SQPRows = 1, 200000
+	var b strings.Builder
+	if err := writeGrowth(&b, []ScaleResult{small, large}); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	for _, want := range []string{
+		"| SQP rows (rows) | the data | 200000 | 2000000 | ×10.00: 1.00, linear |",
+		// 4000 ms at 10x fewer rows, 6000 ms at scale 10: log(1.5)/log(10) = 0.18.
+		"| concurrent refresh of brand_product_segments after a change (ms) |",
+		"| 4000 | 6000 | ×1.50: 0.18, flat |",
+		// 6000 req/s, then 4000: the cost per request grew by 1.5.
+		"| 6000 | 4000 | ×0.67: 0.18, flat |",
+		"| import of one new week (ms) | one week's rows, plus index maintenance that grows with the tables' depth | – | – | – |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("growth table lacks %q:\n%s", want, md)
+		}
+	}
+	if e, ok := growthExponent(10, 1000, 1, 10); !ok || e != 2 || growthVerdict(e) != "**faster than the data**" {
+		t.Errorf("100x for 10x the data: exponent %v, %q", e, growthVerdict(e))
 	}
 }
 

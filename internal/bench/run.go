@@ -39,6 +39,11 @@ type Store interface {
 	TopStatements(ctx context.Context, n int) ([]StatementStat, error)
 	// Explain returns EXPLAIN (ANALYZE, BUFFERS) of a named statement.
 	Explain(ctx context.Context, name string, p Product, from, to time.Time) (string, error)
+	// ImportNextWeek imports the reports of the week after the dataset's newest one, through the import
+	// path `sqpdash import` uses (one transaction), and returns the query rows it wrote.
+	ImportNextWeek(ctx context.Context) (int64, error)
+	// DatabaseBytes is the size of the database on disk (pg_database_size).
+	DatabaseBytes(ctx context.Context) (int64, error)
 }
 
 // Product is one product whose pages are requested.
@@ -97,6 +102,9 @@ type Options struct {
 	CheckRuns    int           // runs of the no-change check
 	LoadDuration time.Duration // of each load at one concurrency
 	Clients      []int         // concurrencies of the loads
+	// SeedMaxScale is the largest scale at which the seed spec's view is built and refreshed: its
+	// refreshes take minutes from scale 50 on, and the side-by-side comparison is made at scale 10.
+	SeedMaxScale float64
 	Logger       *slog.Logger
 }
 
@@ -145,9 +153,19 @@ type StatementStat struct {
 
 // ScaleResult is every figure of one dataset.
 type ScaleResult struct {
-	Dataset       Dataset           `json:"dataset"`
-	Refresh       []RefreshCase     `json:"refresh"`
-	ForcedRefresh Summary           `json:"procedure_forced_refresh"`
+	Dataset       Dataset       `json:"dataset"`
+	Refresh       []RefreshCase `json:"refresh"`
+	ForcedRefresh Summary       `json:"procedure_forced_refresh"`
+	// ChangedRefresh is the procedure (not forced) after the newest week's rows changed: what the
+	// schedule or the admin button runs after a corrected re-import.
+	ChangedRefresh Summary `json:"procedure_after_newest_week_changed"`
+	// ImportWeek is importing one new week of reports (every ASIN), ImportWeekRows its query rows, and
+	// RefreshAfterImport the procedure's refresh that follows it.
+	ImportWeek         Summary `json:"import_one_new_week"`
+	ImportWeekRows     int64   `json:"import_one_new_week_rows,omitempty"`
+	RefreshAfterImport Summary `json:"procedure_after_import_of_one_week"`
+	// DatabaseBytes is the database's size on disk after the measurements.
+	DatabaseBytes int64             `json:"database_bytes,omitempty"`
 	NoChangeCheck Summary           `json:"no_change_check"`
 	ChangedQuery  Summary           `json:"read_only_change_check"`
 	Queries       []LoadCase        `json:"queries"`
@@ -171,6 +189,9 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 	}
 
 	for _, c := range refreshCases {
+		if c.View == SeedView && opts.SeedMaxScale > 0 && t.Dataset.Scale > opts.SeedMaxScale {
+			continue
+		}
 		log.Info("bench: refresh", "scale", t.Dataset.Scale, "view", c.View, "concurrent", c.Concurrent, "changed", c.Changed, "work_mem", c.WorkMem)
 		s, err := measureRefresh(ctx, t.Store, c, opts.Runs)
 		if err != nil {
@@ -205,6 +226,18 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 		}
 		reads = append(reads, d)
 	}
+	var changed []time.Duration
+	for range opts.Runs {
+		if _, err := t.Store.ChangeNewestWeek(ctx); err != nil {
+			return res, err
+		}
+		d, status, err := timed(func() (string, error) { return t.Store.RefreshThroughProcedure(ctx, false) })
+		if err != nil || status != "success" {
+			return res, fmt.Errorf("refresh through the procedure after a change: status %q: %w", status, err)
+		}
+		changed = append(changed, d)
+	}
+	res.ChangedRefresh = summarize(changed, nil)
 	res.ForcedRefresh = summarize(forced, nil)
 	res.NoChangeCheck = summarize(checks, nil)
 	res.ChangedQuery = summarize(reads, nil)
@@ -231,6 +264,22 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 		if err := measureHTTP(ctx, t, opts, &res, log); err != nil {
 			return res, err
 		}
+	}
+
+	// Last, because it adds a week to the dataset: a new week's import and the refresh after it.
+	log.Info("bench: import one new week and refresh", "scale", t.Dataset.Scale)
+	d, rows, err := timed(func() (int64, error) { return t.Store.ImportNextWeek(ctx) })
+	if err != nil {
+		return res, err
+	}
+	res.ImportWeek, res.ImportWeekRows = summarize([]time.Duration{d}, nil), rows
+	d, status, err := timed(func() (string, error) { return t.Store.RefreshThroughProcedure(ctx, false) })
+	if err != nil || status != "success" {
+		return res, fmt.Errorf("refresh through the procedure after an import: status %q: %w", status, err)
+	}
+	res.RefreshAfterImport = summarize([]time.Duration{d}, nil)
+	if res.DatabaseBytes, err = t.Store.DatabaseBytes(ctx); err != nil {
+		return res, err
 	}
 
 	for _, name := range []string{"expansion", "expansion-live", "segments-definition"} {

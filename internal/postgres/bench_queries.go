@@ -200,6 +200,15 @@ func (db *DB) RefreshView(ctx context.Context, view string, opts RefreshOptions)
 	return r, nil
 }
 
+// DatabaseSize is the size on disk of the connected database (tables, indexes, views' data).
+func (db *DB) DatabaseSize(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read database size: %w", err)
+	}
+	return n, nil
+}
+
 // ChangeNewestWeek adds one ASIN click to every query row of the newest week, as a corrected re-import
 // of last week's reports would: the changed data of the "with changed data" refresh runs.
 func (db *DB) ChangeNewestWeek(ctx context.Context) (int64, error) {
