@@ -2876,6 +2876,48 @@ table "refresh_requests" {
   }
 }
 
+// The schedule's claim (docs/scaling.md): every `sqpdash serve` instance ticks on its own timer, and the first
+// tick of an interval (date_bin of the interval over the epoch, on the database's clock) claims it here with
+// one INSERT ... ON CONFLICT DO UPDATE ... WHERE the claimed interval is over; a tick that finds its
+// interval claimed does nothing, so the schedule runs once per interval however many instances tick. One
+// row per view: the latest claim, its instance and what its tick did (the admin page shows it).
+table "refresh_schedule_claims" {
+  schema  = schema.public
+  comment = "The latest interval of the refresh schedule claimed by a sqpdash serve instance: one tick per interval runs, whichever instance ticks first."
+  column "view_name" {
+    type = text
+  }
+  column "interval_start" {
+    type = timestamptz
+  }
+  column "interval_end" {
+    type = timestamptz
+  }
+  column "claimed_at" {
+    type = timestamptz
+  }
+  column "claimed_by" {
+    type = text
+  }
+  column "finished_at" {
+    type = timestamptz
+    null = true
+  }
+  column "outcome" {
+    type = text
+    null = true
+  }
+  primary_key {
+    columns = [column.view_name]
+  }
+  check "refresh_schedule_claims_view_name_check" {
+    expr = "view_name = 'brand_product_segments'"
+  }
+  check "refresh_schedule_claims_interval_check" {
+    expr = "interval_end > interval_start"
+  }
+}
+
 // Secrets shared by every sqpdash process on this database: the key of the CSRF tokens (docs/security.md),
 // so that a token minted by one instance is accepted by another. The first process to need a secret inserts
 // a random one; nobody updates it (the web role may only SELECT and INSERT), so the first insert wins.
@@ -3111,6 +3153,12 @@ permission {
   to         = role.sqpdash_web
   for        = table.refresh_requests
   privileges = [SELECT, INSERT, UPDATE, DELETE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = table.refresh_schedule_claims
+  privileges = [SELECT, INSERT, UPDATE]
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -43,6 +43,12 @@ type AdminStatus struct {
 	NextRun      string
 	LastCheck    string
 	LastCheckSay string
+	// Instance names the process that rendered the page; "" when it has no name.
+	Instance string
+	// LastRun is when and on which instance the schedule last ran, whichever instance it was
+	// ("2026-11-27 10:00:03 UTC on web-1 (pid 4242)"), or "—"; LastRunSay what that run did.
+	LastRun    string
+	LastRunSay string
 }
 
 // NewAdminStatus formats the segments status and the schedule state.
@@ -62,6 +68,8 @@ func NewAdminStatus(st refreshlog.SegmentsStatus, sched refresh.ScheduleState) A
 		Schedule:     "off",
 		NextRun:      "—",
 		LastCheck:    "—",
+		LastRun:      "—",
+		Instance:     sched.Instance,
 	}
 	if st.HasSuccess {
 		a.LastSuccess = adminTime(st.LastSuccess.End)
@@ -85,6 +93,13 @@ func NewAdminStatus(st refreshlog.SegmentsStatus, sched refresh.ScheduleState) A
 		if !sched.LastCheck.IsZero() {
 			a.LastCheck = adminTime(sched.LastCheck)
 			a.LastCheckSay = sched.LastNote
+		}
+	}
+	if sched.HasLast {
+		a.LastRun = adminTime(sched.Last.ClaimedAt) + " on " + sched.Last.ClaimedBy
+		a.LastRunSay = sched.Last.Outcome
+		if sched.Last.FinishedAt.IsZero() {
+			a.LastRunSay = "running"
 		}
 	}
 	return a

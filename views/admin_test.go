@@ -153,4 +153,26 @@ func TestNewAdminStatus(t *testing.T) {
 	if doc.Find(`[data-testid="segments-changed"]`).AttrOr("data-changed", "") != "true" {
 		t.Fatal("changed-since flag not rendered")
 	}
+
+	t.Run("the last scheduled run names its instance and outcome, whichever instance renders the page", func(t *testing.T) {
+		claimed := time.Date(2026, 11, 27, 10, 0, 3, 0, time.UTC)
+		sched := refresh.ScheduleState{Every: time.Hour, Instance: "web-2 (pid 7)", HasLast: true, Last: refreshlog.ScheduleClaim{
+			IntervalStart: claimed.Truncate(time.Hour), IntervalEnd: claimed.Truncate(time.Hour).Add(time.Hour),
+			ClaimedAt: claimed, ClaimedBy: "web-1 (pid 4242)", FinishedAt: claimed.Add(time.Second), Outcome: "refresh success"}}
+		doc := renderDoc(t, AdminStatusSection(NewAdminStatus(st, sched), false))
+		want := adminTime(claimed) + " on web-1 (pid 4242) : refresh success"
+		if got := strings.Join(strings.Fields(doc.Find(`[data-testid="schedule-last"]`).Text()), " "); got != want {
+			t.Fatalf("last scheduled run %q, want %q", got, want)
+		}
+		if got := doc.Find(`[data-testid="schedule-instance"]`).Text(); got != "web-2 (pid 7)" {
+			t.Fatalf("this instance %q", got)
+		}
+		sched.Last.FinishedAt = time.Time{}
+		if got := NewAdminStatus(st, sched).LastRunSay; got != "running" {
+			t.Fatalf("an unfinished claim says %q, want running", got)
+		}
+		if got := NewAdminStatus(st, refresh.ScheduleState{Every: time.Hour}).LastRun; got != "—" {
+			t.Fatalf("no claim yet: %q, want —", got)
+		}
+	})
 }

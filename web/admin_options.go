@@ -41,8 +41,9 @@ type OpsOptions struct {
 	Metrics   *Metrics
 	Status    RefreshStatusStore
 	Refresher RefreshStarter
-	// Schedule reports the schedule's state; nil when there is no schedule.
-	Schedule func() refresh.ScheduleState
+	// Schedule reports the schedule's state, with the interval any instance last ran (read from the
+	// database); nil when there is no schedule.
+	Schedule func(ctx context.Context) (refresh.ScheduleState, error)
 }
 
 // requester names who is asking, for the refresh log: the signed-in user's email.

@@ -91,7 +91,9 @@ func (s *Server) adminStatus(ctx context.Context) (views.AdminStatus, error) {
 	}
 	var sched refresh.ScheduleState
 	if s.ops.Schedule != nil {
-		sched = s.ops.Schedule()
+		if sched, err = s.ops.Schedule(ctx); err != nil {
+			return views.AdminStatus{}, fmt.Errorf("admin status: %w", err)
+		}
 	}
 	return views.NewAdminStatus(st, sched), nil
 }

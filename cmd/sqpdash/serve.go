@@ -100,7 +100,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if run, ok, err := db.LastSuccessfulRefresh(ctx); err == nil && ok {
 		metrics.SetLastSuccess(run.End)
 	}
-	scheduler := refresh.NewScheduler(refresher, cfg.RefreshEvery, log)
+	// Every instance ticks; the database hands each interval to the first tick (docs/scaling.md).
+	scheduler := refresh.NewScheduler(refresher, db, cfg.RefreshEvery, refresh.ScheduleOptions{Logger: log, Instance: instanceName()})
 	authService, err := auth.NewService(db, auth.Config{KeepHashes: true}) // the web role may not write hashes
 	if err != nil {
 		return err
@@ -184,6 +185,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	<-scheduleDone
 	log.Info("stopped")
 	return failed
+}
+
+// instanceName names this process among the instances serving one database (the schedule's claims, the
+// refresh log, the admin page): the host and the process id.
+func instanceName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown host"
+	}
+	return fmt.Sprintf("%s (pid %d)", host, os.Getpid())
 }
 
 // poolStats copies the pool statistics into the web package's plain struct.

@@ -356,49 +356,6 @@ func TestRefreshSegments(t *testing.T) {
 	})
 }
 
-func TestScheduler(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-
-	t.Run("fires when base data changed and skips without a log row when not", func(t *testing.T) {
-		t.Parallel()
-		db := openTestDB(t, pgtest.NewDatabase(t))
-		seedWeek(t, db, "B000TEST05", "2026-02-01")
-		s := refresh.NewScheduler(refresh.New(db, refresh.Options{}), 50*time.Millisecond, nil)
-		sctx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() {
-			s.Run(sctx)
-			close(done)
-		}()
-		defer func() {
-			stop()
-			<-done
-		}()
-
-		deadline := time.Now().Add(10 * time.Second)
-		var rows []refreshlog.Run
-		for time.Now().Before(deadline) {
-			if rows = logRows(t, db); len(rows) > 0 && rows[0].Status != refreshlog.StatusRunning {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if len(rows) != 1 || rows[0].Trigger != "schedule" || rows[0].Status != refreshlog.StatusSuccess {
-			t.Fatalf("log = %+v, want one successful scheduled run", rows)
-		}
-		// Nothing changes now: further ticks neither refresh nor log.
-		time.Sleep(300 * time.Millisecond)
-		if rows := logRows(t, db); len(rows) != 1 {
-			t.Fatalf("log after idle ticks = %+v, want still one run", rows)
-		}
-		st := s.State()
-		if st.Every != 50*time.Millisecond || st.Next.IsZero() || st.LastNote != "nothing changed since the last refresh" {
-			t.Fatalf("schedule state = %+v", st)
-		}
-	})
-}
-
 func TestSegmentsStatusAndReadiness(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -201,6 +201,17 @@ func TestWebRoleCanServe(t *testing.T) {
 			return err
 		}},
 		{"share the CSRF key", func() error { _, err := web.ServerSecret(ctx, "csrf"); return err }},
+		{"claim, finish and read an interval of the schedule", func() error {
+			claim, ok, err := web.ClaimScheduleInterval(ctx, time.Time{}, time.Hour, "test")
+			if err != nil || !ok {
+				return fmt.Errorf("claimed %t: %w", ok, err)
+			}
+			if err := web.FinishScheduleInterval(ctx, claim, "nothing changed"); err != nil {
+				return err
+			}
+			_, _, err = web.LastScheduleClaim(ctx)
+			return err
+		}},
 		{"queue and settle a follow-up refresh", func() error {
 			if err := web.QueueRefresh(ctx, refreshlog.Request{Trigger: refreshlog.TriggerImport, RequestedBy: "test"}); err != nil {
 				return err

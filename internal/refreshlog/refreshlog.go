@@ -98,3 +98,18 @@ func (r Run) Duration(now time.Time) time.Duration {
 	}
 	return r.End.Sub(r.Start)
 }
+
+// ScheduleClaim is one interval of the refresh schedule as the instance that served it claimed it
+// (database table refresh_schedule_claims): every `serve` instance ticks, the first tick of an interval
+// claims it and runs, the others find it claimed and do nothing.
+type ScheduleClaim struct {
+	IntervalStart time.Time
+	IntervalEnd   time.Time
+	ClaimedAt     time.Time
+	// ClaimedBy names the instance ("web-1 (pid 4242)").
+	ClaimedBy string
+	// FinishedAt is zero while the claiming tick still runs (its refresh, say).
+	FinishedAt time.Time
+	// Outcome is what the claiming tick did ("nothing changed since the last refresh", "refresh success").
+	Outcome string
+}
