@@ -38,7 +38,12 @@ type serveProcess struct {
 // until it logs that it is serving, and stops it at the end of the test.
 func startServeProcess(t *testing.T, dbURL string, env ...string) *serveProcess {
 	t.Helper()
-	bin := sqpdashBinary(t)
+	return startServeProcessBin(t, sqpdashBinary(t), dbURL, env...)
+}
+
+// startServeProcessBin is startServeProcess with a binary already built, for tests that run several.
+func startServeProcessBin(t *testing.T, bin, dbURL string, env ...string) *serveProcess {
+	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--refresh-every", "0")
 	cmd.Env = append(os.Environ(), append([]string{"DATABASE_URL=" + dbURL, "SQPDASH_WEB_DATABASE_URL="}, env...)...)
 	out, err := cmd.StdoutPipe()

@@ -201,6 +201,13 @@ func refreshRuns(t *testing.T, db *postgres.DB) int {
 // holdBaseTableLock makes every refresh wait until release is called, so tests can see one running.
 func holdBaseTableLock(t *testing.T, dbURL string) (release func()) {
 	t.Helper()
+	return holdLock(t, dbURL, `LOCK TABLE sqp.search_query_performance IN ACCESS EXCLUSIVE MODE`)
+}
+
+// holdLock runs lockStmt in a transaction it keeps open until release, so that whatever conflicts with
+// the lock it takes waits.
+func holdLock(t *testing.T, dbURL, lockStmt string) (release func()) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
@@ -210,7 +217,7 @@ func holdBaseTableLock(t *testing.T, dbURL string) (release func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, `LOCK TABLE sqp.search_query_performance IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(ctx, lockStmt); err != nil {
 		t.Fatal(err)
 	}
 	var once sync.Once

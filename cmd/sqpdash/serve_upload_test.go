@@ -28,7 +28,25 @@ func TestServeUploadImportsAndRefreshes(t *testing.T) {
 	s := startServe(t, dbURL, 0)
 	c, token := signedInClient(t, s)
 
-	path := filepath.Join(importTestdata, "sellercentral", "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_31.csv")
+	doc := uploadReport(t, c, s.base, token, filepath.Join(importTestdata, "sellercentral", "US_Search_Query_Performance_ASIN_View_Simple_Week_2026_01_31.csv"), false)
+	if st := doc.Find(`[data-testid="import-file"]`).AttrOr("data-status", ""); st != "imported" {
+		t.Fatalf("file status %q:\n%s", st, doc.Find(`[data-testid="import-result"]`).Text())
+	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid="import-total-asin-weeks"]`).Text()); got != "1 new, 0 changed, 0 unchanged" {
+		t.Errorf("ASIN-weeks = %q", got)
+	}
+	waitFor(t, 30*time.Second, "the import's refresh", func() bool {
+		runs, _, err := s.db.RefreshHistory(context.Background(), 1, 0)
+		return err == nil && len(runs) == 1 && runs[0].Trigger == string(refreshlog.TriggerImport) &&
+			runs[0].Status == refreshlog.StatusSuccess && runs[0].RequestedBy == testAdminEmail
+	})
+}
+
+// uploadReport posts the file at path through the admin upload form of the server at base, as the form
+// does (through htmx when hx: the answer is then the import panel alone), and returns the answer, which
+// must be a 200.
+func uploadReport(t *testing.T, c *http.Client, base, token, path string, hx bool) *goquery.Document {
+	t.Helper()
 	content, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -49,28 +67,26 @@ func TestServeUploadImportsAndRefreshes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// As the upload form posts: the token in the query of its action (the body is not read for it).
-	res, err := c.Post(s.base+"/admin/imports?"+url.Values{"_csrf": {token}}.Encode(), w.FormDataContentType(), &body)
+	req, err := http.NewRequest(http.MethodPost, base+"/admin/imports?"+url.Values{"_csrf": {token}}.Encode(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	if hx {
+		req.Header.Set("HX-Request", "true")
+	}
+	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		got, _ := io.ReadAll(res.Body)
-		t.Fatalf("status %d:\n%s", res.StatusCode, got)
+		t.Fatalf("upload %s: status %d:\n%s", filepath.Base(path), res.StatusCode, got)
 	}
 	doc, err := goquery.NewDocumentFromReader(res.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := doc.Find(`[data-testid="import-file"]`).AttrOr("data-status", ""); st != "imported" {
-		t.Fatalf("file status %q:\n%s", st, doc.Find(`[data-testid="import-result"]`).Text())
-	}
-	if got := strings.TrimSpace(doc.Find(`[data-testid="import-total-asin-weeks"]`).Text()); got != "1 new, 0 changed, 0 unchanged" {
-		t.Errorf("ASIN-weeks = %q", got)
-	}
-	waitFor(t, 30*time.Second, "the import's refresh", func() bool {
-		runs, _, err := s.db.RefreshHistory(context.Background(), 1, 0)
-		return err == nil && len(runs) == 1 && runs[0].Trigger == string(refreshlog.TriggerImport) &&
-			runs[0].Status == refreshlog.StatusSuccess && runs[0].RequestedBy == testAdminEmail
-	})
+	return doc
 }
