@@ -147,6 +147,47 @@ func TestServeInstancesShareOneDatabase(t *testing.T) {
 		}
 	})
 
+	t.Run("a refresh run through A: B's next brand page shows the new data", func(t *testing.T) {
+		res, _ := getDoc(t, cb, b.base, "/", false)
+		brandPage := res.Request.URL.RequestURI()
+		clicks := func(c *http.Client, base string) string {
+			t.Helper()
+			_, doc := getDoc(t, c, base, brandPage, false)
+			v := strings.TrimSpace(doc.Find(`[data-testid="kpi"][data-metric="clicks"] [data-testid="kpi-value"]`).Text())
+			if v == "" {
+				t.Fatalf("no clicks KPI on %s%s", base, brandPage)
+			}
+			return v
+		}
+		before := clicks(cb, b.base)
+		if again := clicks(cb, b.base); again != before { // B now holds the page in its response cache
+			t.Fatalf("clicks %q then %q without a change", before, again)
+		}
+		if _, err := db.Pool().Exec(ctx, `UPDATE sqp.search_query_performance SET asin_click_count = asin_click_count + 1000`); err != nil {
+			t.Fatal(err)
+		}
+		token := csrfTokenOf(t, ca, a.base+"/admin")
+		last, _, err := db.LastSuccessfulRefresh(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := postRefresh(t, ca, &testServe{base: a.base}, url.Values{"_csrf": {token}}, nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("refresh on A: status %d, want 303", res.StatusCode)
+		}
+		waitFor(t, 60*time.Second, "A's refresh to succeed", func() bool {
+			run, ok, err := db.LastSuccessfulRefresh(ctx)
+			return err == nil && ok && run.ID > last.ID
+		})
+		fresh := clicks(ca, a.base)
+		if fresh == before {
+			t.Fatalf("A shows clicks %q after the refresh, as before it", fresh)
+		}
+		// Instances learn of new data through the database (a notification may take a moment to arrive).
+		waitFor(t, 2*time.Second, "B's brand page to show the new clicks", func() bool {
+			return clicks(cb, b.base) == fresh
+		})
+	})
+
 	t.Run("while B refreshes, A says so and refuses a second click; an upload on A is queued and runs when B's refresh ends", func(t *testing.T) {
 		tokenA := csrfTokenOf(t, ca, a.base+"/admin")
 		tokenB := csrfTokenOf(t, cb, b.base+"/admin")
