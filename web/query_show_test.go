@@ -18,12 +18,13 @@ import (
 const asinQ = "B0QUERYQQ5"
 
 // nastyQueries are search query texts that a URL path could mangle: separators, escapes, dots, quotes,
-// markup, non-ASCII and the longest text accepted.
+// markup, non-ASCII and the longest text accepted. Control characters are not among them: the importer
+// refuses them (sqp.CheckQueryText), and so do the query page and the query row.
 func nastyQueries() []string {
 	return []string{
 		"chef knife", "a/b", "/leading and trailing/", `50% "off" / c#?`, "50%", "100% cotton", "%2F literally", "what?", "c# book",
 		"a+b", `"quoted" 'single'`, "semi;colon,comma", `back\slash`, "ナイフ セット", "über messer", "🔪 emoji",
-		".", "..", "...", "~", "~.", "~..", "a.", "<script>alert(1)</script>", "tab\there", "&amp; entity",
+		".", "..", "...", "~", "~.", "~..", "a.", "<script>alert(1)</script>", "&amp; entity",
 		strings.Repeat("x", viewstate.MaxQueryTextLen),
 	}
 }
@@ -117,6 +118,8 @@ func TestQueryPageRejectsBadParameters(t *testing.T) {
 		{"text longer than the limit", base + strings.Repeat("x", viewstate.MaxQueryTextLen+1), viewstate.ParamQuery},
 		{"text not UTF-8", base + "%FF%FE", viewstate.ParamQuery},
 		{"text with NUL", base + "a%00b", viewstate.ParamQuery},
+		{"text with a tab, which the import refuses too", base + "tab%09here", viewstate.ParamQuery},
+		{"text with a C1 control, which the import refuses too", base + "a%C2%85b", viewstate.ParamQuery},
 		{"malformed brand id", "/brands/not-a-uuid/queries/garden%20hose", viewstate.ParamBrandID},
 		{"bad preset", base + "garden%20hose?preset=7d", viewstate.ParamPreset},
 		{"bad marketplace", base + "garden%20hose?mp=XX", viewstate.ParamMarketplace},

@@ -3,10 +3,13 @@ package importer
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/sqpdash/sqpdash/internal/viewstate"
 )
 
 // seedFiles adds every file of testdata/<dir> to the fuzz corpus; they also run as plain tests.
@@ -27,7 +30,8 @@ func seedFiles(f *testing.F, dirs ...string) {
 }
 
 // checkParse states what must hold for any input: an *Error or a result whose reports are valid weeks
-// with unique, non-empty queries and non-negative counts.
+// with unique, non-empty queries and non-negative counts, each query text one the query page can link to
+// and read back (viewstate's path segment round trip).
 func checkParse(t *testing.T, res *Result, err error) {
 	if err != nil {
 		var ie *Error
@@ -49,6 +53,9 @@ func checkParse(t *testing.T, res *Result, err error) {
 				t.Fatalf("query %q empty or repeated", q.SearchQuery)
 			}
 			seen[q.SearchQuery] = true
+			if back, err := viewstate.ParseQueryText(pathSegmentRoundTrip(t, viewstate.QueryTextSegment(q.SearchQuery))); err != nil || back != q.SearchQuery {
+				t.Fatalf("imported query %q has no query page: %q, %v", q.SearchQuery, back, err)
+			}
 			for _, n := range []int64{q.TotalQueryImpressionCount, q.ASINImpressionCount, q.TotalClickCount, q.ASINClickCount,
 				q.TotalCartAddCount, q.ASINCartAddCount, q.TotalPurchaseCount, q.ASINPurchaseCount} {
 				if n < 0 {
@@ -57,6 +64,15 @@ func checkParse(t *testing.T, res *Result, err error) {
 			}
 		}
 	}
+}
+
+// pathSegmentRoundTrip decodes a path segment as a server does.
+func pathSegmentRoundTrip(t *testing.T, seg string) string {
+	dec, err := url.PathUnescape(seg)
+	if err != nil {
+		t.Fatalf("segment %q does not decode: %v", seg, err)
+	}
+	return dec
 }
 
 func FuzzParseCSV(f *testing.F) {

@@ -381,6 +381,9 @@ func (p *csvParser) readRows(cr *csv.Reader, cm columnMap) ([]sqp.QueryRow, time
 				if row.SearchQuery == "" {
 					return nil, reportDate, bad("a search query (it is empty)")
 				}
+				if err := checkQueryText(p.name, loc, field, row.SearchQuery); err != nil {
+					return nil, reportDate, err
+				}
 			case kindScore:
 				if isMissing(cell) {
 					continue

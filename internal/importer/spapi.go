@@ -341,6 +341,9 @@ func (p *jsonParser) convert(loc string, index int, rec *spRecord) (sqp.QueryRow
 		return row, key, bad("searchQueryData.searchQuery", "", "a search query")
 	}
 	row.SearchQuery = strings.TrimSpace(*rec.SearchQueryData.SearchQuery)
+	if err := checkQueryText(p.name, loc, "searchQueryData.searchQuery", row.SearchQuery); err != nil {
+		return row, key, err
+	}
 	if n := rec.SearchQueryData.SearchQueryScore; n != "" {
 		s, ok := parseScore(n.String())
 		if !ok {

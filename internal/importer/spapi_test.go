@@ -236,6 +236,12 @@ func TestSPAPIRefusals(t *testing.T) {
 			`r.json: dataByAsin[1], "asin": value "B98", expected ` + expectASIN},
 		{"missing query", editExample(t, func(doc map[string]any) { delete(record(doc, 0), "searchQueryData") }),
 			`r.json: dataByAsin[0], "searchQueryData.searchQuery": value "", expected a search query`},
+		{"query with a control character", editExample(t, func(doc map[string]any) {
+			record(doc, 1)["searchQueryData"].(map[string]any)["searchQuery"] = "wireless\u0085earbuds"
+		}), `r.json: dataByAsin[1], "searchQueryData.searchQuery": value "wireless\u0085earbuds", expected ` + expectQuery + `: the search query contains the control character U+0085 at character 9`},
+		{"query longer than 500 characters", editExample(t, func(doc map[string]any) {
+			record(doc, 0)["searchQueryData"].(map[string]any)["searchQuery"] = strings.Repeat("é", 501)
+		}), `r.json: dataByAsin[0], "searchQueryData.searchQuery": value "` + strings.Repeat("é", 60) + `…", expected ` + expectQuery + `: the search query is longer than 500 characters (501)`},
 		{"duplicate query", editExample(t, func(doc map[string]any) { record(doc, 1)["asin"] = "B123456789" }),
 			`r.json: dataByAsin[1], "searchQueryData.searchQuery": value "wireless headphones": the query already appears for ASIN B123456789 in dataByAsin[0]: each query once per ASIN and week`},
 		{"mixed currencies", editExample(t, func(doc map[string]any) {

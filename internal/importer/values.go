@@ -1,11 +1,13 @@
 package importer
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
@@ -18,6 +20,9 @@ const (
 	expectDate  = "a date YYYY-MM-DD"
 	expectASIN  = "an ASIN: 10 letters and digits, such as B0C1234567"
 )
+
+// expectQuery says what a search query must look like (sqp.CheckQueryText).
+var expectQuery = fmt.Sprintf("a search query of at most %d characters, valid UTF-8 without control characters", sqp.MaxQueryTextLen)
 
 // maxCents is the largest amount numeric(12,2) holds.
 const maxCents = 999_999_999_999
@@ -133,3 +138,22 @@ func checkWeek(start, end time.Time) string {
 
 // expectMarketplace describes a valid marketplace in messages.
 const expectMarketplace = "an Amazon marketplace country code such as US, CA, UK, DE, FR, JP"
+
+// shownQueryChars is how much of a refused search query an error message quotes.
+const shownQueryChars = 60
+
+// checkQueryText refuses a search query (already trimmed) that the dashboard could not link to or show,
+// by the one rule the query page and the query view also apply (sqp.CheckQueryText), so that every
+// imported query has its page. The message quotes the start of a long text, not all of it.
+func checkQueryText(file, loc, field, q string) error {
+	err := sqp.CheckQueryText(q)
+	if err == nil {
+		return nil
+	}
+	shown := q
+	if utf8.RuneCountInString(shown) > shownQueryChars {
+		shown = string([]rune(shown)[:shownQueryChars]) + "…"
+	}
+	return &Error{File: file, Location: loc, Field: field, Value: shown,
+		Expected: expectQuery, Reason: err.Error()}
+}

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/sqp"
@@ -57,20 +55,12 @@ func (s State) queryViewValues(v url.Values) {
 }
 
 // ParseQueryValue validates the search query of a query row request of the query view (?query=..., the
-// same parameter name as the query page's path segment, ParamQuery): present, valid UTF-8, without control
-// characters, at most MaxQueryTextLen characters. It is kept as given (not trimmed): it names a stored
-// query exactly.
+// same parameter name as the query page's path segment, ParamQuery) by the importer's rule, as the query
+// page does (sqp.CheckQueryText). It is kept as given (not trimmed): it names a stored query exactly.
 func ParseQueryValue(v url.Values) (string, error) {
 	s := v.Get(ParamQuery)
-	switch {
-	case s == "":
+	if s == "" {
 		return "", apperr.Invalid(ParamQuery, "a search query is required")
-	case !utf8.ValidString(s):
-		return "", apperr.Invalid(ParamQuery, "the search query is not valid UTF-8 text")
-	case utf8.RuneCountInString(s) > MaxQueryTextLen:
-		return "", apperr.Invalid(ParamQuery, "the search query is longer than %d characters", MaxQueryTextLen)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return "", apperr.Invalid(ParamQuery, "the search query contains control characters")
 	}
-	return s, nil
+	return checkQueryText(s)
 }
