@@ -113,7 +113,7 @@ func (s *Server) loadQueryRow(ctx context.Context, brandID, query string, st vie
 	}
 	var asins []sqp.QueryASIN
 	if expand {
-		if asins, err = s.queries.BrandQueryASINs(ctx, brandID, rr.Market.Code, query, rr.Range); err != nil {
+		if asins, _, err = s.queries.BrandQueryASINs(ctx, brandID, rr.Market.Code, query, rr.Range, nil); err != nil {
 			return views.QueryViewRow{}, err
 		}
 		if asins == nil {

@@ -86,16 +86,17 @@ func (s *Server) loadQueryPage(ctx context.Context, brand sqp.Brand, query strin
 	if d.Sum, err = s.brandQuerySum(ctx, brand.ID, rr.Market.Code, query, rr.Range); err != nil {
 		return d, err
 	}
-	if d.ASINs, err = s.queries.BrandQueryASINs(ctx, brand.ID, rr.Market.Code, query, rr.Range); err != nil {
+	var base *period.Range
+	if rr.HasBase {
+		base = &rr.Base
+	}
+	if d.ASINs, d.BaseASINs, err = s.queries.BrandQueryASINs(ctx, brand.ID, rr.Market.Code, query, rr.Range, base); err != nil {
 		return d, err
 	}
 	if !rr.HasBase {
 		return d, nil
 	}
-	if d.BaseSum, err = s.brandQuerySum(ctx, brand.ID, rr.Market.Code, query, rr.Base); err != nil {
-		return d, err
-	}
-	d.BaseASINs, err = s.queries.BrandQueryASINs(ctx, brand.ID, rr.Market.Code, query, rr.Base)
+	d.BaseSum, err = s.brandQuerySum(ctx, brand.ID, rr.Market.Code, query, rr.Base)
 	return d, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -251,36 +252,61 @@ func (db *DB) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.Bra
 }
 
 // BrandQueryASINs returns the brand's active ASINs that report search query query in one marketplace over
-// the weeks in r, with their counts of that query (the expansion of a query row), most purchases first.
-// It reads the base rows through their unique index (asin_performance_id, search_query).
-func (db *DB) BrandQueryASINs(ctx context.Context, brandID, market, query string, r period.Range) ([]sqp.QueryASIN, error) {
-	q := `
-		SELECT a.asin, coalesce(m.product_title, '') AS title, ` + sumQueryCounts + `,
+// the weeks in r, with their counts of that query (the expansion of a query row), most purchases first;
+// and, when base is not nil, the same over the weeks in *base (the query page's comparison), read by the
+// same statement.
+//
+// The statement starts from the brand's reports of both periods (its mappings, then each ASIN's weeks
+// through the index on (asin, marketplace, start_date) that carries the report id) and joins the query's
+// own rows through the index on (search_query, asin_performance_id) that carries the counts, both
+// read without visiting the tables. Probing the unique index (asin_performance_id, search_query) once per
+// report of the brand instead cost about 15,600 buffer reads per period for a query most of a large brand's
+// ASINs report at scale 10 (docs/performance.md).
+func (db *DB) BrandQueryASINs(ctx context.Context, brandID, market, query string, r period.Range, base *period.Range) (inRange, inBase []sqp.QueryASIN, err error) {
+	const q = `
+		WITH reports AS MATERIALIZED (
+			SELECT p.period, a.id, a.asin, m.product_title
+			FROM public.asin_brand_mapping m
+			JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+			JOIN sqp.asin_performance_data a ON a.asin = m.asin AND a.marketplace = $2
+			 AND a.start_date >= least($3::date, $5::date) AND a.start_date <= greatest($4::date, $6::date) - 6
+			JOIN (VALUES (0, $3::date, $4::date), (1, $5::date, $6::date)) p(period, from_date, to_date)
+			  ON a.start_date >= p.from_date AND a.end_date <= p.to_date
+			WHERE m.brand_id = $1 AND m.is_active
+		)
+		SELECT r.period, r.asin, coalesce(min(r.product_title), '') AS title, ` + sumQueryCounts + `,
 		       count(*)::int AS weeks
-		FROM public.asin_brand_mapping m
-		JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-		JOIN sqp.asin_performance_data a ON a.asin = m.asin
-		JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id AND q.search_query = $5
-		WHERE m.brand_id = $1 AND m.is_active AND a.marketplace = $2 AND a.start_date >= $3 AND a.end_date <= $4
-		GROUP BY a.asin, m.product_title
-		ORDER BY asin_purchases DESC, asin_clicks DESC, a.asin`
+		FROM reports r
+		JOIN sqp.search_query_performance q ON q.asin_performance_id = r.id AND q.search_query = $7
+		GROUP BY r.period, r.asin
+		ORDER BY r.period, asin_purchases DESC, asin_clicks DESC, r.asin`
 	type row struct {
-		ASIN  string `db:"asin"`
-		Title string `db:"title"`
-		Weeks int32  `db:"weeks"`
+		Period int32  `db:"period"`
+		ASIN   string `db:"asin"`
+		Title  string `db:"title"`
+		Weeks  int32  `db:"weeks"`
 		countsRow
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, market, r.From, r.To, query)
+	// Without a comparison the second period is empty: NULL bounds match no week.
+	var baseFrom, baseTo *time.Time
+	if base != nil {
+		baseFrom, baseTo = &base.From, &base.To
+	}
+	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, market, r.From, r.To, baseFrom, baseTo, query)
 	if err != nil {
-		return nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
+		return nil, nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
 	}
 	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
 	if err != nil {
-		return nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
+		return nil, nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
 	}
-	out := make([]sqp.QueryASIN, len(found))
-	for i, f := range found {
-		out[i] = sqp.QueryASIN{ASIN: f.ASIN, Title: f.Title, Counts: f.counts(), Weeks: int(f.Weeks)}
+	for _, f := range found {
+		a := sqp.QueryASIN{ASIN: f.ASIN, Title: f.Title, Counts: f.counts(), Weeks: int(f.Weeks)}
+		if f.Period == 0 {
+			inRange = append(inRange, a)
+		} else {
+			inBase = append(inBase, a)
+		}
 	}
-	return out, nil
+	return inRange, inBase, nil
 }

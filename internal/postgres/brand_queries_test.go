@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/metrics"
@@ -418,39 +419,88 @@ func TestBrandQueries(t *testing.T) {
 		}
 	})
 
+	// wantASINs recomputes acme's ASINs of "red shoes" in the US over r from the hand dataset.
+	wantASINs := func(r period.Range) (map[string]metrics.Counts, map[string]int) {
+		want, weeks := map[string]metrics.Counts{}, map[string]int{}
+		for _, row := range qvData() {
+			w, err := time.Parse(time.DateOnly, row.Week)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !acmeASINs[row.ASIN] || row.Market != "US" || row.Query != "red shoes" || w.Before(r.From) || w.AddDate(0, 0, 6).After(r.To) {
+				continue
+			}
+			c := metrics.Counts{TotalImpressions: row.TImp, ASINImpressions: row.AImp, TotalClicks: row.TClk, ASINClicks: row.AClk,
+				TotalCartAdds: row.TCart, ASINCartAdds: row.ACart, TotalPurchases: row.TPur, ASINPurchases: row.APur}
+			if row.Prices[5] != nil {
+				c.PurchasePriceCents, c.PricedPurchases = *row.Prices[5]*row.APur, row.APur
+			}
+			want[row.ASIN] = want[row.ASIN].Add(c)
+			weeks[row.ASIN]++
+		}
+		return want, weeks
+	}
+	checkASINs := func(t *testing.T, what string, asins []sqp.QueryASIN, r period.Range) {
+		t.Helper()
+		want, weeks := wantASINs(r)
+		if len(asins) != len(want) {
+			t.Fatalf("%s: %d ASINs, want %d: %+v", what, len(asins), len(want), asins)
+		}
+		for _, a := range asins {
+			if a.Counts != want[a.ASIN] || a.Weeks != weeks[a.ASIN] || a.Title != "Product "+a.ASIN {
+				t.Errorf("%s: %s: %+v (%d weeks, %q), want %+v (%d weeks)", what, a.ASIN, a.Counts, a.Weeks, a.Title, want[a.ASIN], weeks[a.ASIN])
+			}
+		}
+	}
+
 	t.Run("the expansion lists the brand's active ASINs of the query", func(t *testing.T) {
-		asins, err := db.BrandQueryASINs(ctx, acme, "US", "red shoes", all)
+		asins, base, err := db.BrandQueryASINs(ctx, acme, "US", "red shoes", all, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]metrics.Counts{}
-		weeks := map[string]int{}
-		for _, r := range qvData() {
-			if acmeASINs[r.ASIN] && r.Market == "US" && r.Query == "red shoes" {
-				c := metrics.Counts{TotalImpressions: r.TImp, ASINImpressions: r.AImp, TotalClicks: r.TClk, ASINClicks: r.AClk,
-					TotalCartAdds: r.TCart, ASINCartAdds: r.ACart, TotalPurchases: r.TPur, ASINPurchases: r.APur}
-				if r.Prices[5] != nil {
-					c.PurchasePriceCents, c.PricedPurchases = *r.Prices[5]*r.APur, r.APur
-				}
-				want[r.ASIN] = want[r.ASIN].Add(c)
-				weeks[r.ASIN]++
-			}
-		}
-		if len(asins) != len(want) {
-			t.Fatalf("%d ASINs, want %d: %+v", len(asins), len(want), asins)
-		}
+		checkASINs(t, "range", asins, all)
 		// Most purchases first: B0QV000001 (22) before B0QV000002 (3).
 		if asins[0].ASIN != "B0QV000001" {
 			t.Errorf("first ASIN %s, want B0QV000001", asins[0].ASIN)
 		}
-		for _, a := range asins {
-			if a.Counts != want[a.ASIN] || a.Weeks != weeks[a.ASIN] || a.Title != "Product "+a.ASIN {
-				t.Errorf("%s: %+v (%d weeks, %q), want %+v (%d weeks)", a.ASIN, a.Counts, a.Weeks, a.Title, want[a.ASIN], weeks[a.ASIN])
-			}
+		if base != nil {
+			t.Errorf("no comparison asked for, got %+v", base)
 		}
-		none, err := db.BrandQueryASINs(ctx, acme, "US", "no such query", all)
+		none, _, err := db.BrandQueryASINs(ctx, acme, "US", "no such query", all, nil)
 		if err != nil || len(none) != 0 {
 			t.Errorf("unknown query: %v, %v", none, err)
+		}
+	})
+
+	t.Run("the comparison period is read by the same statement, each week in its own period", func(t *testing.T) {
+		for _, tc := range []struct {
+			name        string
+			r, base     period.Range
+			rangeASINs  int
+			baseASINs   int
+			firstInBase string
+		}{
+			// The newest week against the two before it: B0QV000001 in both, B0QV000002 in 21 July only.
+			{"adjacent periods", period.Range{From: period.Date(2024, 8, 4), To: period.Date(2024, 8, 10)},
+				period.Range{From: period.Date(2024, 7, 21), To: period.Date(2024, 8, 3)}, 2, 2, "B0QV000001"},
+			// A week in both periods counts in both.
+			{"overlapping periods", all, period.Range{From: period.Date(2024, 7, 28), To: period.Date(2024, 8, 10)}, 2, 2, "B0QV000001"},
+			{"a comparison without the query", all, period.Range{From: period.Date(2024, 6, 2), To: period.Date(2024, 7, 20)}, 2, 0, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				asins, base, err := db.BrandQueryASINs(ctx, acme, "US", "red shoes", tc.r, &tc.base)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(asins) != tc.rangeASINs || len(base) != tc.baseASINs {
+					t.Fatalf("%d and %d ASINs, want %d and %d", len(asins), len(base), tc.rangeASINs, tc.baseASINs)
+				}
+				checkASINs(t, "range", asins, tc.r)
+				checkASINs(t, "comparison", base, tc.base)
+				if len(base) > 0 && base[0].ASIN != tc.firstInBase {
+					t.Errorf("first ASIN of the comparison %s, want %s", base[0].ASIN, tc.firstInBase)
+				}
+			})
 		}
 	})
 

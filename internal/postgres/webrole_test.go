@@ -155,7 +155,7 @@ func TestWebRoleCanServe(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			_, err = web.BrandQueryASINs(ctx, brands[0].ID, "US", "anvil", r)
+			_, _, err = web.BrandQueryASINs(ctx, brands[0].ID, "US", "anvil", r, &r)
 			return err
 		}},
 		{"set and read a brand's terms", func() error {
