@@ -560,7 +560,7 @@ function "bump_segment_source_state" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Statement trigger of the base tables: adds one to segment_source_state.change_seq when the statement really changed rows (an UPDATE that rewrites the same values and a statement touching no row do not count). SECURITY DEFINER so that writers need no right on the counter."
+  comment = "Statement trigger of the base tables: adds one to segment_source_state.change_seq when the statement really changed rows (an UPDATE that rewrites the same values and a statement touching no row do not count) and notifies the new data version on sqpdash_events. SECURITY DEFINER so that writers need no right on the counter."
   as      = <<-SQL
     DECLARE
       v_changed boolean;
@@ -578,10 +578,12 @@ function "bump_segment_source_state" {
         INSERT INTO public.segment_source_counter AS c (id, change_seq, changed_at)
         VALUES (1, 1, pg_catalog.clock_timestamp())
         ON CONFLICT (id) DO UPDATE SET change_seq = c.change_seq + 1, changed_at = excluded.changed_at;
+        PERFORM public.notify_data_version(); -- every process's caches learn the new version at commit
       END IF;
       RETURN NULL;
     END;
   SQL
+  depends_on = [function.notify_data_version]
 }
 
 function "set_updated_at" {
@@ -3525,4 +3527,240 @@ permission {
   to         = role.service_role
   for        = function.refresh_log_finish
   privileges = [EXECUTE]
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Notifications (issues 14 and 15; docs/architecture.md "Notifications"): every sqpdash process LISTENs on the
+// channel sqpdash_events and keeps sessions and the data version in memory only while it hears them. The
+// triggers below send them, so every writer notifies: the web, `sqpdash users ...`, psql. Payloads are small
+// JSON: {"kind":"data","version":"<change_seq>.<refresh id>"} (bump_segment_source_state and a successful
+// refresh), {"kind":"session","user":<uuid>} (sessions deleted or changed), {"kind":"user","user":<uuid>}
+// (a user changed or deleted, their brand grants changed); no "user" means every user (TRUNCATE).
+// NOTIFY is delivered at commit, in commit order, and never for a rolled-back transaction.
+// ---------------------------------------------------------------------------------------------------------
+
+function "notify_data_version" {
+  schema   = schema.public
+  lang     = SQL
+  return   = void
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Notifies the current data version (what postgres.DB.DataVersion reads: segment_source_state.change_seq and the id of the last successful refresh of brand_product_segments) on sqpdash_events. SECURITY DEFINER so that any writer may call it through the triggers."
+  as      = <<-SQL
+    SELECT pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'data', 'version',
+             s.change_seq::text || '.' ||
+             coalesce((SELECT l.id
+                       FROM public.materialized_view_refresh_log l
+                       WHERE l.view_name = 'brand_product_segments' AND l.status = 'success'
+                       ORDER BY l.id DESC
+                       LIMIT 1), 0)::text)::text)
+    FROM public.segment_source_state s
+  SQL
+  depends_on = [view.segment_source_state, table.materialized_view_refresh_log]
+}
+
+function "notify_refresh_success" {
+  schema  = schema.public
+  lang    = PLpgSQL
+  return  = trigger
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Row trigger of materialized_view_refresh_log: a run of brand_product_segments that becomes 'success' (the procedure, the spec's incremental function, anyone) notifies the new data version."
+  as      = <<-SQL
+    BEGIN
+      IF NEW.view_name = 'brand_product_segments' AND NEW.status = 'success'
+         AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'success') THEN
+        PERFORM public.notify_data_version();
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+  depends_on = [function.notify_data_version]
+}
+
+trigger "materialized_view_refresh_log_notify" {
+  on = table.materialized_view_refresh_log
+  after {
+    insert = true
+    update = true
+  }
+  for = ROW
+  execute {
+    function = function.notify_refresh_success
+  }
+}
+
+function "notify_account_change" {
+  schema = schema.public
+  lang   = PLpgSQL
+  return = trigger
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of app_sessions, app_users and app_user_brands: notifies on sqpdash_events each user whose sessions or account changed, so every process drops what it cached of them. A session's later last_seen_at (the throttled touch) and a user's last_login_at are no revocation and notify nothing."
+  as      = <<-SQL
+    DECLARE
+      v_kind text := CASE WHEN TG_TABLE_NAME = 'app_sessions' THEN 'session' ELSE 'user' END;
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind)::text);
+        RETURN NULL;
+      END IF;
+      IF TG_TABLE_NAME = 'app_sessions' AND TG_OP = 'UPDATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+        FROM (SELECT DISTINCT o.user_id
+              FROM old_rows o
+              WHERE NOT EXISTS (SELECT 1 FROM new_rows n
+                                WHERE n.token_hash = o.token_hash AND n.user_id = o.user_id
+                                  AND n.expires_at = o.expires_at AND n.last_seen_at >= o.last_seen_at)) d;
+      ELSIF TG_TABLE_NAME = 'app_users' AND TG_OP = 'UPDATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.id)::text)
+        FROM (SELECT DISTINCT o.id
+              FROM old_rows o
+              WHERE NOT EXISTS (SELECT 1 FROM new_rows n
+                                WHERE n.id = o.id AND n.email = o.email AND n.password_hash = o.password_hash
+                                  AND n.role = o.role AND n.is_active = o.is_active)) d;
+      ELSIF TG_TABLE_NAME = 'app_users' THEN -- DELETE
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.id)::text)
+        FROM (SELECT DISTINCT id FROM old_rows) d;
+      ELSIF TG_OP = 'INSERT' THEN -- app_user_brands
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+        FROM (SELECT DISTINCT user_id FROM new_rows) d;
+      ELSIF TG_OP = 'UPDATE' THEN -- app_user_brands
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+        FROM (SELECT user_id FROM old_rows UNION SELECT user_id FROM new_rows) d;
+      ELSE -- DELETE from app_sessions or app_user_brands
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+        FROM (SELECT DISTINCT user_id FROM old_rows) d;
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+}
+
+trigger "app_sessions_notify_update" {
+  on = table.app_sessions
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_sessions_notify_delete" {
+  on = table.app_sessions
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_sessions_notify_truncate" {
+  on = table.app_sessions
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_users_notify_update" {
+  on = table.app_users
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_users_notify_delete" {
+  on = table.app_users
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_users_notify_truncate" {
+  on = table.app_users
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_user_brands_notify_insert" {
+  on = table.app_user_brands
+  after {
+    insert = true
+  }
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_user_brands_notify_update" {
+  on = table.app_user_brands
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_user_brands_notify_delete" {
+  on = table.app_user_brands
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.notify_account_change
+  }
+}
+
+trigger "app_user_brands_notify_truncate" {
+  on = table.app_user_brands
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.notify_account_change
+  }
 }
