@@ -64,6 +64,9 @@ type Config struct {
 	Hashing  HashLimits
 	// Now is the clock (tests move it forward to expire sessions).
 	Now func() time.Time
+	// Cache, when set, keeps valid sessions in the process for a few seconds (SessionCache; it must be
+	// subscribed to the event listener, or it stays off).
+	Cache *SessionCache
 	// KeepHashes turns off the upgrade of a password hash made with old parameters at sign-in. The web
 	// server sets it: its database role may not change password hashes (docs/security.md), so a stolen
 	// web connection cannot either; `sqpdash users set-password` writes hashes with the new parameters.
@@ -80,6 +83,8 @@ type Service struct {
 	now      func() time.Time
 	// keepHashes: Config.KeepHashes.
 	keepHashes bool
+	// cache: Config.Cache, or nil.
+	cache *SessionCache
 }
 
 // NewService returns a Service on store with cfg (defaults for zero fields).
@@ -110,7 +115,7 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("new auth service: %w", err)
 	}
 	return &Service{store: store, hasher: hasher, sessions: cfg.Sessions, throttle: cfg.Throttle,
-		gate: newHashGate(cfg.Hashing), now: cfg.Now, keepHashes: cfg.KeepHashes}, nil
+		gate: newHashGate(cfg.Hashing), now: cfg.Now, keepHashes: cfg.KeepHashes, cache: cfg.Cache}, nil
 }
 
 // Hasher returns the password hasher, for commands that set passwords.
@@ -240,10 +245,25 @@ func (s *Service) rehash(ctx context.Context, userID, oldHash, password string) 
 }
 
 // Authenticate returns the user a session token belongs to. An expired session is deleted on the spot.
+// With a SessionCache, a session read in the last few seconds is answered from memory (still checked
+// against the clock), and LastSeenAt is still written at most once per TouchEvery.
 func (s *Service) Authenticate(ctx context.Context, token string) (account.User, error) {
 	hash, ok := HashToken(token)
 	if !ok {
 		return account.User{}, ErrNoSession
+	}
+	now := s.now()
+	var gen uint64
+	if s.cache != nil {
+		if session, user, ok := s.cache.get(hash, now); ok && s.sessions.Valid(session, now) {
+			if s.sessions.NeedsTouch(session, now) && s.cache.claimTouch(hash, now, s.sessions) {
+				if err := s.store.TouchSession(ctx, hash, now); err != nil {
+					return account.User{}, fmt.Errorf("touch session of user %s: %w", user.ID, err)
+				}
+			}
+			return user, nil
+		}
+		gen = s.cache.generation()
 	}
 	session, user, err := s.store.SessionUser(ctx, hash)
 	if apperr.CodeOf(err) == apperr.ENOTFOUND {
@@ -252,8 +272,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (account.User,
 	if err != nil {
 		return account.User{}, fmt.Errorf("authenticate session: %w", err)
 	}
-	now := s.now()
 	if !s.sessions.Valid(session, now) || !user.Active {
+		if s.cache != nil {
+			s.cache.remove(hash)
+		}
 		if err := s.store.DeleteSession(ctx, hash); err != nil {
 			return account.User{}, fmt.Errorf("delete expired session of user %s: %w", user.ID, err)
 		}
@@ -263,6 +285,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (account.User,
 		if err := s.store.TouchSession(ctx, hash, now); err != nil {
 			return account.User{}, fmt.Errorf("touch session of user %s: %w", user.ID, err)
 		}
+		session.LastSeenAt = now
+	}
+	if s.cache != nil {
+		s.cache.put(gen, session, user, now)
 	}
 	return user, nil
 }
@@ -273,7 +299,13 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if !ok {
 		return nil
 	}
-	if err := s.store.DeleteSession(ctx, hash); err != nil {
+	err := s.store.DeleteSession(ctx, hash)
+	if s.cache != nil {
+		// After the delete, so that no request of this process finds the session again; the other
+		// processes drop it when the delete's notification arrives.
+		s.cache.remove(hash)
+	}
+	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
 	return nil
