@@ -17,6 +17,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/auth"
 	"github.com/sqpdash/sqpdash/internal/config"
+	"github.com/sqpdash/sqpdash/internal/events"
 	"github.com/sqpdash/sqpdash/internal/importer"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
@@ -102,7 +103,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	// Every instance ticks; the database hands each interval to the first tick (docs/scaling.md).
 	scheduler := refresh.NewScheduler(refresher, db, cfg.RefreshEvery, refresh.ScheduleOptions{Logger: log, Instance: instanceName()})
-	authService, err := auth.NewService(db, auth.Config{KeepHashes: true}) // the web role may not write hashes
+	// Sessions and the data version are kept in memory while this process hears every change on the
+	// primary (LISTEN sqpdash_events): a cached request makes no database round trip, and a revocation
+	// or new data on any instance reaches this one within milliseconds (docs/security.md).
+	sessionCache := auth.NewSessionCache(0, 0)
+	versions := events.NewVersionCache(db)
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	listenDone := make(chan struct{})
+	go func() {
+		defer close(listenDone)
+		db.ListenEvents(listenCtx, events.NewHub(log, sessionCache, versions), postgres.ListenOptions{})
+	}()
+	defer func() { stopListening(); <-listenDone }() // before the pool closes
+	// The web role may not write hashes.
+	authService, err := auth.NewService(db, auth.Config{KeepHashes: true, Cache: sessionCache})
 	if err != nil {
 		return err
 	}
@@ -133,7 +147,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		},
 		Auth:     web.AuthOptions{Service: authService, CSRFSecret: csrfSecret, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
 		Importer: uploads,
-		Versions: db,
+		Versions: versions,
 	})
 	if err != nil {
 		return err
