@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,12 +42,17 @@ func takesLargeBody(c echo.Context) bool {
 
 // accountForViews hands the signed-in user to the layout's AccountMenu through the request context.
 func (s *Server) accountForViews() echo.MiddlewareFunc {
+	// The routes are added after the middleware: reversed once, at the first request, not on each.
+	urls := sync.OnceValues(func() (logout, admin string) {
+		return s.echo.Reverse(routeLogout), s.echo.Reverse(routeAdmin)
+	})
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if u, ok := UserFrom(c.Request().Context()); ok {
-				a := views.Account{Email: u.Email, LogoutURL: s.echo.Reverse(routeLogout), CSRFField: csrfFormField}
+				logout, admin := urls()
+				a := views.Account{Email: u.Email, LogoutURL: logout, CSRFField: csrfFormField}
 				if u.IsAdmin() {
-					a.AdminURL = s.echo.Reverse(routeAdmin)
+					a.AdminURL = admin
 				}
 				req := c.Request()
 				c.SetRequest(req.WithContext(views.WithAccount(req.Context(), a)))
