@@ -3562,13 +3562,14 @@ function "notify_data_version" {
 }
 
 function "notify_refresh_success" {
-  schema  = schema.public
-  lang    = PLpgSQL
-  return  = trigger
+  schema   = schema.public
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Row trigger of materialized_view_refresh_log: a run of brand_product_segments that becomes 'success' (the procedure, the spec's incremental function, anyone) notifies the new data version."
+  comment = "Row trigger of materialized_view_refresh_log: a run of brand_product_segments that becomes 'success' (the procedure, the spec's incremental function, anyone) notifies the new data version. SECURITY DEFINER: notify_data_version is not executable by PUBLIC, and the spec's roles log their runs themselves."
   as      = <<-SQL
     BEGIN
       IF NEW.view_name = 'brand_product_segments' AND NEW.status = 'success'
