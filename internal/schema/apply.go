@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // Options says what to apply where. Zero values take the defaults of atlas.hcl's env.
@@ -35,12 +36,43 @@ type Options struct {
 	Out io.Writer
 	// Getenv resolves getenv() in atlas.hcl; nil means os.Getenv.
 	Getenv func(string) string
+	// LockTimeout bounds each wait for a lock of the swap (the plan's statements after the views built
+	// beside): readers queue behind a waiting DROP, so a wait longer than this is given up and retried.
+	// Zero: DefaultLockTimeout.
+	LockTimeout time.Duration
+	// LockRetryFor is how long the swap's lock waits are retried, and how long the build waits for the
+	// refreshes of the views it replaces to finish, before the apply gives up (and changes nothing). Zero:
+	// DefaultLockRetryFor.
+	LockRetryFor time.Duration
 }
 
-// Plan is the ordered list of statements an apply runs in one transaction.
+// The defaults of Options.LockTimeout and Options.LockRetryFor.
+const (
+	DefaultLockTimeout  = 200 * time.Millisecond
+	DefaultLockRetryFor = 2 * time.Minute
+)
+
+// Phase says when a statement runs within the apply's transaction.
+type Phase string
+
+// The phases of a plan, in the order they run. PhaseHold statements take the locks that keep refreshes of
+// the views to swap off (retried under lock_timeout). PhaseBuild statements build materialized views beside
+// the serving ones: they take no lock that readers wait for, however long they run. PhaseSwap statements
+// (all the others) run after them in a savepoint retried under lock_timeout.
+const (
+	PhaseHold  Phase = "hold"
+	PhaseBuild Phase = "build"
+	PhaseSwap  Phase = ""
+)
+
+// Plan is the ordered list of statements an apply runs in one transaction: the build (PhaseBuild), then
+// the swap.
 type Plan struct {
 	Statements  []Statement
 	Destructive bool
+	// Swapped are the materialized views the plan builds beside the serving ones and swaps in; InPlace
+	// the ones it drops and creates inside the swap (readers wait for them), each with why.
+	Swapped, InPlace []string
 }
 
 // Statement is one SQL statement of a plan.
@@ -53,12 +85,19 @@ type Statement struct {
 	Action Action
 	Kind   Kind
 	Object string
+	// Phase is PhaseBuild for the statements that build materialized views beside the serving ones.
+	Phase Phase
 }
 
 // Result reports what an apply did.
 type Result struct {
 	Plan    *Plan
 	Applied bool
+	// Build is how long building the swapped views took; Swap how long the swap held its locks (from its
+	// last try to the commit: what readers of the swapped views may have waited at most); SwapTries the
+	// tries the swap took.
+	Build, Swap time.Duration
+	SwapTries   int
 }
 
 // ErrDestructiveNotApproved is returned when the plan drops something and nobody approved it.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -277,8 +278,20 @@ func TestApplyChanges(t *testing.T) {
 		if i, j := slices.Index(got, "DROP VIEW public.big_customers"), slices.Index(got, "DROP MATERIALIZED VIEW public.customer_totals"); i > j {
 			t.Errorf("the dependent view must be dropped first: %q", got)
 		}
-		if n := len(got); n != 8 {
-			t.Errorf("plan has %d statements, want 8 (2 drops, mv, 2 indexes, view, comment, grant): %q", n, got)
+		phases := map[schema.Phase]int{}
+		for _, st := range res.Plan.Statements {
+			phases[st.Phase]++
+		}
+		// Hold: the comment that keeps refreshes off; build: the view beside, its 2 indexes, ANALYZE; swap: 2
+		// drops, 3 renames, the view, comment, grant.
+		if want := map[schema.Phase]int{schema.PhaseHold: 1, schema.PhaseBuild: 4, schema.PhaseSwap: 8}; !maps.Equal(phases, want) {
+			t.Errorf("plan has %v statements by phase, want %v: %q", phases, want, got)
+		}
+		if !slices.Equal(res.Plan.Swapped, []string{"public.customer_totals"}) || len(res.Plan.InPlace) != 0 {
+			t.Errorf("swapped %q, in place %q", res.Plan.Swapped, res.Plan.InPlace)
+		}
+		if tg.queryString("SELECT count(*)::text FROM pg_class WHERE relname LIKE '%\\_\\_new'") != "0" {
+			t.Errorf("a temporary object was left behind")
 		}
 		if rows := tg.queryString("SELECT string_agg(c.name, ',') FROM public.customer_totals t JOIN shop.customers c ON c.id = t.customer_id"); rows != "big" {
 			t.Errorf("recreated view rows: %q, want only big (the zero-amount customer is filtered now)", rows)

@@ -110,7 +110,7 @@ func apply(ctx context.Context, opts Options) (*Result, error) {
 	if plan.Destructive && !opts.AutoApprove && (opts.Confirm == nil || !opts.Confirm(plan)) {
 		return res, ErrDestructiveNotApproved
 	}
-	if err := execute(ctx, conn, plan, b.cat, out); err != nil {
+	if err := execute(ctx, conn, plan, b.cat, opts, out, res); err != nil {
 		return res, err
 	}
 	res.Applied = true
@@ -289,11 +289,11 @@ func planTarget(ctx context.Context, ts *targetState, b *built, roles []*roleSpe
 		return nil, nil, fmt.Errorf("target: plan tables: %w", err)
 	}
 	cur := ts.cat
-	risky, created := tableChangeInfo(changes, func(t *atlasschema.Table) string { return tableKey(t, b.cat, cur) })
-	p := &planner{cur: cur, des: b.cat, riskyTables: risky, newTables: created}
+	risky, created, altered := tableChangeInfo(changes, func(t *atlasschema.Table) string { return tableKey(t, b.cat, cur) })
+	p := &planner{cur: cur, des: b.cat, riskyTables: risky, newTables: created, changedTables: altered}
 	before, after := p.planObjects()
 
-	plan := &Plan{}
+	plan := &Plan{Statements: p.build, Swapped: sortedKeys(p.swaps), InPlace: p.inPlaceNotes()}
 	for _, r := range roles {
 		if !cur.roles[r.Name] {
 			plan.Statements = append(plan.Statements, Statement{SQL: ensureRoleSQL(r), Comment: "create role " + r.Name, Action: ActionCreate, Kind: KindRole, Object: r.Name})
@@ -344,65 +344,6 @@ func prerequisites(des, cur *catalog, created map[string]bool) []string {
 	return out
 }
 
-// execute runs the plan in one transaction, then validates the materialized views before committing.
-func execute(ctx context.Context, conn *sql.Conn, plan *Plan, des *catalog, out io.Writer) error {
-	if _, err := conn.ExecContext(ctx, "RESET search_path"); err != nil {
-		return fmt.Errorf("target: %w", err)
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("target: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('sqpdash schema apply'))"); err != nil {
-		return fmt.Errorf("target: lock: %w", err)
-	}
-	for i, s := range plan.Statements {
-		if _, err := tx.ExecContext(ctx, s.SQL); err != nil {
-			return fmt.Errorf("statement %d of %d (%s) failed, nothing was changed: %w\n%s", i+1, len(plan.Statements), s.Comment, err, s.SQL)
-		}
-	}
-	if err := validate(ctx, tx, des, out); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("target: commit: %w", err)
-	}
-	return nil
-}
-
-// validate is the seed's "Migration validation": each materialized view has rows (a warning when empty)
-// and all its declared indexes.
-func validate(ctx context.Context, tx *sql.Tx, des *catalog, out io.Writer) error {
-	for _, name := range sortedKeys(des.relations) {
-		if des.relations[name].Kind != "m" {
-			continue
-		}
-		want := 0
-		for _, i := range des.indexes {
-			if i.Relation == name {
-				want++
-			}
-		}
-		var rows int64
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+name).Scan(&rows); err != nil {
-			return fmt.Errorf("validate %s: %w", name, err)
-		}
-		var indexes int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", name).Scan(&indexes); err != nil {
-			return fmt.Errorf("validate %s: %w", name, err)
-		}
-		fmt.Fprintf(out, "-- validation: %s has %d rows and %d indexes\n", name, rows, indexes)
-		if rows == 0 {
-			fmt.Fprintf(out, "-- warning: %s is empty: load data and refresh it\n", name)
-		}
-		if indexes != want {
-			return fmt.Errorf("validate %s: %d indexes, want %d: nothing was changed", name, indexes, want)
-		}
-	}
-	return nil
-}
-
 func ensureRoleSQL(r *roleSpec) string {
 	login := "NOLOGIN"
 	if r.Login {
@@ -430,7 +371,22 @@ func printPlan(out io.Writer, plan *Plan) {
 		}
 	}
 	fmt.Fprintf(out, "-- Planned changes: %d statements, %d destructive, in one transaction\n", len(plan.Statements), destructive)
+	for _, n := range plan.InPlace {
+		fmt.Fprintf(out, "-- recreated inside the swap (its readers wait for its query and indexes): %s\n", n)
+	}
+	phase := Phase("none")
 	for i, s := range plan.Statements {
+		if len(plan.Swapped) > 0 && s.Phase != phase {
+			phase = s.Phase
+			switch phase {
+			case PhaseHold:
+				fmt.Fprintln(out, "-- Hold off refreshes of the views to swap (each lock wait given up after lock_timeout and retried):")
+			case PhaseBuild:
+				fmt.Fprintln(out, "-- Build beside the serving views (readers keep reading them; refreshes of them wait):")
+			default:
+				fmt.Fprintln(out, "-- Swap (each lock wait given up after lock_timeout and retried):")
+			}
+		}
 		mark := ""
 		if s.Destructive {
 			mark = " [DESTRUCTIVE]"

@@ -28,7 +28,10 @@ type catalog struct {
 type catRelation struct {
 	OID  uint32
 	Name string
-	Kind string // "v" or "m"
+	// Schema and Rel are the schema's and the relation's names as they are (unquoted), for the temporary
+	// name of a materialized view built beside this one (swap.go).
+	Schema, Rel string
+	Kind        string // "v" or "m"
 	Def  string
 	// Options are the reloptions (check_option, security_barrier), which pg_get_viewdef leaves out.
 	Options string
@@ -51,6 +54,8 @@ type catIndex struct {
 	Name     string
 	Relation string
 	Def      string
+	// Ident is the index's own name as pg_get_indexdef writes it (quote_ident), Rel the name as it is.
+	Ident, Rel string
 }
 
 type catTrigger struct {
@@ -81,7 +86,7 @@ type catDep struct {
 
 const (
 	relationsSQL = `
-SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relkind::text, pg_get_viewdef(c.oid, true),
+SELECT c.oid, format('%I.%I', n.nspname, c.relname), n.nspname, c.relname, c.relkind::text, pg_get_viewdef(c.oid, true),
        coalesce(array_to_string(c.reloptions, ', '), '')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1)
@@ -97,7 +102,8 @@ WHERE p.prokind IN ('f', 'p') AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`
 
 	indexesSQL = `
-SELECT i.oid, format('%I.%I', n.nspname, i.relname), format('%I.%I', tn.nspname, t.relname), pg_get_indexdef(i.oid)
+SELECT i.oid, format('%I.%I', n.nspname, i.relname), format('%I.%I', tn.nspname, t.relname), pg_get_indexdef(i.oid),
+       quote_ident(i.relname), i.relname
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
 JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
@@ -164,10 +170,18 @@ SELECT 'SCHEMA ' || quote_ident(n.nspname), 'schema:' || quote_ident(n.nspname),
 FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN pg_roles r ON r.oid = a.grantee
 WHERE n.nspname = ANY($1) AND r.rolname = ANY($2)`
 
+	// Views and materialized views depend on what they read through their rewrite rule; a routine with an
+	// SQL-standard body (BEGIN ATOMIC, RETURN) is bound when created and depends on what it reads directly.
+	// Other SQL and PL/pgSQL routines look names up when they run and have no such dependency.
 	depsSQL = `
 SELECT DISTINCT r.ev_class, d.refobjid
 FROM pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-WHERE d.refobjid <> r.ev_class AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass)`
+WHERE d.refobjid <> r.ev_class AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass)
+UNION
+SELECT d.objid, d.refobjid
+FROM pg_depend d
+WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'n' AND d.refobjid <> d.objid
+  AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass)`
 
 	rolesSQL = `SELECT rolname FROM pg_roles WHERE rolname = ANY($1)`
 )
@@ -190,7 +204,7 @@ func readCatalog(ctx context.Context, q atlasschema.ExecQuerier, schemas, roles 
 	nsp, rls := schemas, roles
 	err := scanRows(ctx, q, relationsSQL, []any{nsp}, func(rows *sql.Rows) error {
 		r := &catRelation{}
-		if err := rows.Scan(&r.OID, &r.Name, &r.Kind, &r.Def, &r.Options); err != nil {
+		if err := rows.Scan(&r.OID, &r.Name, &r.Schema, &r.Rel, &r.Kind, &r.Def, &r.Options); err != nil {
 			return err
 		}
 		c.relations[r.Name], c.byOID[r.OID] = r, "rel:"+r.Name
@@ -209,7 +223,7 @@ func readCatalog(ctx context.Context, q atlasschema.ExecQuerier, schemas, roles 
 	if err == nil {
 		err = scanRows(ctx, q, indexesSQL, []any{nsp}, func(rows *sql.Rows) error {
 			i := &catIndex{}
-			if err := rows.Scan(&i.OID, &i.Name, &i.Relation, &i.Def); err != nil {
+			if err := rows.Scan(&i.OID, &i.Name, &i.Relation, &i.Def, &i.Ident, &i.Rel); err != nil {
 				return err
 			}
 			c.indexes[i.Name] = i

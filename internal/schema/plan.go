@@ -20,6 +20,15 @@ type planner struct {
 	riskyTables []string
 	// newTables are tables Atlas creates: they have no grants yet.
 	newTables map[string]bool
+	// changedTables are the tables Atlas creates, alters or drops: a view reading one cannot be built
+	// before the swap (swap.go).
+	changedTables map[string]bool
+
+	// swaps are the materialized views built beside the serving ones (build), inPlace the recreated ones
+	// that cannot be, with why.
+	swaps   map[string]*swapRel
+	inPlace map[string]string
+	build   []Statement
 
 	dropRel, recreateRel, createRel              map[string]bool
 	dropRoutine, recreateRoutine, replaceRoutine map[string]bool
@@ -65,11 +74,12 @@ func (p *planner) planObjects() (before, after []Statement) {
 		}
 	}
 	p.closeOverDependents()
+	p.chooseSwaps()
+	p.build = p.buildStatements()
 
 	before = append(before, p.dropTriggers()...)
 	before = append(before, p.dropIndexes()...)
-	before = append(before, p.dropRelations()...)
-	before = append(before, p.dropRoutines()...)
+	before = append(before, p.dropRelationsAndRoutines()...)
 	after = append(after, p.creates()...)
 	after = append(after, p.comments()...)
 	after = append(after, p.grants()...)
@@ -102,15 +112,23 @@ func (p *planner) closeOverDependents() {
 			if !seeds[d.Referenced] || seeds[d.Dependent] {
 				continue
 			}
-			owner, ok := p.cur.byOID[d.Dependent]
-			name, isRel := strings.CutPrefix(owner, "rel:")
-			if !ok || !isRel {
+			kind, name, _ := strings.Cut(p.cur.byOID[d.Dependent], ":")
+			switch kind {
+			case "rel":
+				if p.des.relations[name] != nil {
+					p.recreateRel[name] = true
+				}
+			case "routine":
+				// A routine with an SQL-standard body is bound to what it reads: it goes and comes back
+				// with it.
+				if p.des.routines[name] != nil && !p.dropRoutine[name] {
+					p.recreateRoutine[name] = true
+					delete(p.replaceRoutine, name)
+				}
+			default:
 				continue
 			}
 			seeds[d.Dependent], changed = true, true
-			if p.des.relations[name] != nil {
-				p.recreateRel[name] = true
-			}
 		}
 	}
 	for key, t := range p.cur.triggers {
@@ -158,52 +176,75 @@ func (p *planner) dropIndexes() []Statement {
 	return out
 }
 
-// dropRelations drops views and materialized views, dependents before what they read.
-func (p *planner) dropRelations() []Statement {
-	pending := make(map[uint32]*catRelation)
+// dropRelationsAndRoutines drops views, materialized views and routines, dependents before what they read:
+// relations first, as long as one is free to go, then routines (a routine with an SQL-standard body can
+// hold a view, and a view can read a routine).
+func (p *planner) dropRelationsAndRoutines() []Statement {
+	pendingRel := make(map[uint32]*catRelation)
 	for name, r := range p.cur.relations {
 		if p.relGone(name) {
-			pending[r.OID] = r
+			pendingRel[r.OID] = r
 		}
 	}
-	var out []Statement
-	for len(pending) > 0 {
-		var ready []*catRelation
-		for oid, r := range pending {
-			blocked := slices.ContainsFunc(p.cur.deps, func(d catDep) bool {
-				return d.Referenced == oid && pending[d.Dependent] != nil
-			})
-			if !blocked {
-				ready = append(ready, r)
-			}
-		}
-		if len(ready) == 0 { // a cycle cannot happen between views; drop the rest as they are
-			for _, r := range pending {
-				ready = append(ready, r)
-			}
-		}
-		slices.SortFunc(ready, func(a, b *catRelation) int { return cmp.Compare(b.OID, a.OID) })
-		for _, r := range ready {
-			delete(pending, r.OID)
-			why, destructive := "changed or depends on a change", false
-			if p.dropRel[r.Name] {
-				why, destructive = "no longer declared", true
-			}
-			out = append(out, Statement{SQL: "DROP " + relKeyword(r.Kind) + " " + r.Name, Comment: "drop " + strings.ToLower(relKeyword(r.Kind)) + " " + r.Name + " (" + why + ")", Destructive: destructive, Action: ActionDrop, Kind: relKind(r.Kind), Object: r.Name})
+	pendingRoutine := make(map[uint32]*catRoutine)
+	for sig, r := range p.cur.routines {
+		if p.dropRoutine[sig] || p.recreateRoutine[sig] {
+			pendingRoutine[r.OID] = r
 		}
 	}
-	return out
-}
-
-func (p *planner) dropRoutines() []Statement {
+	free := func(oid uint32) bool {
+		return !slices.ContainsFunc(p.cur.deps, func(d catDep) bool {
+			return d.Referenced == oid && d.Dependent != oid && (pendingRel[d.Dependent] != nil || pendingRoutine[d.Dependent] != nil)
+		})
+	}
 	var out []Statement
-	for _, sig := range sortedKeys(p.cur.routines) {
-		r := p.cur.routines[sig]
-		switch {
-		case p.dropRoutine[sig]:
-			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (no longer declared)", Destructive: true, Action: ActionDrop, Kind: routineKind(r.Kind), Object: sig})
-		case p.recreateRoutine[sig]:
-			out = append(out, Statement{SQL: "DROP " + routineKeyword(r.Kind) + " " + sig, Comment: "drop " + strings.ToLower(routineKeyword(r.Kind)) + " " + sig + " (its signature or result changed)", Action: ActionDrop, Kind: routineKind(r.Kind), Object: sig})
+	for len(pendingRel)+len(pendingRoutine) > 0 {
+		var rels []*catRelation
+		for oid, r := range pendingRel {
+			if free(oid) {
+				rels = append(rels, r)
+			}
+		}
+		if len(rels) > 0 {
+			slices.SortFunc(rels, func(a, b *catRelation) int { return cmp.Compare(b.OID, a.OID) })
+			for _, r := range rels {
+				delete(pendingRel, r.OID)
+				why, destructive := "changed or depends on a change", false
+				if p.dropRel[r.Name] {
+					why, destructive = "no longer declared", true
+				}
+				out = append(out, Statement{SQL: "DROP " + relKeyword(r.Kind) + " " + r.Name, Comment: "drop " + strings.ToLower(relKeyword(r.Kind)) + " " + r.Name + " (" + why + ")", Destructive: destructive, Action: ActionDrop, Kind: relKind(r.Kind), Object: r.Name})
+			}
+			continue
+		}
+		var routines []*catRoutine
+		for oid, r := range pendingRoutine {
+			if free(oid) {
+				routines = append(routines, r)
+			}
+		}
+		if len(routines) == 0 { // a cycle cannot happen between these objects; drop the rest as they are
+			for _, r := range pendingRoutine {
+				routines = append(routines, r)
+			}
+			for _, r := range pendingRel {
+				out = append(out, Statement{SQL: "DROP " + relKeyword(r.Kind) + " " + r.Name, Comment: "drop " + strings.ToLower(relKeyword(r.Kind)) + " " + r.Name, Destructive: p.dropRel[r.Name], Action: ActionDrop, Kind: relKind(r.Kind), Object: r.Name})
+				delete(pendingRel, r.OID)
+			}
+		}
+		slices.SortFunc(routines, func(a, b *catRoutine) int { return cmp.Compare(a.Sig, b.Sig) })
+		for _, r := range routines {
+			delete(pendingRoutine, r.OID)
+			kw := routineKeyword(r.Kind)
+			if p.dropRoutine[r.Sig] {
+				out = append(out, Statement{SQL: "DROP " + kw + " " + r.Sig, Comment: "drop " + strings.ToLower(kw) + " " + r.Sig + " (no longer declared)", Destructive: true, Action: ActionDrop, Kind: routineKind(r.Kind), Object: r.Sig})
+				continue
+			}
+			why := "its signature or result changed"
+			if d := p.des.routines[r.Sig]; d != nil && d.Result == r.Result && d.Args == r.Args && d.Kind == r.Kind {
+				why = "it reads something this plan recreates"
+			}
+			out = append(out, Statement{SQL: "DROP " + kw + " " + r.Sig, Comment: "drop " + strings.ToLower(kw) + " " + r.Sig + " (" + why + ")", Action: ActionDrop, Kind: routineKind(r.Kind), Object: r.Sig})
 		}
 	}
 	return out
@@ -227,6 +268,10 @@ func (p *planner) creates() []Statement {
 		}
 	}
 	for name, d := range p.des.relations {
+		if p.swaps[name] != nil {
+			list = append(list, created{d.OID, p.renameView(name)})
+			continue
+		}
 		if p.createRel[name] || p.recreateRel[name] {
 			def := strings.TrimRight(strings.TrimSpace(d.Def), ";")
 			with := ""
@@ -238,6 +283,11 @@ func (p *planner) creates() []Statement {
 	}
 	for name, d := range p.des.indexes {
 		c := p.cur.indexes[name]
+		if p.swaps[d.Relation] != nil {
+			p.createdIndex[name] = true
+			list = append(list, created{d.OID, p.renameIndex(d)})
+			continue
+		}
 		if p.createRel[d.Relation] || p.recreateRel[d.Relation] || c == nil || c.Def != d.Def {
 			p.createdIndex[name] = true
 			list = append(list, created{d.OID, Statement{SQL: d.Def, Comment: "create index " + name + " on " + d.Relation, Action: ActionCreate, Kind: KindIndex, Object: name}})
@@ -349,11 +399,14 @@ func (p *planner) revokePublicExecute() []Statement {
 	return out
 }
 
-// tableChangeInfo reads Atlas's changes for the tables it creates and the tables whose changes would fail
-// while a view reads them.
-func tableChangeInfo(changes []atlasschema.Change, tableName func(*atlasschema.Table) string) (risky []string, created map[string]bool) {
-	created = make(map[string]bool)
+// tableChangeInfo reads Atlas's changes for the tables it creates, the tables whose changes would fail
+// while a view reads them, and every table it changes.
+func tableChangeInfo(changes []atlasschema.Change, tableName func(*atlasschema.Table) string) (risky []string, created, changed map[string]bool) {
+	created, changed = make(map[string]bool), make(map[string]bool)
 	for _, c := range changes {
+		if t := changedTable(c); t != nil {
+			changed[tableName(t)] = true
+		}
 		switch c := c.(type) {
 		case *atlasschema.AddTable:
 			created[tableName(c.T)] = true
@@ -375,7 +428,7 @@ func tableChangeInfo(changes []atlasschema.Change, tableName func(*atlasschema.T
 			}
 		}
 	}
-	return risky, created
+	return risky, created, changed
 }
 
 // destructiveChange reports Atlas changes that lose data: dropping a schema, a table or a column.

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,8 @@ func newCatalog() *catalog {
 }
 
 func (c *catalog) addRel(oid uint32, name, kind, def string) {
-	c.relations[name] = &catRelation{OID: oid, Name: name, Kind: kind, Def: def}
+	sch, rel, _ := strings.Cut(name, ".")
+	c.relations[name] = &catRelation{OID: oid, Name: name, Schema: sch, Rel: rel, Kind: kind, Def: def}
 	c.byOID[oid] = "rel:" + name
 }
 
@@ -33,7 +35,7 @@ func (c *catalog) addTable(oid uint32, name string) {
 func planSQL(p *planner) []string {
 	before, after := p.planObjects()
 	var out []string
-	for _, s := range slices.Concat(before, after) {
+	for _, s := range slices.Concat(p.build, before, after) {
 		out = append(out, s.SQL)
 	}
 	return out
@@ -51,8 +53,10 @@ func TestPlanObjects(t *testing.T) {
 		des.addRel(22, "public.v2", "v", "SELECT * FROM v1")
 		got := planSQL(&planner{cur: cur, des: des})
 		want := []string{
+			"COMMENT ON MATERIALIZED VIEW public.m IS NULL",
+			"CREATE MATERIALIZED VIEW \"public\".\"m__new\" AS\nSELECT 2\nWITH DATA", "ANALYZE \"public\".\"m__new\"",
 			"DROP VIEW public.v2", "DROP VIEW public.v1", "DROP MATERIALIZED VIEW public.m",
-			"CREATE MATERIALIZED VIEW public.m AS\nSELECT 2", "CREATE VIEW public.v1 AS\nSELECT * FROM m", "CREATE VIEW public.v2 AS\nSELECT * FROM v1",
+			"ALTER MATERIALIZED VIEW \"public\".\"m__new\" RENAME TO \"m\"", "CREATE VIEW public.v1 AS\nSELECT * FROM m", "CREATE VIEW public.v2 AS\nSELECT * FROM v1",
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("plan\n%q\nwant\n%q", got, want)
@@ -135,6 +139,99 @@ func TestPlanObjects(t *testing.T) {
 			t.Errorf("plan %q, want %q", got, want)
 		}
 	})
+}
+
+func TestPlanSwap(t *testing.T) {
+	t.Run("a view built from a changed view is built beside from the new one, with its index", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addTable(1, "public.t")
+		cur.addRel(10, "public.base", "m", "SELECT a FROM public.t")
+		cur.addRel(11, "public.top", "m", "SELECT a FROM public.base b")
+		cur.deps = []catDep{{10, 1}, {11, 10}}
+		des.addTable(2, "public.t")
+		des.addRel(20, "public.base", "m", "SELECT a, 1 AS one FROM public.t")
+		des.addRel(21, "public.top", "m", "SELECT a FROM public.base b")
+		des.indexes["public.top_a"] = &catIndex{OID: 22, Name: "public.top_a", Relation: "public.top", Ident: "top_a", Rel: "top_a", Def: "CREATE UNIQUE INDEX top_a ON public.top USING btree (a)"}
+		des.deps = []catDep{{20, 2}, {21, 20}}
+		cur.comments["MATERIALIZED VIEW public.top"] = catComment{Owner: "rel:public.top", Text: "kept"}
+		p := &planner{cur: cur, des: des}
+		got := planSQL(p)
+		want := []string{
+			"COMMENT ON MATERIALIZED VIEW public.base IS NULL", "COMMENT ON MATERIALIZED VIEW public.top IS 'kept'",
+			"CREATE MATERIALIZED VIEW \"public\".\"base__new\" AS\nSELECT a, 1 AS one FROM public.t\nWITH DATA",
+			"CREATE MATERIALIZED VIEW \"public\".\"top__new\" AS\nSELECT a FROM \"public\".\"base__new\" b\nWITH DATA",
+			"CREATE UNIQUE INDEX \"top_a__new\" ON \"public\".\"top__new\" USING btree (a)",
+			"ANALYZE \"public\".\"base__new\"", "ANALYZE \"public\".\"top__new\"",
+			"DROP MATERIALIZED VIEW public.top", "DROP MATERIALIZED VIEW public.base",
+			"ALTER MATERIALIZED VIEW \"public\".\"base__new\" RENAME TO \"base\"",
+			"ALTER MATERIALIZED VIEW \"public\".\"top__new\" RENAME TO \"top\"",
+			"ALTER INDEX \"public\".\"top_a__new\" RENAME TO \"top_a\"",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan\n%q\nwant\n%q", got, want)
+		}
+		if !slices.Equal(slices.Sorted(maps.Keys(p.swaps)), []string{"public.base", "public.top"}) || len(p.inPlace) != 0 {
+			t.Errorf("swaps %v, in place %v", p.swaps, p.inPlace)
+		}
+	})
+
+	t.Run("a view that reads a table the plan alters is recreated inside the swap, and so is one built from it", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addTable(1, "public.t")
+		cur.addRel(10, "public.base", "m", "SELECT a FROM public.t")
+		cur.addRel(11, "public.top", "m", "SELECT a FROM public.base b")
+		cur.deps = []catDep{{10, 1}, {11, 10}}
+		des.addTable(2, "public.t")
+		des.addRel(20, "public.base", "m", "SELECT a, b FROM public.t")
+		des.addRel(21, "public.top", "m", "SELECT a FROM public.base b")
+		des.deps = []catDep{{20, 2}, {21, 20}}
+		p := &planner{cur: cur, des: des, changedTables: map[string]bool{"public.t": true}}
+		got := planSQL(p)
+		want := []string{
+			"DROP MATERIALIZED VIEW public.top", "DROP MATERIALIZED VIEW public.base",
+			"CREATE MATERIALIZED VIEW public.base AS\nSELECT a, b FROM public.t", "CREATE MATERIALIZED VIEW public.top AS\nSELECT a FROM public.base b",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan\n%q\nwant\n%q", got, want)
+		}
+		if want := []string{"public.base: it reads table public.t, which this plan alters", "public.top: it reads public.base, which this plan creates or recreates"}; !slices.Equal(p.inPlaceNotes(), want) {
+			t.Errorf("in place %q, want %q", p.inPlaceNotes(), want)
+		}
+	})
+
+	t.Run("a routine bound to a swapped view (SQL-standard body) is dropped before it and created after", func(t *testing.T) {
+		cur, des := newCatalog(), newCatalog()
+		cur.addRel(10, "public.m", "m", "SELECT 1 AS a")
+		cur.addRoutine(11, "public.f()", "CREATE FUNCTION public.f() BEGIN ATOMIC SELECT a FROM public.m; END", "integer")
+		cur.deps = []catDep{{11, 10}}
+		des.addRel(20, "public.m", "m", "SELECT 2 AS a")
+		des.addRoutine(21, "public.f()", "CREATE FUNCTION public.f() BEGIN ATOMIC SELECT a FROM public.m; END", "integer")
+		des.deps = []catDep{{21, 20}}
+		got := planSQL(&planner{cur: cur, des: des})
+		want := []string{
+			"COMMENT ON MATERIALIZED VIEW public.m IS NULL",
+			"CREATE MATERIALIZED VIEW \"public\".\"m__new\" AS\nSELECT 2 AS a\nWITH DATA", "ANALYZE \"public\".\"m__new\"",
+			"DROP FUNCTION public.f()", "DROP MATERIALIZED VIEW public.m",
+			"ALTER MATERIALIZED VIEW \"public\".\"m__new\" RENAME TO \"m\"", "CREATE FUNCTION public.f() BEGIN ATOMIC SELECT a FROM public.m; END",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("plan\n%q\nwant\n%q", got, want)
+		}
+	})
+}
+
+func TestReplaceName(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"FROM public.m x", "FROM N x"},
+		{"FROM public.m", "FROM N"},
+		{"FROM public.mm JOIN public.m_2 ON", "FROM public.mm JOIN public.m_2 ON"},
+		{"FROM xpublic.m, public.m, other.public.m", "FROM xpublic.m, N, other.public.m"},
+		{"(public.m)", "(N)"},
+	} {
+		if got := replaceName(c.in, "public.m", "N"); got != c.want {
+			t.Errorf("replaceName(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
 }
 
 func TestPlanRevokePublicExecute(t *testing.T) {

@@ -63,6 +63,8 @@ type Summary struct {
 	Comments, Grants, Revokes int
 	// Statements and Destructive count the plan's statements.
 	Statements, Destructive int
+	// Swapped and InPlace are the plan's (Plan.Swapped, Plan.InPlace).
+	Swapped, InPlace []string
 }
 
 // Group is the objects of one kind, sorted by name.
@@ -80,7 +82,7 @@ func Summarize(p *Plan) Summary {
 	}
 	actions := make(map[key][]Action)
 	var order []key
-	s := Summary{Statements: len(p.Statements)}
+	s := Summary{Statements: len(p.Statements), Swapped: p.Swapped, InPlace: p.InPlace}
 	for _, st := range p.Statements {
 		if st.Destructive {
 			s.Destructive++
@@ -169,6 +171,12 @@ func (s Summary) String() string {
 	}
 	if len(extras) > 0 {
 		fmt.Fprintf(&w, "  %-8s %s\n", "and", strings.Join(extras, ", "))
+	}
+	if len(s.Swapped) > 0 {
+		fmt.Fprintf(&w, "  built beside the serving views, then swapped in: %s\n", strings.Join(s.Swapped, ", "))
+	}
+	for _, n := range s.InPlace {
+		fmt.Fprintf(&w, "  recreated inside the swap (its readers wait): %s\n", n)
 	}
 	return w.String()
 }
