@@ -289,6 +289,14 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 	}
 	defer stop()
 	target.Server = server
+	swapDir, err := os.MkdirTemp("", "sqpdash-bench-swap-")
+	if err != nil {
+		return bench.ScaleResult{}, err
+	}
+	defer os.RemoveAll(swapDir) //nolint:errcheck // a temporary copy of schema.hcl
+	if target.Swap, err = benchSwapCase(f, url, swapDir, target); err != nil {
+		return bench.ScaleResult{}, err
+	}
 	opts := f.opts
 	if scale >= largeScale {
 		opts.Runs = f.largeRuns

@@ -282,6 +282,7 @@ func WriteMarkdown(w io.Writer, r Results) error {
 		row("concurrent refreshes completed during the load", func(s ScaleResult) string { return fmt.Sprint(s.RefreshesRun) })
 	}
 
+	writeSwapRows(p, header, row, r.Scales)
 	if len(r.Scales) > 1 {
 		err = errors.Join(err, writeGrowth(w, r.Scales))
 	}

@@ -83,6 +83,9 @@ type Target struct {
 	// Without any, those pages are not measured.
 	Queries  []Query
 	From, To time.Time // the date range of every product request: the whole dataset
+	// Swap, when set, measures readers during `schema apply` of a changed view SQL (last, as it rebuilds
+	// the view).
+	Swap *SwapCase
 }
 
 // queryWindows is the number of 13-week ranges of each brand's query view requested first (uncached):
@@ -175,6 +178,7 @@ type ScaleResult struct {
 	RefreshesRun  int               `json:"concurrent_refreshes_during_load,omitempty"` // finished ones, the last one after the load
 	PeakRSSBytes  int64             `json:"server_peak_rss_bytes,omitempty"`
 	Explain       map[string]string `json:"explain,omitempty"`
+	Swap          *SwapResult       `json:"schema_apply_swap,omitempty"`
 }
 
 // Measure takes every measurement of one target.
@@ -288,6 +292,14 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 			return res, err
 		}
 		res.Explain[name] = plan
+	}
+	if t.Swap != nil {
+		log.Info("bench: readers during schema apply of a changed view SQL", "scale", t.Dataset.Scale, "view", t.Swap.View)
+		s, err := MeasureSwap(ctx, *t.Swap)
+		if err != nil {
+			return res, err
+		}
+		res.Swap = &s
 	}
 	return res, nil
 }

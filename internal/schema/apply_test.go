@@ -531,7 +531,7 @@ func TestApplyRepositorySchema(t *testing.T) {
 		}
 	})
 
-	t.Run("changing brand_product_segments' SQL recreates it with its indexes and brand_performance_enhanced", func(t *testing.T) {
+	t.Run("changing brand_product_segments' SQL builds it beside with its indexes and recreates brand_performance_enhanced", func(t *testing.T) {
 		tg := newTarget(t)
 		tg.mustApply("", repo)
 		tg.exec(`WITH b AS (INSERT INTO public.brands (brand_name, display_name) VALUES ('acme', 'Acme') RETURNING id),
@@ -554,9 +554,12 @@ func TestApplyRepositorySchema(t *testing.T) {
 				t.Errorf("plan lacks %q", want)
 			}
 		}
+		if !slices.Contains(res.Plan.Swapped, "public.brand_product_segments") {
+			t.Errorf("brand_product_segments was not built beside: swapped %q, in place %q", res.Plan.Swapped, res.Plan.InPlace)
+		}
 		creates := 0
 		for _, s := range got {
-			if strings.Contains(s, "INDEX") && strings.Contains(s, "ON public.brand_product_segments") {
+			if strings.Contains(s, "INDEX") && strings.Contains(s, `ON "public"."brand_product_segments__new"`) {
 				creates++
 			}
 			if strings.HasPrefix(s, "ALTER TABLE") || strings.HasPrefix(s, "CREATE TABLE") || strings.Contains(s, "FUNCTION") {

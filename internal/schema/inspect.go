@@ -32,7 +32,7 @@ type catRelation struct {
 	// name of a materialized view built beside this one (swap.go).
 	Schema, Rel string
 	Kind        string // "v" or "m"
-	Def  string
+	Def         string
 	// Options are the reloptions (check_option, security_barrier), which pg_get_viewdef leaves out.
 	Options string
 }

@@ -3,6 +3,8 @@ package schema_test
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -332,4 +334,74 @@ func (tg *target) assertSwappedClean() {
 	if left := tg.queryString(`SELECT coalesce(string_agg(relname, ', '), '') FROM pg_class WHERE relname LIKE '%\_\_new'`); left != "" {
 		tg.t.Errorf("temporary objects left behind: %s", left)
 	}
+}
+
+func TestSwapAfterImportRefreshCatchesUp(t *testing.T) {
+	if _, err := os.Stat("../../schema.hcl"); err != nil {
+		t.Fatalf("the repository's schema.hcl: %v", err)
+	}
+	repo := func(o *schema.Options) { o.ConfigFile = "../../atlas.hcl"; o.AutoApprove = true }
+	tg := newTarget(t)
+	tg.mustApply("", repo)
+	week := func(asin, start string) {
+		tg.exec(`WITH p AS (INSERT INTO sqp.asin_performance_data (asin, start_date, end_date)
+		                    VALUES ($1, $2::date, $2::date + 6) RETURNING id)
+		         INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, total_query_impression_count, asin_impression_count)
+		         SELECT id, 'widget', 100, 10 FROM p`, asin, start)
+	}
+	tg.exec(`WITH b AS (INSERT INTO public.brands (brand_name, display_name) VALUES ('acme', 'Acme') RETURNING id)
+	         INSERT INTO public.asin_brand_mapping (asin, brand_id) SELECT 'B000TEST01', id FROM b`)
+	week("B000TEST01", "2024-08-04")
+	refresh := func() string {
+		t.Helper()
+		rows, err := tg.conn().Query(context.Background(), "CALL public.refresh_brand_product_segments()")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			t.Fatalf("refresh: no result row: %v", rows.Err())
+		}
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, _ := vals[0].(string) // o_status, the first result
+		return status
+	}
+	if status := refresh(); status != "success" {
+		t.Fatalf("first refresh: %s", status)
+	}
+	weekRows := `SELECT count(*)::text FROM public.brand_product_segments WHERE segment_type = 'weekly' AND period_start = date '2024-08-11'`
+
+	// A long reader of the view on brand_product_segments: the swap, once the new view is built, waits for
+	// it (and retries); an import commits meanwhile.
+	release := tg.lockTable("public.brand_performance_enhanced", "ACCESS SHARE")
+	done := make(chan applied, 1)
+	wrapped := wrapMaterializedQuery(t, "../../schema.hcl", "brand_product_segments")
+	go func() {
+		res, out, err := tg.apply(wrapped, func(o *schema.Options) { repo(o); o.LockTimeout = 50 * time.Millisecond })
+		done <- applied{res, out, err}
+	}()
+	tg.waitFor("the swap to wait for the reader", `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+	  AND wait_event_type = 'Lock' AND query LIKE 'DROP VIEW public.brand_performance_enhanced%')`)
+	week("B000TEST01", "2024-08-11")
+	release()
+	a := <-done
+	if a.err != nil {
+		t.Fatalf("apply: %v\n%s", a.err, a.out)
+	}
+	if !slices.Contains(a.res.Plan.Swapped, "public.brand_product_segments") {
+		t.Fatalf("brand_product_segments was not built beside: %q", a.res.Plan.InPlace)
+	}
+	if n := tg.queryString(weekRows); n != "0" {
+		t.Fatalf("the new view holds %s rows of the week imported after its build, want 0 (built before)", n)
+	}
+	if status := refresh(); status != "success" {
+		t.Errorf("the refresh after the apply: %s, want success (the import raised change_seq)", status)
+	}
+	if n := tg.queryString(weekRows); n == "0" {
+		t.Errorf("the refresh did not catch the imported week up")
+	}
+	tg.assertSwappedClean()
 }
