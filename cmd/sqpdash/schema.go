@@ -97,6 +97,8 @@ func schemaFlags(opts *schema.Options) *flag.FlagSet {
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print every planned statement and a summary, and change nothing")
 	fs.BoolVar(&opts.Verbose, "verbose", false, "print every planned statement before applying (default: a summary after)")
 	fs.BoolVar(&opts.AutoApprove, "auto-approve", false, "apply destructive steps without asking")
+	fs.DurationVar(&opts.LockTimeout, "lock-timeout", schema.DefaultLockTimeout, "longest wait for each lock of the swap (readers queue behind it); given up and retried")
+	fs.DurationVar(&opts.LockRetryFor, "lock-retry-for", schema.DefaultLockRetryFor, "how long the swap's locks are retried (and refreshes of the views to swap waited for) before giving up")
 	return fs
 }
 

@@ -192,6 +192,7 @@ func TestSwapKeepsReadersReading(t *testing.T) {
 		tg := newTarget(t)
 		tg.mustApply("", nil)
 		tg.seed()
+		fn := tg.queryString("SELECT 'public.customer_total(bigint)'::regprocedure::oid::text")
 		// The build needs shop.orders: holding it makes the build as long as the test wants, while the
 		// old view keeps serving.
 		r := startReader(t, tg.url)
@@ -224,8 +225,38 @@ func TestSwapKeepsReadersReading(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s", want, a.out)
 			}
 		}
+		// customer_total is an SQL function with a quoted body: it looks the view up when it runs, so it
+		// is left alone and reads the new view.
+		if got := tg.queryString("SELECT public.customer_total(id)::text FROM shop.customers WHERE name = 'big'"); got != "205.00" {
+			t.Errorf("customer_total(big) = %s after the swap, want 205.00", got)
+		}
+		if tg.queryString("SELECT 'public.customer_total(bigint)'::regprocedure::oid::text") != fn {
+			t.Errorf("customer_total was recreated: it reads the view late-bound")
+		}
 		tg.assertSwappedClean()
 		if res, _ := tg.mustApply(changedTotals(t), nil); len(res.Plan.Statements) != 0 {
+			t.Errorf("a second apply planned %q", sqlOf(res))
+		}
+	})
+
+	t.Run("a function with an SQL-standard body that reads the view is dropped and created around the swap", func(t *testing.T) {
+		atomic := []string{`procedure "refresh_totals" {`, "function \"customer_count\" {\n  schema = schema.public\n  lang = SQL\n  return = bigint\n  as = \"RETURN (SELECT count(*) FROM public.customer_totals)\"\n}\n\nprocedure \"refresh_totals\" {"}
+		tg := newTarget(t)
+		tg.mustApply(variant(t, atomic...), nil)
+		tg.seed()
+		if got := tg.queryString("SELECT public.customer_count()::text"); got != "2" {
+			t.Fatalf("customer_count() = %s, want 2", got)
+		}
+		res, out := tg.mustApply(changedTotals(t, atomic...), nil)
+		got := sqlOf(res)
+		if !slices.Contains(res.Plan.Swapped, "public.customer_totals") || !slices.Contains(got, "DROP FUNCTION public.customer_count()") {
+			t.Fatalf("want the view swapped and the function dropped and created: %q\n%s", got, out)
+		}
+		if got := tg.queryString("SELECT public.customer_count()::text"); got != "1" {
+			t.Errorf("customer_count() = %s after the swap, want 1 (the new view)", got)
+		}
+		tg.assertSwappedClean()
+		if res, _ := tg.mustApply(changedTotals(t, atomic...), nil); len(res.Plan.Statements) != 0 {
 			t.Errorf("a second apply planned %q", sqlOf(res))
 		}
 	})
@@ -252,6 +283,45 @@ func TestSwapKeepsReadersReading(t *testing.T) {
 		}
 		if got := tg.queryString("SELECT string_agg(c.name, ',') FROM public.customer_totals t JOIN shop.customers c ON c.id = t.customer_id"); got != "big" {
 			t.Errorf("view rows after the refresh: %q, want only big (the new SQL)", got)
+		}
+		tg.assertSwappedClean()
+	})
+}
+
+func TestSwapPlanOutput(t *testing.T) {
+	t.Run("a dry run prints the hold, build and swap phases and the summary, and changes nothing", func(t *testing.T) {
+		tg := newTarget(t)
+		tg.mustApply("", nil)
+		before := tg.snapshot()
+		_, out := tg.mustApply(changedTotals(t), func(o *schema.Options) { o.DryRun = true })
+		for _, want := range []string{
+			"-- Hold off refreshes of the views to swap",
+			"-- Build beside the serving views (readers keep reading them; refreshes of them wait):",
+			`CREATE MATERIALIZED VIEW "public"."customer_totals__new" AS`,
+			"-- Swap (each lock wait given up after lock_timeout and retried):",
+			`ALTER MATERIALIZED VIEW "public"."customer_totals__new" RENAME TO "customer_totals"`,
+			"1 materialized view: public.customer_totals\n",
+			"  built beside the serving views, then swapped in: public.customer_totals\n",
+			"-- dry run: nothing was changed.",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("dry-run output lacks %q:\n%s", want, out)
+			}
+		}
+		if after := tg.snapshot(); after != before {
+			t.Errorf("a dry run changed the target")
+		}
+	})
+
+	t.Run("a view that reads a table the same plan alters is recreated inside the swap, and the summary says why", func(t *testing.T) {
+		tg := newTarget(t)
+		tg.mustApply("", nil)
+		res, out := tg.mustApply(changedTotals(t, "type = numeric(12, 2)", "type = numeric(14, 2)"), nil)
+		if len(res.Plan.Swapped) != 0 || len(res.Plan.InPlace) != 1 {
+			t.Fatalf("swapped %q, in place %q", res.Plan.Swapped, res.Plan.InPlace)
+		}
+		if want := "recreated inside the swap (its readers wait): public.customer_totals: it reads table shop.orders, which this plan alters"; !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 		tg.assertSwappedClean()
 	})
