@@ -16,6 +16,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
+	"github.com/sqpdash/sqpdash/internal/refresh"
 	"github.com/sqpdash/sqpdash/internal/refreshlog"
 )
 
@@ -246,6 +247,34 @@ func TestServeInstancesShareOneDatabase(t *testing.T) {
 		}
 		if imports != 1 || manual != 0 {
 			t.Fatalf("after B's refresh: %d import and %d other runs, want exactly one import follow-up: %+v", imports, manual, runs)
+		}
+	})
+
+	t.Run("a scheduled run on a third instance shows on A's and B's admin pages: when, where, what it did", func(t *testing.T) {
+		ticks := make(chan time.Time)
+		done := make(chan struct{})
+		sched := refresh.NewScheduler(refresh.New(db, refresh.Options{}), db, time.Hour, refresh.ScheduleOptions{Instance: "web-c (pid 1)", Ticks: ticks})
+		go func() {
+			defer close(done)
+			sched.Run(ctx)
+		}()
+		ticks <- time.Now().Add(24 * time.Hour) // an interval nobody claimed yet
+		close(ticks)
+		<-done
+		st, err := sched.State(ctx)
+		if err != nil || !st.HasLast || st.Last.ClaimedBy != "web-c (pid 1)" || st.Last.FinishedAt.IsZero() {
+			t.Fatalf("schedule state %+v (%v), want web-c's finished claim", st, err)
+		}
+		for _, in := range []struct {
+			name string
+			c    *http.Client
+			base string
+		}{{"A", ca, a.base}, {"B", cb, b.base}} {
+			_, doc := getDoc(t, in.c, in.base, "/admin", false)
+			got := strings.Join(strings.Fields(doc.Find(`[data-testid="schedule-last"]`).Text()), " ")
+			if !strings.Contains(got, " on web-c (pid 1)") || !strings.HasSuffix(got, ": "+st.Last.Outcome) {
+				t.Errorf("%s's admin page says the last scheduled run was %q, want web-c's: %s", in.name, got, st.Last.Outcome)
+			}
 		}
 	})
 
