@@ -849,6 +849,275 @@ trigger "search_query_performance_track_truncate" {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Per-report totals: the input of brand_product_segments (and of the expansion's weekly top queries). The
+// view used to aggregate the ~10 query rows of every report on every refresh (2M rows at scale 10); it reads
+// one narrow row per report here instead. Statement-level triggers with transition tables keep it exact:
+// each statement that writes query rows recomputes the totals of the reports it touched from the base rows
+// (never by adding deltas), so the totals cannot drift from the rows. Deleting a report deletes its row (the
+// foreign key cascades); `schema apply` fills the table when it creates it (internal/schema/backfill.go).
+// ---------------------------------------------------------------------------------------------------------
+
+table "report_totals" {
+  schema  = schema.sqp
+  comment = "One row per sqp.asin_performance_data row (weekly report): the sums of its search query rows that brand_product_segments needs, and its top 3 queries. Maintained from the base rows by statement triggers (sqp.report_totals_sync_queries, sqp.report_totals_sync_reports): never write it directly."
+  column "asin_performance_id" {
+    type = bigint
+  }
+  column "query_rows" {
+    type    = integer
+    default = 0
+    comment = "Number of search query rows of the report (0: the report has no query yet and makes no segment)."
+  }
+  column "total_impressions" {
+    type    = bigint
+    default = 0
+    comment = "Sum of total_query_impression_count (market totals of the report's queries)."
+  }
+  column "asin_impressions" {
+    type    = bigint
+    default = 0
+  }
+  column "total_clicks" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_clicks" {
+    type    = bigint
+    default = 0
+  }
+  column "total_cart_adds" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_cart_adds" {
+    type    = bigint
+    default = 0
+  }
+  column "total_purchases" {
+    type    = bigint
+    default = 0
+  }
+  column "asin_purchases" {
+    type    = bigint
+    default = 0
+  }
+  column "priced_purchases" {
+    type    = bigint
+    default = 0
+    comment = "Sum of asin_purchase_count over the query rows that have an asin_median_purchase_price."
+  }
+  column "purchase_price_amount" {
+    type    = numeric
+    default = 0
+    comment = "Sum of asin_median_purchase_price x asin_purchase_count over the query rows that have a price."
+  }
+  column "top_queries" {
+    type    = sql("text[]")
+    default = sql("'{}'::text[]")
+    comment = "The report's (at most) 3 search queries with the most ASIN purchases, then ASIN clicks, then query text ascending: the weekly top queries of the expansion."
+  }
+  column "top_query_purchases" {
+    type    = sql("bigint[]")
+    default = sql("'{}'::bigint[]")
+    comment = "asin_purchase_count of top_queries, element by element."
+  }
+  column "top_query_clicks" {
+    type    = sql("bigint[]")
+    default = sql("'{}'::bigint[]")
+    comment = "asin_click_count of top_queries, element by element."
+  }
+  primary_key {
+    columns = [column.asin_performance_id]
+  }
+  foreign_key "report_totals_asin_performance_id_fkey" {
+    columns     = [column.asin_performance_id]
+    ref_columns = [table.asin_performance_data.column.id]
+    on_update   = CASCADE
+    on_delete   = CASCADE
+  }
+  check "report_totals_top_queries_aligned" {
+    expr = "cardinality(top_queries) <= 3 AND cardinality(top_query_purchases) = cardinality(top_queries) AND cardinality(top_query_clicks) = cardinality(top_queries)"
+  }
+}
+
+function "report_totals_sync_queries" {
+  schema   = schema.sqp
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of sqp.search_query_performance: recomputes sqp.report_totals for the reports whose query rows the statement inserted, updated or deleted (every report after a TRUNCATE). SECURITY DEFINER so that writers (the web role's imports) need no right on report_totals."
+  as      = <<-SQL
+    DECLARE
+      v_ids bigint[];
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM sqp.report_totals_recompute(NULL); -- no transition table: every report lost its queries
+        RETURN NULL;
+      ELSIF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT n.asin_performance_id) INTO v_ids FROM new_rows n;
+      ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(DISTINCT o.asin_performance_id) INTO v_ids FROM old_rows o;
+      ELSE
+        -- An update can move a row to another report: both reports change.
+        SELECT array_agg(DISTINCT c.id) INTO v_ids
+          FROM (SELECT n.asin_performance_id FROM new_rows n
+                UNION ALL
+                SELECT o.asin_performance_id FROM old_rows o) AS c (id);
+      END IF;
+      IF v_ids IS NOT NULL THEN
+        PERFORM sqp.report_totals_recompute(v_ids);
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+  depends_on = [function.report_totals_recompute]
+}
+
+function "report_totals_sync_reports" {
+  schema   = schema.sqp
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of INSERT on sqp.asin_performance_data: gives every new report its sqp.report_totals row (a report's deletion, id change or TRUNCATE reaches report_totals through its foreign key's cascade). SECURITY DEFINER so that writers need no right on report_totals."
+  as      = <<-SQL
+    DECLARE
+      v_ids bigint[];
+    BEGIN
+      SELECT array_agg(n.id) INTO v_ids FROM new_rows n;
+      IF v_ids IS NOT NULL THEN
+        PERFORM sqp.report_totals_recompute(v_ids);
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+  depends_on = [function.report_totals_recompute]
+}
+
+function "report_totals_recompute" {
+  schema = schema.sqp
+  lang   = SQL
+  arg "p_ids" {
+    type = sql("bigint[]")
+  }
+  return   = void
+  comment  = "Recomputes sqp.report_totals from the query rows of the reports p_ids (every report when NULL), writing only the rows whose totals changed: the one definition of the totals, for the triggers and the fill of `schema apply`. Runs with its caller's rights (the trigger functions' owner)."
+  as       = <<-SQL
+    INSERT INTO sqp.report_totals AS t
+           (asin_performance_id, query_rows, total_impressions, asin_impressions, total_clicks, asin_clicks,
+            total_cart_adds, asin_cart_adds, total_purchases, asin_purchases, priced_purchases,
+            purchase_price_amount, top_queries, top_query_purchases, top_query_clicks)
+    SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
+           s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
+           s.purchase_price_amount, s.top_queries, s.top_query_purchases, s.top_query_clicks
+      FROM sqp.asin_performance_data a
+     CROSS JOIN LATERAL (
+           SELECT count(*)::integer AS query_rows,
+                  coalesce(sum(q.total_query_impression_count), 0)::bigint AS total_impressions,
+                  coalesce(sum(q.asin_impression_count), 0)::bigint AS asin_impressions,
+                  coalesce(sum(q.total_click_count), 0)::bigint AS total_clicks,
+                  coalesce(sum(q.asin_click_count), 0)::bigint AS asin_clicks,
+                  coalesce(sum(q.total_cart_add_count), 0)::bigint AS total_cart_adds,
+                  coalesce(sum(q.asin_cart_add_count), 0)::bigint AS asin_cart_adds,
+                  coalesce(sum(q.total_purchase_count), 0)::bigint AS total_purchases,
+                  coalesce(sum(q.asin_purchase_count), 0)::bigint AS asin_purchases,
+                  coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0)::bigint AS priced_purchases,
+                  coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count), 0)::numeric AS purchase_price_amount,
+                  coalesce((array_agg(q.search_query ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_queries,
+                  coalesce((array_agg(q.asin_purchase_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_purchases,
+                  coalesce((array_agg(q.asin_click_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_clicks
+             FROM sqp.search_query_performance q
+            WHERE q.asin_performance_id = a.id) AS s
+     WHERE p_ids IS NULL OR a.id = ANY (p_ids)
+    ON CONFLICT (asin_performance_id) DO UPDATE
+       SET query_rows = excluded.query_rows, total_impressions = excluded.total_impressions,
+           asin_impressions = excluded.asin_impressions, total_clicks = excluded.total_clicks,
+           asin_clicks = excluded.asin_clicks, total_cart_adds = excluded.total_cart_adds,
+           asin_cart_adds = excluded.asin_cart_adds, total_purchases = excluded.total_purchases,
+           asin_purchases = excluded.asin_purchases, priced_purchases = excluded.priced_purchases,
+           purchase_price_amount = excluded.purchase_price_amount, top_queries = excluded.top_queries,
+           top_query_purchases = excluded.top_query_purchases, top_query_clicks = excluded.top_query_clicks
+     WHERE (t.query_rows, t.total_impressions, t.asin_impressions, t.total_clicks, t.asin_clicks,
+            t.total_cart_adds, t.asin_cart_adds, t.total_purchases, t.asin_purchases, t.priced_purchases,
+            t.purchase_price_amount, t.top_queries, t.top_query_purchases, t.top_query_clicks)
+           IS DISTINCT FROM
+           (excluded.query_rows, excluded.total_impressions, excluded.asin_impressions, excluded.total_clicks,
+            excluded.asin_clicks, excluded.total_cart_adds, excluded.asin_cart_adds, excluded.total_purchases,
+            excluded.asin_purchases, excluded.priced_purchases, excluded.purchase_price_amount,
+            excluded.top_queries, excluded.top_query_purchases, excluded.top_query_clicks)
+  SQL
+  depends_on = [table.report_totals, table.search_query_performance, table.asin_performance_data]
+}
+
+trigger "search_query_performance_report_totals_insert" {
+  on = table.search_query_performance
+  after {
+    insert = true
+  }
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.report_totals_sync_queries
+  }
+}
+
+trigger "search_query_performance_report_totals_update" {
+  on = table.search_query_performance
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.report_totals_sync_queries
+  }
+}
+
+trigger "search_query_performance_report_totals_delete" {
+  on = table.search_query_performance
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.report_totals_sync_queries
+  }
+}
+
+trigger "search_query_performance_report_totals_truncate" {
+  on = table.search_query_performance
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.report_totals_sync_queries
+  }
+}
+
+trigger "asin_performance_data_report_totals_insert" {
+  on = table.asin_performance_data
+  after {
+    insert = true
+  }
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.report_totals_sync_reports
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The refresh log (corrections #6: the spec writes to it but never defines it).
 // ---------------------------------------------------------------------------------------------------------
 
@@ -3764,4 +4033,12 @@ trigger "app_user_brands_notify_truncate" {
   execute {
     function = function.notify_account_change
   }
+}
+
+// The web role reads the totals (the expansion's top queries) and never writes them: its imports reach them
+// only through the definer trigger functions.
+permission {
+  to         = role.sqpdash_web
+  for        = table.report_totals
+  privileges = [SELECT]
 }

@@ -112,8 +112,10 @@ func emptyForDemo(ctx context.Context, tx pgx.Tx, replace bool) error {
 	}
 	// Brands are kept (copyDemoBrands updates them by name and deletes the others): deleting a brand
 	// deletes the users' grants on it, and the demo brands come back under the same names.
+	// sqp.report_totals references the reports, so it is emptied with them (its triggers recompute nothing
+	// for reports that are gone).
 	const truncate = `
-		TRUNCATE sqp.search_query_performance, sqp.asin_performance_data, public.asin_brand_mapping
+		TRUNCATE sqp.search_query_performance, sqp.report_totals, sqp.asin_performance_data, public.asin_brand_mapping
 		RESTART IDENTITY`
 	if _, err := tx.Exec(ctx, truncate); err != nil {
 		return fmt.Errorf("empty base tables: %w", err)

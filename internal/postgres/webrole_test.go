@@ -88,6 +88,12 @@ func TestWebRoleCannotChangeTheSchema(t *testing.T) {
 		`SELECT * FROM sqp.import_staging`,
 		`DELETE FROM sqp.import_staging`,
 		`TRUNCATE sqp.import_staging`,
+		// Issue 14: the report totals are the triggers' to write, never the web role's.
+		`INSERT INTO sqp.report_totals (asin_performance_id) VALUES (1)`,
+		`UPDATE sqp.report_totals SET asin_purchases = 0`,
+		`DELETE FROM sqp.report_totals`,
+		`TRUNCATE sqp.report_totals`,
+		`SELECT sqp.report_totals_recompute(NULL)`,
 		`UPDATE public.app_server_secrets SET secret = '\x00'`,
 		`DELETE FROM public.app_server_secrets`,
 	} {
@@ -367,6 +373,17 @@ func TestWebRoleChangesReportRowsOnlyByImport(t *testing.T) {
 		wantRows := "B0ACME0001:anvil:10:3,B0ACME0001:hammer:12:7,B0ACME0001:tongs:12:3,B0ACME0002:rocket:11:3,B0ACME0002:rope:10:3"
 		if after := stored(t); after != wantRows {
 			t.Errorf("stored rows %q, want %q (the other ASIN untouched)", after, wantRows)
+		}
+		// The web role has no right on sqp.report_totals: its import reaches it through the definer triggers.
+		var totals string
+		if err := owner.pool.QueryRow(ctx, `
+			SELECT string_agg(format('%s %s %s %s %s', a.asin, t.query_rows, t.asin_impressions, t.asin_clicks, t.top_queries), ', ' ORDER BY a.asin)
+			  FROM sqp.report_totals t JOIN sqp.asin_performance_data a ON a.id = t.asin_performance_id`).Scan(&totals); err != nil {
+			t.Fatal(err)
+		}
+		// Clicks tie (3) except hammer's 7; the query text ranks the rest.
+		if want := "B0ACME0001 3 34 13 {hammer,anvil,tongs}, B0ACME0002 2 21 6 {rocket,rope}"; totals != want {
+			t.Errorf("report totals after the web role's re-import: %q, want %q", totals, want)
 		}
 		again, err := web.ImportWeeklyReports(ctx, []sqp.WeeklyReport{r})
 		if err != nil || again != (sqp.ImportCounts{ASINWeeksUnchanged: 1}) {

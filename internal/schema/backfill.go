@@ -44,10 +44,67 @@ var backfills = []backfill{
 	},
 }
 
-// backfillStatements returns the backfills of the columns that Atlas's changes add to existing tables.
+// tableFill is the data a new table derives from existing tables: the rows its triggers would have written
+// had the table always existed. When Atlas's plan creates the table, the fill's statements run right after
+// the table statements, in the plan's one transaction, before the views (which may read the table) are
+// created again. The triggers that keep the table exact are created later in the same transaction.
+type tableFill struct {
+	schema, table string
+	steps         []Statement
+}
+
+// tableFills are the engine's fills, one per derived table.
+var tableFills = []tableFill{
+	{
+		// sqp.report_totals (schema.hcl): the same statement as sqp.report_totals_recompute(NULL), which
+		// does not exist yet at this point of the plan (TestApplyFillsReportTotals checks that the two agree).
+		// The lock keeps writers of query rows out from the fill to the commit: the triggers that would
+		// record their rows are created only later in the plan.
+		schema: "sqp", table: "report_totals",
+		steps: []Statement{
+			{Comment: "lock sqp.search_query_performance against writers until the fill of sqp.report_totals commits", SQL: `LOCK TABLE sqp.search_query_performance IN SHARE MODE`},
+			{Comment: "fill sqp.report_totals from the existing query rows", SQL: `INSERT INTO sqp.report_totals
+       (asin_performance_id, query_rows, total_impressions, asin_impressions, total_clicks, asin_clicks,
+        total_cart_adds, asin_cart_adds, total_purchases, asin_purchases, priced_purchases,
+        purchase_price_amount, top_queries, top_query_purchases, top_query_clicks)
+SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
+       s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
+       s.purchase_price_amount, s.top_queries, s.top_query_purchases, s.top_query_clicks
+  FROM sqp.asin_performance_data a
+ CROSS JOIN LATERAL (
+       SELECT count(*)::integer AS query_rows,
+              coalesce(sum(q.total_query_impression_count), 0)::bigint AS total_impressions,
+              coalesce(sum(q.asin_impression_count), 0)::bigint AS asin_impressions,
+              coalesce(sum(q.total_click_count), 0)::bigint AS total_clicks,
+              coalesce(sum(q.asin_click_count), 0)::bigint AS asin_clicks,
+              coalesce(sum(q.total_cart_add_count), 0)::bigint AS total_cart_adds,
+              coalesce(sum(q.asin_cart_add_count), 0)::bigint AS asin_cart_adds,
+              coalesce(sum(q.total_purchase_count), 0)::bigint AS total_purchases,
+              coalesce(sum(q.asin_purchase_count), 0)::bigint AS asin_purchases,
+              coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0)::bigint AS priced_purchases,
+              coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count), 0)::numeric AS purchase_price_amount,
+              coalesce((array_agg(q.search_query ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_queries,
+              coalesce((array_agg(q.asin_purchase_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_purchases,
+              coalesce((array_agg(q.asin_click_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_clicks
+         FROM sqp.search_query_performance q
+        WHERE q.asin_performance_id = a.id) AS s`},
+		},
+	},
+}
+
+// backfillStatements returns the backfills of the columns that Atlas's changes add to existing tables and
+// the fills of the tables they create.
 func backfillStatements(changes []atlasschema.Change) []Statement {
 	var out []Statement
 	for _, c := range changes {
+		if add, ok := c.(*atlasschema.AddTable); ok && add.T.Schema != nil {
+			for _, f := range tableFills {
+				if f.schema == add.T.Schema.Name && f.table == add.T.Name {
+					out = append(out, f.steps...)
+				}
+			}
+			continue
+		}
 		m, ok := c.(*atlasschema.ModifyTable)
 		if !ok || m.T.Schema == nil {
 			continue
