@@ -1015,7 +1015,11 @@ function "report_totals_recompute" {
     SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
            s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
            s.purchase_price_amount, s.top_queries, s.top_query_purchases, s.top_query_clicks
-      FROM sqp.asin_performance_data a
+      FROM (SELECT r.id FROM sqp.asin_performance_data r WHERE p_ids IS NULL
+            UNION ALL
+            SELECT DISTINCT u.id FROM pg_catalog.unnest(p_ids) AS u (id) WHERE p_ids IS NOT NULL) AS ids
+      -- Reports deleted meanwhile (their query rows went with them) have no row to recompute.
+      JOIN sqp.asin_performance_data a ON a.id = ids.id
      CROSS JOIN LATERAL (
            SELECT count(*)::integer AS query_rows,
                   coalesce(sum(q.total_query_impression_count), 0)::bigint AS total_impressions,
@@ -1033,7 +1037,6 @@ function "report_totals_recompute" {
                   coalesce((array_agg(q.asin_click_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_clicks
              FROM sqp.search_query_performance q
             WHERE q.asin_performance_id = a.id) AS s
-     WHERE p_ids IS NULL OR a.id = ANY (p_ids)
     ON CONFLICT (asin_performance_id) DO UPDATE
        SET query_rows = excluded.query_rows, total_impressions = excluded.total_impressions,
            asin_impressions = excluded.asin_impressions, total_clicks = excluded.total_clicks,

@@ -56,8 +56,9 @@ type tableFill struct {
 // tableFills are the engine's fills, one per derived table.
 var tableFills = []tableFill{
 	{
-		// sqp.report_totals (schema.hcl): the same statement as sqp.report_totals_recompute(NULL), which
-		// does not exist yet at this point of the plan (TestApplyFillsReportTotals checks that the two agree).
+		// sqp.report_totals (schema.hcl): the totals of sqp.report_totals_recompute(NULL), whose statement
+		// this is for every report; the function does not exist yet at this point of the plan
+		// (TestReportTotalsMigration checks that recomputing after the fill changes no row).
 		// The lock keeps writers of query rows out from the fill to the commit: the triggers that would
 		// record their rows are created only later in the plan.
 		schema: "sqp", table: "report_totals",
