@@ -3866,47 +3866,82 @@ trigger "materialized_view_refresh_log_notify" {
   }
 }
 
-function "notify_account_change" {
+function "notify_session_change" {
   schema = schema.public
   lang   = PLpgSQL
   return = trigger
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Statement trigger of app_sessions, app_users and app_user_brands: notifies on sqpdash_events each user whose sessions or account changed, so every process drops what it cached of them. A session's later last_seen_at (the throttled touch) and a user's last_login_at are no revocation and notify nothing."
+  comment = "Statement trigger of app_sessions: notifies {\"kind\":\"session\",\"user\":...} on sqpdash_events for each user whose sessions were deleted or changed, so every process drops what it cached of them. A later last_seen_at (the throttled touch) is no revocation and notifies nothing. TRUNCATE: every user."
   as      = <<-SQL
-    DECLARE
-      v_kind text := CASE WHEN TG_TABLE_NAME = 'app_sessions' THEN 'session' ELSE 'user' END;
     BEGIN
       IF TG_OP = 'TRUNCATE' THEN
-        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind)::text);
-        RETURN NULL;
-      END IF;
-      IF TG_TABLE_NAME = 'app_sessions' AND TG_OP = 'UPDATE' THEN
-        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'session')::text);
+      ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'session', 'user', d.user_id)::text)
         FROM (SELECT DISTINCT o.user_id
               FROM old_rows o
               WHERE NOT EXISTS (SELECT 1 FROM new_rows n
                                 WHERE n.token_hash = o.token_hash AND n.user_id = o.user_id
                                   AND n.expires_at = o.expires_at AND n.last_seen_at >= o.last_seen_at)) d;
-      ELSIF TG_TABLE_NAME = 'app_users' AND TG_OP = 'UPDATE' THEN
-        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.id)::text)
+      ELSE -- DELETE
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'session', 'user', d.user_id)::text)
+        FROM (SELECT DISTINCT user_id FROM old_rows) d;
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+}
+
+function "notify_user_change" {
+  schema = schema.public
+  lang   = PLpgSQL
+  return = trigger
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of app_users: notifies {\"kind\":\"user\",\"user\":...} on sqpdash_events for each user deleted or whose email, password, role or active flag changed (a sign-in time alone notifies nothing). TRUNCATE: every user."
+  as      = <<-SQL
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'user')::text);
+      ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'user', 'user', d.id)::text)
         FROM (SELECT DISTINCT o.id
               FROM old_rows o
               WHERE NOT EXISTS (SELECT 1 FROM new_rows n
                                 WHERE n.id = o.id AND n.email = o.email AND n.password_hash = o.password_hash
                                   AND n.role = o.role AND n.is_active = o.is_active)) d;
-      ELSIF TG_TABLE_NAME = 'app_users' THEN -- DELETE
-        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.id)::text)
+      ELSE -- DELETE
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'user', 'user', d.id)::text)
         FROM (SELECT DISTINCT id FROM old_rows) d;
-      ELSIF TG_OP = 'INSERT' THEN -- app_user_brands
-        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+}
+
+function "notify_user_brands_change" {
+  schema = schema.public
+  lang   = PLpgSQL
+  return = trigger
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of app_user_brands: notifies {\"kind\":\"user\",\"user\":...} on sqpdash_events for each user whose brand grants changed. TRUNCATE: every user."
+  as      = <<-SQL
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'user')::text);
+      ELSIF TG_OP = 'INSERT' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'user', 'user', d.user_id)::text)
         FROM (SELECT DISTINCT user_id FROM new_rows) d;
-      ELSIF TG_OP = 'UPDATE' THEN -- app_user_brands
-        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+      ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'user', 'user', d.user_id)::text)
         FROM (SELECT user_id FROM old_rows UNION SELECT user_id FROM new_rows) d;
-      ELSE -- DELETE from app_sessions or app_user_brands
-        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', v_kind, 'user', d.user_id)::text)
+      ELSE -- DELETE
+        PERFORM pg_catalog.pg_notify('sqpdash_events', pg_catalog.json_build_object('kind', 'user', 'user', d.user_id)::text)
         FROM (SELECT DISTINCT user_id FROM old_rows) d;
       END IF;
       RETURN NULL;
@@ -3924,7 +3959,7 @@ trigger "app_sessions_notify_update" {
     new = "new_rows"
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_session_change
   }
 }
 
@@ -3937,7 +3972,7 @@ trigger "app_sessions_notify_delete" {
     old = "old_rows"
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_session_change
   }
 }
 
@@ -3947,7 +3982,7 @@ trigger "app_sessions_notify_truncate" {
     truncate = true
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_session_change
   }
 }
 
@@ -3961,7 +3996,7 @@ trigger "app_users_notify_update" {
     new = "new_rows"
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_user_change
   }
 }
 
@@ -3974,7 +4009,7 @@ trigger "app_users_notify_delete" {
     old = "old_rows"
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_user_change
   }
 }
 
@@ -3984,7 +4019,7 @@ trigger "app_users_notify_truncate" {
     truncate = true
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_user_change
   }
 }
 
@@ -3997,7 +4032,7 @@ trigger "app_user_brands_notify_insert" {
     new = "new_rows"
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_user_brands_change
   }
 }
 
@@ -4011,7 +4046,7 @@ trigger "app_user_brands_notify_update" {
     new = "new_rows"
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_user_brands_change
   }
 }
 
@@ -4024,7 +4059,7 @@ trigger "app_user_brands_notify_delete" {
     old = "old_rows"
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_user_brands_change
   }
 }
 
@@ -4034,7 +4069,7 @@ trigger "app_user_brands_notify_truncate" {
     truncate = true
   }
   execute {
-    function = function.notify_account_change
+    function = function.notify_user_brands_change
   }
 }
 
