@@ -21,6 +21,8 @@ type AdminPage struct {
 	Import templ.Component
 	// BrandTermsURL is the page where admins set the brand terms; "" when the server has none.
 	BrandTermsURL string
+	// Replicas are the read replicas and their lag; nil when the server reads from the primary only.
+	Replicas *ReadReplicas
 }
 
 // AdminStatus is the status column of the admin page, every value formatted.

@@ -42,5 +42,6 @@ func (s *Server) renderAdminWith(c echo.Context, status int, message string, upl
 	if s.terms != nil {
 		p.BrandTermsURL = s.echo.Reverse(routeAdminBrands)
 	}
+	p.Replicas = s.readReplicas()
 	return render(c, status, views.AdminPageView(s.shell("Admin"), p))
 }

@@ -101,6 +101,9 @@ type Options struct {
 	// Versions names the current data version; set, the expansion partial is cached per version
 	// (partial_cache.go). nil turns the cache off.
 	Versions DataVersionStore
+	// Reads routes each request's reads to a read replica or the primary (read_routing.go); nil: the
+	// stores read from wherever they are connected.
+	Reads ReadRouter
 }
 
 // Server is the dashboard's HTTP server.
@@ -123,6 +126,8 @@ type Server struct {
 	versions DataVersionStore
 	partials *partialCache
 	markets  *marketplaceCache
+	// reads routes reads to replicas; nil without Options.Reads.
+	reads ReadRouter
 }
 
 // New builds the server and its routes.
@@ -150,6 +155,7 @@ func New(opts Options) (*Server, error) {
 		ops:      opts.Ops,
 		authOpts: opts.Auth,
 		importer: opts.Importer,
+		reads:    opts.Reads,
 	}
 	if len(opts.Auth.CSRFSecret) < minCSRFSecretSize {
 		return nil, fmt.Errorf("new web server: the CSRF secret must have at least %d bytes (postgres.DB.ServerSecret)", minCSRFSecretSize)
@@ -158,6 +164,9 @@ func New(opts Options) (*Server, error) {
 		s.versions, s.partials = opts.Versions, newPartialCache(defaultPartialCacheBytes)
 		s.markets = &marketplaceCache{}
 	}
+	if opts.Reads != nil && opts.Ops.Metrics != nil {
+		opts.Ops.Metrics.observeReplicas(opts.Reads.Replicas)
+	}
 	s.uploadLimit = opts.UploadLimit
 	if s.uploadLimit <= 0 {
 		s.uploadLimit = DefaultUploadLimit
@@ -165,6 +174,7 @@ func New(opts Options) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	s.useOpsMiddleware()
 	s.useSecurityMiddleware()
+	s.useReadRouting()
 	e.Use(limitUpload(s.uploadLimit)) // before the CSRF check, which may parse the upload's form
 	// CSRF last, just before the session and the handlers: every unsafe request is checked before any work.
 	e.Use(s.protectCSRF())

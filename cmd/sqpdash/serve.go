@@ -43,6 +43,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string) int {
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure: set it behind TLS (SQPDASH_SECURE_COOKIES)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", cfg.TrustProxy, "trust X-Forwarded-For/-Proto from a reverse proxy (SQPDASH_TRUST_PROXY)")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "auto (text on a terminal, else JSON), json or text (SQPDASH_LOG_FORMAT)")
+	readURLs := fs.String("read-database-url", strings.Join(cfg.ReadDatabaseURLs, ","), "hot standbys for the dashboard's reads, comma- or space-separated URLs (SQPDASH_READ_DATABASE_URL)")
+	fs.DurationVar(&cfg.ReadMaxLag, "read-max-lag", cfg.ReadMaxLag, "a standby lagging more than this takes no reads (SQPDASH_READ_MAX_LAG)")
 	dev := fs.Bool("dev", false, "development: text logs")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -50,10 +52,11 @@ func runServe(ctx context.Context, cfg config.Config, args []string) int {
 		}
 		return exitUsage
 	}
-	if fs.NArg() > 0 || cfg.RefreshEvery < 0 {
-		fmt.Fprintln(os.Stderr, "sqpdash serve: takes only flags, and --refresh-every must not be negative")
+	if fs.NArg() > 0 || cfg.RefreshEvery < 0 || cfg.ReadMaxLag <= 0 {
+		fmt.Fprintln(os.Stderr, "sqpdash serve: takes only flags, --refresh-every must not be negative and --read-max-lag must be positive")
 		return exitUsage
 	}
+	cfg.ReadDatabaseURLs = config.SplitURLs(*readURLs)
 	if err := checkLogFormat(cfg.LogFormat); err != nil {
 		fmt.Fprintf(os.Stderr, "sqpdash serve: %v\n", err)
 		return exitUsage
@@ -91,6 +94,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	defer closeDB() // the pool, then the private cluster
+
+	// Reads of pages, partials, exports and the JSON API go to the standbys (docs/replicas.md); with none
+	// configured the router reads from the primary.
+	reads, stopReads, err := openReadRouter(ctx, db, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopReads()
 
 	metrics := web.NewMetrics(func() web.PoolStats { return poolStats(db) })
 	refresher := refresh.New(db, refresh.Options{Logger: log, Observer: metrics})
@@ -133,10 +144,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 
 	srv, err := web.New(web.Options{
 		Logger:     log,
-		Brands:     db,
-		Products:   db,
-		Segments:   db,
-		Queries:    db,
+		Brands:     reads,
+		Products:   reads,
+		Segments:   reads,
+		Queries:    reads,
 		BrandTerms: db,
 		Ops: web.OpsOptions{
 			Ready:     db,
@@ -147,7 +158,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		},
 		Auth:     web.AuthOptions{Service: authService, CSRFSecret: csrfSecret, SecureCookies: cfg.SecureCookies, TrustProxy: cfg.TrustProxy},
 		Importer: uploads,
-		Versions: versions,
+		Versions: reads, // the version is read from the server the page is read from
+		Reads:    webReadRouter(reads),
 	})
 	if err != nil {
 		return err

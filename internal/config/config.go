@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Config is everything a sqpdash subcommand needs to know about its surroundings.
@@ -15,6 +17,11 @@ type Config struct {
 	DatabaseURL string
 	// WebDatabaseURL is the least-privilege connection the web server uses. Empty: DatabaseURL.
 	WebDatabaseURL string
+	// ReadDatabaseURLs are PostgreSQL hot standbys of the web database that `serve` sends the dashboard's
+	// reads to (docs/replicas.md); empty: every read goes to WebDatabaseURL.
+	ReadDatabaseURLs []string
+	// ReadMaxLag is the replication lag beyond which a standby takes no reads.
+	ReadMaxLag time.Duration
 	// DataDir holds the private cluster and other local state.
 	DataDir string
 	// Addr is the HTTP listen address of `serve`.
@@ -36,6 +43,7 @@ func Default() Config {
 		Addr:         "localhost:8080",
 		RefreshEvery: time.Hour,
 		LogFormat:    "auto",
+		ReadMaxLag:   30 * time.Second,
 	}
 }
 
@@ -48,6 +56,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := getenv("SQPDASH_WEB_DATABASE_URL"); v != "" {
 		c.WebDatabaseURL = v
+	}
+	if v := getenv("SQPDASH_READ_DATABASE_URL"); v != "" {
+		c.ReadDatabaseURLs = SplitURLs(v)
+	}
+	if v := getenv("SQPDASH_READ_MAX_LAG"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SQPDASH_READ_MAX_LAG=%q: want a positive duration such as 30s or 2m", v)
+		}
+		c.ReadMaxLag = d
 	}
 	if v := getenv("SQPDASH_DATA_DIR"); v != "" {
 		c.DataDir = v
@@ -80,6 +98,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// SplitURLs splits a list of connection URLs separated by commas and/or white space (neither occurs
+// unescaped in a postgres:// URL).
+func SplitURLs(list string) []string {
+	return strings.FieldsFunc(list, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
 
 // ClusterDir is where the private PostgreSQL cluster lives.
