@@ -44,6 +44,10 @@ type Options struct {
 	// Ephemeral trades durability for speed (fsync, synchronous_commit and full_page_writes off, minimal
 	// WAL): for test clusters that are thrown away. A crash may corrupt such a cluster.
 	Ephemeral bool
+	// Replication makes the server a streaming replication primary or standby: WAL for a standby
+	// (wal_level replica, WAL senders, full-page writes even when Ephemeral) and hot_standby, so a
+	// standby made by StartStandby answers reads.
+	Replication bool
 	// StartTimeout bounds how long Start waits for the server to accept connections. Default 60s.
 	StartTimeout time.Duration
 	// Logger receives what the cluster does (initialized, started, reused, stopped). Nil: discarded.
@@ -75,6 +79,7 @@ type Cluster struct {
 	bin         binaries
 	id          identity
 	ephemeral   bool
+	replication bool
 	timeout     time.Duration
 	logger      *slog.Logger
 	startedByUs bool
@@ -148,13 +153,14 @@ func open(opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("resolve data directory: %w", err)
 	}
 	return &Cluster{
-		dataDir:   dataDir,
-		port:      opts.Port,
-		bin:       bin,
-		id:        id,
-		ephemeral: opts.Ephemeral,
-		timeout:   opts.StartTimeout,
-		logger:    opts.Logger.With("data_dir", dataDir),
+		dataDir:     dataDir,
+		port:        opts.Port,
+		bin:         bin,
+		id:          id,
+		ephemeral:   opts.Ephemeral,
+		replication: opts.Replication,
+		timeout:     opts.StartTimeout,
+		logger:      opts.Logger.With("data_dir", dataDir),
 	}, nil
 }
 

@@ -199,10 +199,19 @@ func (c *Cluster) writeConfig() error {
 		settings = append(settings,
 			"fsync = off",
 			"synchronous_commit = off",
-			"full_page_writes = off",
-			"wal_level = minimal",
-			"max_wal_senders = 0",
 			"max_wal_size = '1GB'",
+		)
+		if !c.replication {
+			settings = append(settings, "full_page_writes = off", "wal_level = minimal", "max_wal_senders = 0")
+		}
+	}
+	if c.replication {
+		settings = append(settings,
+			"wal_level = replica",
+			"max_wal_senders = 5",
+			"hot_standby = on",
+			"hot_standby_feedback = on",
+			"wal_receiver_status_interval = '1s'",
 		)
 	}
 	text := "# Written by sqpdash (internal/pglocal) on every start: changes here are lost.\n" +

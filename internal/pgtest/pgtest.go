@@ -57,6 +57,11 @@ type environment struct {
 	templateOnce sync.Once
 	template     string
 	templateErr  error
+
+	// replicated is the primary and standby of NewReplicated; stopAtEnd the clusters tearDown stops
+	// before it removes tempDir.
+	replicated replicated
+	stopAtEnd  []*pglocal.Cluster
 }
 
 // Main starts the package's PostgreSQL, runs the tests, stops it and exits with the tests' status.
@@ -170,7 +175,11 @@ func (env *environment) tearDown() error {
 		}
 		return nil
 	}
-	err := env.cluster.Stop(ctx)
+	var err error
+	for i := len(env.stopAtEnd) - 1; i >= 0; i-- { // the standby before its primary
+		err = errors.Join(err, env.stopAtEnd[i].Stop(ctx))
+	}
+	err = errors.Join(err, env.cluster.Stop(ctx))
 	if removeErr := os.RemoveAll(env.tempDir); err == nil && removeErr != nil {
 		err = fmt.Errorf("remove the test cluster's directory: %w", removeErr)
 	}
@@ -190,28 +199,31 @@ func (env *environment) templateDatabase() (string, error) {
 func (env *environment) buildTemplate() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	template := env.prefix + "_template"
-	dev := env.prefix + "_dev"
-	if err := env.cluster.CreateDatabase(ctx, template, ""); err != nil {
+	return buildTemplate(ctx, env.cluster, env.prefix+"_template", env.prefix+"_dev", env.repoRoot)
+}
+
+// buildTemplate creates database template on cluster and applies schema.hcl to it, planning in dev.
+func buildTemplate(ctx context.Context, cluster *pglocal.Cluster, template, dev, repoRoot string) (string, error) {
+	if err := cluster.CreateDatabase(ctx, template, ""); err != nil {
 		return "", fmt.Errorf("build the template database: %w", err)
 	}
-	if err := env.cluster.CreateDatabase(ctx, dev, ""); err != nil {
+	if err := cluster.CreateDatabase(ctx, dev, ""); err != nil {
 		return "", fmt.Errorf("build the template database: %w", err)
 	}
 	defer func() {
 		// Only the plan was built there: a leftover (private clusters are removed whole) is harmless.
-		_ = env.cluster.DropDatabase(context.Background(), dev)
+		_ = cluster.DropDatabase(context.Background(), dev)
 	}()
 	_, err := schema.Apply(ctx, schema.Options{
-		ConfigFile:  filepath.Join(env.repoRoot, "atlas.hcl"),
+		ConfigFile:  filepath.Join(repoRoot, "atlas.hcl"),
 		Env:         "test",
-		URL:         env.cluster.URL(template),
-		DevURL:      env.cluster.URL(dev),
+		URL:         cluster.URL(template),
+		DevURL:      cluster.URL(dev),
 		AutoApprove: true,
 		Out:         io.Discard,
 	})
 	if err != nil {
-		_ = env.cluster.DropDatabase(context.Background(), template)
+		_ = cluster.DropDatabase(context.Background(), template)
 		return "", fmt.Errorf("apply schema.hcl to the template database: %w", err)
 	}
 	return template, nil
