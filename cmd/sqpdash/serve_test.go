@@ -117,12 +117,19 @@ func openServeTestDB(t *testing.T, dbURL string) *postgres.DB {
 // startServe serves dbURL on a port of its own until the test ends.
 func startServe(t *testing.T, dbURL string, refreshEvery time.Duration) *testServe {
 	t.Helper()
-	ctx := context.Background()
-	db := openServeTestDB(t, dbURL)
 	cfg := config.Default()
 	cfg.DatabaseURL = dbURL
-	cfg.Addr = "127.0.0.1:0"
 	cfg.RefreshEvery = refreshEvery
+	return startServeConfig(t, cfg)
+}
+
+// startServeConfig serves cfg (its DatabaseURL the test's database) on a port of its own until the test
+// ends.
+func startServeConfig(t *testing.T, cfg config.Config) *testServe {
+	t.Helper()
+	ctx := context.Background()
+	db := openServeTestDB(t, cfg.DatabaseURL)
+	cfg.Addr = "127.0.0.1:0"
 	logs := &syncBuffer{}
 	log := slog.New(web.WithRequestID(slog.NewJSONHandler(logs, nil)))
 	sctx, cancel := context.WithCancel(ctx)
