@@ -245,7 +245,9 @@ func (rt *replicaTest) pauseReplay(t *testing.T) {
 	if _, err := rt.pair.Standby.Query(context.Background(), "postgres", `SELECT pg_wal_replay_pause()`); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = rt.pair.Standby.Query(context.Background(), "postgres", `SELECT pg_wal_replay_resume()`) })
+	t.Cleanup(func() {
+		_, _ = rt.pair.Standby.Query(context.Background(), "postgres", `SELECT pg_wal_replay_resume()`)
+	})
 }
 
 func (rt *replicaTest) resumeReplay(t *testing.T) {
