@@ -90,15 +90,7 @@ func (s *Server) setReadAfter(c echo.Context) {
 		s.log.WarnContext(ctx, "read-your-writes: read the primary's WAL position", "err", err)
 		return
 	}
-	c.SetCookie(&http.Cookie{
-		Name:     readAfterCookie,
-		Value:    mark,
-		Path:     "/",
-		MaxAge:   int(readAfterMaxAge / time.Second),
-		HttpOnly: true,
-		Secure:   s.secureCookies(c),
-		SameSite: http.SameSiteLaxMode,
-	})
+	s.setReadAfterCookie(c, mark)
 }
 
 // readReplicas is the admin page's read replicas section; nil without read replicas.

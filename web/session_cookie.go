@@ -40,6 +40,19 @@ func (s *Server) setSessionCookie(c echo.Context, token string) {
 	})
 }
 
+// setReadAfterCookie hands an admin the primary's WAL position after their writes (read_routing.go).
+func (s *Server) setReadAfterCookie(c echo.Context, mark string) {
+	c.SetCookie(&http.Cookie{
+		Name:     readAfterCookie,
+		Value:    mark,
+		Path:     "/",
+		MaxAge:   int(readAfterMaxAge / time.Second),
+		HttpOnly: true,
+		Secure:   s.secureCookies(c),
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
 // clearSessionCookie tells the browser to forget its session token.
 func (s *Server) clearSessionCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{

@@ -64,7 +64,7 @@ func (a readRouting) Route(ctx context.Context, after string) context.Context {
 
 // WriteMark implements web.ReadRouter with the primary's WAL insert position.
 func (a readRouting) WriteMark(ctx context.Context) (string, error) {
-	lsn, err := a.r.DB.WALPosition(ctx)
+	lsn, err := a.r.WALPosition(ctx)
 	if err != nil {
 		return "", err
 	}

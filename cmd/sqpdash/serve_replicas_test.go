@@ -232,7 +232,7 @@ func (rt *replicaTest) exec(t *testing.T, sql string, args ...any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ const DefaultMaxReplicaLag = 30 * time.Second
 type ReadRouter struct {
 	*DB
 	replicas []*replica
-	next     atomic.Uint64
+	next     atomic.Int64
 	maxLag   time.Duration
 	log      *slog.Logger
 
@@ -188,7 +189,7 @@ func (r *ReadRouter) Check(ctx context.Context) {
 		return
 	}
 	now := time.Now()
-	primaryLSN, err := r.DB.WALPosition(ctx)
+	primaryLSN, err := r.WALPosition(ctx)
 	if err != nil {
 		// Without the primary's position no lag is known; keep the standbys' last verdicts.
 		r.log.Warn("read replicas: cannot read the primary's WAL position", "err", err)
@@ -229,7 +230,7 @@ func (r *ReadRouter) checkOne(ctx context.Context, rep *replica, primaryLSN LSN,
 	}
 	st.Up, st.ReplayLSN = true, lsn
 	if primaryLSN > lsn {
-		st.LagBytes = int64(primaryLSN - lsn)
+		st.LagBytes = lagBytes(primaryLSN, lsn)
 		st.Lag = r.lagSince(lsn, now)
 	}
 	if st.Lag > r.maxLag {
@@ -238,6 +239,15 @@ func (r *ReadRouter) checkOne(ctx context.Context, rep *replica, primaryLSN LSN,
 	}
 	st.Serving = true
 	return st
+}
+
+// lagBytes is primary - replayed as an int64 (capped: WAL positions never get near 2^63 bytes).
+func lagBytes(primary, replayed LSN) int64 {
+	d := uint64(primary - replayed)
+	if d > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(d)
 }
 
 // remember records the primary's position at a check; samples older than needed are dropped.
@@ -307,9 +317,9 @@ func (r *ReadRouter) Route(ctx context.Context, after LSN) context.Context {
 	if n == 0 {
 		return ctx
 	}
-	start := int(r.next.Add(1))
-	for i := range n {
-		rep := r.replicas[(start+i)%n]
+	start, count := r.next.Add(1), int64(n)
+	for i := range count {
+		rep := r.replicas[(start+i)%count]
 		rep.mu.Lock()
 		ok := rep.state.Serving && rep.state.ReplayLSN >= after
 		rep.mu.Unlock()
