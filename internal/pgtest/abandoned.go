@@ -29,8 +29,15 @@ func removeAbandonedClusters(ctx context.Context, logger *slog.Logger, parent st
 		if !ok || err != nil || processAlive(pid) {
 			continue
 		}
-		if err := pglocal.StopDir(ctx, pglocal.Options{DataDir: filepath.Join(dir, "pg")}); err != nil {
-			logger.Warn("could not stop the test cluster of a killed test run", "dir", dir, "err", err)
+		// The package's cluster, and NewReplicated's standby and primary when the run had them.
+		stopped := true
+		for _, sub := range []string{"standby", "primary", "pg"} {
+			if err := pglocal.StopDir(ctx, pglocal.Options{DataDir: filepath.Join(dir, sub)}); err != nil {
+				logger.Warn("could not stop the test cluster of a killed test run", "dir", dir, "err", err)
+				stopped = false
+			}
+		}
+		if !stopped {
 			continue
 		}
 		if err := os.RemoveAll(dir); err != nil {
