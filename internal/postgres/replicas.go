@@ -30,6 +30,15 @@ type ReadRouterOptions struct {
 	MaxLag time.Duration
 	// Logger receives the standbys' state changes (down, lagging, back). Nil: discarded.
 	Logger *slog.Logger
+	// Versions gives each server (the primary, each standby) the source of its data version, called once
+	// per server: a process that caches the version must cache it per server, since each server is at
+	// its own version. Nil: each server's DataVersion, read per call.
+	Versions func(server *DB) VersionSource
+}
+
+// VersionSource names a server's current data version (DB.DataVersion, or a cache over it).
+type VersionSource interface {
+	DataVersion(ctx context.Context) (string, error)
 }
 
 // DefaultMaxReplicaLag is the lag limit when none is configured.
@@ -47,6 +56,7 @@ const DefaultMaxReplicaLag = 30 * time.Second
 // again on the primary, and the standby is marked down until the next check finds it back.
 type ReadRouter struct {
 	*DB
+	versions VersionSource // the primary's
 	replicas []*replica
 	next     atomic.Int64
 	maxLag   time.Duration
@@ -58,8 +68,9 @@ type ReadRouter struct {
 
 // replica is one standby and what its last check found.
 type replica struct {
-	name string
-	db   *DB
+	name     string
+	db       *DB
+	versions VersionSource
 
 	mu    sync.Mutex
 	state ReplicaStatus
@@ -119,6 +130,11 @@ func OpenReadRouter(primary *DB, urls []string, opts ReadRouterOptions) (*ReadRo
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	versionsOf := opts.Versions
+	if versionsOf == nil {
+		versionsOf = func(db *DB) VersionSource { return db }
+	}
+	r.versions = versionsOf(primary)
 	for _, u := range urls {
 		cfg, err := pgxpool.ParseConfig(u)
 		if err != nil {
@@ -134,7 +150,8 @@ func OpenReadRouter(primary *DB, urls []string, opts ReadRouterOptions) (*ReadRo
 			return nil, fmt.Errorf("open read database pool: %w", err)
 		}
 		name := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
-		rep := &replica{name: name, db: &DB{pool: pool}}
+		db := &DB{pool: pool}
+		rep := &replica{name: name, db: db, versions: versionsOf(db)}
 		rep.state = ReplicaStatus{Name: name, Problem: "not checked yet"}
 		r.replicas = append(r.replicas, rep)
 	}
@@ -341,11 +358,22 @@ func (r *ReadRouter) ReadsFrom(ctx context.Context) string {
 // routed runs read on the standby ctx was routed to (the primary without one) and, when the standby
 // fails it for a reason of its own (connection lost, recovery conflict), on the primary.
 func routed[T any](r *ReadRouter, ctx context.Context, read func(*DB) (T, error)) (T, error) {
+	return routedTo(r, ctx, func(rep *replica) (T, error) {
+		if rep == nil {
+			return read(r.DB)
+		}
+		return read(rep.db)
+	})
+}
+
+// routedTo is routed for reads that need more of the server than its pool (its version source): read
+// gets the standby, nil for the primary.
+func routedTo[T any](r *ReadRouter, ctx context.Context, read func(rep *replica) (T, error)) (T, error) {
 	rep, _ := ctx.Value(routeKey{}).(*replica)
 	if rep == nil {
-		return read(r.DB)
+		return read(nil)
 	}
-	v, err := read(rep.db)
+	v, err := read(rep)
 	if err == nil || ctx.Err() != nil || !standbyFault(err) {
 		return v, err
 	}
@@ -359,7 +387,7 @@ func routed[T any](r *ReadRouter, ctx context.Context, read func(*DB) (T, error)
 	if wasServing {
 		r.log.WarnContext(ctx, "read replica failed a read: reading from the primary", "replica", rep.name, "err", err)
 	}
-	return read(r.DB)
+	return read(nil)
 }
 
 // standbyFault reports whether err is the standby's fault rather than the query's: the primary may

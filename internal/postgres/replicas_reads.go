@@ -120,8 +120,14 @@ func (r *ReadRouter) BrandHasQuery(ctx context.Context, brandID, query string, m
 	return routed(r, ctx, func(db *DB) (bool, error) { return db.BrandHasQuery(ctx, brandID, query, markets) })
 }
 
-// DataVersion is DB.DataVersion on the request's read server: the version a response is cached by is
-// the one of the rows it was read from.
+// DataVersion is the data version of the request's read server, from its VersionSource
+// (ReadRouterOptions.Versions): the version a response is cached by is the one of the rows it was read
+// from.
 func (r *ReadRouter) DataVersion(ctx context.Context) (string, error) {
-	return routed(r, ctx, func(db *DB) (string, error) { return db.DataVersion(ctx) })
+	return routedTo(r, ctx, func(rep *replica) (string, error) {
+		if rep == nil {
+			return r.versions.DataVersion(ctx)
+		}
+		return rep.versions.DataVersion(ctx)
+	})
 }

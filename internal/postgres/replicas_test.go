@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -222,5 +223,59 @@ func TestReadRouterHonoursTheWriteMark(t *testing.T) {
 		if got := r.ReadsFrom(r.Route(ctx, c.after)); got != c.want {
 			t.Errorf("after %d: reads from %s, want %s", c.after, got, c.want)
 		}
+	}
+}
+
+// namedVersions is a VersionSource that names the server it was made for.
+type namedVersions struct{ name string }
+
+func (n namedVersions) DataVersion(context.Context) (string, error) { return n.name, nil }
+
+// TestReadRouterVersionsPerServer: the data version comes from the source made for the server the
+// request reads from (one per server, as a per-server version cache needs).
+func TestReadRouterVersionsPerServer(t *testing.T) {
+	ctx := context.Background()
+	primary, err := Open(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Close()
+	made := 0
+	r, err := OpenReadRouter(primary, []string{"postgres://x@/a?host=/nonexistent", "postgres://x@/b?host=/nonexistent"}, ReadRouterOptions{
+		Versions: func(db *DB) VersionSource {
+			made++
+			if db == primary {
+				return namedVersions{"primary"}
+			}
+			return namedVersions{"standby" + strconv.Itoa(made-1)}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if made != 3 {
+		t.Fatalf("%d version sources made, want 3 (primary and two standbys)", made)
+	}
+	if v, _ := r.DataVersion(ctx); v != "primary" {
+		t.Errorf("unrouted version from %q, want primary", v)
+	}
+	for _, rep := range r.replicas {
+		rep.state.Serving = true
+	}
+	seen := map[string]bool{}
+	for range 4 {
+		routedCtx := r.Route(ctx, 0)
+		v, err := r.DataVersion(routedCtx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{r.replicas[0].name: "standby1", r.replicas[1].name: "standby2"}[r.ReadsFrom(routedCtx)]; v != want {
+			t.Errorf("request routed to %s read version %q, want %q", r.ReadsFrom(routedCtx), v, want)
+		}
+		seen[v] = true
+	}
+	if len(seen) != 2 {
+		t.Errorf("round robin over two standbys read versions %v", seen)
 	}
 }
