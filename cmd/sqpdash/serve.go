@@ -96,8 +96,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	defer closeDB() // the pool, then the private cluster
 
 	// Reads of pages, partials, exports and the JSON API go to the standbys (docs/replicas.md); with none
-	// configured the router reads from the primary.
-	reads, stopReads, err := openReadRouter(ctx, db, cfg, log)
+	// configured the router reads from the primary. Each server pages are read from (the primary, each
+	// standby) is at its own data version: one version cache per server, all fed by the one listener on
+	// the primary below (a standby cannot LISTEN).
+	var versionCaches []events.Subscriber
+	reads, stopReads, err := openReadRouter(ctx, db, cfg, log, func(server *postgres.DB) postgres.VersionSource {
+		c := events.NewVersionCache(server)
+		versionCaches = append(versionCaches, c)
+		return c
+	})
 	if err != nil {
 		return err
 	}
@@ -118,12 +125,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	// primary (LISTEN sqpdash_events): a cached request makes no database round trip, and a revocation
 	// or new data on any instance reaches this one within milliseconds (docs/security.md).
 	sessionCache := auth.NewSessionCache(0, 0)
-	versions := events.NewVersionCache(db)
 	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
 	listenDone := make(chan struct{})
 	go func() {
 		defer close(listenDone)
-		db.ListenEvents(listenCtx, events.NewHub(log, sessionCache, versions), postgres.ListenOptions{})
+		db.ListenEvents(listenCtx, events.NewHub(log, append([]events.Subscriber{sessionCache}, versionCaches...)...), postgres.ListenOptions{})
 	}()
 	defer func() { stopListening(); <-listenDone }() // before the pool closes
 	// The web role may not write hashes.

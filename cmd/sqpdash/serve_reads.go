@@ -16,9 +16,10 @@ import (
 const readCheckEvery = time.Second
 
 // openReadRouter opens the read replicas of cfg beside the primary db, checks them once (so the first
-// requests already use them) and keeps checking them until stop, which also closes their pools.
-func openReadRouter(ctx context.Context, db *postgres.DB, cfg config.Config, log *slog.Logger) (*postgres.ReadRouter, func(), error) {
-	r, err := postgres.OpenReadRouter(db, cfg.ReadDatabaseURLs, postgres.ReadRouterOptions{MaxLag: cfg.ReadMaxLag, Logger: log})
+// requests already use them) and keeps checking them until stop, which also closes their pools. versions
+// makes each server's data version source (postgres.ReadRouterOptions.Versions).
+func openReadRouter(ctx context.Context, db *postgres.DB, cfg config.Config, log *slog.Logger, versions func(*postgres.DB) postgres.VersionSource) (*postgres.ReadRouter, func(), error) {
+	r, err := postgres.OpenReadRouter(db, cfg.ReadDatabaseURLs, postgres.ReadRouterOptions{MaxLag: cfg.ReadMaxLag, Logger: log, Versions: versions})
 	if err != nil {
 		return nil, nil, err
 	}

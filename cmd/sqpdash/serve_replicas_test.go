@@ -103,7 +103,7 @@ func TestServeReadsFromTheStandby(t *testing.T) {
 		if got := rt.brandName(t, reader, s.base); got == "Renamed on the primary" {
 			t.Error("the lenient instance (lag limit 1h) left its standby")
 		}
-		if res := get(t, reader2, s2.base+"/readyz"); res != http.StatusOK {
+		if res := statusOf(t, reader2, s2.base+"/readyz"); res != http.StatusOK {
 			t.Errorf("/readyz of the instance reading from the primary: %d, want 200", res)
 		}
 		rt.resumeReplay(t)
@@ -121,7 +121,7 @@ func TestServeReadsFromTheStandby(t *testing.T) {
 		}
 		t.Cleanup(func() { rt.restartStandby(t) })
 		for i := range 5 { // the first may be routed to the standby before a check saw it go
-			if status := get(t, reader, products); status != http.StatusOK {
+			if status := statusOf(t, reader, products); status != http.StatusOK {
 				t.Fatalf("request %d with the standby stopped: status %d, want 200 from the primary", i, status)
 			}
 		}
@@ -134,7 +134,7 @@ func TestServeReadsFromTheStandby(t *testing.T) {
 			!strings.Contains(logs, "read replica takes no reads") {
 			t.Errorf("no log line says the standby is down; logs:\n%s", logs)
 		}
-		if status := get(t, reader, s.base+"/readyz"); status != http.StatusOK {
+		if status := statusOf(t, reader, s.base+"/readyz"); status != http.StatusOK {
 			t.Errorf("/readyz with the standby stopped: %d, want 200 (reads fall back to the primary)", status)
 		}
 		page := body(t, admin, s.base+"/admin")
@@ -345,8 +345,8 @@ func runningRefresh(t *testing.T, s *testServe) bool {
 	return running
 }
 
-// get returns the status of GET url.
-func get(t *testing.T, c *http.Client, url string) int {
+// statusOf returns the status of GET url.
+func statusOf(t *testing.T, c *http.Client, url string) int {
 	t.Helper()
 	res, err := c.Get(url)
 	if err != nil {
