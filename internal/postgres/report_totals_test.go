@@ -306,3 +306,27 @@ func totalsWeek(asin, sunday string, queries ...string) sqp.WeeklyReport {
 	}
 	return r
 }
+
+// TestBrandProductSegmentsComeInWholeRowOrder checks what keeps REFRESH ... CONCURRENTLY's duplicate check
+// cheap: the view's query returns its rows in the order of their whole-row images (the *< operator the
+// check's merge join sorts by), so that sorting them again finds them in order in one pass. A plain refresh
+// writes the rows in the query's order, so the heap's order is the query's.
+func TestBrandProductSegmentsComeInWholeRowOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, conn, _ := handDatabase(ctx, t)
+	var rows, outOfOrder int
+	var markets int
+	if err := conn.QueryRow(ctx, `
+		SELECT count(*), count(*) FILTER (WHERE NOT (x.prev OPERATOR(pg_catalog.*<) x.cur)), count(DISTINCT (x.cur).marketplace)
+		  FROM (SELECT s AS cur, lag(s) OVER (ORDER BY s.ctid) AS prev FROM public.brand_product_segments s) x
+		 WHERE x.prev IS NOT NULL`).Scan(&rows, &outOfOrder, &markets); err != nil {
+		t.Fatal(err)
+	}
+	if rows < 10 || markets < 2 {
+		t.Fatalf("only %d rows in %d marketplaces: the order would prove little", rows+1, markets)
+	}
+	if outOfOrder != 0 {
+		t.Errorf("%d of %d rows follow a row whose whole-row image is not smaller", outOfOrder, rows+1)
+	}
+}
