@@ -88,7 +88,7 @@ func TestProductBody(t *testing.T) {
 		if got := d.Find(`td[data-metric=cvr] .value`).Text(); got != "0.00%" {
 			t.Errorf("CVR %q", got)
 		}
-		if d.Find("tr[data-testid=segment-row]").Length() != 0 {
+		if d.Find("tr.segment-row").Length() != 0 {
 			t.Error("collapsed row has segment rows")
 		}
 	})
@@ -104,7 +104,7 @@ func TestProductBody(t *testing.T) {
 		if err := ProductBody(NewProductRow("brand", "USD", p, nil, seg, st.WithExpanded(p.ASIN, period.Monthly), fakeLinks{})).Render(context.Background(), &b); err != nil {
 			t.Fatal(err)
 		}
-		rows := parseRows(t, b.String()).Find("tr[data-testid=segment-row]")
+		rows := parseRows(t, b.String()).Find("tr.segment-row")
 		if rows.Length() != 2 {
 			t.Fatalf("%d segment rows, want November and January", rows.Length())
 		}
@@ -117,9 +117,9 @@ func TestProductBody(t *testing.T) {
 		if got := novRow.Find("[data-testid=segment-compare-note]").Text(); got != "Not like-for-like: the previous month has 1 week of data, this one 4 weeks." {
 			t.Errorf("November note %q", got)
 		}
-		d := novRow.Find(`td[data-metric=impressions] [data-testid=delta]`)
-		if d.AttrOr("data-dir", "") != "unfair" || !strings.Contains(d.Text(), "+300.0%") || strings.Contains(d.Text(), "▲") {
-			t.Errorf("November change: dir %q, text %q; want the number, not coloured or arrowed as up", d.AttrOr("data-dir", ""), d.Text())
+		d := segmentDeltaOf(novRow, metrics.Impressions)
+		if d.AttrOr("class", "") != "unfair" || d.Text() != "+300.0%" {
+			t.Errorf("November change: class %q, text %q; want the number, not coloured or arrowed as up", d.AttrOr("class", ""), d.Text())
 		}
 		if got := janRow.Find("[data-testid=segment-coverage]").Text(); got != "4 of 5 weeks (partial)" {
 			t.Errorf("January 2027 coverage %q (Sundays 3 to 31)", got)
@@ -128,13 +128,10 @@ func TestProductBody(t *testing.T) {
 			t.Errorf("January note %q: December has no segment", got)
 		}
 		// Each change of January says so on screen, not a bare "—" (the wording of the product rows).
-		janRow.Find(`td.num [data-testid=delta]`).Each(func(_ int, d *goquery.Selection) {
-			if got := d.Find("span[aria-hidden]").Last().Text(); got != "no data (comparison)" || d.AttrOr("data-dir", "") != "none" {
-				t.Errorf("January change of %s: %q (dir %q), want \"no data (comparison)\"", d.Parent().AttrOr("data-metric", ""), got, d.AttrOr("data-dir", ""))
+		for _, k := range metrics.All() {
+			if d := segmentDeltaOf(janRow, k); d.Text() != "no data (comparison)" || d.AttrOr("class", "") != "none" {
+				t.Errorf("January change of %s: %q (class %q), want \"no data (comparison)\"", k, d.Text(), d.AttrOr("class", ""))
 			}
-		})
-		if n := janRow.Find(`td.num [data-testid=delta]`).Length(); n != len(metrics.All()) {
-			t.Errorf("January has %d changes, want one per metric (%d)", n, len(metrics.All()))
 		}
 	})
 
@@ -164,9 +161,9 @@ func TestProductBody(t *testing.T) {
 			t.Errorf("quarterly switch URL %q", got)
 		}
 		var got []string
-		d.Find("tr[data-testid=segment-row]").Each(func(_ int, r *goquery.Selection) {
-			got = append(got, r.Find("[data-testid=segment-label]").Text()+" | "+r.Find("[data-testid=segment-coverage]").Text()+" | "+
-				r.Find("[data-testid=segment-compare-note]").Text()+" | "+r.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""))
+		d.Find("tr.segment-row").Each(func(_ int, r *goquery.Selection) {
+			got = append(got, r.Find("th > span").Text()+" | "+r.Find("[data-testid=segment-coverage]").Text()+" | "+
+				r.Find("[data-testid=segment-compare-note]").Text()+" | "+segmentDeltaOf(r, metrics.Impressions).AttrOr("class", ""))
 		})
 		want := []string{
 			"Q1 2027 | 5 of 13 weeks (partial) |  | down",
@@ -192,14 +189,14 @@ func TestProductBody(t *testing.T) {
 		if got := d.Find("button[data-testid=toggle]").AttrOr("hx-get", ""); !strings.HasPrefix(got, "/r/B0C1234567?") {
 			t.Errorf("collapse URL %q", got)
 		}
-		rows := d.Find("tr[data-testid=segment-row]")
+		rows := d.Find("tr.segment-row")
 		if rows.Length() != 1 {
 			t.Fatalf("%d segment rows: the week before the range is only a comparison", rows.Length())
 		}
-		if got := rows.Find("[data-testid=segment-label]").Text(); got != "Aug 11 – Aug 17, 2024" {
+		if got := rows.Find("th > span").Text(); got != "Aug 11 – Aug 17, 2024" {
 			t.Errorf("label %q", got)
 		}
-		if got := strings.TrimSpace(rows.Find(`td[data-metric=impressions] [data-testid=delta] span[aria-hidden]`).Last().Text()); got != "+50.0%" {
+		if got := segmentDeltaOf(rows, metrics.Impressions).Text(); got != "+50.0%" {
 			t.Errorf("change against the previous week %q", got)
 		}
 		if d.Find("[data-testid=seg-weekly]").AttrOr("aria-pressed", "") != "true" {
@@ -309,4 +306,15 @@ func TestProductComparisonMarks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// segmentDeltaOf is the change of metric k in a segment row: the span of its cell, found by column (the
+// header's order, metrics.All) after the toggle column and the row header.
+func segmentDeltaOf(row *goquery.Selection, k metrics.Key) *goquery.Selection {
+	for i, m := range metrics.All() {
+		if m == k {
+			return row.Children().Eq(2 + i).Children().Filter("span")
+		}
+	}
+	return row.Children().Eq(-1).Eq(1)
 }

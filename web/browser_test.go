@@ -42,7 +42,7 @@ func (d *dashBrowser) tab(t *testing.T, path string) *browsertest.Tab {
 
 // segmentRows is the JavaScript expression of the segment rows under a product.
 func segmentRows(asin string) string {
-	return fmt.Sprintf(`document.querySelectorAll('#p-%s tr[data-testid=segment-row]')`, asin)
+	return fmt.Sprintf(`document.querySelectorAll('#p-%s tr.segment-row')`, asin)
 }
 
 // segmentCount is the number of segment rows under a product.
@@ -114,10 +114,10 @@ func TestBrowserExpansion(t *testing.T) {
 		}
 		w0 := expected(asinA, weekStart(0), lastWeekEnd)
 		newest := segmentRows(asinA) + "[0]" // newest first
-		if got := browsertest.Eval[string](tab, newest+`.querySelector('[data-testid=segment-label]').textContent`); got != "Oct 20 – Oct 26, 2024" {
+		if got := browsertest.Eval[string](tab, newest+`.querySelector('th > span').textContent`); got != "Oct 20 – Oct 26, 2024" {
 			t.Errorf("newest label %q", got)
 		}
-		if got := browsertest.Eval[string](tab, newest+`.querySelector('td[data-metric=impressions] .value').textContent`); got != thousands(w0.impr) {
+		if got := browsertest.Eval[string](tab, newest+`.cells[2].firstChild.textContent`); got != thousands(w0.impr) {
 			t.Errorf("newest impressions %q, want %q", got, thousands(w0.impr))
 		}
 		if got := pageParam(t, tab, "open"); got != weekly(asinA) {
@@ -130,10 +130,10 @@ func TestBrowserExpansion(t *testing.T) {
 	t.Run("monthly switch re-fetches", func(t *testing.T) {
 		tab := d.tab(t, dashboard(weekly(asinA)))
 		tab.Swap("switch A to monthly", browsertest.Click("#segm-"+asinA))
-		if got := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => r.dataset.type).join(' ')`); got != "monthly monthly monthly" {
+		if got := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => r.parentElement.querySelector('tr.segment-controls').dataset.type).join(' ')`); got != "monthly monthly monthly" {
 			t.Errorf("segment rows of types %q, want three monthly (August, September, October)", got)
 		}
-		if got := browsertest.Eval[string](tab, segmentRows(asinA)+`[0].querySelector('[data-testid=segment-label]').textContent`); got != "October 2024" {
+		if got := browsertest.Eval[string](tab, segmentRows(asinA)+`[0].querySelector('th > span').textContent`); got != "October 2024" {
 			t.Errorf("first month %q, want the newest, October", got)
 		}
 		if got := pageParam(t, tab, "open"); got != asinA+":monthly" {
@@ -145,8 +145,8 @@ func TestBrowserExpansion(t *testing.T) {
 	t.Run("quarterly switch re-fetches the quarters, newest first, with their week coverage", func(t *testing.T) {
 		tab := d.tab(t, dashboard(asinA+":monthly", "preset", "52w"))
 		tab.Swap("switch A to quarterly", browsertest.Click("#segq-"+asinA))
-		rows := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => [r.dataset.type,
-			r.querySelector('[data-testid=segment-label]').textContent,
+		rows := browsertest.Eval[string](tab, `Array.from(`+segmentRows(asinA)+`, r => [r.parentElement.querySelector('tr.segment-controls').dataset.type,
+			r.querySelector('th > span').textContent,
 			r.querySelector('[data-testid=segment-coverage]').textContent].join(' / ')).join('; ')`)
 		// A's data starts with the week of 28 April: Q2 has 10 of its 13 weeks, Q3 all 13, Q4 the weeks of 6,
 		// 13 and 20 October.
@@ -160,8 +160,7 @@ func TestBrowserExpansion(t *testing.T) {
 		}
 		// Q2 has no previous quarter with data: its changes say so on screen.
 		shown := browsertest.Eval[string](tab, `(function(){
-			var d = `+segmentRows(asinA)+`[2].querySelector('td[data-metric=impressions] [data-testid=delta]');
-			var s = Array.from(d.querySelectorAll('span[aria-hidden]')).pop();
+			var s = `+segmentRows(asinA)+`[2].cells[2].querySelector('span');
 			return s.getBoundingClientRect().width > 0 ? s.textContent : 'not visible: ' + s.textContent;
 		})()`)
 		if shown != "no data (comparison)" {

@@ -348,13 +348,13 @@ func TestExpansion(t *testing.T) {
 		if d.Find("button[data-testid=toggle]").AttrOr("aria-expanded", "") != "true" {
 			t.Error("toggle not expanded")
 		}
-		rows := d.Find("tr[data-testid=segment-row]")
+		rows := d.Find("tr.segment-row")
 		if rows.Length() != 13 {
 			t.Fatalf("%d weekly rows, want 13", rows.Length())
 		}
 		// Newest first.
 		newest := rows.First()
-		if l := newest.Find("[data-testid=segment-label]").Text(); l != "Oct 20 – Oct 26, 2024" {
+		if l := segmentLabel(newest); l != "Oct 20 – Oct 26, 2024" {
 			t.Errorf("newest label %q", l)
 		}
 		w0, w1 := expected(asinA, weekStart(0), lastWeekEnd), expected(asinA, weekStart(1), weekStart(1).AddDate(0, 0, 6))
@@ -367,8 +367,7 @@ func TestExpansion(t *testing.T) {
 		if got := deltaText(newest, "impressions"); got != pctChange(w0.impr, w1.impr) {
 			t.Errorf("newest week change %q, want %q", got, pctChange(w0.impr, w1.impr))
 		}
-		var top []string
-		newest.Find("[data-testid=top-queries] .q").Each(func(_ int, s *goquery.Selection) { top = append(top, s.Text()) })
+		top := topQueries(newest)
 		if strings.Join(top, "|") != "garden hose|hose reel" {
 			t.Errorf("top queries %v", top)
 		}
@@ -382,8 +381,7 @@ func TestExpansion(t *testing.T) {
 
 	t.Run("top three queries by purchases then clicks", func(t *testing.T) {
 		d, _ := f.partial(f.segmentsPath(asinB, "weekly", ""), http.StatusOK, htmxHeaders)
-		var top []string
-		d.Find("tr[data-testid=segment-row]").First().Find("[data-testid=top-queries] .q").Each(func(_ int, s *goquery.Selection) { top = append(top, s.Text()) })
+		top := topQueries(d.Find("tr.segment-row").First())
 		// blue widget and widget tie on purchases (9): blue widget has more clicks; gizmo beats doohickey on clicks.
 		if strings.Join(top, "|") != "blue widget|widget|gizmo" {
 			t.Errorf("top queries %v", top)
@@ -392,14 +390,14 @@ func TestExpansion(t *testing.T) {
 
 	t.Run("monthly rows are the months whose weeks lie in the range, compared by date", func(t *testing.T) {
 		d, res := f.partial(f.segmentsPath(asinA, "monthly", ""), http.StatusOK, htmxHeaders)
-		rows := d.Find("tr[data-testid=segment-row]")
+		rows := d.Find("tr.segment-row")
 		if rows.Length() != 3 {
 			t.Fatalf("%d monthly rows, want August, September and October", rows.Length())
 		}
 		// Newest first.
 		octRow, sepRow, augRow := rows.Eq(0), rows.Eq(1), rows.Eq(2)
-		if a, b, c := octRow.Find("[data-testid=segment-label]").Text(), sepRow.Find("[data-testid=segment-label]").Text(),
-			augRow.Find("[data-testid=segment-label]").Text(); a != "October 2024" || b != "September 2024" || c != "August 2024" {
+		if a, b, c := segmentLabel(octRow), segmentLabel(sepRow),
+			segmentLabel(augRow); a != "October 2024" || b != "September 2024" || c != "August 2024" {
 			t.Errorf("labels %q, %q, %q", a, b, c)
 		}
 		// October's weeks start on the 6th, 13th, 20th and 27th; the last has no data yet.
@@ -410,7 +408,7 @@ func TestExpansion(t *testing.T) {
 		if got := sepRow.Find("[data-testid=segment-compare-note]").Text(); got != "Not like-for-like: the previous month has 4 weeks of data, this one 5 weeks." {
 			t.Errorf("September note %q", got)
 		}
-		if got := sepRow.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", ""); got != "unfair" {
+		if got := deltaDir(sepRow, "impressions"); got != "unfair" {
 			t.Errorf("September impressions change dir %q, want unfair", got)
 		}
 		monthOf := func(y int, m time.Month) sums { // the weeks that start in the month
@@ -461,10 +459,10 @@ func TestExpansion(t *testing.T) {
 		}
 		q2, q3, q4 := quarterOf(time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)), quarterOf(time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)), quarterOf(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC))
 		var got []string
-		d.Find("tr[data-testid=segment-row]").Each(func(_ int, r *goquery.Selection) {
-			got = append(got, strings.Join([]string{r.AttrOr("data-type", ""), r.Find("[data-testid=segment-label]").Text(),
+		d.Find("tr.segment-row").Each(func(_ int, r *goquery.Selection) {
+			got = append(got, strings.Join([]string{d.Find("[data-testid=segment-controls]").AttrOr("data-type", ""), segmentLabel(r),
 				r.Find("[data-testid=segment-coverage]").Text(), r.Find("[data-testid=segment-compare-note]").Text(),
-				cell(r, "impressions"), deltaText(r, "impressions"), r.Find(`td[data-metric=impressions] [data-testid=delta]`).AttrOr("data-dir", "")}, " | "))
+				cell(r, "impressions"), deltaText(r, "impressions"), deltaDir(r, "impressions")}, " | "))
 		})
 		want := []string{
 			"quarterly | Q4 2024 | 3 of 13 weeks (partial) |  | " + thousands(q4.impr) + " | " + pctChange(q4.impr, q3.impr) + " | down",
@@ -483,7 +481,7 @@ func TestExpansion(t *testing.T) {
 		}
 		// With the default 13 weeks (Jul 28 .. Oct 26) Q3's weeks of July lie before the range: Q4 alone.
 		d, _ = f.partial(f.segmentsPath(asinA, "quarterly", ""), http.StatusOK, htmxHeaders)
-		if rows := d.Find("tr[data-testid=segment-row]"); rows.Length() != 1 || rows.Find("[data-testid=segment-label]").Text() != "Q4 2024" {
+		if rows := d.Find("tr.segment-row"); rows.Length() != 1 || segmentLabel(rows) != "Q4 2024" {
 			t.Errorf("%d quarterly rows over 13 weeks, want Q4 2024 alone", rows.Length())
 		}
 	})
@@ -504,7 +502,7 @@ func TestExpansion(t *testing.T) {
 	t.Run("collapse returns the row alone and forgets the expansion", func(t *testing.T) {
 		path := "/brands/" + f.brandID + "/products/" + asinA + "/row?open=" + url.QueryEscape(asinA+":weekly")
 		d, res := f.partial(path, http.StatusOK, htmxHeaders)
-		if d.Find("tr[data-testid=segment-row]").Length() != 0 || d.Find("button[data-testid=toggle]").AttrOr("aria-expanded", "") != "false" {
+		if d.Find("tr.segment-row").Length() != 0 || d.Find("button[data-testid=toggle]").AttrOr("aria-expanded", "") != "false" {
 			t.Error("row still expanded")
 		}
 		if strings.Contains(res.Header.Get("HX-Push-Url"), "open=") {

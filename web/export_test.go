@@ -118,10 +118,9 @@ func TestCSVAndJSONEqualThePage(t *testing.T) {
 	t.Run("segments JSON and CSV equal the expansion", func(t *testing.T) {
 		d, _ := f.partial(f.segmentsPath(asinA, "weekly", ""), http.StatusOK, htmxHeaders)
 		var pageRows []map[string]string
-		d.Find("tr[data-testid=segment-row]").Each(func(_ int, tr *goquery.Selection) {
-			m := map[string]string{"start": tr.AttrOr("data-start", "")}
-			tr.Find("td[data-metric]").Each(func(_ int, td *goquery.Selection) { m[td.AttrOr("data-metric", "")] = td.AttrOr("data-value", "") })
-			pageRows = append(pageRows, m)
+		d.Find("tr.segment-row").Each(func(_ int, tr *goquery.Selection) {
+			pageRows = append(pageRows, map[string]string{"start": tr.AttrOr("data-start", ""), "impressions": cell(tr, "impressions"),
+				"top": strings.Join(topQueries(tr), "|")})
 		})
 		body, _ := f.body("/api/brands/"+f.brandID+"/products/"+asinA+"/segments?type=weekly", http.StatusOK, nil)
 		var got struct {
@@ -146,11 +145,18 @@ func TestCSVAndJSONEqualThePage(t *testing.T) {
 			if s.PeriodStart != pageRows[i]["start"] {
 				t.Fatalf("segment %d starts %s, row %s", i, s.PeriodStart, pageRows[i]["start"])
 			}
-			if v := strconv.FormatFloat(*s.Metrics["impressions"], 'f', -1, 64); v != pageRows[i]["impressions"] {
+			if v := thousands(int64(*s.Metrics["impressions"])); v != pageRows[i]["impressions"] {
 				t.Errorf("segment %s impressions %s, row %s", s.PeriodStart, v, pageRows[i]["impressions"])
 			}
 			if s.Previous == nil || s.Previous.PeriodStart == "" || len(s.TopQueries) != 2 {
 				t.Errorf("segment %s: previous %+v, %d top queries", s.PeriodStart, s.Previous, len(s.TopQueries))
+			}
+			var top []string
+			for _, q := range s.TopQueries {
+				top = append(top, q.Query)
+			}
+			if strings.Join(top, "|") != pageRows[i]["top"] {
+				t.Errorf("segment %s top queries: JSON %v, row %s", s.PeriodStart, top, pageRows[i]["top"])
 			}
 		}
 		csvBody, _ := f.body("/brands/"+f.brandID+"/products/"+asinA+"/segments.csv?type=weekly", http.StatusOK, nil)

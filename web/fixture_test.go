@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/sqpdash/sqpdash/internal/account"
+	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/postgres"
@@ -257,12 +258,55 @@ func thousands(n int64) string {
 	return strings.Join(append([]string{s}, parts...), ",")
 }
 
+// metricCell is a row's cell of a metric: marked with data-metric in product rows, found by its column
+// (the header's order, metrics.All) in the light segment rows.
+func metricCell(row *goquery.Selection, metric string) *goquery.Selection {
+	if !row.HasClass("segment-row") {
+		return row.Find(`td[data-metric="` + metric + `"]`)
+	}
+	for i, k := range metrics.All() {
+		if string(k) == metric {
+			return row.Children().Eq(2 + i) // after the toggle column and the row header
+		}
+	}
+	return row.Children().Eq(-1).Eq(1) // nothing
+}
+
 // cell is the shown value of a metric in a row.
 func cell(row *goquery.Selection, metric string) string {
-	return strings.TrimSpace(row.Find(`td[data-metric="` + metric + `"] .value`).First().Text())
+	c := metricCell(row, metric)
+	if row.HasClass("segment-row") {
+		return strings.TrimSpace(c.Contents().First().Text())
+	}
+	return strings.TrimSpace(c.Find(".value").First().Text())
 }
 
 // deltaText is the shown change of a metric in a row.
 func deltaText(row *goquery.Selection, metric string) string {
+	if row.HasClass("segment-row") {
+		return strings.TrimSpace(metricCell(row, metric).Children().Filter("span").Text())
+	}
 	return strings.TrimSpace(row.Find(`td[data-metric="` + metric + `"] [data-testid=delta] span[aria-hidden]`).Last().Text())
+}
+
+// deltaDir is the direction of a metric's change in a row: "up", "down", "flat", "unfair" or "none".
+func deltaDir(row *goquery.Selection, metric string) string {
+	if row.HasClass("segment-row") {
+		return metricCell(row, metric).Children().Filter("span").AttrOr("class", "")
+	}
+	return row.Find(`td[data-metric="`+metric+`"] [data-testid=delta]`).AttrOr("data-dir", "")
+}
+
+// segmentLabel is the label of a segment row ("Oct 20 – Oct 26, 2024", "October 2024").
+func segmentLabel(row *goquery.Selection) string {
+	return row.Find("th > span").First().Text()
+}
+
+// topQueries are the texts of a segment row's top search queries, in order.
+func topQueries(row *goquery.Selection) []string {
+	var out []string
+	row.Find("th > ol > li").Each(func(_ int, li *goquery.Selection) {
+		out = append(out, strings.TrimSpace(li.Contents().First().Text()))
+	})
+	return out
 }
