@@ -258,10 +258,16 @@ func thousands(n int64) string {
 	return strings.Join(append([]string{s}, parts...), ",")
 }
 
+// lightRow reports whether row is a product's segment row, whose cells carry no data-metric (views
+// segmentRow); the query view's ASIN rows share its class but not its markup.
+func lightRow(row *goquery.Selection) bool {
+	return row.HasClass("segment-row") && row.Find("td[data-metric]").Length() == 0
+}
+
 // metricCell is a row's cell of a metric: marked with data-metric in product rows, found by its column
 // (the header's order, metrics.All) in the light segment rows.
 func metricCell(row *goquery.Selection, metric string) *goquery.Selection {
-	if !row.HasClass("segment-row") {
+	if !lightRow(row) {
 		return row.Find(`td[data-metric="` + metric + `"]`)
 	}
 	for i, k := range metrics.All() {
@@ -275,7 +281,7 @@ func metricCell(row *goquery.Selection, metric string) *goquery.Selection {
 // cell is the shown value of a metric in a row.
 func cell(row *goquery.Selection, metric string) string {
 	c := metricCell(row, metric)
-	if row.HasClass("segment-row") {
+	if lightRow(row) {
 		return strings.TrimSpace(c.Contents().First().Text())
 	}
 	return strings.TrimSpace(c.Find(".value").First().Text())
@@ -283,7 +289,7 @@ func cell(row *goquery.Selection, metric string) string {
 
 // deltaText is the shown change of a metric in a row.
 func deltaText(row *goquery.Selection, metric string) string {
-	if row.HasClass("segment-row") {
+	if lightRow(row) {
 		return strings.TrimSpace(metricCell(row, metric).Children().Filter("span").Text())
 	}
 	return strings.TrimSpace(row.Find(`td[data-metric="` + metric + `"] [data-testid=delta] span[aria-hidden]`).Last().Text())
@@ -291,7 +297,7 @@ func deltaText(row *goquery.Selection, metric string) string {
 
 // deltaDir is the direction of a metric's change in a row: "up", "down", "flat", "unfair" or "none".
 func deltaDir(row *goquery.Selection, metric string) string {
-	if row.HasClass("segment-row") {
+	if lightRow(row) {
 		return metricCell(row, metric).Children().Filter("span").AttrOr("class", "")
 	}
 	return row.Find(`td[data-metric="`+metric+`"] [data-testid=delta]`).AttrOr("data-dir", "")
