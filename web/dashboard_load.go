@@ -29,6 +29,11 @@ func (s *Server) resolveRange(ctx context.Context, brandID string, st viewstate.
 	if err != nil {
 		return resolvedRange{}, err
 	}
+	return resolveIn(markets, st), nil
+}
+
+// resolveIn resolves the state's marketplace and range against the brand's marketplaces.
+func resolveIn(markets []sqp.MarketplaceData, st viewstate.State) resolvedRange {
 	rr := resolvedRange{Markets: markets}
 	if st.Marketplace != "" {
 		rr.Market = sqp.MarketplaceOf(st.Marketplace)
@@ -41,7 +46,7 @@ func (s *Server) resolveRange(ctx context.Context, brandID string, st viewstate.
 			rr.Base, rr.HasBase = st.Base(rr.Range)
 		}
 	}
-	return rr, nil
+	return rr
 }
 
 // loadDashboard reads everything the dashboard page shows.
@@ -134,41 +139,56 @@ func (s *Server) loadSegments(ctx context.Context, brandID, market, asin string,
 }
 
 // loadProductRow reads one product of the table, with its numbers, and, when t is set, its expansion. It
-// is where an expand or collapse request learns that the product exists (apperr.NotFound otherwise): one
-// read gives the check and the row.
+// is where an expand or collapse request learns that the brand and the product exist (apperr.NotFound
+// otherwise). Everything comes from one statement (SegmentStore.ProductExpansion), which also returns the
+// brand's marketplaces: the range is resolved from the ones known (from an older data version after a
+// change, marketplaceCache), and only when the data says they moved is the statement run again with the
+// right range. The first expansion after an import or a refresh costs one read, not four.
 func (s *Server) loadProductRow(ctx context.Context, brandID, asin string, st viewstate.State, t period.SegmentType) (views.ProductRow, error) {
-	rr, err := s.resolveRange(ctx, brandID, st)
+	ctx, err := s.pinDataVersion(ctx)
 	if err != nil {
 		return views.ProductRow{}, err
 	}
-	if !rr.HasData {
-		// Nothing to sum or expand yet: the row as it would be shown, without numbers.
-		product, err := s.products.Product(ctx, brandID, asin)
+	markets, checked, err := s.guessMarketplaces(ctx, brandID)
+	if err != nil {
+		return views.ProductRow{}, err
+	}
+	for {
+		rr := resolveIn(markets, st)
+		q := sqp.ExpansionQuery{BrandID: brandID, ASIN: asin, Marketplace: rr.Market.Code, Range: rr.Range, Base: rr.Base,
+			HasBase: rr.HasBase, TopQueries: topQueriesPerSegment}
+		if rr.HasData {
+			q.Type = t
+		}
+		e, err := s.segments.ProductExpansion(ctx, q)
 		if err != nil {
 			return views.ProductRow{}, err
 		}
-		return views.NewProductRow(brandID, rr.Market.Currency, sqp.ProductSummary{ASIN: asin, Title: product.Title}, nil, nil, st, links{s.echo}), nil
+		if !checked && !sameMarketplaces(e.Markets, markets) {
+			// The guess was stale (a new week arrived): once more with the marketplaces read just now.
+			markets, checked = e.Markets, true
+			continue
+		}
+		if err := s.rememberMarketplaces(ctx, brandID, e.Markets); err != nil {
+			return views.ProductRow{}, err
+		}
+		return newProductRow(brandID, rr, e, st, t, links{s.echo}), nil
 	}
-	p, err := s.products.ProductSummary(ctx, brandID, rr.Market.Code, asin, rr.Range)
-	if err != nil {
-		return views.ProductRow{}, err
+}
+
+// newProductRow builds the row of a product from its expansion read over rr.
+func newProductRow(brandID string, rr resolvedRange, e sqp.ProductExpansion, st viewstate.State, t period.SegmentType, l links) views.ProductRow {
+	if !rr.HasData {
+		// Nothing to sum or expand yet: the row as it would be shown, without numbers.
+		return views.NewProductRow(brandID, rr.Market.Currency, sqp.ProductSummary{ASIN: e.Product.ASIN, Title: e.Product.Title}, nil, nil, st, l)
 	}
 	var b *sqp.PeriodCounts
 	if rr.HasBase {
-		base, err := s.products.ProductCounts(ctx, brandID, rr.Market.Code, rr.Base, []string{asin})
-		if err != nil {
-			return views.ProductRow{}, err
-		}
-		bc := base[asin]
-		b = &bc
+		b = &e.Base
 	}
 	var seg *views.SegmentData
 	if t != "" {
-		sd, err := s.loadSegments(ctx, brandID, rr.Market.Code, asin, t, rr.Range)
-		if err != nil {
-			return views.ProductRow{}, err
-		}
-		seg = &sd
+		seg = &views.SegmentData{Type: t, Range: rr.Range, Segments: e.Segments, Top: e.Top, Currency: rr.Market.Currency}
 	}
-	return views.NewProductRow(brandID, rr.Market.Currency, p, b, seg, st, links{s.echo}), nil
+	return views.NewProductRow(brandID, rr.Market.Currency, e.Product, b, seg, st, l)
 }

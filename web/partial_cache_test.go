@@ -16,7 +16,8 @@ import (
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
-// countingSegments counts the reads of segments, to tell a cached answer from a computed one.
+// countingSegments counts the reads of segments (alone or with their product), to tell a cached answer
+// from a computed one.
 type countingSegments struct {
 	SegmentStore
 	calls atomic.Int64
@@ -25,6 +26,11 @@ type countingSegments struct {
 func (c *countingSegments) Segments(ctx context.Context, brandID, market, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error) {
 	c.calls.Add(1)
 	return c.SegmentStore.Segments(ctx, brandID, market, asin, t, r)
+}
+
+func (c *countingSegments) ProductExpansion(ctx context.Context, q sqp.ExpansionQuery) (sqp.ProductExpansion, error) {
+	c.calls.Add(1)
+	return c.SegmentStore.ProductExpansion(ctx, q)
 }
 
 func TestPartialCache(t *testing.T) {

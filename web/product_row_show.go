@@ -11,20 +11,21 @@ import (
 // productRowShow collapses a product row: htmx swaps the product's <tbody> for the tbody without its
 // segment rows, and the browser URL forgets the expansion.
 func (s *Server) productRowShow(c echo.Context) error {
-	brand, asin, st, err := s.rowRequest(c)
+	brandID, asin, st, err := s.rowRequest(c)
 	if err != nil {
 		return err
 	}
 	st = st.WithExpanded(asin, "")
-	next := links{s.echo}.Dashboard(brand.ID, st)
+	next := links{s.echo}.Dashboard(brandID, st)
 	varyOnHTMX(c)
 	if !htmxOf(c.Request()).Enabled {
-		if _, err := s.products.Product(c.Request().Context(), brand.ID, asin); err != nil {
+		// The redirect's only read: is there such a brand (its own error) and product?
+		if _, _, _, err := s.productRowRequest(c); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	row, err := s.loadProductRow(c.Request().Context(), brand.ID, asin, st, "")
+	row, err := s.loadProductRow(c.Request().Context(), brandID, asin, st, "")
 	if err != nil {
 		return err
 	}

@@ -48,25 +48,37 @@ func (s *Server) brandRequest(c echo.Context) (sqp.Brand, viewstate.State, error
 	return brand, st, err
 }
 
-// rowRequest validates a request for one product of a brand: the brand (read: access is checked there),
-// the ASIN and the view state. It does not read the product: the row loader reads it with its numbers
-// (loadProductRow), so a cache miss reads it once.
-func (s *Server) rowRequest(c echo.Context) (sqp.Brand, string, viewstate.State, error) {
-	brand, err := s.brandOf(c)
+// rowRequest validates a request for one product of a brand: the brand id (the user's access checked,
+// as brandOf does, but not read), the ASIN and the view state. It reads nothing: the row loader reads the
+// brand and the product with their numbers (loadProductRow), so a cache miss reads them once.
+func (s *Server) rowRequest(c echo.Context) (string, string, viewstate.State, error) {
+	id, err := viewstate.ParseBrandID(c.Param("brandID"))
 	if err != nil {
-		return sqp.Brand{}, "", viewstate.State{}, err
+		return "", "", viewstate.State{}, err
+	}
+	if !maySeeBrand(c.Request().Context(), id) {
+		return "", "", viewstate.State{}, brandNotFound(id)
 	}
 	asin, err := viewstate.ParseASIN(c.Param("asin"))
 	if err != nil {
-		return sqp.Brand{}, "", viewstate.State{}, err
+		return "", "", viewstate.State{}, err
 	}
-	st, err := dashboardState(c, brand.ID, links{s.echo})
-	return brand, asin, st, err
+	st, err := dashboardState(c, id, links{s.echo})
+	return id, asin, st, err
 }
 
-// productRowRequest validates a request for one product and reads it: rowRequest plus the product.
+// productRowRequest validates a request for one product and reads it: the brand (brandOf), the ASIN, the
+// view state and the product.
 func (s *Server) productRowRequest(c echo.Context) (sqp.Brand, sqp.Product, viewstate.State, error) {
-	brand, asin, st, err := s.rowRequest(c)
+	brand, err := s.brandOf(c)
+	if err != nil {
+		return brand, sqp.Product{}, viewstate.State{}, err
+	}
+	asin, err := viewstate.ParseASIN(c.Param("asin"))
+	if err != nil {
+		return brand, sqp.Product{}, viewstate.State{}, err
+	}
+	st, err := dashboardState(c, brand.ID, links{s.echo})
 	if err != nil {
 		return brand, sqp.Product{}, st, err
 	}

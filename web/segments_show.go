@@ -22,7 +22,7 @@ func (s *Server) segmentsShow(c echo.Context) error {
 
 // segmentsBuild reads and renders the expansion (or the redirect without htmx).
 func (s *Server) segmentsBuild(c echo.Context) error {
-	brand, asin, st, err := s.rowRequest(c)
+	brandID, asin, st, err := s.rowRequest(c)
 	if err != nil {
 		return err
 	}
@@ -31,15 +31,16 @@ func (s *Server) segmentsBuild(c echo.Context) error {
 		return err
 	}
 	l := links{s.echo}
-	next := l.Dashboard(brand.ID, st.WithExpanded(asin, t))
+	next := l.Dashboard(brandID, st.WithExpanded(asin, t))
 	varyOnHTMX(c)
 	if !htmxOf(c.Request()).Enabled {
-		if _, err := s.products.Product(c.Request().Context(), brand.ID, asin); err != nil {
+		// The redirect's only read: is there such a brand (its own error) and product?
+		if _, _, _, err := s.productRowRequest(c); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	row, err := s.loadProductRow(c.Request().Context(), brand.ID, asin, st.WithExpanded(asin, t), t)
+	row, err := s.loadProductRow(c.Request().Context(), brandID, asin, st.WithExpanded(asin, t), t)
 	if err != nil {
 		return err
 	}

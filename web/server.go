@@ -47,8 +47,13 @@ type ProductStore interface {
 type SegmentStore interface {
 	// Segments returns the segments of type t in one marketplace lying wholly inside r, oldest first.
 	Segments(ctx context.Context, brandID, market, asin string, t period.SegmentType, r period.Range) ([]sqp.Segment, error)
-	// TopQueries returns, per segment start, the n search queries with the most purchases, then clicks.
+	// TopQueries returns, per segment start, the n search queries with the most purchases, then clicks
+	// (only those two counts set).
 	TopQueries(ctx context.Context, market, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error)
+	// ProductExpansion reads, in one statement, what a product row shows, expanded or not, and the
+	// brand's marketplaces as they are (sqp.ExpansionQuery); apperr.NotFound for an inactive or unknown
+	// brand (worded as BrandStore.Brand's) or product.
+	ProductExpansion(ctx context.Context, q sqp.ExpansionQuery) (sqp.ProductExpansion, error)
 }
 
 // QueryStore reads search queries: a product's from the base tables, a brand's from brand_query_weeks.

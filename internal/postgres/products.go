@@ -301,14 +301,9 @@ func (db *DB) BrandWeeks(ctx context.Context, brandID, market string, r period.R
 // BrandMarketplaces lists the marketplaces the brand has weekly segments in, with the end of the newest
 // week of each. The first is the brand's default marketplace, the one with the most recent data, ordered
 // as public.brand_default_marketplace() orders them (most recent week, then most weekly segments, then
-// code).
+// code). It reads the brand-level weeks (brandMarketplacesSQL).
 func (db *DB) BrandMarketplaces(ctx context.Context, brandID string) ([]sqp.MarketplaceData, error) {
-	const q = `
-		SELECT marketplace, max(period_end) AS last_week_end
-		FROM public.brand_product_segments
-		WHERE brand_id = $1 AND segment_type = 'weekly'
-		GROUP BY marketplace
-		ORDER BY max(period_end) DESC, count(*) DESC, marketplace`
+	q := `SELECT marketplace, last_week_end FROM (` + brandMarketplacesSQL("$1") + `) m ORDER BY ord`
 	type row struct {
 		Marketplace string    `db:"marketplace"`
 		LastWeekEnd time.Time `db:"last_week_end"`
@@ -326,4 +321,19 @@ func (db *DB) BrandMarketplaces(ctx context.Context, brandID string) ([]sqp.Mark
 		out[i] = sqp.MarketplaceData{Marketplace: sqp.MarketplaceOf(f.Marketplace), LastWeekEnd: f.LastWeekEnd.UTC()}
 	}
 	return out, nil
+}
+
+// brandMarketplacesSQL lists the marketplaces of the brand (a placeholder) with the end of their newest
+// week (last_week_end) and their order (ord, from 1: the default first), as brand_default_marketplace()
+// orders them. It reads brand_marketplace_segments, a row per week of the brand, by its unique index:
+// about 50 rows for a year, where brand_product_segments has one per product and week (13,700 rows, 7.5 ms
+// for a brand of 260 products at scale 10). A weekly row's data_points_count counts the brand's ASIN
+// reports of the week, which are its product segments: the sum is brand_default_marketplace's count(*).
+func brandMarketplacesSQL(brand string) string {
+	return `
+		SELECT marketplace, max(period_end) AS last_week_end,
+		       row_number() OVER (ORDER BY max(period_end) DESC, sum(data_points_count) DESC, marketplace) AS ord
+		FROM public.brand_marketplace_segments
+		WHERE brand_id = ` + brand + ` AND segment_type = 'weekly'
+		GROUP BY marketplace`
 }

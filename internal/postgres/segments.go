@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
@@ -45,36 +46,24 @@ func (db *DB) Segments(ctx context.Context, brandID, market, asin string, t peri
 	return out, nil
 }
 
-// TopQueries returns, per segment start, the n search queries of asin in one marketplace with the most
-// purchases, then the most clicks, over the weeks of each segment of type t in r. It reads the base
-// tables: the lookup of an ASIN's weeks uses the unique index on (asin, marketplace, start_date, end_date),
-// and their queries the unique index on (asin_performance_id, search_query).
+// TopQueries returns, per segment start, the n (at most 3 for weeks) search queries of asin in one
+// marketplace with the most purchases, then the most clicks, then by text, over the weeks of each segment
+// of type t in r. Only their purchases and clicks are set. A week's are its report's, precomputed in
+// sqp.report_totals; a month's or quarter's are ranked from the query rows (liveTopQueriesSQL).
 func (db *DB) TopQueries(ctx context.Context, market, asin string, t period.SegmentType, r period.Range, n int) (map[time.Time][]sqp.QueryCounts, error) {
-	q := `
-		WITH per_query AS (
-			SELECT CASE $4 WHEN 'monthly' THEN date_trunc('month', a.start_date)::date
-			               WHEN 'quarterly' THEN date_trunc('quarter', a.start_date)::date
-			               ELSE a.start_date END AS segment_start,
-			       q.search_query AS query, ` + sumQueryCounts + `
-			FROM sqp.asin_performance_data a
-			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
-			WHERE a.asin = $1 AND a.marketplace = $6 AND a.start_date >= $2 AND a.start_date <= $3
-			GROUP BY 1, 2
-		), ranked AS (
-			SELECT *, row_number() OVER (PARTITION BY segment_start ORDER BY asin_purchases DESC, asin_clicks DESC, query) AS rank
-			FROM per_query
-		)
-		SELECT segment_start, query, asin_impressions, total_impressions, asin_clicks, total_clicks,
-		       asin_cart_adds, total_cart_adds, asin_purchases, total_purchases, price_cents, priced_purchases
-		FROM ranked
-		WHERE rank <= $5
-		ORDER BY segment_start, rank`
-	type row struct {
-		SegmentStart time.Time `db:"segment_start"`
-		Query        string    `db:"query"`
-		countsRow
+	q := `SELECT segment_start, query, asin_purchases, asin_clicks FROM (` + reportTopQueriesSQL("$1", "$4", "$2", "$3") + `) top WHERE rank <= $5 ORDER BY segment_start, rank`
+	args := []any{planPerCall, asin, r.From, r.To, market, n}
+	if t != period.Weekly {
+		q = `SELECT segment_start, query, asin_purchases, asin_clicks FROM (` + liveTopQueriesSQL("$1", "$4", "$2", "$3", "$6") + `) top WHERE rank <= $5 ORDER BY segment_start, rank`
+		args = append(args, string(t))
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, asin, r.From, r.To, string(t), n, market)
+	type row struct {
+		SegmentStart  time.Time `db:"segment_start"`
+		Query         string    `db:"query"`
+		ASINPurchases int64     `db:"asin_purchases"`
+		ASINClicks    int64     `db:"asin_clicks"`
+	}
+	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("top queries of %s per %s segment over %s: %w", asin, t, r, err)
 	}
@@ -85,7 +74,42 @@ func (db *DB) TopQueries(ctx context.Context, market, asin string, t period.Segm
 	out := map[time.Time][]sqp.QueryCounts{}
 	for _, f := range found {
 		k := f.SegmentStart.UTC()
-		out[k] = append(out[k], sqp.QueryCounts{Query: f.Query, Counts: f.counts()})
+		out[k] = append(out[k], sqp.QueryCounts{Query: f.Query, Counts: metrics.Counts{ASINPurchases: f.ASINPurchases, ASINClicks: f.ASINClicks}})
 	}
 	return out, nil
+}
+
+// reportTopQueriesSQL is the ranked top queries (segment_start, query, asin_purchases, asin_clicks, rank)
+// of the weekly reports of asin in market starting in from..to, as sqp.report_totals keeps them: the 3
+// with the most ASIN purchases, then ASIN clicks, then text. Arguments are SQL placeholders. The lookup of
+// the ASIN's weeks uses the unique index on (asin, marketplace, start_date, end_date), the totals their
+// primary key.
+func reportTopQueriesSQL(asin, market, from, to string) string {
+	return `
+		SELECT a.start_date AS segment_start, t.query, t.asin_purchases, t.asin_clicks, t.rank
+		FROM sqp.asin_performance_data a
+		JOIN sqp.report_totals r ON r.asin_performance_id = a.id
+		CROSS JOIN LATERAL unnest(r.top_queries, r.top_query_purchases, r.top_query_clicks)
+		     WITH ORDINALITY AS t(query, asin_purchases, asin_clicks, rank)
+		WHERE a.asin = ` + asin + ` AND a.marketplace = ` + market + ` AND a.start_date >= ` + from + ` AND a.start_date <= ` + to
+}
+
+// liveTopQueriesSQL ranks the search queries of asin in market over the weeks starting in from..to per
+// segment of type typ ('monthly', 'quarterly'; anything else: weeks) by ASIN purchases, then ASIN clicks,
+// then text: segment_start, query, the sums of sumQueryCounts and rank. Arguments are SQL placeholders.
+// The lookup of the ASIN's weeks uses the unique index on (asin, marketplace, start_date, end_date), and
+// their queries the unique index on (asin_performance_id, search_query).
+func liveTopQueriesSQL(asin, market, from, to, typ string) string {
+	return `
+		SELECT *, row_number() OVER (PARTITION BY segment_start ORDER BY asin_purchases DESC, asin_clicks DESC, query) AS rank
+		FROM (
+			SELECT CASE ` + typ + ` WHEN 'monthly' THEN date_trunc('month', a.start_date)::date
+			               WHEN 'quarterly' THEN date_trunc('quarter', a.start_date)::date
+			               ELSE a.start_date END AS segment_start,
+			       q.search_query AS query, ` + sumQueryCounts + `
+			FROM sqp.asin_performance_data a
+			JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id
+			WHERE a.asin = ` + asin + ` AND a.marketplace = ` + market + ` AND a.start_date >= ` + from + ` AND a.start_date <= ` + to + `
+			GROUP BY 1, 2
+		) per_query`
 }

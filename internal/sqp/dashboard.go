@@ -244,3 +244,30 @@ func PairSegments(segs []Segment, r period.Range) []SegmentPair {
 	slices.SortStableFunc(out, func(a, b SegmentPair) int { return b.Segment.Start.Compare(a.Segment.Start) })
 	return out
 }
+
+// ExpansionQuery asks for what one product row of the table shows, expanded or not: its numbers over
+// Range in Marketplace, its comparison over Base when HasBase, and, when Type is set, its segments of that
+// type in Range (with the one right before it, the first row's comparison) and their TopQueries top search
+// queries.
+type ExpansionQuery struct {
+	BrandID     string
+	ASIN        string
+	Marketplace string
+	Range       period.Range
+	Base        period.Range
+	HasBase     bool
+	Type        period.SegmentType // "": the row alone
+	TopQueries  int
+}
+
+// ProductExpansion is the answer to an ExpansionQuery, read at one moment, with the brand's marketplaces
+// and their newest weeks as they were then: a caller that chose Range from older ones can tell.
+type ProductExpansion struct {
+	Product  ProductSummary
+	Base     PeriodCounts
+	Segments []Segment
+	// Top are each segment's top search queries by segment start; only their purchases and clicks are
+	// set.
+	Top     map[time.Time][]QueryCounts
+	Markets []MarketplaceData
+}
