@@ -78,6 +78,8 @@ func sampleScale(good bool) ScaleResult {
 			{Name: QueryPage + ", first request per search query", Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(40, 51)}}},
 		},
 		UnderRefresh: &LoadCase{Results: []LoadResult{{Clients: 1, Requests: 10, P99ms: pick(5, 11)}}},
+		ColdExpansion: &ColdExpansion{Latency: LoadResult{Clients: 1, Requests: 10, P90ms: pick(3, 5)}, QueriesPerRequest: pick(2.1, 3.2),
+			HTMLBytesMean: 50000, HTMLBytesMax: int(pick(55000, 62000))},
 		PeakRSSBytes: int64(pick(100, 200)) << 20,
 	}
 }
@@ -85,8 +87,8 @@ func sampleScale(good bool) ScaleResult {
 func TestCheckTargets(t *testing.T) {
 	for _, good := range []bool{true, false} {
 		checks := CheckTargets([]ScaleResult{sampleScale(good)})
-		if len(checks) != 16 {
-			t.Fatalf("%d checks, want the issues' 16 targets: %+v", len(checks), checks)
+		if len(checks) != 18 {
+			t.Fatalf("%d checks, want the issues' 18 targets: %+v", len(checks), checks)
 		}
 		for _, c := range checks {
 			if c.Met != good || c.Absent {
@@ -96,9 +98,9 @@ func TestCheckTargets(t *testing.T) {
 	}
 	t.Run("a target without a measurement is not met", func(t *testing.T) {
 		s := sampleScale(true)
-		s.HTTP, s.HTTPFirst = nil, nil
+		s.HTTP, s.HTTPFirst, s.ColdExpansion = nil, nil, nil
 		for _, c := range CheckTargets([]ScaleResult{s}) {
-			if strings.Contains(c.Name, "page") && (c.Met || !c.Absent) {
+			if (strings.Contains(c.Name, "page") || strings.Contains(c.Name, ColdExpansionPage)) && (c.Met || !c.Absent) {
 				t.Errorf("unmeasured target reported: %+v", c)
 			}
 		}

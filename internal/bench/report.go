@@ -86,6 +86,7 @@ func CheckTargets(scales []ScaleResult) []TargetCheck {
 		cached, okC := s.http(page, 1)
 		add(page+" p99 cached, 1 client", "<= 5 ms", cached.P99ms, "ms", cached.P99ms <= 5, !okC)
 	}
+	coldExpansionTargets(s, add)
 	mb := float64(s.PeakRSSBytes) / (1 << 20)
 	add("server peak RSS under load", "<= 150 MB", mb, "MB", mb <= 150, s.PeakRSSBytes == 0)
 	return out
@@ -269,6 +270,7 @@ func WriteMarkdown(w io.Writer, r Results) error {
 	loadTable("Expansion query: the view vs live from the base tables", func(s ScaleResult) []LoadCase { return s.Queries })
 	loadTable("HTTP against `sqpdash serve`: the first request of each URL (each of up to 200 products; each brand's query view over 13-week ranges; each of up to 10 search queries per brand), one at a time", func(s ScaleResult) []LoadCase { return s.HTTPFirst })
 	loadTable("HTTP against `sqpdash serve`: load over the same URLs, after the first requests", func(s ScaleResult) []LoadCase { return s.HTTP })
+	writeColdExpansion(p, r.Scales)
 	loadTable("HTTP expansion while concurrent refreshes of our view run back to back", func(s ScaleResult) []LoadCase {
 		if s.UnderRefresh == nil {
 			return nil

@@ -174,6 +174,7 @@ type ScaleResult struct {
 	Queries       []LoadCase        `json:"queries"`
 	HTTP          []LoadCase        `json:"http,omitempty"`
 	HTTPFirst     []LoadCase        `json:"http_first_request_per_product,omitempty"`
+	ColdExpansion *ColdExpansion    `json:"cold_expansion,omitempty"`
 	UnderRefresh  *LoadCase         `json:"http_expansion_during_concurrent_refresh,omitempty"`
 	RefreshesRun  int               `json:"concurrent_refreshes_during_load,omitempty"` // finished ones, the last one after the load
 	PeakRSSBytes  int64             `json:"server_peak_rss_bytes,omitempty"`
@@ -268,6 +269,12 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 		if err := measureHTTP(ctx, t, opts, &res, log); err != nil {
 			return res, err
 		}
+		log.Info("bench: cold expansion", "scale", t.Dataset.Scale, "requests", len(t.Products))
+		cold, err := measureColdExpansion(ctx, t)
+		if err != nil {
+			return res, err
+		}
+		res.ColdExpansion = cold
 	}
 
 	// Last, because it adds a week to the dataset: a new week's import and the refresh after it.
