@@ -454,7 +454,7 @@ func TestSwapAfterImportRefreshCatchesUp(t *testing.T) {
 		done <- applied{res, out, err}
 	}()
 	tg.waitFor("the swap to wait for the reader", `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
-	  AND wait_event_type = 'Lock' AND query LIKE 'DROP VIEW public.brand_performance_enhanced%')`)
+	  AND wait_event_type = 'Lock' AND query LIKE '%DROP VIEW public.brand_performance_enhanced%')`)
 	week("B000TEST01", "2024-08-11")
 	release()
 	a := <-done
