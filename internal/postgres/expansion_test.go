@@ -70,7 +70,7 @@ func TestProductExpansionEqualsTheSeparateReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		live := liveTopQueries(t, db, asin, august)
+		live := liveTopQueries(t, db, "US", asin, august)
 		if len(top) == 0 || !reflect.DeepEqual(top, live) {
 			t.Errorf("%s weekly top queries %+v, ranked live %+v", asin, top, live)
 		}
@@ -89,11 +89,12 @@ func TestProductExpansionEqualsTheSeparateReads(t *testing.T) {
 	})
 }
 
-// liveTopQueries ranks asin's weekly top 3 queries from the query rows (liveTopQueriesSQL).
-func liveTopQueries(t *testing.T, db *DB, asin string, r period.Range) map[time.Time][]sqp.QueryCounts {
+// liveTopQueries ranks asin's weekly top 3 queries in market from the query rows (liveTopQueriesSQL), as
+// TopQueries did before it read sqp.report_totals: the reference the precomputed ones are checked against.
+func liveTopQueries(t *testing.T, db *DB, market, asin string, r period.Range) map[time.Time][]sqp.QueryCounts {
 	t.Helper()
 	rows, err := db.pool.Query(context.Background(), `SELECT segment_start, query, asin_purchases, asin_clicks FROM (`+
-		liveTopQueriesSQL("$1", "'US'", "$2", "$3", "'weekly'")+`) top WHERE rank <= 3 ORDER BY segment_start, rank`, asin, r.From, r.To)
+		liveTopQueriesSQL("$1", "$4", "$2", "$3", "'weekly'")+`) top WHERE rank <= 3 ORDER BY segment_start, rank`, asin, r.From, r.To, market)
 	if err != nil {
 		t.Fatal(err)
 	}
