@@ -1527,38 +1527,522 @@ materialized "brand_product_segments" {
   depends_on = [table.report_totals, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
-// corrections #14: brand-level figures count each query's market total once. A query's market total is
-// the same number on every ASIN row of that query and week, so summing brand_product_segments over a brand's
-// ASINs counts the market once per ASIN that reports the query, and the brand's shares come out too low. This
-// view is the brand-level source (the KPI cards, brand_performance_enhanced): for each brand, marketplace,
-// week and search query, the brand's counts are the sum over its ASINs and the market totals (and Search
-// Query Volume) are counted once (the largest, should reports of one query-week ever disagree); a week sums
-// its queries and a month or quarter the weeks that start in it. Refreshed with brand_product_segments by the same
-// procedure, in the same transaction, and logged in the same log row (metadata.brand_rows).
-materialized "brand_marketplace_segments" {
+// ---------------------------------------------------------------------------------------------------------
+// Brand-level tables (corrections #14, issue 13): brand_marketplace_segments and brand_query_weeks. They are
+// our own (not in the spec), so they are plain tables that the refresh maintains for what changed instead of
+// materialized views recomputed whole (a REFRESH ... CONCURRENTLY of brand_query_weeks re-aggregated 2 million
+// rows, 30-40 s at scale 10, for one changed week). Each has a view holding its definition
+// (brand_query_weeks_build, brand_marketplace_segments_build): the tables always hold exactly what the views
+// return, as of the last refresh.
+// - Statement-level triggers with transition tables (record_brand_slices_of_*) write the (brand,
+//   marketplace, week) slices a statement changed into brand_slice_changes: changed query rows and reports
+//   mark their week; a mapping moved, activated or deactivated marks that ASIN's weeks under its old and new
+//   brand; a brand activated or deactivated marks all of its weeks; a TRUNCATE marks everything.
+// - brand_level_refresh() (called by brand_product_segments_refresh_run, in the refresh's transaction)
+//   takes the recorded slices, rebuilds their rows from the base rows into a stage table, and writes only
+//   the rows that differ: a slice with no real change rewrites nothing. brand_marketplace_segments' weeks
+//   are re-derived for the changed slices, its months and quarters for the periods holding them. With
+//   p_all (a forced refresh, a TRUNCATE, the first fill) every slice is rebuilt, still writing only what differs.
+// - `schema apply` fills the tables in its transaction when it creates them (internal/schema/backfill.go).
+// ---------------------------------------------------------------------------------------------------------
+
+// The currency of each marketplace's prices, as internal/sqp/marketplace.go lists them (a test compares the
+// two): the brand-level price sums take only prices in their marketplace's currency, as the product page's
+// (postgres.ProductMarket) do. The importer refuses any other, so this only keeps a stray one from being
+// averaged in. A marketplace missing here has no prices in the brand-level figures.
+view "marketplace_currencies" {
   schema  = schema.public
-  comment = "Brand-level weekly, monthly and quarterly segments per marketplace (active mappings of active brands): the brand's ASIN counts summed, each search query's market totals counted once per week (corrections #14), so brand shares are the brand's share of its queries' market. Refreshed with brand_product_segments."
+  comment = "The ISO 4217 currency of each Amazon marketplace's prices (EU: the euro reports stored before marketplaces were recorded). Brand-level price sums count only prices in their marketplace's currency."
+  column "marketplace" {
+    type = text
+  }
+  column "currency" {
+    type = character(3)
+  }
+  as = <<-SQL
+    SELECT c.marketplace, c.currency::character(3) AS currency
+      FROM (VALUES ('US', 'USD'), ('CA', 'CAD'), ('MX', 'MXN'), ('BR', 'BRL'), ('UK', 'GBP'), ('DE', 'EUR'),
+                   ('FR', 'EUR'), ('IT', 'EUR'), ('ES', 'EUR'), ('NL', 'EUR'), ('BE', 'EUR'), ('IE', 'EUR'),
+                   ('SE', 'SEK'), ('PL', 'PLN'), ('TR', 'TRY'), ('AE', 'AED'), ('SA', 'SAR'), ('EG', 'EGP'),
+                   ('ZA', 'ZAR'), ('IN', 'INR'), ('JP', 'JPY'), ('AU', 'AUD'), ('SG', 'SGD'), ('EU', 'EUR'))
+           AS c (marketplace, currency)
+  SQL
+}
+
+// issue 13: the brand's search queries (the query view, the query page, the ASIN expansion). One row per
+// brand, marketplace, search query and week, built like brand_marketplace_segments' per-query step (corrections
+// #14): the brand's counts are the sum over its ASINs, the query's market figures (totals, Search Query Volume,
+// market median prices, shipping-speed counts) are the same on every ASIN's row and are counted once (the
+// largest, should reports of one query-week disagree), the Search Query Score is the best (lowest). Brand
+// median prices cannot be summed: each step keeps the sum of the ASINs' median price x the step's ASIN count
+// over the rows with a price, and the count behind it, so a range re-aggregates to the count-weighted mean of
+// the medians (internal/metrics/price.go). Only prices in the marketplace's currency count
+// (marketplace_currencies). Only counts and amounts: shares and rates are computed when read.
+view "brand_query_weeks_build" {
+  schema  = schema.public
+  comment = "The definition of the table brand_query_weeks, which the refresh keeps equal to it (brand_level_refresh): one row per brand, marketplace, search query and week. Reads every base row: select from it only for a few brands and weeks (the columns brand_id, marketplace and week_start are pushed down into it)."
+  as = <<-SQL
+    SELECT m.brand_id,
+           r.marketplace,
+           q.search_query,
+           r.start_date AS week_start, -- a Sunday (asin_performance_data_week_starts_on_sunday)
+           (max(q.currency_code) FILTER (WHERE q.currency_code = c.currency))::character(3) AS currency_code,
+           max(q.search_query_volume) AS search_query_volume,
+           min(q.search_query_score) AS search_query_score,
+           max(q.total_query_impression_count) AS total_impressions,
+           max(q.total_click_count) AS total_clicks,
+           max(q.total_cart_add_count) AS total_cart_adds,
+           max(q.total_purchase_count) AS total_purchases,
+           sum(q.asin_impression_count)::bigint AS asin_impressions,
+           sum(q.asin_click_count)::bigint AS asin_clicks,
+           sum(q.asin_cart_add_count)::bigint AS asin_cart_adds,
+           sum(q.asin_purchase_count)::bigint AS asin_purchases,
+           count(*)::integer AS asin_count,
+           max(q.total_median_click_price) FILTER (WHERE q.currency_code = c.currency) AS total_median_click_price,
+           max(q.total_median_cart_add_price) FILTER (WHERE q.currency_code = c.currency) AS total_median_cart_add_price,
+           max(q.total_median_purchase_price) FILTER (WHERE q.currency_code = c.currency) AS total_median_purchase_price,
+           coalesce(sum(q.asin_median_click_price * q.asin_click_count) FILTER (WHERE q.currency_code = c.currency), 0) AS click_price_amount,
+           coalesce(sum(q.asin_click_count) FILTER (WHERE q.asin_median_click_price IS NOT NULL AND q.currency_code = c.currency), 0)::bigint AS priced_clicks,
+           coalesce(sum(q.asin_median_cart_add_price * q.asin_cart_add_count) FILTER (WHERE q.currency_code = c.currency), 0) AS cart_add_price_amount,
+           coalesce(sum(q.asin_cart_add_count) FILTER (WHERE q.asin_median_cart_add_price IS NOT NULL AND q.currency_code = c.currency), 0)::bigint AS priced_cart_adds,
+           coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count) FILTER (WHERE q.currency_code = c.currency), 0) AS purchase_price_amount,
+           coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL AND q.currency_code = c.currency), 0)::bigint AS priced_purchases,
+           max(q.total_same_day_shipping_click_count) AS same_day_clicks,
+           max(q.total_one_day_shipping_click_count) AS one_day_clicks,
+           max(q.total_two_day_shipping_click_count) AS two_day_clicks,
+           max(q.total_same_day_shipping_cart_add_count) AS same_day_cart_adds,
+           max(q.total_one_day_shipping_cart_add_count) AS one_day_cart_adds,
+           max(q.total_two_day_shipping_cart_add_count) AS two_day_cart_adds,
+           max(q.total_same_day_shipping_purchase_count) AS same_day_purchases,
+           max(q.total_one_day_shipping_purchase_count) AS one_day_purchases,
+           max(q.total_two_day_shipping_purchase_count) AS two_day_purchases
+      FROM sqp.search_query_performance q
+      JOIN sqp.asin_performance_data r ON r.id = q.asin_performance_id
+      LEFT JOIN public.marketplace_currencies c ON c.marketplace = r.marketplace
+      JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+      JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+     GROUP BY m.brand_id, r.marketplace, q.search_query, r.start_date
+  SQL
+  depends_on = [view.marketplace_currencies, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+table "brand_query_weeks" {
+  schema  = schema.public
+  comment = "One row per brand, marketplace, search query and week (Sunday start; active mappings of active brands): the brand's ASIN counts summed, the query's market totals, Search Query Volume, market median prices and shipping-speed counts counted once, the best Search Query Score, and the brand's price amounts for count-weighted median prices (prices in the marketplace's currency only). Exactly the rows of the view brand_query_weeks_build as of the last refresh, which maintains it for the slices that changed (brand_level_refresh)."
   column "brand_id" {
     type = uuid
-    null = true
   }
   column "marketplace" {
     type = text
+  }
+  column "search_query" {
+    type = text
+  }
+  column "week_start" {
+    type = date
+    comment = "Sunday of the reporting week."
+  }
+  column "currency_code" {
+    type = char(3)
     null = true
+    comment = "Currency of the prices (the marketplace's)."
+  }
+  column "search_query_volume" {
+    type = bigint
+    null = true
+    comment = "Search Query Volume of the query in the week, counted once (never summed over ASINs)."
+  }
+  column "search_query_score" {
+    type = integer
+    null = true
+    comment = "Best (lowest) Search Query Score reported for the query in the week."
+  }
+  column "total_impressions" {
+    type = bigint
+    null = true
+    comment = "Market impressions of the query in the week, counted once."
+  }
+  column "total_clicks" {
+    type = bigint
+    null = true
+  }
+  column "total_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "total_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_impressions" {
+    type = bigint
+    null = true
+    comment = "The brand's impressions: the sum over its ASINs reporting the query."
+  }
+  column "asin_clicks" {
+    type = bigint
+    null = true
+  }
+  column "asin_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "asin_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_count" {
+    type = integer
+    null = true
+    comment = "Number of the brand's ASINs reporting the query in the week."
+  }
+  column "total_median_click_price" {
+    type = numeric(12, 2)
+    null = true
+    comment = "The market's median click price of the query in the week."
+  }
+  column "total_median_cart_add_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "total_median_purchase_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "click_price_amount" {
+    type = numeric
+    null = true
+    comment = "Sum of asin_median_click_price x asin_click_count over the brand's rows with a click price; / priced_clicks = the brand's count-weighted median click price."
+  }
+  column "priced_clicks" {
+    type = bigint
+    null = true
+  }
+  column "cart_add_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "purchase_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_purchases" {
+    type = bigint
+    null = true
+  }
+  column "same_day_clicks" {
+    type = bigint
+    null = true
+    comment = "Market clicks with same-day shipping speed; NULL when not reported."
+  }
+  column "one_day_clicks" {
+    type = bigint
+    null = true
+  }
+  column "two_day_clicks" {
+    type = bigint
+    null = true
+  }
+  column "same_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "one_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "two_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "same_day_purchases" {
+    type = bigint
+    null = true
+  }
+  column "one_day_purchases" {
+    type = bigint
+    null = true
+  }
+  column "two_day_purchases" {
+    type = bigint
+    null = true
+  }
+  // The reads of one query of a brand (the query page, the expansion to the brand's ASINs); also the key the
+  // refresh writes by.
+  index "idx_brand_query_weeks_key" {
+    unique  = true
+    columns = [column.brand_id, column.marketplace, column.search_query, column.week_start]
+  }
+  // The query view: a brand's queries over a range of weeks; also the refresh's reads of a changed slice. A
+  // fill writes the rows in (brand, marketplace, week, query) order, so that a brand's weeks lie on few pages
+  // (13 weeks of the largest brand at scale 10: backend CPU 27 -> 20 ms); a refresh appends a new week's rows.
+  index "idx_brand_query_weeks_range" {
+    columns = [column.brand_id, column.marketplace, column.week_start]
+  }
+}
+
+// Work space of brand_level_refresh: the rebuilt rows of the changed slices, compared with the table's before
+// anything is written. Empty outside a refresh (emptied before it commits).
+table "brand_query_weeks_stage" {
+  schema  = schema.public
+  comment = "Work table of brand_level_refresh(): rebuilt rows of brand_query_weeks for the slices being refreshed, same columns in the same order. Empty between refreshes."
+  column "brand_id" {
+    type = uuid
+  }
+  column "marketplace" {
+    type = text
+  }
+  column "search_query" {
+    type = text
+  }
+  column "week_start" {
+    type = date
+  }
+  column "currency_code" {
+    type = char(3)
+    null = true
+  }
+  column "search_query_volume" {
+    type = bigint
+    null = true
+  }
+  column "search_query_score" {
+    type = integer
+    null = true
+  }
+  column "total_impressions" {
+    type = bigint
+    null = true
+  }
+  column "total_clicks" {
+    type = bigint
+    null = true
+  }
+  column "total_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "total_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_impressions" {
+    type = bigint
+    null = true
+  }
+  column "asin_clicks" {
+    type = bigint
+    null = true
+  }
+  column "asin_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "asin_purchases" {
+    type = bigint
+    null = true
+  }
+  column "asin_count" {
+    type = integer
+    null = true
+  }
+  column "total_median_click_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "total_median_cart_add_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "total_median_purchase_price" {
+    type = numeric(12, 2)
+    null = true
+  }
+  column "click_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_clicks" {
+    type = bigint
+    null = true
+  }
+  column "cart_add_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "purchase_price_amount" {
+    type = numeric
+    null = true
+  }
+  column "priced_purchases" {
+    type = bigint
+    null = true
+  }
+  column "same_day_clicks" {
+    type = bigint
+    null = true
+  }
+  column "one_day_clicks" {
+    type = bigint
+    null = true
+  }
+  column "two_day_clicks" {
+    type = bigint
+    null = true
+  }
+  column "same_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "one_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "two_day_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "same_day_purchases" {
+    type = bigint
+    null = true
+  }
+  column "one_day_purchases" {
+    type = bigint
+    null = true
+  }
+  column "two_day_purchases" {
+    type = bigint
+    null = true
+  }
+}
+
+// corrections #14: brand-level figures count each query's market total once. A query's market total is
+// the same number on every ASIN row of that query and week, so summing brand_product_segments over a brand's
+// ASINs counts the market once per ASIN that reports the query, and the brand's shares come out too low. This
+// is the brand-level source (the KPI cards, brand_performance_enhanced): for each brand, marketplace, week and
+// search query, the brand's counts are the sum over its ASINs and the market totals (and Search Query Volume)
+// are counted once (the largest, should reports of one query-week ever disagree): exactly the rows of
+// brand_query_weeks; a week sums its queries and a month or quarter the weeks that start in it.
+view "brand_marketplace_segments_build" {
+  schema  = schema.public
+  comment = "The definition of the table brand_marketplace_segments, which the refresh keeps equal to it (brand_level_refresh): brand-level weekly, monthly and quarterly segments from brand_query_weeks and the reports."
+  as = <<-SQL
+    WITH per_query AS (
+      -- One row per brand, marketplace, week and search query, market figures counted once: the rows of
+      -- brand_query_weeks, so the base rows are aggregated once.
+      SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
+             w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
+             w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
+        FROM public.brand_query_weeks w
+    ),
+    reports AS (
+      SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
+             count(*) AS data_points_count
+        FROM sqp.asin_performance_data r
+        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+       WHERE EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
+       GROUP BY m.brand_id, r.marketplace, 3
+    ),
+    weekly AS (
+      SELECT p.brand_id, p.marketplace, p.period_start,
+             sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
+             sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
+             sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
+             sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
+             sum(p.search_query_volume)::bigint AS search_query_volume,
+             sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
+             sum(p.priced_purchases)::bigint AS priced_purchases,
+             count(*)::bigint AS query_weeks,
+             (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
+        FROM per_query p
+       GROUP BY p.brand_id, p.marketplace, p.period_start
+    ),
+    segments AS (
+      SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
+             w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
+             w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count, 1 AS weeks_with_data
+        FROM weekly w
+        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+      UNION ALL
+      -- Months and quarters: the weeks that start in the calendar month or quarter.
+      SELECT w.brand_id, w.marketplace, g.segment_type,
+             date_trunc(g.unit, w.period_start::timestamp)::date,
+             (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
+             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
+             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
+             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
+             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
+             sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
+             sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
+             sum(r.data_points_count)::integer, count(*)::integer
+        FROM weekly w
+        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+       CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
+                          ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
+       GROUP BY w.brand_id, w.marketplace, 3, 4, 5
+    )
+    SELECT s.brand_id,
+           s.marketplace,
+           s.segment_type,
+           s.period_start,
+           s.period_end,
+           s.total_impressions,
+           s.asin_impressions,
+           s.total_clicks,
+           s.asin_clicks,
+           s.total_cart_adds,
+           s.asin_cart_adds,
+           s.total_purchases,
+           s.asin_purchases,
+           s.search_query_volume,
+           round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
+           round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
+           round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
+           round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
+           round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
+           s.purchase_price_amount,
+           s.priced_purchases,
+           s.query_weeks,
+           s.shared_query_weeks,
+           s.data_points_count,
+           s.weeks_with_data
+      FROM segments s
+  SQL
+  depends_on = [table.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+table "brand_marketplace_segments" {
+  schema  = schema.public
+  comment = "Brand-level weekly, monthly and quarterly segments per marketplace (active mappings of active brands): the brand's ASIN counts summed, each search query's market totals counted once per week (corrections #14), so brand shares are the brand's share of its queries' market. Exactly the rows of the view brand_marketplace_segments_build as of the last refresh, which maintains it for the weeks that changed and the months and quarters holding them (brand_level_refresh)."
+  column "brand_id" {
+    type = uuid
+  }
+  column "marketplace" {
+    type = text
     comment = "Amazon marketplace (country code): figures of different marketplaces are never added together (corrections #15)."
   }
   column "segment_type" {
     type = text
-    null = true
     comment = "weekly (Sunday-Saturday), monthly or quarterly (the weeks that start in the calendar month or quarter), as in brand_product_segments."
   }
   column "period_start" {
     type = date
-    null = true
   }
   column "period_end" {
     type = date
-    null = true
   }
   column "total_impressions" {
     type = bigint
@@ -1657,151 +2141,44 @@ materialized "brand_marketplace_segments" {
     null = true
     comment = "Number of weeks of the segment with data (1 for a weekly segment): a month's or quarter's week coverage."
   }
-  as = <<-SQL
-    WITH per_query AS (
-      -- One row per brand, marketplace, week and search query, market figures counted once: exactly the
-      -- rows of brand_query_weeks, which the refresh builds first, so the base rows are aggregated once.
-      SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
-             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
-             w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
-             w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
-        FROM public.brand_query_weeks w
-    ),
-    reports AS (
-      SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
-             count(*) AS data_points_count
-        FROM sqp.asin_performance_data r
-        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
-        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-       WHERE EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
-       GROUP BY m.brand_id, r.marketplace, 3
-    ),
-    weekly AS (
-      SELECT p.brand_id, p.marketplace, p.period_start,
-             sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
-             sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
-             sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
-             sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
-             sum(p.search_query_volume)::bigint AS search_query_volume,
-             sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
-             sum(p.priced_purchases)::bigint AS priced_purchases,
-             count(*)::bigint AS query_weeks,
-             (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
-        FROM per_query p
-       GROUP BY p.brand_id, p.marketplace, p.period_start
-    ),
-    segments AS (
-      SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
-             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
-             w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
-             w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count, 1 AS weeks_with_data
-        FROM weekly w
-        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-      UNION ALL
-      -- Months and quarters: the weeks that start in the calendar month or quarter.
-      SELECT w.brand_id, w.marketplace, g.segment_type,
-             date_trunc(g.unit, w.period_start::timestamp)::date,
-             (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
-             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
-             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
-             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
-             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
-             sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
-             sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
-             sum(r.data_points_count)::integer, count(*)::integer
-        FROM weekly w
-        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-       CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
-                          ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
-       GROUP BY w.brand_id, w.marketplace, 3, 4, 5
-    )
-    SELECT s.brand_id,
-           s.marketplace,
-           s.segment_type,
-           s.period_start,
-           s.period_end,
-           s.total_impressions,
-           s.asin_impressions,
-           s.total_clicks,
-           s.asin_clicks,
-           s.total_cart_adds,
-           s.asin_cart_adds,
-           s.total_purchases,
-           s.asin_purchases,
-           s.search_query_volume,
-           round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
-           round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
-           round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
-           round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
-           round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
-           round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
-           round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
-           s.purchase_price_amount,
-           s.priced_purchases,
-           s.query_weeks,
-           s.shared_query_weeks,
-           s.data_points_count,
-           s.weeks_with_data
-      FROM segments s
-  SQL
-  // REFRESH ... CONCURRENTLY needs a unique index without WHERE; it also serves the reads of a brand's weeks.
+  // The reads of a brand's weeks; also the key the refresh writes by.
   index "idx_brand_marketplace_segments_key" {
     unique  = true
     columns = [column.brand_id, column.marketplace, column.segment_type, column.period_start]
   }
-  depends_on = [materialized.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
-// issue 13: the brand's search queries (the query view, the query page, the ASIN expansion). One row per
-// brand, marketplace, search query and week, built like brand_marketplace_segments' per-query step (corrections
-// #14): the brand's counts are the sum over its ASINs, the query's market figures (totals, Search Query Volume,
-// market median prices, shipping-speed counts) are the same on every ASIN's row and are counted once (the
-// largest, should reports of one query-week disagree), the Search Query Score is the best (lowest). Brand
-// median prices cannot be summed: each step keeps the sum of the ASINs' median price x the step's ASIN count
-// over the rows with a price, and the count behind it, so a range re-aggregates to the count-weighted mean of
-// the medians (internal/metrics/price.go). Only counts and amounts: shares and rates are computed when read.
-// Refreshed with brand_product_segments by the same procedure, in the same transaction and log row.
-materialized "brand_query_weeks" {
+table "brand_marketplace_segments_stage" {
   schema  = schema.public
-  comment = "One row per brand, marketplace, search query and week (Sunday start; active mappings of active brands): the brand's ASIN counts summed, the query's market totals, Search Query Volume, market median prices and shipping-speed counts counted once, the best Search Query Score, and the brand's price amounts for count-weighted median prices. Refreshed with brand_product_segments."
+  comment = "Work table of brand_level_refresh(): rebuilt rows of brand_marketplace_segments for the periods being refreshed, same columns in the same order. Empty between refreshes."
   column "brand_id" {
     type = uuid
-    null = true
   }
   column "marketplace" {
     type = text
-    null = true
   }
-  column "search_query" {
+  column "segment_type" {
     type = text
-    null = true
   }
-  column "week_start" {
+  column "period_start" {
     type = date
-    null = true
-    comment = "Sunday of the reporting week."
   }
-  column "currency_code" {
-    type = char(3)
-    null = true
-    comment = "Currency of the prices (the marketplace's)."
-  }
-  column "search_query_volume" {
-    type = bigint
-    null = true
-    comment = "Search Query Volume of the query in the week, counted once (never summed over ASINs)."
-  }
-  column "search_query_score" {
-    type = integer
-    null = true
-    comment = "Best (lowest) Search Query Score reported for the query in the week."
+  column "period_end" {
+    type = date
   }
   column "total_impressions" {
     type = bigint
     null = true
-    comment = "Market impressions of the query in the week, counted once."
+  }
+  column "asin_impressions" {
+    type = bigint
+    null = true
   }
   column "total_clicks" {
+    type = bigint
+    null = true
+  }
+  column "asin_clicks" {
     type = bigint
     null = true
   }
@@ -1809,20 +2186,11 @@ materialized "brand_query_weeks" {
     type = bigint
     null = true
   }
-  column "total_purchases" {
-    type = bigint
-    null = true
-  }
-  column "asin_impressions" {
-    type = bigint
-    null = true
-    comment = "The brand's impressions: the sum over its ASINs reporting the query."
-  }
-  column "asin_clicks" {
-    type = bigint
-    null = true
-  }
   column "asin_cart_adds" {
+    type = bigint
+    null = true
+  }
+  column "total_purchases" {
     type = bigint
     null = true
   }
@@ -1830,39 +2198,36 @@ materialized "brand_query_weeks" {
     type = bigint
     null = true
   }
-  column "asin_count" {
-    type = integer
-    null = true
-    comment = "Number of the brand's ASINs reporting the query in the week."
-  }
-  column "total_median_click_price" {
-    type = numeric(12,2)
-    null = true
-    comment = "The market's median click price of the query in the week."
-  }
-  column "total_median_cart_add_price" {
-    type = numeric(12,2)
-    null = true
-  }
-  column "total_median_purchase_price" {
-    type = numeric(12,2)
-    null = true
-  }
-  column "click_price_amount" {
-    type = numeric
-    null = true
-    comment = "Sum of asin_median_click_price x asin_click_count over the brand's rows with a click price; / priced_clicks = the brand's count-weighted median click price."
-  }
-  column "priced_clicks" {
+  column "search_query_volume" {
     type = bigint
     null = true
   }
-  column "cart_add_price_amount" {
+  column "impression_share_pct" {
     type = numeric
     null = true
   }
-  column "priced_cart_adds" {
-    type = bigint
+  column "click_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "cart_add_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "purchase_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "ctr_pct" {
+    type = numeric
+    null = true
+  }
+  column "cvr_pct" {
+    type = numeric
+    null = true
+  }
+  column "avg_purchase_price" {
+    type = numeric
     null = true
   }
   column "purchase_price_amount" {
@@ -1873,98 +2238,555 @@ materialized "brand_query_weeks" {
     type = bigint
     null = true
   }
-  column "same_day_clicks" {
-    type = bigint
-    null = true
-    comment = "Market clicks with same-day shipping speed; NULL when not reported."
-  }
-  column "one_day_clicks" {
+  column "query_weeks" {
     type = bigint
     null = true
   }
-  column "two_day_clicks" {
+  column "shared_query_weeks" {
     type = bigint
     null = true
   }
-  column "same_day_cart_adds" {
-    type = bigint
+  column "data_points_count" {
+    type = integer
     null = true
   }
-  column "one_day_cart_adds" {
-    type = bigint
+  column "weeks_with_data" {
+    type = integer
     null = true
   }
-  column "two_day_cart_adds" {
-    type = bigint
+}
+
+table "brand_slice_changes" {
+  schema  = schema.public
+  comment = "The (brand, marketplace, week) slices of brand_query_weeks and brand_marketplace_segments that changes of the base tables touched since the refresh that last took them, written by the statement triggers *_track_slices_* (record_brand_slices_of_*) and taken by brand_level_refresh(). A row with a NULL brand_id (a TRUNCATE) means every slice. Duplicates are allowed: writers never wait for each other."
+  column "brand_id" {
+    type    = uuid
+    null    = true
+    comment = "NULL: every slice (the base table was truncated)."
+  }
+  column "marketplace" {
+    type = text
     null = true
   }
-  column "same_day_purchases" {
-    type = bigint
+  column "week_start" {
+    type    = date
+    null    = true
+    comment = "Sunday of the week."
+  }
+}
+
+table "brand_slice_work" {
+  schema  = schema.public
+  comment = "Work table of brand_level_refresh(): the distinct slices one refresh took from brand_slice_changes. Empty between refreshes."
+  column "brand_id" {
+    type = uuid
     null = true
   }
-  column "one_day_purchases" {
-    type = bigint
+  column "marketplace" {
+    type = text
     null = true
   }
-  column "two_day_purchases" {
-    type = bigint
+  column "week_start" {
+    type = date
     null = true
   }
-  as = <<-SQL
-    SELECT m.brand_id,
-           r.marketplace,
-           q.search_query,
-           r.start_date - extract(dow FROM r.start_date)::integer AS week_start,
-           max(q.currency_code)::character(3) AS currency_code,
-           max(q.search_query_volume) AS search_query_volume,
-           min(q.search_query_score) AS search_query_score,
-           max(q.total_query_impression_count) AS total_impressions,
-           max(q.total_click_count) AS total_clicks,
-           max(q.total_cart_add_count) AS total_cart_adds,
-           max(q.total_purchase_count) AS total_purchases,
-           sum(q.asin_impression_count)::bigint AS asin_impressions,
-           sum(q.asin_click_count)::bigint AS asin_clicks,
-           sum(q.asin_cart_add_count)::bigint AS asin_cart_adds,
-           sum(q.asin_purchase_count)::bigint AS asin_purchases,
-           count(*)::integer AS asin_count,
-           max(q.total_median_click_price) AS total_median_click_price,
-           max(q.total_median_cart_add_price) AS total_median_cart_add_price,
-           max(q.total_median_purchase_price) AS total_median_purchase_price,
-           coalesce(sum(q.asin_median_click_price * q.asin_click_count), 0) AS click_price_amount,
-           coalesce(sum(q.asin_click_count) FILTER (WHERE q.asin_median_click_price IS NOT NULL), 0)::bigint AS priced_clicks,
-           coalesce(sum(q.asin_median_cart_add_price * q.asin_cart_add_count), 0) AS cart_add_price_amount,
-           coalesce(sum(q.asin_cart_add_count) FILTER (WHERE q.asin_median_cart_add_price IS NOT NULL), 0)::bigint AS priced_cart_adds,
-           coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count), 0) AS purchase_price_amount,
-           coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL), 0)::bigint AS priced_purchases,
-           max(q.total_same_day_shipping_click_count) AS same_day_clicks,
-           max(q.total_one_day_shipping_click_count) AS one_day_clicks,
-           max(q.total_two_day_shipping_click_count) AS two_day_clicks,
-           max(q.total_same_day_shipping_cart_add_count) AS same_day_cart_adds,
-           max(q.total_one_day_shipping_cart_add_count) AS one_day_cart_adds,
-           max(q.total_two_day_shipping_cart_add_count) AS two_day_cart_adds,
-           max(q.total_same_day_shipping_purchase_count) AS same_day_purchases,
-           max(q.total_one_day_shipping_purchase_count) AS one_day_purchases,
-           max(q.total_two_day_shipping_purchase_count) AS two_day_purchases
-      FROM sqp.search_query_performance q
-      JOIN sqp.asin_performance_data r ON r.id = q.asin_performance_id
-      JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
-      JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-     GROUP BY m.brand_id, r.marketplace, q.search_query, 4
-     ORDER BY m.brand_id, r.marketplace, 4, q.search_query
+}
+
+// One trigger function per base table (each is checked against its table's columns; transition tables need
+// single-event triggers, see the change tracking above). They record the slices of every brand the rows map to,
+// active or not: a slice recorded without need costs its rebuild, one missed would leave the tables wrong.
+// Transition tables exist only for their events (new_rows: INSERT, UPDATE; old_rows: UPDATE, DELETE), hence one
+// statement per event. A TRUNCATE records a row with a NULL brand_id: every slice.
+
+function "record_brand_slices_of_queries" {
+  schema   = schema.public
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of sqp.search_query_performance: records in brand_slice_changes the (brand, marketplace, week) of each report whose query rows the statement inserted, updated or deleted (every slice on TRUNCATE). SECURITY DEFINER so that writers need no right on brand_slice_changes."
+  as      = <<-SQL
+    DECLARE
+      v_reports bigint[];
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start) VALUES (NULL, NULL, NULL);
+        RETURN NULL;
+      ELSIF TG_OP = 'INSERT' THEN
+        v_reports := ARRAY(SELECT DISTINCT n.asin_performance_id FROM new_rows n);
+      ELSIF TG_OP = 'DELETE' THEN
+        v_reports := ARRAY(SELECT DISTINCT o.asin_performance_id FROM old_rows o);
+      ELSE
+        v_reports := ARRAY(SELECT n.asin_performance_id FROM new_rows n
+                           UNION SELECT o.asin_performance_id FROM old_rows o);
+      END IF;
+      -- A deleted report's query rows go with it (ON DELETE CASCADE): its slice is then recorded by the
+      -- report's own delete trigger, as the report is no longer found here.
+      INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start)
+      SELECT DISTINCT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer
+        FROM sqp.asin_performance_data r
+        JOIN public.asin_brand_mapping m ON m.asin = r.asin
+       WHERE r.id = ANY (v_reports);
+      RETURN NULL;
+    END;
   SQL
-  // REFRESH ... CONCURRENTLY needs a unique index without WHERE; it also serves the reads of one query of a
-  // brand (the query page, the expansion to the brand's ASINs).
-  index "idx_brand_query_weeks_key" {
-    unique  = true
-    columns = [column.brand_id, column.marketplace, column.search_query, column.week_start]
+}
+
+function "record_brand_slices_of_reports" {
+  schema   = schema.public
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
   }
-  // The query view: a brand's queries over a range of weeks. The view's rows are written in this order
-  // (ORDER BY above), so a brand's weeks lie on few pages (13 weeks of the largest brand at scale 10:
-  // backend CPU 27 -> 20 ms); a concurrent refresh appends the new week's rows.
-  index "idx_brand_query_weeks_range" {
-    columns = [column.brand_id, column.marketplace, column.week_start]
+  comment = "Statement trigger of sqp.asin_performance_data: records in brand_slice_changes the (brand, marketplace, week) of each report the statement deleted, or moved to another ASIN, marketplace or week (old and new), every slice on TRUNCATE. A new report has no query rows yet: its query rows record it. SECURITY DEFINER so that writers need no right on brand_slice_changes."
+  as      = <<-SQL
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start) VALUES (NULL, NULL, NULL);
+      ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start)
+        SELECT DISTINCT m.brand_id, o.marketplace, o.start_date - extract(dow FROM o.start_date)::integer
+          FROM old_rows o
+          JOIN public.asin_brand_mapping m ON m.asin = o.asin;
+      ELSE
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start)
+        SELECT DISTINCT m.brand_id, c.marketplace, c.start_date - extract(dow FROM c.start_date)::integer
+          FROM ((SELECT o.asin, o.marketplace, o.start_date FROM old_rows o
+                 EXCEPT SELECT n.asin, n.marketplace, n.start_date FROM new_rows n)
+                UNION ALL
+                (SELECT n.asin, n.marketplace, n.start_date FROM new_rows n
+                 EXCEPT SELECT o.asin, o.marketplace, o.start_date FROM old_rows o)) c
+          JOIN public.asin_brand_mapping m ON m.asin = c.asin;
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+}
+
+function "record_brand_slices_of_mappings" {
+  schema   = schema.public
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
   }
-  depends_on = [table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  comment = "Statement trigger of asin_brand_mapping: records in brand_slice_changes every (brand, marketplace, week) of the reports of each ASIN the statement mapped, unmapped, moved to another brand or (de)activated, under its old and its new brand (a new title records nothing), every slice on TRUNCATE. SECURITY DEFINER so that writers need no right on brand_slice_changes."
+  as      = <<-SQL
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start) VALUES (NULL, NULL, NULL);
+      ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start)
+        SELECT DISTINCT n.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer
+          FROM new_rows n
+          JOIN sqp.asin_performance_data r ON r.asin = n.asin;
+      ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start)
+        SELECT DISTINCT o.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer
+          FROM old_rows o
+          JOIN sqp.asin_performance_data r ON r.asin = o.asin;
+      ELSE
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start)
+        SELECT DISTINCT c.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer
+          FROM ((SELECT o.asin, o.brand_id, o.is_active FROM old_rows o
+                 EXCEPT SELECT n.asin, n.brand_id, n.is_active FROM new_rows n)
+                UNION ALL
+                (SELECT n.asin, n.brand_id, n.is_active FROM new_rows n
+                 EXCEPT SELECT o.asin, o.brand_id, o.is_active FROM old_rows o)) c
+          JOIN sqp.asin_performance_data r ON r.asin = c.asin;
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+}
+
+function "record_brand_slices_of_brands" {
+  schema   = schema.public
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of brands: records in brand_slice_changes every (brand, marketplace, week) of a brand the statement activated or deactivated, every slice on TRUNCATE. A new brand has no mapping yet, and one with mappings cannot be deleted (their foreign key). SECURITY DEFINER so that writers need no right on brand_slice_changes."
+  as      = <<-SQL
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start) VALUES (NULL, NULL, NULL);
+      ELSE
+        INSERT INTO public.brand_slice_changes (brand_id, marketplace, week_start)
+        SELECT DISTINCT c.id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer
+          FROM (SELECT o.id FROM old_rows o JOIN new_rows n ON n.id = o.id
+                 WHERE n.is_active IS DISTINCT FROM o.is_active) c
+          JOIN public.asin_brand_mapping m ON m.brand_id = c.id
+          JOIN sqp.asin_performance_data r ON r.asin = m.asin;
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+}
+
+// Their triggers: no insert trigger on reports (a report without query rows counts nowhere) nor on brands (a
+// new brand has no mapping yet), no delete trigger on brands (a brand with mappings cannot be deleted).
+
+trigger "brands_track_slices_update" {
+  on = table.brands
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_brands
+  }
+}
+
+trigger "brands_track_slices_truncate" {
+  on = table.brands
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.record_brand_slices_of_brands
+  }
+}
+
+trigger "asin_brand_mapping_track_slices_insert" {
+  on = table.asin_brand_mapping
+  after {
+    insert = true
+  }
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_mappings
+  }
+}
+
+trigger "asin_brand_mapping_track_slices_update" {
+  on = table.asin_brand_mapping
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_mappings
+  }
+}
+
+trigger "asin_brand_mapping_track_slices_delete" {
+  on = table.asin_brand_mapping
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_mappings
+  }
+}
+
+trigger "asin_brand_mapping_track_slices_truncate" {
+  on = table.asin_brand_mapping
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.record_brand_slices_of_mappings
+  }
+}
+
+trigger "asin_performance_data_track_slices_update" {
+  on = table.asin_performance_data
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_reports
+  }
+}
+
+trigger "asin_performance_data_track_slices_delete" {
+  on = table.asin_performance_data
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_reports
+  }
+}
+
+trigger "asin_performance_data_track_slices_truncate" {
+  on = table.asin_performance_data
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.record_brand_slices_of_reports
+  }
+}
+
+trigger "search_query_performance_track_slices_insert" {
+  on = table.search_query_performance
+  after {
+    insert = true
+  }
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_queries
+  }
+}
+
+trigger "search_query_performance_track_slices_update" {
+  on = table.search_query_performance
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_queries
+  }
+}
+
+trigger "search_query_performance_track_slices_delete" {
+  on = table.search_query_performance
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.record_brand_slices_of_queries
+  }
+}
+
+trigger "search_query_performance_track_slices_truncate" {
+  on = table.search_query_performance
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.record_brand_slices_of_queries
+  }
+}
+
+// The maintenance of brand_query_weeks and brand_marketplace_segments (see the head of this section). The tables
+// are compared with their rebuilt rows through the stage tables, read once, so that a base row changed during the
+// refresh cannot make the delete and the insert disagree: its slice is recorded again and the next refresh takes it.
+// The incremental statements read the views restricted to the slices: brand_query_weeks_build through a LATERAL
+// filter that PostgreSQL pushes into it (OFFSET 0 keeps the subquery from being flattened into a join, which
+// would aggregate every base row first), brand_marketplace_segments_build's definition repeated below for the
+// quarters holding the changed weeks: TestBrandLevelTablesFollowChanges compares the tables with the views after changes
+// of every kind.
+function "brand_level_refresh" {
+  schema = schema.public
+  lang   = PLpgSQL
+  arg "p_all" {
+    type = boolean
+  }
+  return  = bigint
+  comment = "Brings brand_query_weeks and brand_marketplace_segments up to date with their views (brand_query_weeks_build, brand_marketplace_segments_build): rebuilds the slices recorded in brand_slice_changes (all of them with p_all or after a TRUNCATE) and writes only the rows that differ. Returns the rows of brand_marketplace_segments. Called by brand_product_segments_refresh_run() and by schema apply when it creates the tables; one at a time (transaction-scoped advisory lock)."
+  as      = <<-SQL
+    DECLARE
+      v_all boolean := p_all;
+    BEGIN
+      -- One run at a time: the work tables are shared.
+      PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('public.brand_level_refresh', 0));
+      TRUNCATE public.brand_slice_work, public.brand_query_weeks_stage, public.brand_marketplace_segments_stage;
+      -- The slices recorded so far; those committed from now on stay for the next refresh.
+      WITH taken AS (
+        DELETE FROM public.brand_slice_changes c RETURNING c.brand_id, c.marketplace, c.week_start
+      )
+      INSERT INTO public.brand_slice_work (brand_id, marketplace, week_start)
+      SELECT DISTINCT t.brand_id, t.marketplace, t.week_start FROM taken t;
+      v_all := v_all OR EXISTS (SELECT 1 FROM public.brand_slice_work w WHERE w.brand_id IS NULL);
+      IF NOT v_all AND NOT EXISTS (SELECT 1 FROM public.brand_slice_work) THEN
+        RETURN (SELECT count(*) FROM public.brand_marketplace_segments);
+      END IF;
+
+      IF v_all THEN
+        INSERT INTO public.brand_query_weeks_stage SELECT b.* FROM public.brand_query_weeks_build b;
+        ANALYZE public.brand_query_weeks_stage;
+        DELETE FROM public.brand_query_weeks t
+         WHERE NOT EXISTS (SELECT 1 FROM public.brand_query_weeks_stage n
+                            WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.search_query = t.search_query AND n.week_start = t.week_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
+      ELSE
+        ANALYZE public.brand_slice_work;
+        INSERT INTO public.brand_query_weeks_stage
+        SELECT b.*
+          FROM public.brand_slice_work x
+         CROSS JOIN LATERAL (SELECT v.* FROM public.brand_query_weeks_build v
+                              WHERE v.brand_id = x.brand_id AND v.marketplace = x.marketplace
+                                AND v.week_start = x.week_start
+                             OFFSET 0) b;
+        ANALYZE public.brand_query_weeks_stage;
+        DELETE FROM public.brand_query_weeks t
+         USING public.brand_slice_work x
+         WHERE t.brand_id = x.brand_id AND t.marketplace = x.marketplace AND t.week_start = x.week_start
+           AND NOT EXISTS (SELECT 1 FROM public.brand_query_weeks_stage n
+                            WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.search_query = t.search_query AND n.week_start = t.week_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
+      END IF;
+      -- What is left of a changed slice is equal to its rebuilt row: insert the rest, in the order of the
+      -- range index (a brand's weeks together).
+      INSERT INTO public.brand_query_weeks
+      SELECT n.* FROM public.brand_query_weeks_stage n
+       WHERE NOT EXISTS (SELECT 1 FROM public.brand_query_weeks t WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.search_query = t.search_query AND n.week_start = t.week_start)
+       ORDER BY n.brand_id, n.marketplace, n.week_start, n.search_query;
+
+      IF v_all THEN
+        INSERT INTO public.brand_marketplace_segments_stage SELECT b.* FROM public.brand_marketplace_segments_build b;
+        ANALYZE public.brand_marketplace_segments_stage;
+        DELETE FROM public.brand_marketplace_segments t
+         WHERE NOT EXISTS (SELECT 1 FROM public.brand_marketplace_segments_stage n
+                            WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.segment_type = t.segment_type AND n.period_start = t.period_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
+      ELSE
+        -- brand_marketplace_segments_build for the changed weeks and the months and quarters holding them.
+        INSERT INTO public.brand_marketplace_segments_stage
+        WITH touched AS (
+          -- The quarters holding the changed weeks: their weeks make the changed months and quarters.
+          SELECT DISTINCT x.brand_id, x.marketplace, date_trunc('quarter', x.week_start::timestamp)::date AS q_start,
+                 (date_trunc('quarter', x.week_start::timestamp) + interval '3 months')::date AS q_end
+            FROM public.brand_slice_work x
+        ),
+        per_query AS (
+          SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
+                 w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
+                 w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
+                 w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
+            FROM touched t
+            JOIN public.brand_query_weeks w ON w.brand_id = t.brand_id AND w.marketplace = t.marketplace
+             AND w.week_start >= t.q_start AND w.week_start < t.q_end
+        ),
+        reports AS (
+          SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
+                 count(*) AS data_points_count
+            FROM touched t
+            JOIN public.asin_brand_mapping m ON m.brand_id = t.brand_id AND m.is_active
+            JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+            JOIN sqp.asin_performance_data r ON r.asin = m.asin AND r.marketplace = t.marketplace
+             AND r.start_date >= t.q_start AND r.start_date < t.q_end + 6
+           WHERE r.start_date - extract(dow FROM r.start_date)::integer >= t.q_start
+             AND r.start_date - extract(dow FROM r.start_date)::integer < t.q_end
+             AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
+           GROUP BY m.brand_id, r.marketplace, 3
+        ),
+        weekly AS (
+          SELECT p.brand_id, p.marketplace, p.period_start,
+                 sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
+                 sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
+                 sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
+                 sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
+                 sum(p.search_query_volume)::bigint AS search_query_volume,
+                 sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
+                 sum(p.priced_purchases)::bigint AS priced_purchases,
+                 count(*)::bigint AS query_weeks,
+                 (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
+            FROM per_query p
+           GROUP BY p.brand_id, p.marketplace, p.period_start
+        ),
+        segments AS (
+          SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
+                 w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
+                 w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
+                 w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count, 1 AS weeks_with_data
+            FROM weekly w
+            JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+          UNION ALL
+          -- Months and quarters: the weeks that start in the calendar month or quarter.
+          SELECT w.brand_id, w.marketplace, g.segment_type,
+                 date_trunc(g.unit, w.period_start::timestamp)::date,
+                 (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
+                 sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
+                 sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
+                 sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
+                 sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
+                 sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
+                 sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
+                 sum(r.data_points_count)::integer, count(*)::integer
+            FROM weekly w
+            JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+           CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
+                              ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
+           GROUP BY w.brand_id, w.marketplace, 3, 4, 5
+        )
+        SELECT s.brand_id,
+               s.marketplace,
+               s.segment_type,
+               s.period_start,
+               s.period_end,
+               s.total_impressions,
+               s.asin_impressions,
+               s.total_clicks,
+               s.asin_clicks,
+               s.total_cart_adds,
+               s.asin_cart_adds,
+               s.total_purchases,
+               s.asin_purchases,
+               s.search_query_volume,
+               round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
+               round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
+               round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
+               round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
+               round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
+               round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
+               round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
+               s.purchase_price_amount,
+               s.priced_purchases,
+               s.query_weeks,
+               s.shared_query_weeks,
+               s.data_points_count,
+               s.weeks_with_data
+          FROM segments s
+         WHERE EXISTS (SELECT 1 FROM public.brand_slice_work x
+                        WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
+                          AND s.period_start = CASE s.segment_type WHEN 'weekly' THEN x.week_start
+                                                    WHEN 'monthly' THEN date_trunc('month', x.week_start::timestamp)::date
+                                                    ELSE date_trunc('quarter', x.week_start::timestamp)::date END);
+        ANALYZE public.brand_marketplace_segments_stage;
+        DELETE FROM public.brand_marketplace_segments t
+         WHERE EXISTS (SELECT 1 FROM public.brand_slice_work x
+                        WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace
+                          AND t.period_start = CASE t.segment_type WHEN 'weekly' THEN x.week_start
+                                                    WHEN 'monthly' THEN date_trunc('month', x.week_start::timestamp)::date
+                                                    ELSE date_trunc('quarter', x.week_start::timestamp)::date END)
+           AND NOT EXISTS (SELECT 1 FROM public.brand_marketplace_segments_stage n
+                            WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.segment_type = t.segment_type AND n.period_start = t.period_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
+      END IF;
+      INSERT INTO public.brand_marketplace_segments
+      SELECT n.* FROM public.brand_marketplace_segments_stage n
+       WHERE NOT EXISTS (SELECT 1 FROM public.brand_marketplace_segments t WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.segment_type = t.segment_type AND n.period_start = t.period_start)
+       ORDER BY n.brand_id, n.marketplace, n.segment_type, n.period_start;
+
+      TRUNCATE public.brand_slice_work, public.brand_query_weeks_stage, public.brand_marketplace_segments_stage;
+      RETURN (SELECT count(*) FROM public.brand_marketplace_segments);
+    END;
+  SQL
+  depends_on = [view.brand_query_weeks_build, view.brand_marketplace_segments_build, table.brand_query_weeks, table.brand_marketplace_segments, table.brand_query_weeks_stage, table.brand_marketplace_segments_stage, table.brand_slice_changes, table.brand_slice_work]
 }
 
 function "brand_product_segments_last_refreshed" {
@@ -2084,7 +2906,7 @@ view "brand_performance_enhanced" {
       LEFT JOIN brand_market g ON g.brand_id = a.brand_id AND g.marketplace = a.marketplace
      GROUP BY a.brand_id, b.brand_name, b.display_name, a.marketplace
   SQL
-  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, table.brands]
+  depends_on = [materialized.brand_product_segments, table.brand_marketplace_segments, table.brands]
 }
 
 // The brand's default marketplace (corrections #15): the one with the most recent data.
@@ -2477,7 +3299,7 @@ function "validate_brand_product_segments" {
               qw.total_cart_adds, qw.total_purchases, qw.search_query_volume, qw.priced_purchases, qw.query_weeks);
     END;
   SQL
-  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, materialized.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  depends_on = [materialized.brand_product_segments, table.brand_marketplace_segments, table.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -2524,14 +3346,12 @@ function "brand_product_segments_refresh_run" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated) of brand_product_segments and then of brand_query_weeks and brand_marketplace_segments (built from it), in one transaction, so they always agree. Returns the views' row counts and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
+  comment = "The work of one refresh, for refresh_brand_product_segments(): unless p_force, does nothing (refreshed = false) when the view is populated and segment_source_state.change_seq is not above the last successful refresh's; else REFRESH MATERIALIZED VIEW CONCURRENTLY (plain while not populated) of brand_product_segments and brand_level_refresh() of the tables brand_query_weeks and brand_marketplace_segments (the slices changed since, all of them when forced), in one transaction, so they always agree. Returns the views' row counts and the change_seq the view now covers (read before refreshing). SECURITY DEFINER so that callers need no right on the base tables."
   as      = <<-SQL
     #variable_conflict use_variable
     DECLARE
       v_last_seq bigint;
       v_last_rows bigint;
-      v_brand_populated boolean;
-      v_query_populated boolean;
       v_stats_target text := pg_catalog.current_setting('default_statistics_target');
     BEGIN
       -- Read before refreshing: a change committed during the refresh makes the next check refresh again.
@@ -2543,11 +3363,7 @@ function "brand_product_segments_refresh_run" {
        LIMIT 1;
       was_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
                          WHERE c.oid = 'public.brand_product_segments'::regclass);
-      v_brand_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
-                             WHERE c.oid = 'public.brand_marketplace_segments'::regclass);
-      v_query_populated := (SELECT c.relispopulated FROM pg_catalog.pg_class c
-                             WHERE c.oid = 'public.brand_query_weeks'::regclass);
-      IF NOT p_force AND was_populated AND v_brand_populated AND v_query_populated AND change_seq <= v_last_seq THEN
+      IF NOT p_force AND was_populated AND change_seq <= v_last_seq THEN
         refreshed := false;
         -- Unchanged since that refresh, so is its row count (counting would cost more than the check).
         row_count := coalesce(v_last_rows, (SELECT count(*) FROM public.brand_product_segments));
@@ -2565,24 +3381,14 @@ function "brand_product_segments_refresh_run" {
         ELSE
           REFRESH MATERIALIZED VIEW public.brand_product_segments;
         END IF;
-        -- brand_query_weeks first: brand_marketplace_segments is built from it.
-        IF v_query_populated THEN
-          REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_query_weeks;
-        ELSE
-          REFRESH MATERIALIZED VIEW public.brand_query_weeks;
-        END IF;
-        IF v_brand_populated THEN
-          REFRESH MATERIALIZED VIEW CONCURRENTLY public.brand_marketplace_segments;
-        ELSE
-          REFRESH MATERIALIZED VIEW public.brand_marketplace_segments;
-        END IF;
+        -- The brand-level tables: the slices changed since the last refresh (all of them when forced).
+        brand_row_count := public.brand_level_refresh(p_force);
         refreshed := true;
         row_count := (SELECT count(*) FROM public.brand_product_segments);
-        brand_row_count := (SELECT count(*) FROM public.brand_marketplace_segments);
       END IF;
     END;
   SQL
-  depends_on = [materialized.brand_product_segments, materialized.brand_marketplace_segments, materialized.brand_query_weeks, view.segment_source_state, table.materialized_view_refresh_log]
+  depends_on = [materialized.brand_product_segments, function.brand_level_refresh, view.segment_source_state, table.materialized_view_refresh_log]
 }
 
 procedure "refresh_brand_product_segments" {
@@ -2881,7 +3687,7 @@ permission {
 
 permission {
   to         = role.authenticated
-  for        = materialized.brand_marketplace_segments
+  for        = table.brand_marketplace_segments
   privileges = [SELECT]
 }
 
@@ -2893,7 +3699,7 @@ permission {
 
 permission {
   to         = role.service_role
-  for        = materialized.brand_marketplace_segments
+  for        = table.brand_marketplace_segments
   privileges = [SELECT]
 }
 
@@ -3367,13 +4173,13 @@ permission {
 
 permission {
   to         = role.sqpdash_web
-  for        = materialized.brand_marketplace_segments
+  for        = table.brand_marketplace_segments
   privileges = [SELECT]
 }
 
 permission {
   to         = role.sqpdash_web
-  for        = materialized.brand_query_weeks
+  for        = table.brand_query_weeks
   privileges = [SELECT]
 }
 

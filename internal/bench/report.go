@@ -207,10 +207,13 @@ func WriteMarkdown(w io.Writer, r Results) error {
 			case SeedView:
 				name = "seed spec §1"
 			case BrandView:
-				name = "ours, brand level (brand_marketplace_segments)"
+				name = "ours, brand level (brand_query_weeks + brand_marketplace_segments)"
 			}
 			kind := "REFRESH"
-			if c.Concurrent {
+			switch {
+			case c.View == BrandView:
+				kind = "changed slices rebuilt"
+			case c.Concurrent:
 				kind = "REFRESH CONCURRENTLY"
 			}
 			change := "unchanged data"

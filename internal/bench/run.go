@@ -12,7 +12,8 @@ import (
 // The two views compared.
 const (
 	OurView = "public.brand_product_segments"
-	// BrandView is the brand-level view refreshed with OurView by the same procedure (corrections #14).
+	// BrandView stands for the brand-level tables (corrections #14, issue 13) that the same procedure
+	// maintains for the slices changed since the last refresh (brand_level_refresh).
 	BrandView = "public.brand_marketplace_segments"
 	SeedView  = "public.seed_brand_product_segments"
 )

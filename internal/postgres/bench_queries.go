@@ -157,7 +157,9 @@ type RefreshOptions struct {
 
 // RefreshView runs REFRESH MATERIALIZED VIEW [CONCURRENTLY] on view directly (not through the refresh
 // procedure, so that both views are measured the same way) and counts the rows it rewrote.
-// view must be one of the segment views (ours, the brand-level one, the seed's).
+// view must be one of the segment views (ours, the seed's) or public.brand_marketplace_segments: the
+// brand-level tables, which brand_level_refresh(false) maintains for the slices changed since it last ran
+// (brand_query_weeks and brand_marketplace_segments; opts.Concurrent does not apply, the rows of both count).
 func (db *DB) RefreshView(ctx context.Context, view string, opts RefreshOptions) (ViewRefresh, error) {
 	if view != SeedSegmentsView && view != "public.brand_product_segments" && view != "public.brand_marketplace_segments" {
 		return ViewRefresh{}, fmt.Errorf("refresh %s: not a segments view", view)
@@ -167,14 +169,20 @@ func (db *DB) RefreshView(ctx context.Context, view string, opts RefreshOptions)
 	if concurrent {
 		stmt = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + view
 	}
+	counted := []string{view}
+	if view == "public.brand_marketplace_segments" {
+		stmt = "SELECT public.brand_level_refresh(false)"
+		counted = []string{"public.brand_query_weeks", view}
+	}
 	var r ViewRefresh
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// The session's not yet reported statistics: what it inserted into and deleted from the view. They
 		// can include earlier transactions of the session (they are reported at most once a second), so
 		// the refresh's own rows are the difference across it, inside one transaction.
-		const q = `SELECT pg_stat_get_xact_tuples_inserted($1::regclass), pg_stat_get_xact_tuples_deleted($1::regclass)`
+		const q = `SELECT sum(pg_stat_get_xact_tuples_inserted(r::regclass))::bigint, sum(pg_stat_get_xact_tuples_deleted(r::regclass))::bigint
+			FROM unnest($1::text[]) AS r`
 		var ins0, del0 int64
-		if err := tx.QueryRow(ctx, q, view).Scan(&ins0, &del0); err != nil {
+		if err := tx.QueryRow(ctx, q, counted).Scan(&ins0, &del0); err != nil {
 			return err
 		}
 		if opts.WorkMem != "" {
@@ -187,7 +195,7 @@ func (db *DB) RefreshView(ctx context.Context, view string, opts RefreshOptions)
 			return err
 		}
 		r.Duration = time.Since(start)
-		if err := tx.QueryRow(ctx, q, view).Scan(&r.RowsInserted, &r.RowsDeleted); err != nil {
+		if err := tx.QueryRow(ctx, q, counted).Scan(&r.RowsInserted, &r.RowsDeleted); err != nil {
 			return err
 		}
 		r.RowsInserted -= ins0

@@ -126,6 +126,31 @@ func TestBenchStatements(t *testing.T) {
 		}
 	})
 
+	t.Run("the brand-level tables rewrite the changed week's rows once, then nothing", func(t *testing.T) {
+		var weekRows int64
+		if err := db.pool.QueryRow(ctx, `
+			SELECT (SELECT count(*) FROM public.brand_query_weeks WHERE week_start = $1)
+			     + (SELECT count(*) FROM public.brand_marketplace_segments g
+			         WHERE ((segment_type = 'weekly' AND period_start = $1)
+			            OR (segment_type = 'monthly' AND period_start = date_trunc('month', $1::date))
+			            OR (segment_type = 'quarterly' AND period_start = date_trunc('quarter', $1::date)))
+			           AND EXISTS (SELECT 1 FROM public.brand_marketplace_segments w
+			                        WHERE w.segment_type = 'weekly' AND w.period_start = $1
+			                          AND w.brand_id = g.brand_id AND w.marketplace = g.marketplace))`,
+			to.AddDate(0, 0, -6)).Scan(&weekRows); err != nil || weekRows == 0 {
+			t.Fatalf("rows of the newest week: %d, %v", weekRows, err)
+		}
+		// The subtest above changed the newest week: every row of it (and of its month and quarter) differs.
+		r, err := db.RefreshView(ctx, "public.brand_marketplace_segments", RefreshOptions{Concurrent: true})
+		if err != nil || r.RowsInserted != weekRows || r.RowsDeleted != weekRows {
+			t.Fatalf("brand level: %+v, %v; want %d rows deleted and inserted", r, err, weekRows)
+		}
+		r, err = db.RefreshView(ctx, "public.brand_marketplace_segments", RefreshOptions{Concurrent: true})
+		if err != nil || r.RowsInserted+r.RowsDeleted != 0 {
+			t.Fatalf("brand level again: %+v, %v; want nothing rewritten", r, err)
+		}
+	})
+
 	t.Run("a view that is not a segments view is refused", func(t *testing.T) {
 		if _, err := db.RefreshView(ctx, "public.brands", RefreshOptions{}); err == nil {
 			t.Fatal("RefreshView(public.brands) succeeded")

@@ -622,8 +622,7 @@ func TestValidateBrandProductSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments;
-			REFRESH MATERIALIZED VIEW public.brand_query_weeks;
-			REFRESH MATERIALIZED VIEW public.brand_marketplace_segments`); err != nil {
+			SELECT public.brand_level_refresh(false)`); err != nil {
 			t.Fatal(err)
 		}
 		got := checks(validate(t, conn))

@@ -403,8 +403,7 @@ func handDatabase(ctx context.Context, t *testing.T) (string, *pgx.Conn, map[str
 	conn := connect(ctx, t, url)
 	ids := loadHandData(ctx, t, conn, handData())
 	if _, err := conn.Exec(ctx, `REFRESH MATERIALIZED VIEW public.brand_product_segments;
-		REFRESH MATERIALIZED VIEW public.brand_query_weeks;
-		REFRESH MATERIALIZED VIEW public.brand_marketplace_segments`); err != nil {
+		SELECT public.brand_level_refresh(false)`); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
 	return url, conn, ids

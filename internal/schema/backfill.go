@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"slices"
+	"strings"
+
 	atlasschema "ariga.io/atlas/sql/schema"
 )
 
@@ -120,6 +123,44 @@ func backfillStatements(changes []atlasschema.Change) []Statement {
 					out = append(out, Statement{SQL: b.sql, Comment: b.comment})
 				}
 			}
+		}
+	}
+	return out
+}
+
+// fill is the data a new table needs: a table that holds derived rows (what a materialized view of the same
+// name held before) is filled in the plan's one transaction when Atlas creates it, after every other
+// statement (the functions and triggers it uses exist by then, and the triggers that track later changes
+// are in place: a writer waits for the plan's locks and is tracked). An existing table is never filled
+// again: keeping it up to date is the refresh's job.
+type fill struct {
+	tables  []string // schema.name of the tables it fills
+	comment string
+	sql     string
+}
+
+// fills are the engine's table fills.
+var fills = []fill{
+	{
+		// The brand-level tables that were materialized views until the refresh maintained them per changed
+		// slice (schema.hcl, "Brand-level tables"): filled from their definitions, as a REFRESH filled the views.
+		tables:  []string{"public.brand_query_weeks", "public.brand_marketplace_segments"},
+		comment: "fill public.brand_query_weeks and public.brand_marketplace_segments from their definitions (brand_level_refresh)",
+		sql:     "SELECT public.brand_level_refresh(true)",
+	},
+}
+
+// hasFill reports whether a fill rebuilds table (schema.name) when the plan creates it.
+func hasFill(table string) bool {
+	return slices.ContainsFunc(fills, func(f fill) bool { return slices.Contains(f.tables, table) })
+}
+
+// fillStatements returns the fills of the tables Atlas's changes create (created holds schema.name keys).
+func fillStatements(created map[string]bool) []Statement {
+	var out []Statement
+	for _, f := range fills {
+		if slices.ContainsFunc(f.tables, func(t string) bool { return created[t] }) {
+			out = append(out, Statement{SQL: f.sql, Comment: f.comment, Action: ActionFill, Kind: KindTable, Object: strings.Join(f.tables, ", ")})
 		}
 	}
 	return out

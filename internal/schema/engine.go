@@ -307,6 +307,7 @@ func planTarget(ctx context.Context, ts *targetState, b *built, roles []*roleSpe
 	}
 	plan.Statements = append(plan.Statements, backfillStatements(changes)...)
 	plan.Statements = append(plan.Statements, after...)
+	plan.Statements = append(plan.Statements, fillStatements(created)...)
 	plan.Destructive = slices.ContainsFunc(plan.Statements, func(s Statement) bool { return s.Destructive })
 	return plan, prerequisites(b.cat, cur, created), nil
 }

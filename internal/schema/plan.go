@@ -212,6 +212,11 @@ func (p *planner) dropRelationsAndRoutines() []Statement {
 				why, destructive := "changed or depends on a change", false
 				if p.dropRel[r.Name] {
 					why, destructive = "no longer declared", true
+					// A view whose name the schema files now give a table that a fill rebuilds in this same
+					// transaction loses nothing: its rows were derived, and the fill derives them again.
+					if _, isTable := p.des.tables[r.Name]; isTable && hasFill(r.Name) {
+						why, destructive = "replaced by a table of the same name, filled by this plan", false
+					}
 				}
 				out = append(out, Statement{SQL: "DROP " + relKeyword(r.Kind) + " " + r.Name, Comment: "drop " + strings.ToLower(relKeyword(r.Kind)) + " " + r.Name + " (" + why + ")", Destructive: destructive, Action: ActionDrop, Kind: relKind(r.Kind), Object: r.Name})
 			}

@@ -22,6 +22,8 @@ const (
 	ActionComment Action = "comment"
 	ActionGrant   Action = "grant"
 	ActionRevoke  Action = "revoke"
+	// ActionFill fills tables with derived rows (backfill.go); its Object lists the tables, ", "-separated.
+	ActionFill Action = "fill"
 )
 
 // Kind is the kind of database object a statement creates, changes or drops.
@@ -59,6 +61,8 @@ func (k Kind) plural(n int) string {
 // Summary is what a plan does, object by object: what `schema apply` prints instead of the SQL.
 type Summary struct {
 	Created, Changed, Dropped []Group
+	// Filled lists the tables the plan fills with derived rows (a fill), sorted.
+	Filled []string
 	// Comments, Grants and Revokes count the statements that set or remove comments and privileges.
 	Comments, Grants, Revokes int
 	// Statements and Destructive count the plan's statements.
@@ -97,6 +101,9 @@ func Summarize(p *Plan) Summary {
 		case ActionRevoke:
 			s.Revokes++
 			continue
+		case ActionFill:
+			s.Filled = append(s.Filled, strings.Split(st.Object, ", ")...)
+			continue
 		}
 		k := key{st.Kind, st.Object}
 		if k.kind == "" {
@@ -120,6 +127,7 @@ func Summarize(p *Plan) Summary {
 		}
 	}
 	s.Created, s.Changed, s.Dropped = groups(created), groups(changed), groups(dropped)
+	slices.Sort(s.Filled)
 	return s
 }
 
@@ -156,6 +164,9 @@ func (s Summary) String() string {
 			}
 			fmt.Fprintf(&w, "  %-8s %3d %s: %s\n", label, len(g.Names), g.Kind.plural(len(g.Names)), listNames(g.Names, summaryWidth))
 		}
+	}
+	if n := len(s.Filled); n > 0 {
+		fmt.Fprintf(&w, "  %-8s %3d %s: %s\n", "filled", n, KindTable.plural(n), listNames(s.Filled, summaryWidth))
 	}
 	var extras []string
 	for _, c := range []struct {
