@@ -2601,8 +2601,8 @@ trigger "search_query_performance_track_slices_truncate" {
 // The incremental statements read the views restricted to the slices: brand_query_weeks_build through a LATERAL
 // filter that PostgreSQL pushes into it (OFFSET 0 keeps the subquery from being flattened into a join, which
 // would aggregate every base row first), brand_marketplace_segments_build's definition repeated below for the
-// quarters holding the changed weeks: TestBrandLevelTablesFollowChanges compares the tables with the views after changes
-// of every kind.
+// quarters holding the changed weeks (OFFSET 0 again, so each quarter is read through the indexes).
+// TestBrandLevelTablesFollowChanges compares the tables with the views after changes of every kind.
 function "brand_level_refresh" {
   schema = schema.public
   lang   = PLpgSQL
@@ -2679,8 +2679,10 @@ function "brand_level_refresh" {
                  w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
                  w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
             FROM touched t
-            JOIN public.brand_query_weeks w ON w.brand_id = t.brand_id AND w.marketplace = t.marketplace
-             AND w.week_start >= t.q_start AND w.week_start < t.q_end
+           CROSS JOIN LATERAL (SELECT x.* FROM public.brand_query_weeks x
+                                WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace
+                                  AND x.week_start >= t.q_start AND x.week_start < t.q_end
+                               OFFSET 0) w
         ),
         reports AS (
           SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
@@ -2688,8 +2690,10 @@ function "brand_level_refresh" {
             FROM touched t
             JOIN public.asin_brand_mapping m ON m.brand_id = t.brand_id AND m.is_active
             JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-            JOIN sqp.asin_performance_data r ON r.asin = m.asin AND r.marketplace = t.marketplace
-             AND r.start_date >= t.q_start AND r.start_date < t.q_end + 6
+           CROSS JOIN LATERAL (SELECT x.* FROM sqp.asin_performance_data x
+                                WHERE x.asin = m.asin AND x.marketplace = t.marketplace
+                                  AND x.start_date >= t.q_start AND x.start_date < t.q_end + 6
+                               OFFSET 0) r
            WHERE r.start_date - extract(dow FROM r.start_date)::integer >= t.q_start
              AND r.start_date - extract(dow FROM r.start_date)::integer < t.q_end
              AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
