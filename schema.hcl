@@ -1577,7 +1577,7 @@ view "marketplace_currencies" {
 // median prices cannot be summed: each step keeps the sum of the ASINs' median price x the step's ASIN count
 // over the rows with a price, and the count behind it, so a range re-aggregates to the count-weighted mean of
 // the medians (internal/metrics/price.go). Only prices in the marketplace's currency count
-// (marketplace_currencies). Only counts and amounts: shares and rates are computed when read.
+// (marketplace_currencies; a price without a currency is taken as the marketplace's). Only counts and amounts: shares and rates are computed when read.
 view "brand_query_weeks_build" {
   schema  = schema.public
   comment = "The definition of the table brand_query_weeks, which the refresh keeps equal to it (brand_level_refresh): one row per brand, marketplace, search query and week. Reads every base row: select from it only for a few brands and weeks (the columns brand_id, marketplace and week_start are pushed down into it)."
@@ -1586,7 +1586,7 @@ view "brand_query_weeks_build" {
            r.marketplace,
            q.search_query,
            r.start_date AS week_start, -- a Sunday (asin_performance_data_week_starts_on_sunday)
-           (max(q.currency_code) FILTER (WHERE q.currency_code = c.currency))::character(3) AS currency_code,
+           (max(q.currency_code) FILTER (WHERE (q.currency_code IS NULL OR q.currency_code = c.currency)))::character(3) AS currency_code,
            max(q.search_query_volume) AS search_query_volume,
            min(q.search_query_score) AS search_query_score,
            max(q.total_query_impression_count) AS total_impressions,
@@ -1598,15 +1598,15 @@ view "brand_query_weeks_build" {
            sum(q.asin_cart_add_count)::bigint AS asin_cart_adds,
            sum(q.asin_purchase_count)::bigint AS asin_purchases,
            count(*)::integer AS asin_count,
-           max(q.total_median_click_price) FILTER (WHERE q.currency_code = c.currency) AS total_median_click_price,
-           max(q.total_median_cart_add_price) FILTER (WHERE q.currency_code = c.currency) AS total_median_cart_add_price,
-           max(q.total_median_purchase_price) FILTER (WHERE q.currency_code = c.currency) AS total_median_purchase_price,
-           coalesce(sum(q.asin_median_click_price * q.asin_click_count) FILTER (WHERE q.currency_code = c.currency), 0) AS click_price_amount,
-           coalesce(sum(q.asin_click_count) FILTER (WHERE q.asin_median_click_price IS NOT NULL AND q.currency_code = c.currency), 0)::bigint AS priced_clicks,
-           coalesce(sum(q.asin_median_cart_add_price * q.asin_cart_add_count) FILTER (WHERE q.currency_code = c.currency), 0) AS cart_add_price_amount,
-           coalesce(sum(q.asin_cart_add_count) FILTER (WHERE q.asin_median_cart_add_price IS NOT NULL AND q.currency_code = c.currency), 0)::bigint AS priced_cart_adds,
-           coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count) FILTER (WHERE q.currency_code = c.currency), 0) AS purchase_price_amount,
-           coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL AND q.currency_code = c.currency), 0)::bigint AS priced_purchases,
+           max(q.total_median_click_price) FILTER (WHERE (q.currency_code IS NULL OR q.currency_code = c.currency)) AS total_median_click_price,
+           max(q.total_median_cart_add_price) FILTER (WHERE (q.currency_code IS NULL OR q.currency_code = c.currency)) AS total_median_cart_add_price,
+           max(q.total_median_purchase_price) FILTER (WHERE (q.currency_code IS NULL OR q.currency_code = c.currency)) AS total_median_purchase_price,
+           coalesce(sum(q.asin_median_click_price * q.asin_click_count) FILTER (WHERE (q.currency_code IS NULL OR q.currency_code = c.currency)), 0) AS click_price_amount,
+           coalesce(sum(q.asin_click_count) FILTER (WHERE q.asin_median_click_price IS NOT NULL AND (q.currency_code IS NULL OR q.currency_code = c.currency)), 0)::bigint AS priced_clicks,
+           coalesce(sum(q.asin_median_cart_add_price * q.asin_cart_add_count) FILTER (WHERE (q.currency_code IS NULL OR q.currency_code = c.currency)), 0) AS cart_add_price_amount,
+           coalesce(sum(q.asin_cart_add_count) FILTER (WHERE q.asin_median_cart_add_price IS NOT NULL AND (q.currency_code IS NULL OR q.currency_code = c.currency)), 0)::bigint AS priced_cart_adds,
+           coalesce(sum(q.asin_median_purchase_price * q.asin_purchase_count) FILTER (WHERE (q.currency_code IS NULL OR q.currency_code = c.currency)), 0) AS purchase_price_amount,
+           coalesce(sum(q.asin_purchase_count) FILTER (WHERE q.asin_median_purchase_price IS NOT NULL AND (q.currency_code IS NULL OR q.currency_code = c.currency)), 0)::bigint AS priced_purchases,
            max(q.total_same_day_shipping_click_count) AS same_day_clicks,
            max(q.total_one_day_shipping_click_count) AS one_day_clicks,
            max(q.total_two_day_shipping_click_count) AS two_day_clicks,
