@@ -72,7 +72,8 @@ func (db *DB) listenOnce(ctx context.Context, h EventHandler, opts ListenOptions
 	if err != nil {
 		return
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	// The listening connection is ours alone: a failure to close it leaves nothing to recover.
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	if _, err := conn.Exec(ctx, "LISTEN "+EventChannel); err != nil {
 		return
 	}
