@@ -69,6 +69,11 @@ func (r *ReadRouter) TopQueries(ctx context.Context, market, asin string, t peri
 	})
 }
 
+// ProductExpansion is DB.ProductExpansion on the request's read server.
+func (r *ReadRouter) ProductExpansion(ctx context.Context, q sqp.ExpansionQuery) (sqp.ProductExpansion, error) {
+	return routed(r, ctx, func(db *DB) (sqp.ProductExpansion, error) { return db.ProductExpansion(ctx, q) })
+}
+
 // Queries is DB.Queries on the request's read server.
 func (r *ReadRouter) Queries(ctx context.Context, f sqp.QueryFilter) (sqp.QueryPage, error) {
 	return routed(r, ctx, func(db *DB) (sqp.QueryPage, error) { return db.Queries(ctx, f) })
