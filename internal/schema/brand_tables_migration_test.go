@@ -23,7 +23,7 @@ const brandLevelRows = `
 // next change is maintained by the refresh.
 func TestBrandTablesMigration(t *testing.T) {
 	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_brand_tables.hcl")
+	old := repoEnv(t, "testdata/schema_before_incremental_refresh.hcl")
 	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
 	tg.mustApply("", tweak)
 	tg.exec(quartersSeed)

@@ -42,7 +42,7 @@ INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, tot
 // keep them from then on. The plan drops nothing that holds data, so it needs no approval.
 func TestReportTotalsMigration(t *testing.T) {
 	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_report_totals.hcl")
+	old := repoEnv(t, "testdata/schema_before_incremental_refresh.hcl")
 	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
 	tg.mustApply("", tweak)
 	tg.exec(reportTotalsSeed)
