@@ -96,6 +96,15 @@ func TestCheckTargets(t *testing.T) {
 			}
 		}
 	}
+	t.Run("the targets are checked at scale 10 when a larger scale was measured too", func(t *testing.T) {
+		large := sampleScale(false)
+		large.Dataset.Scale = 50
+		for _, c := range CheckTargets([]ScaleResult{sampleScale(true), large}) {
+			if !c.Met || c.Scale != 10 {
+				t.Errorf("%+v, want met at scale 10", c)
+			}
+		}
+	})
 	t.Run("a target without a measurement is not met", func(t *testing.T) {
 		s := sampleScale(true)
 		s.HTTP, s.HTTPFirst, s.ColdExpansion = nil, nil, nil
