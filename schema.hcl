@@ -1931,26 +1931,152 @@ table "brand_query_weeks_stage" {
 // search query, the brand's counts are the sum over its ASINs and the market totals (and Search Query Volume)
 // are counted once (the largest, should reports of one query-week ever disagree): exactly the rows of
 // brand_query_weeks; a week sums its queries and a month or quarter the weeks that start in it.
-view "brand_marketplace_segments_build" {
-  schema  = schema.public
-  comment = "The definition of the table brand_marketplace_segments, which the refresh keeps equal to it (brand_level_refresh): brand-level weekly, monthly and quarterly segments from brand_query_weeks and the reports."
-  as = <<-SQL
-    WITH per_query AS (
-      -- One row per brand, marketplace, week and search query, market figures counted once: the rows of
-      -- brand_query_weeks, so the base rows are aggregated once.
+// The one definition of brand_marketplace_segments' rows, for a set of (brand, marketplace, week) slices given
+// as three arrays of equal length: the view brand_marketplace_segments_build passes every slice, the refresh
+// (brand_level_refresh) the changed ones. Each quarter holding a slice is read through the indexes
+// (brand_query_weeks' range index, the reports of the brand's ASINs): OFFSET 0 keeps PostgreSQL from flattening
+// the LATERAL subqueries into joins that read every row first.
+function "brand_marketplace_segments_of" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_brand_ids" {
+    type = sql("uuid[]")
+  }
+  arg "p_marketplaces" {
+    type = sql("text[]")
+  }
+  arg "p_weeks" {
+    type = sql("date[]")
+  }
+  return_table {
+    column "brand_id" {
+      type = uuid
+    }
+    column "marketplace" {
+      type = text
+    }
+    column "segment_type" {
+      type = text
+    }
+    column "period_start" {
+      type = date
+    }
+    column "period_end" {
+      type = date
+    }
+    column "total_impressions" {
+      type = bigint
+    }
+    column "asin_impressions" {
+      type = bigint
+    }
+    column "total_clicks" {
+      type = bigint
+    }
+    column "asin_clicks" {
+      type = bigint
+    }
+    column "total_cart_adds" {
+      type = bigint
+    }
+    column "asin_cart_adds" {
+      type = bigint
+    }
+    column "total_purchases" {
+      type = bigint
+    }
+    column "asin_purchases" {
+      type = bigint
+    }
+    column "search_query_volume" {
+      type = bigint
+    }
+    column "impression_share_pct" {
+      type = numeric
+    }
+    column "click_share_pct" {
+      type = numeric
+    }
+    column "cart_add_share_pct" {
+      type = numeric
+    }
+    column "purchase_share_pct" {
+      type = numeric
+    }
+    column "ctr_pct" {
+      type = numeric
+    }
+    column "cvr_pct" {
+      type = numeric
+    }
+    column "avg_purchase_price" {
+      type = numeric
+    }
+    column "purchase_price_amount" {
+      type = numeric
+    }
+    column "priced_purchases" {
+      type = bigint
+    }
+    column "query_weeks" {
+      type = bigint
+    }
+    column "shared_query_weeks" {
+      type = bigint
+    }
+    column "data_points_count" {
+      type = integer
+    }
+    column "weeks_with_data" {
+      type = integer
+    }
+  }
+  volatility = STABLE
+  comment    = "The rows of brand_marketplace_segments for the (brand, marketplace, week) slices given as three parallel arrays: the slices' weekly segments and the monthly and quarterly segments holding their weeks, built from brand_query_weeks and the reports. Used by the view brand_marketplace_segments_build (every slice) and by brand_level_refresh (the changed slices)."
+  as         = <<-SQL
+    WITH slices AS (
+      SELECT DISTINCT x.brand_id, x.marketplace, x.week_start
+        FROM unnest(p_brand_ids, p_marketplaces, p_weeks) AS x(brand_id, marketplace, week_start)
+       WHERE x.brand_id IS NOT NULL
+    ),
+    touched AS (
+      -- The quarters holding the slices' weeks: their weeks make the slices' months and quarters.
+      SELECT DISTINCT x.brand_id, x.marketplace, date_trunc('quarter', x.week_start::timestamp)::date AS q_start,
+             (date_trunc('quarter', x.week_start::timestamp) + interval '3 months')::date AS q_end
+        FROM slices x
+    ),
+    wanted AS (
+      -- The slices' weeks and the months and quarters holding them: the rows returned.
+      SELECT DISTINCT x.brand_id, x.marketplace, g.segment_type,
+             CASE g.segment_type WHEN 'weekly' THEN x.week_start
+                  ELSE date_trunc(g.unit, x.week_start::timestamp)::date END AS period_start
+        FROM slices x
+       CROSS JOIN (VALUES ('weekly'::text, 'week'::text), ('monthly', 'month'), ('quarterly', 'quarter')) AS g(segment_type, unit)
+    ),
+    per_query AS (
       SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
              w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
              w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
              w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
-        FROM public.brand_query_weeks w
+        FROM touched t
+       CROSS JOIN LATERAL (SELECT x.* FROM public.brand_query_weeks x
+                            WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace
+                              AND x.week_start >= t.q_start AND x.week_start < t.q_end
+                           OFFSET 0) w
     ),
     reports AS (
       SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
              count(*) AS data_points_count
-        FROM sqp.asin_performance_data r
-        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+        FROM touched t
+        JOIN public.asin_brand_mapping m ON m.brand_id = t.brand_id AND m.is_active
         JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-       WHERE EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
+       CROSS JOIN LATERAL (SELECT x.* FROM sqp.asin_performance_data x
+                            WHERE x.asin = m.asin AND x.marketplace = t.marketplace
+                              AND x.start_date >= t.q_start AND x.start_date < t.q_end + 6
+                           OFFSET 0) r
+       WHERE r.start_date - extract(dow FROM r.start_date)::integer >= t.q_start
+         AND r.start_date - extract(dow FROM r.start_date)::integer < t.q_end
+         AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
        GROUP BY m.brand_id, r.marketplace, 3
     ),
     weekly AS (
@@ -2020,8 +2146,24 @@ view "brand_marketplace_segments_build" {
            s.data_points_count,
            s.weeks_with_data
       FROM segments s
+     WHERE EXISTS (SELECT 1 FROM wanted x
+                    WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
+                      AND x.segment_type = s.segment_type AND x.period_start = s.period_start)
   SQL
   depends_on = [table.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+view "brand_marketplace_segments_build" {
+  schema  = schema.public
+  comment = "The definition of the table brand_marketplace_segments, which the refresh keeps equal to it (brand_level_refresh): brand-level weekly, monthly and quarterly segments from brand_query_weeks and the reports, built by brand_marketplace_segments_of() over every (brand, marketplace, week) slice of brand_query_weeks."
+  as = <<-SQL
+    SELECT s.*
+      FROM (SELECT array_agg(k.brand_id) AS brand_ids, array_agg(k.marketplace) AS marketplaces,
+                   array_agg(k.week_start) AS weeks
+              FROM (SELECT DISTINCT w.brand_id, w.marketplace, w.week_start FROM public.brand_query_weeks w) k) a
+     CROSS JOIN LATERAL public.brand_marketplace_segments_of(a.brand_ids, a.marketplaces, a.weeks) s
+  SQL
+  depends_on = [function.brand_marketplace_segments_of, table.brand_query_weeks]
 }
 
 table "brand_marketplace_segments" {
@@ -2600,8 +2742,8 @@ trigger "search_query_performance_track_slices_truncate" {
 // refresh cannot make the delete and the insert disagree: its slice is recorded again and the next refresh takes it.
 // The incremental statements read the views restricted to the slices: brand_query_weeks_build through a LATERAL
 // filter that PostgreSQL pushes into it (OFFSET 0 keeps the subquery from being flattened into a join, which
-// would aggregate every base row first), brand_marketplace_segments_build's definition repeated below for the
-// quarters holding the changed weeks (OFFSET 0 again, so each quarter is read through the indexes).
+// would aggregate every base row first), brand_marketplace_segments through brand_marketplace_segments_of(), the
+// function behind brand_marketplace_segments_build, for the changed slices.
 // TestBrandLevelTablesFollowChanges compares the tables with the views after changes of every kind.
 function "brand_level_refresh" {
   schema = schema.public
@@ -2666,111 +2808,13 @@ function "brand_level_refresh" {
                             WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.segment_type = t.segment_type AND n.period_start = t.period_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
       ELSE
         -- brand_marketplace_segments_build for the changed weeks and the months and quarters holding them.
+        -- brand_marketplace_segments_of() for the changed weeks and the months and quarters holding them.
         INSERT INTO public.brand_marketplace_segments_stage
-        WITH touched AS (
-          -- The quarters holding the changed weeks: their weeks make the changed months and quarters.
-          SELECT DISTINCT x.brand_id, x.marketplace, date_trunc('quarter', x.week_start::timestamp)::date AS q_start,
-                 (date_trunc('quarter', x.week_start::timestamp) + interval '3 months')::date AS q_end
-            FROM public.brand_slice_work x
-        ),
-        per_query AS (
-          SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
-                 w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
-                 w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
-                 w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
-            FROM touched t
-           CROSS JOIN LATERAL (SELECT x.* FROM public.brand_query_weeks x
-                                WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace
-                                  AND x.week_start >= t.q_start AND x.week_start < t.q_end
-                               OFFSET 0) w
-        ),
-        reports AS (
-          SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
-                 count(*) AS data_points_count
-            FROM touched t
-            JOIN public.asin_brand_mapping m ON m.brand_id = t.brand_id AND m.is_active
-            JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-           CROSS JOIN LATERAL (SELECT x.* FROM sqp.asin_performance_data x
-                                WHERE x.asin = m.asin AND x.marketplace = t.marketplace
-                                  AND x.start_date >= t.q_start AND x.start_date < t.q_end + 6
-                               OFFSET 0) r
-           WHERE r.start_date - extract(dow FROM r.start_date)::integer >= t.q_start
-             AND r.start_date - extract(dow FROM r.start_date)::integer < t.q_end
-             AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
-           GROUP BY m.brand_id, r.marketplace, 3
-        ),
-        weekly AS (
-          SELECT p.brand_id, p.marketplace, p.period_start,
-                 sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
-                 sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
-                 sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
-                 sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
-                 sum(p.search_query_volume)::bigint AS search_query_volume,
-                 sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
-                 sum(p.priced_purchases)::bigint AS priced_purchases,
-                 count(*)::bigint AS query_weeks,
-                 (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
-            FROM per_query p
-           GROUP BY p.brand_id, p.marketplace, p.period_start
-        ),
-        segments AS (
-          SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
-                 w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
-                 w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
-                 w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count, 1 AS weeks_with_data
-            FROM weekly w
-            JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-          UNION ALL
-          -- Months and quarters: the weeks that start in the calendar month or quarter.
-          SELECT w.brand_id, w.marketplace, g.segment_type,
-                 date_trunc(g.unit, w.period_start::timestamp)::date,
-                 (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
-                 sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
-                 sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
-                 sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
-                 sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
-                 sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
-                 sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
-                 sum(r.data_points_count)::integer, count(*)::integer
-            FROM weekly w
-            JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-           CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
-                              ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
-           GROUP BY w.brand_id, w.marketplace, 3, 4, 5
-        )
-        SELECT s.brand_id,
-               s.marketplace,
-               s.segment_type,
-               s.period_start,
-               s.period_end,
-               s.total_impressions,
-               s.asin_impressions,
-               s.total_clicks,
-               s.asin_clicks,
-               s.total_cart_adds,
-               s.asin_cart_adds,
-               s.total_purchases,
-               s.asin_purchases,
-               s.search_query_volume,
-               round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
-               round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
-               round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
-               round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
-               round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
-               round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
-               round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
-               s.purchase_price_amount,
-               s.priced_purchases,
-               s.query_weeks,
-               s.shared_query_weeks,
-               s.data_points_count,
-               s.weeks_with_data
-          FROM segments s
-         WHERE EXISTS (SELECT 1 FROM public.brand_slice_work x
-                        WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
-                          AND s.period_start = CASE s.segment_type WHEN 'weekly' THEN x.week_start
-                                                    WHEN 'monthly' THEN date_trunc('month', x.week_start::timestamp)::date
-                                                    ELSE date_trunc('quarter', x.week_start::timestamp)::date END);
+        SELECT b.*
+          FROM (SELECT array_agg(x.brand_id) AS brand_ids, array_agg(x.marketplace) AS marketplaces,
+                       array_agg(x.week_start) AS weeks
+                  FROM public.brand_slice_work x) a
+         CROSS JOIN LATERAL public.brand_marketplace_segments_of(a.brand_ids, a.marketplaces, a.weeks) b;
         ANALYZE public.brand_marketplace_segments_stage;
         DELETE FROM public.brand_marketplace_segments t
          WHERE EXISTS (SELECT 1 FROM public.brand_slice_work x
@@ -2790,7 +2834,7 @@ function "brand_level_refresh" {
       RETURN (SELECT count(*) FROM public.brand_marketplace_segments);
     END;
   SQL
-  depends_on = [view.brand_query_weeks_build, view.brand_marketplace_segments_build, table.brand_query_weeks, table.brand_marketplace_segments, table.brand_query_weeks_stage, table.brand_marketplace_segments_stage, table.brand_slice_changes, table.brand_slice_work]
+  depends_on = [view.brand_query_weeks_build, view.brand_marketplace_segments_build, function.brand_marketplace_segments_of, table.brand_query_weeks, table.brand_marketplace_segments, table.brand_query_weeks_stage, table.brand_marketplace_segments_stage, table.brand_slice_changes, table.brand_slice_work]
 }
 
 function "brand_product_segments_last_refreshed" {
