@@ -544,7 +544,7 @@ func TestValidateBrandProductSegments(t *testing.T) {
 	validate := func(t *testing.T, conn *pgx.Conn) []violation {
 		t.Helper()
 		rows, err := conn.Query(ctx, `
-			SELECT check_name, brand_id::text, asin, segment_type, period_start::text, detail
+			SELECT check_name, brand_id::text, coalesce(asin, ''), segment_type, period_start::text, detail
 			FROM public.validate_brand_product_segments()
 			ORDER BY 1, 2, 3, 4, 5`)
 		if err != nil {
@@ -603,6 +603,97 @@ func TestValidateBrandProductSegments(t *testing.T) {
 		got := validate(t, conn)
 		if len(got) != 1 || got[0].Check != "weekly_differs_from_base" || got[0].ASIN != "B0GLOBX001" || got[0].Start != "2024-10-06" {
 			t.Errorf("violations = %+v, want one weekly_differs_from_base for B0GLOBX001 2024-10-06", got)
+		}
+	})
+
+	// The refresh procedure validates only the slices its brand_level_refresh rebuilt
+	// (validate_brand_segments(true)); a forced refresh, everything.
+	scoped := func(t *testing.T, conn *pgx.Conn) []violation {
+		t.Helper()
+		rows, err := conn.Query(ctx, `
+			SELECT check_name, brand_id::text, coalesce(asin, ''), segment_type, period_start::text, detail
+			FROM public.validate_brand_segments(true)
+			ORDER BY 1, 2, 3, 4, 5`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[violation])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// staleAcmeWeek changes acme's US week of 21 July (not the newest week) in the base rows and refreshes the
+	// brand-level tables but not brand_product_segments, which is then stale for that slice; and it corrupts
+	// globex's brand-level week of 6 October, a slice no change recorded.
+	staleAcmeWeek := func(t *testing.T, conn *pgx.Conn, ids map[string]string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, `
+			UPDATE public.brand_marketplace_segments SET asin_clicks = asin_clicks + 1
+			WHERE brand_id = $1 AND marketplace = 'US' AND segment_type = 'weekly' AND period_start = '2024-10-06'`, ids["globex"]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `
+			UPDATE sqp.search_query_performance SET asin_click_count = asin_click_count + 5
+			WHERE search_query = 'red shoes'
+			  AND asin_performance_id = (SELECT id FROM sqp.asin_performance_data WHERE asin = 'B0ACME0001' AND marketplace = 'US' AND start_date = '2024-07-21')`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, `SELECT public.brand_level_refresh(false)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("the refresh validates the slices it rebuilt, also a week that is not the newest", func(t *testing.T) {
+		t.Parallel()
+		_, conn, ids := handDatabase(ctx, t)
+		staleAcmeWeek(t, conn, ids)
+		got := scoped(t, conn)
+		// acme's brand-level week, July and third quarter differ from the stale product segments, and the
+		// product week from its base rows; globex's corrupted week is in no rebuilt slice.
+		want := map[string]int{"brand_differs_from_products": 3, "weekly_differs_from_base": 1}
+		if fmt.Sprint(checks(got)) != fmt.Sprint(want) {
+			t.Fatalf("violations = %+v, want %v", got, want)
+		}
+		for _, v := range got {
+			if v.BrandID != ids["acme"] {
+				t.Errorf("violation %+v outside the rebuilt slice (acme, US, 21 July)", v)
+			}
+			if v.Check == "weekly_differs_from_base" && (v.ASIN != "B0ACME0001" || v.Start != "2024-07-21") {
+				t.Errorf("violation %+v, want B0ACME0001's week of 21 July", v)
+			}
+		}
+		// Everything: globex's corrupted week too (against its products and its query-weeks), but of the base
+		// rows only the newest week, which did not change.
+		all := checks(validate(t, conn))
+		want = map[string]int{"brand_differs_from_products": 4, "query_weeks_differ_from_brand": 1}
+		if fmt.Sprint(all) != fmt.Sprint(want) {
+			t.Errorf("validate_brand_product_segments: violations by check = %v, want %v", all, want)
+		}
+	})
+
+	t.Run("after a forced refresh everything is validated", func(t *testing.T) {
+		t.Parallel()
+		_, conn, ids := handDatabase(ctx, t)
+		staleAcmeWeek(t, conn, ids)
+		// A refresh with nothing changed rebuilds nothing and validates nothing, although acme's product
+		// segments are stale.
+		if _, err := conn.Exec(ctx, `SELECT public.brand_level_refresh(false)`); err != nil {
+			t.Fatal(err)
+		}
+		if got := scoped(t, conn); len(got) != 0 {
+			t.Errorf("violations after a refresh that rebuilt nothing = %+v, want none", got)
+		}
+		// A forced one rebuilds every slice (rewriting globex's corrupted week) and so validates everything.
+		if _, err := conn.Exec(ctx, `SELECT public.brand_level_refresh(true)`); err != nil {
+			t.Fatal(err)
+		}
+		got, all := scoped(t, conn), validate(t, conn)
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", all) {
+			t.Errorf("validate_brand_segments(true) after a forced refresh = %+v, want everything validated: %+v", got, all)
+		}
+		if want := map[string]int{"brand_differs_from_products": 3}; fmt.Sprint(checks(got)) != fmt.Sprint(want) {
+			t.Errorf("violations = %+v, want %v (acme's stale week, July and quarter)", got, want)
 		}
 	})
 
