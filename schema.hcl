@@ -3194,6 +3194,9 @@ function "validate_brand_segments" {
           FROM (SELECT DISTINCT w.brand_id, w.marketplace, date_trunc('quarter', w.week_start::timestamp)::date AS q_start
                   FROM public.brand_slice_work w) q;
       END IF;
+      -- Each scope below is "v_all OR (...)": a plan made for this call drops whichever side does not apply,
+      -- but an IN (subquery) under an OR stays a filter, so the scoped side also names its keys with
+      -- = ANY (array), which the indexes can take.
       RETURN QUERY
       WITH quarters AS (
         SELECT x.brand_id, x.marketplace, x.q_start
@@ -3407,9 +3410,12 @@ function "validate_brand_segments" {
                           sum(w.search_query_volume)::bigint AS search_query_volume, sum(w.priced_purchases)::bigint AS priced_purchases,
                           count(*)::bigint AS query_weeks
                      FROM public.brand_query_weeks w
-                    WHERE v_all OR (w.brand_id, w.marketplace, w.week_start) IN
-                          (SELECT x.brand_id, x.marketplace, x.week_start
-                             FROM unnest(v_brand_ids, v_marketplaces, v_weeks) AS x(brand_id, marketplace, week_start))
+                    WHERE v_all
+                       OR (w.brand_id = ANY (v_brand_ids) AND w.marketplace = ANY (v_marketplaces)
+                           AND w.week_start = ANY (v_base_weeks)
+                           AND (w.brand_id, w.marketplace, w.week_start) IN
+                               (SELECT x.brand_id, x.marketplace, x.week_start
+                                  FROM unnest(v_brand_ids, v_marketplaces, v_weeks) AS x(brand_id, marketplace, week_start)))
                     GROUP BY w.brand_id, w.marketplace, w.week_start) qw
           ON qw.brand_id = g.brand_id AND qw.marketplace = g.marketplace AND qw.week_start = g.period_start
        WHERE g.brand_id IS NULL OR qw.brand_id IS NULL
