@@ -19,6 +19,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/config"
 	"github.com/sqpdash/sqpdash/internal/events"
 	"github.com/sqpdash/sqpdash/internal/importer"
+	"github.com/sqpdash/sqpdash/internal/logbuffer"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
 	"github.com/sqpdash/sqpdash/web"
@@ -65,6 +66,16 @@ func runServe(ctx context.Context, cfg config.Config, args []string) int {
 		cfg.LogFormat = "text"
 	}
 	log := slog.New(web.WithRequestID(newLogger(cfg).Handler()))
+	if !isTerminal(os.Stderr) {
+		// A log collector's pipe or a file gets one line per request: they are gathered and written in
+		// batches (internal/logbuffer), warnings and errors at once, the rest when serve returns. A
+		// person at a terminal sees each line as it comes.
+		logOut := logbuffer.New(os.Stderr, 0, 0)
+		// Nothing is left to report a failure of stderr to: the lines are lost either way.
+		defer func() { _ = logOut.Close() }()
+		format := logFormat(cfg.LogFormat, false)
+		log = slog.New(web.WithRequestID(logbuffer.Handler(newLoggerTo(logOut, format).Handler(), logOut, slog.LevelWarn)))
+	}
 	limitMemory()
 	if err := serve(ctx, cfg, log, os.Stdout, nil); err != nil {
 		log.Error("sqpdash serve failed", "err", err)
