@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,8 +37,28 @@ const (
 
 // CSRFToken returns the token to render into forms and the <meta> of the page being built.
 func CSRFToken(c echo.Context) string {
-	token, _ := c.Get(csrfContextKey).(string)
-	return token
+	token, _ := c.Get(csrfContextKey).(*requestCSRFToken)
+	if token == nil {
+		return ""
+	}
+	return token.get()
+}
+
+// requestCSRFToken is the token of one request, computed (an HMAC) the first time a form, the layout or
+// a cache key asks for it: most signed-in requests are htmx partials and cached responses that render
+// no form, and the HMAC was a few percent of a cached request's CPU (docs/performance.md).
+type requestCSRFToken struct {
+	once   sync.Once
+	server *Server
+	// kind and value make the binding (csrfTokenFor): "session:" and the session token, or "pre:" and the
+	// pre-session nonce.
+	kind, value string
+	token       string
+}
+
+func (t *requestCSRFToken) get() string {
+	t.once.Do(func() { t.token = t.server.csrfTokenFor(t.kind + t.value) })
+	return t.token
 }
 
 // csrfTokenFor is the token of one binding: "session:" + session token or "pre:" + nonce.
@@ -148,9 +169,11 @@ func (s *Server) csrfForViews() echo.MiddlewareFunc {
 			if withoutForms(c) {
 				return next(c)
 			}
-			var token string
+			// The binding is chosen now (the pre-session cookie must be set before anything is written);
+			// the HMAC is computed only if the response shows the token.
+			token := &requestCSRFToken{server: s}
 			if _, ok := UserFrom(c.Request().Context()); ok {
-				token = s.csrfTokenFor("session:" + sessionToken(c))
+				token.kind, token.value = "session:", sessionToken(c)
 			} else {
 				nonce := ""
 				if cookie, err := c.Cookie(preSessionCookie); err == nil {
@@ -159,11 +182,11 @@ func (s *Server) csrfForViews() echo.MiddlewareFunc {
 				if nonce == "" {
 					nonce = s.setPreSessionCookie(c)
 				}
-				token = s.csrfTokenFor("pre:" + nonce)
+				token.kind, token.value = "pre:", nonce
 			}
 			c.Set(csrfContextKey, token)
 			req := c.Request()
-			c.SetRequest(req.WithContext(views.WithCSRFToken(req.Context(), token)))
+			c.SetRequest(req.WithContext(views.WithCSRFTokenFunc(req.Context(), token.get)))
 			return next(c)
 		}
 	}
