@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,5 +196,43 @@ func TestQueryURLs(t *testing.T) {
 	// The range ending one week earlier is 13 whole weeks too: Sunday to Saturday.
 	if got, want := s.QueryViewURL("b1", weeks13(time.Date(2024, 10, 26, 0, 0, 0, 0, time.UTC), 1)), "http://127.0.0.1:1/brands/b1/queries?from=2024-07-21&to=2024-10-19"; got != want {
 		t.Errorf("QueryViewURL = %s, want %s", got, want)
+	}
+}
+
+func TestGetChecksEveryAnswer(t *testing.T) {
+	body := strings.Repeat("x", 20<<10)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok/segments", func(w http.ResponseWriter, r *http.Request) {
+		// What a browser would send: the session cookie, gzip, and HX-Request for the partial.
+		if r.Header.Get("Cookie") != "sqpdash_session=abc" || r.Header.Get("Accept-Encoding") != "gzip" || r.Header.Get("HX-Request") != "true" {
+			http.Error(w, "unexpected request headers", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip") // left compressed: the load generator must not decode it
+		_, _ = io.WriteString(w, body)
+	})
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok/segments", http.StatusSeeOther) })
+	mux.HandleFunc("/missing", http.NotFound)
+	mux.HandleFunc("/empty", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("/short", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = io.WriteString(w, "only 13 bytes")
+	})
+	mux.HandleFunc("/cookie", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sqpdash_session", Value: "new"})
+		_, _ = io.WriteString(w, "page")
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	s := &Server{BaseURL: ts.URL, loadClient: newLoadClient(ts.Client().Transport), cookies: "sqpdash_session=abc"}
+	ctx := context.Background()
+
+	if err := s.get(ctx, ts.URL+"/ok/segments?type=weekly"); err != nil {
+		t.Errorf("a whole 200: %v", err)
+	}
+	for _, path := range []string{"/redirect", "/missing", "/empty", "/short", "/cookie"} {
+		if err := s.get(ctx, ts.URL+path); err == nil {
+			t.Errorf("GET %s: no error", path)
+		}
 	}
 }
