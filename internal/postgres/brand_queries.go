@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,15 +23,68 @@ import (
 // as stored; amounts in cents, exact. minParam is the placeholder bound to minWeekMarketPurchases
 // (bestWeeklyPurchaseShare).
 func sumBrandQueryMain(minParam string) string {
-	return `
-	coalesce(sum(search_query_volume), 0)::bigint AS volume,
-	min(search_query_score) AS best_score,` + sumFunnelCounts + `,
-	round(sum(purchase_price_amount) * 100)::bigint AS price_cents,
-	sum(priced_purchases)::bigint AS priced_purchases,
-	count(*)::int AS weeks,
-	max(asin_count) AS max_asins,
-	` + bestWeeklyPurchaseShare("asin_purchases", "total_purchases", minParam) + `,
-	max(currency_code)::text AS currency`
+	sums := brandQueryMainSums(minParam)
+	cols := make([]string, len(sums))
+	for i, c := range sums {
+		cols[i] = "\n\t" + c.expr + " AS " + c.name
+	}
+	return strings.Join(cols, ",")
+}
+
+// brandQuerySum is one column of sumBrandQueryMain: its name and its aggregate.
+type brandQuerySum struct{ name, expr string }
+
+// brandQueryMainSums are the columns of sumBrandQueryMain, one by one, so that the query view's first step
+// (BrandQueries) can compute only the ones its sort reads.
+func brandQueryMainSums(minParam string) []brandQuerySum {
+	return []brandQuerySum{
+		{"volume", "coalesce(sum(search_query_volume), 0)::bigint"},
+		{"best_score", "min(search_query_score)"},
+		{"asin_impressions", "sum(asin_impressions)::bigint"},
+		{"total_impressions", "sum(total_impressions)::bigint"},
+		{"asin_clicks", "sum(asin_clicks)::bigint"},
+		{"total_clicks", "sum(total_clicks)::bigint"},
+		{"asin_cart_adds", "sum(asin_cart_adds)::bigint"},
+		{"total_cart_adds", "sum(total_cart_adds)::bigint"},
+		{"asin_purchases", "sum(asin_purchases)::bigint"},
+		{"total_purchases", "sum(total_purchases)::bigint"},
+		{"price_cents", "round(sum(purchase_price_amount) * 100)::bigint"},
+		{"priced_purchases", "sum(priced_purchases)::bigint"},
+		{"weeks", "count(*)::int"},
+		{"max_asins", "max(asin_count)"},
+		{"best_purchase_share", strings.TrimSuffix(bestWeeklyPurchaseShare("asin_purchases", "total_purchases", minParam), " AS best_purchase_share")},
+		{"currency", "max(currency_code)::text"},
+	}
+}
+
+// sortSums are the columns of sumBrandQueryMain that the ORDER BY expression expr reads (the sort keys
+// are whitelisted expressions over those column names).
+func sortSums(expr, minParam string) string {
+	var cols []string
+	for _, c := range brandQueryMainSums(minParam) {
+		if readsColumn(expr, c.name) {
+			cols = append(cols, ",\n\t"+c.expr+" AS "+c.name)
+		}
+	}
+	return strings.Join(cols, "")
+}
+
+// readsColumn reports whether the SQL expression expr names the column name as a whole identifier.
+func readsColumn(expr, name string) bool {
+	ident := func(b byte) bool {
+		return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+	}
+	for i := 0; ; {
+		j := strings.Index(expr[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !ident(expr[start-1])) && (end == len(expr) || !ident(expr[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 // sumBrandQueryDetails: see sumBrandQueryMain.
@@ -205,30 +259,32 @@ func (db *DB) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.Bra
 		limit = &f.Limit
 	}
 	args = append(args, minWeekMarketPurchases, limit, f.Offset)
-	// Two steps: the page is chosen on the main sums alone, and the details are summed for its rows only
-	// (through the unique index), which keeps the aggregation over all of a brand's queries small.
+	// Two steps: the page is chosen on the sums its sort reads alone (one or three of them, not all 45
+	// figures, over every query of the brand in the range), and every figure is summed for the page's rows
+	// only, through the unique index. The second step sums the same rows of each query, so the final
+	// order is the page's. docs/performance.md has the figures.
 	p := func(i int) string { return "$" + strconv.Itoa(i) }
 	q := `
 		WITH sums AS (
-			SELECT search_query AS query, ` + sumBrandQueryMain(p(len(args)-3)) + `
+			SELECT search_query AS query` + sortSums(expr, p(len(args)-3)) + `
 			FROM public.brand_query_weeks
 			WHERE ` + where + `
 			GROUP BY search_query
 		), page AS (
-			SELECT *, count(*) OVER () AS total
+			SELECT query, count(*) OVER () AS total
 			FROM sums
 			` + orderBy(expr, f.Desc, "query") + `
 			LIMIT ` + p(len(args)-2) + ` OFFSET ` + p(len(args)-1) + `
 		)
-		SELECT page.*, d.*
+		SELECT page.query, page.total, d.*
 		FROM page
 		CROSS JOIN LATERAL (
-			SELECT ` + sumBrandQueryDetails + `
+			SELECT ` + sumBrandQueryWeeks(p(len(args)-3)) + `
 			FROM public.brand_query_weeks w
 			WHERE w.brand_id = $1 AND w.marketplace = $2 AND w.search_query = page.query
 			  AND w.week_start >= $3 AND w.week_start + 6 <= $4
 		) d
-		` + orderBy(expr, f.Desc, "query")
+		` + orderBy(expr, f.Desc, "page.query")
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return sqp.BrandQueryPage{}, fmt.Errorf("list search queries of brand %s in %s over %s: %w", f.BrandID, f.Marketplace, f.Range, err)

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"math"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -380,11 +381,24 @@ func TestBrandQueries(t *testing.T) {
 		if err != nil || len(page.Queries) != 0 || page.Total != 3 {
 			t.Errorf("past the last page: %+v, %v; want no row and the total 3", page, err)
 		}
+		// The page is chosen on the sums its sort reads alone, its figures summed afterwards: every key,
+		// both ways, pages one row at a time in the order of the whole list, with the same figures.
 		for _, k := range sqp.BrandQuerySortKeys() {
-			f := filter("US", all)
-			f.Sort = k
-			if _, err := db.BrandQueries(ctx, f); err != nil {
-				t.Errorf("sort %s: %v", k, err)
+			for _, desc := range []bool{false, true} {
+				f := filter("US", all)
+				f.Sort, f.Desc = k, desc
+				whole, err := db.BrandQueries(ctx, f)
+				if err != nil {
+					t.Errorf("sort %s: %v", k, err)
+					continue
+				}
+				for i, w := range whole.Queries {
+					f.Limit, f.Offset = 1, i
+					page, err := db.BrandQueries(ctx, f)
+					if err != nil || len(page.Queries) != 1 || page.Total != len(whole.Queries) || !reflect.DeepEqual(page.Queries[0], w) {
+						t.Errorf("sort %s desc %v, row %d: %+v, %v; want %+v of %d", k, desc, i+1, page, err, w, len(whole.Queries))
+					}
+				}
 			}
 		}
 		f.Sort, f.Desc, f.Limit, f.Offset = sqp.BrandQuerySortOpportunity, true, 0, 0
