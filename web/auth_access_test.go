@@ -507,6 +507,13 @@ func TestSecurityHeaders(t *testing.T) {
 			if h.Get("Strict-Transport-Security") != "" {
 				t.Error("HSTS over plain HTTP")
 			}
+			// The map is written directly: a name not in canonical form would not be found by clients'
+			// Get, nor be replaced by a handler's Set.
+			for _, kv := range securityHeaders {
+				if http.CanonicalHeaderKey(kv.name) != kv.name || h.Get(kv.name) != kv.value[0] {
+					t.Errorf("%s: %q, want %q under its canonical name", kv.name, h.Values(kv.name), kv.value)
+				}
+			}
 		})
 	}
 	t.Run("body over the limit is 413", func(t *testing.T) {

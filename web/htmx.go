@@ -7,15 +7,17 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// htmx request and response headers. All htmx plumbing of the server lives in this file.
+// htmx request and response headers. All htmx plumbing of the server lives in this file. The names are
+// in Go's canonical form (what http.Header stores; HTTP header names ignore case): a lookup by another
+// spelling allocates and converts the name on every call, several times per cached request.
 const (
-	hxRequest        = "HX-Request"
-	hxCurrentURL     = "HX-Current-URL"
-	hxHistoryRestore = "HX-History-Restore-Request"
-	hxTarget         = "HX-Target"
-	hxPushURL        = "HX-Push-Url"
-	hxReplaceURL     = "HX-Replace-Url"
-	hxRedirect       = "HX-Redirect" // full-page navigation, e.g. to the login page when a session ended
+	hxRequest        = "Hx-Request"
+	hxCurrentURL     = "Hx-Current-Url"
+	hxHistoryRestore = "Hx-History-Restore-Request"
+	hxTarget         = "Hx-Target"
+	hxPushURL        = "Hx-Push-Url"
+	hxReplaceURL     = "Hx-Replace-Url"
+	hxRedirect       = "Hx-Redirect" // full-page navigation, e.g. to the login page when a session ended
 )
 
 // htmxRequest is what htmx tells about a request.
@@ -47,7 +49,7 @@ func htmxOf(r *http.Request) htmxRequest {
 func (h htmxRequest) Partial() bool { return h.Enabled && !h.HistoryRestore }
 
 // varyOnHTMX marks a response whose body depends on HX-Request, so caches keep page and partial apart.
-func varyOnHTMX(c echo.Context) { c.Response().Header().Add("Vary", hxRequest) }
+func varyOnHTMX(c echo.Context) { c.Response().Header().Add("Vary", "HX-Request") }
 
 // pushURL makes htmx push u onto the browser history after the swap.
 func pushURL(c echo.Context, u string) { c.Response().Header().Set(hxPushURL, u) }

@@ -38,7 +38,7 @@ func observeRequests(log *slog.Logger, m *Metrics) echo.MiddlewareFunc {
 				slog.Int64("bytes", res.Size),
 				slog.Float64("took_ms", float64(took.Microseconds())/1000),
 				slog.String("remote_ip", c.RealIP()),
-				slog.Bool("htmx", req.Header.Get("HX-Request") == "true"),
+				slog.Bool("htmx", req.Header.Get(hxRequest) == "true"),
 			)
 			return nil
 		}
