@@ -436,7 +436,7 @@ type SegmentRow struct {
 	// CompareNote says, on screen, why the changes beside the numbers are not a fair comparison: no data
 	// in the previous segment, or fewer weeks of data there than here.
 	CompareNote string
-	Cells       []Cell
+	Cells       []SegmentCell
 	TopQueries  []TopQuery
 }
 
@@ -530,20 +530,19 @@ func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, link
 		e.Switch = append(e.Switch, SegmentSwitch{ID: ids[0] + asin, TestID: ids[1], Label: segmentTypeLabel(t),
 			URL: links.Segments(brandID, asin, t, s), Pressed: t == seg.Type})
 	}
-	for _, pair := range sqp.PairSegments(seg.Segments, seg.Range) {
+	pairs := sqp.PairSegments(seg.Segments, seg.Range)
+	e.Rows = make([]SegmentRow, 0, len(pairs))
+	for _, pair := range pairs {
 		sg := pair.Segment
-		row := SegmentRow{Start: dateValue(sg.Start), Label: period.SegmentLabel(seg.Type, sg.Start, sg.End), Cells: newCells(sg.Counts, &pair.Previous, seg.Currency)}
+		// The same rule and wording as the product rows and KPI cards (compare, markComparison: "no data
+		// (comparison)" on each change without a previous segment); the not-like-for-like note names the
+		// previous segment rather than "the comparison period".
+		cmp := compare(sg.DataPoints, pair.PreviousDataPoints)
+		row := SegmentRow{Start: dateValue(sg.Start), Label: period.SegmentLabel(seg.Type, sg.Start, sg.End),
+			Cells: newSegmentCells(sg.Counts, pair.Previous, cmp, seg.Currency)}
 		if seg.Type != period.Weekly {
 			row.Coverage = weekCoverage(sg.DataPoints, seg.Type.WeeksIn(sg.Start))
 		}
-		deltas := make([]*DeltaView, len(row.Cells))
-		for i := range row.Cells {
-			deltas[i] = &row.Cells[i].Delta
-		}
-		// The same rule and wording as the product rows and KPI cards (markComparison: "no data
-		// (comparison)" on each change without a previous segment); the not-like-for-like note names the
-		// previous segment rather than "the comparison period".
-		markComparison(sg.DataPoints, pair.PreviousDataPoints, deltas)
 		switch {
 		case !pair.HasPrevious:
 			row.CompareNote = noComparisonText
@@ -551,8 +550,11 @@ func newExpansion(brandID, asin string, seg SegmentData, s viewstate.State, link
 			row.CompareNote = fmt.Sprintf("Not like-for-like: the previous %s has %s of data, this one %s.",
 				seg.Type.Noun(), weeksText(pair.PreviousDataPoints), weeksText(sg.DataPoints))
 		}
-		for _, q := range seg.Top[sg.Start] {
-			row.TopQueries = append(row.TopQueries, TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases) + " purch.", Clicks: Plural(q.Counts.ASINClicks, "click")})
+		if top := seg.Top[sg.Start]; len(top) > 0 {
+			row.TopQueries = make([]TopQuery, len(top))
+			for i, q := range top {
+				row.TopQueries[i] = TopQuery{Query: q.Query, Purchases: FormatCount(q.Counts.ASINPurchases) + " purch.", Clicks: Plural(q.Counts.ASINClicks, "click")}
+			}
 		}
 		e.Rows = append(e.Rows, row)
 	}
