@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/metrics"
@@ -117,22 +118,33 @@ var expansionSQL = map[period.SegmentType]string{
 	period.Quarterly: expansionHead + expansionLiveTop + expansionMarkets,
 }
 
-// expansionRow is the scan target of one row of expansionSQL; what is set depends on its kind.
+// expansionRow is the scan target of one row of expansionSQL; what is set depends on its kind. It is
+// scanned by position into value types (scan): a year of weeks is about 200 rows, and scanning them by
+// name, with a pointer allocated per non-NULL column, was a tenth of the server's CPU per uncached
+// expansion (docs/performance.md, "The cold expansion").
 type expansionRow struct {
-	Kind           int32      `db:"kind"`
-	Start          *time.Time `db:"period_start"`
-	End            *time.Time `db:"period_end"`
-	DataStart      *time.Time `db:"earliest_date"`
-	DataEnd        *time.Time `db:"latest_date"`
-	DataPoints     *int32     `db:"data_points"` // data points of a segment, weeks of a sum, rank of a query
-	Query          *string    `db:"query"`       // a top query, a marketplace's code
-	ASIN           *string    `db:"asin"`
-	Title          *string    `db:"title"`
-	WeeklyCount    *int32     `db:"weekly_count"`
-	MonthlyCount   *int32     `db:"monthly_count"`
-	QuarterlyCount *int32     `db:"quarterly_count"`
-	BestShare      *float64   `db:"best_purchase_share"`
+	Kind           int32
+	Start          pgtype.Date
+	End            pgtype.Date
+	DataStart      pgtype.Date
+	DataEnd        pgtype.Date
+	DataPoints     pgtype.Int4 // data points of a segment, weeks of a sum, rank of a query
+	Query          pgtype.Text // a top query, a marketplace's code
+	ASIN           pgtype.Text
+	Title          pgtype.Text
+	WeeklyCount    pgtype.Int4
+	MonthlyCount   pgtype.Int4
+	QuarterlyCount pgtype.Int4
+	BestShare      pgtype.Float8
 	countsRow
+}
+
+// scan reads the current row of rows into r, in the columns' order of expansionSQL.
+func (r *expansionRow) scan(rows pgx.Rows) error {
+	return rows.Scan(&r.Kind, &r.Start, &r.End, &r.DataStart, &r.DataEnd, &r.DataPoints, &r.Query, &r.ASIN, &r.Title,
+		&r.WeeklyCount, &r.MonthlyCount, &r.QuarterlyCount, &r.BestShare,
+		&r.ASINImpressions, &r.TotalImpressions, &r.ASINClicks, &r.TotalClicks, &r.ASINCartAdds, &r.TotalCartAdds,
+		&r.ASINPurchases, &r.TotalPurchases, &r.PriceCents, &r.PricedPurchases)
 }
 
 // ProductExpansion reads everything a product row of the table shows (sqp.ExpansionQuery) in one
@@ -156,35 +168,39 @@ func (db *DB) ProductExpansion(ctx context.Context, q sqp.ExpansionQuery) (sqp.P
 	if err != nil {
 		return sqp.ProductExpansion{}, fmt.Errorf("expand product %s of brand %s over %s: %w", q.ASIN, q.BrandID, q.Range, err)
 	}
-	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[expansionRow])
-	if err != nil {
-		return sqp.ProductExpansion{}, fmt.Errorf("expand product %s of brand %s over %s: %w", q.ASIN, q.BrandID, q.Range, err)
-	}
+	defer rows.Close()
 	out := sqp.ProductExpansion{Top: map[time.Time][]sqp.QueryCounts{}}
 	brand := false
-	for _, r := range found {
+	var r expansionRow
+	for rows.Next() {
+		if err := r.scan(rows); err != nil {
+			return sqp.ProductExpansion{}, fmt.Errorf("expand product %s of brand %s over %s: %w", q.ASIN, q.BrandID, q.Range, err)
+		}
 		switch r.Kind {
 		case expansionProduct:
 			brand = true
-			if r.ASIN == nil {
+			if !r.ASIN.Valid {
 				return sqp.ProductExpansion{}, apperr.NotFound("no product %s in this brand", q.ASIN)
 			}
-			out.Product = sqp.ProductSummary{ASIN: *r.ASIN, Title: *r.Title, Counts: r.counts(), WeeklySegments: int(*r.WeeklyCount),
-				MonthlySegments: int(*r.MonthlyCount), QuarterlySegments: int(*r.QuarterlyCount), Weeks: int(*r.DataPoints)}
-			if r.BestShare != nil {
-				out.Product.BestPurchaseShare = metrics.Known(*r.BestShare)
+			out.Product = sqp.ProductSummary{ASIN: r.ASIN.String, Title: r.Title.String, Counts: r.counts(), WeeklySegments: int(r.WeeklyCount.Int32),
+				MonthlySegments: int(r.MonthlyCount.Int32), QuarterlySegments: int(r.QuarterlyCount.Int32), Weeks: int(r.DataPoints.Int32)}
+			if r.BestShare.Valid {
+				out.Product.BestPurchaseShare = metrics.Known(r.BestShare.Float64)
 			}
 		case expansionBase:
-			out.Base = sqp.PeriodCounts{Counts: r.counts(), Weeks: int(*r.DataPoints)}
+			out.Base = sqp.PeriodCounts{Counts: r.counts(), Weeks: int(r.DataPoints.Int32)}
 		case expansionSegment:
-			out.Segments = append(out.Segments, sqp.Segment{Type: q.Type, Start: r.Start.UTC(), End: r.End.UTC(),
-				DataStart: r.DataStart.UTC(), DataEnd: r.DataEnd.UTC(), Counts: r.counts(), DataPoints: int(*r.DataPoints)})
+			out.Segments = append(out.Segments, sqp.Segment{Type: q.Type, Start: r.Start.Time.UTC(), End: r.End.Time.UTC(),
+				DataStart: r.DataStart.Time.UTC(), DataEnd: r.DataEnd.Time.UTC(), Counts: r.counts(), DataPoints: int(r.DataPoints.Int32)})
 		case expansionTop:
-			k := r.Start.UTC()
-			out.Top[k] = append(out.Top[k], sqp.QueryCounts{Query: *r.Query, Counts: r.counts()})
+			k := r.Start.Time.UTC()
+			out.Top[k] = append(out.Top[k], sqp.QueryCounts{Query: r.Query.String, Counts: r.counts()})
 		case expansionMarket:
-			out.Markets = append(out.Markets, sqp.MarketplaceData{Marketplace: sqp.MarketplaceOf(*r.Query), LastWeekEnd: r.End.UTC()})
+			out.Markets = append(out.Markets, sqp.MarketplaceData{Marketplace: sqp.MarketplaceOf(r.Query.String), LastWeekEnd: r.End.Time.UTC()})
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return sqp.ProductExpansion{}, fmt.Errorf("expand product %s of brand %s over %s: %w", q.ASIN, q.BrandID, q.Range, err)
 	}
 	if !brand {
 		return sqp.ProductExpansion{}, apperr.NotFound("no brand %s", q.BrandID)
