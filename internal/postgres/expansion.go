@@ -18,16 +18,17 @@ import (
 const (
 	expansionProduct = iota // the product's row over the range (none: no such active brand)
 	expansionBase           // its sums over the comparison range
-	expansionSegment        // one segment, oldest first
-	expansionTop            // one top search query of a segment, best first
+	expansionSegment        // one segment, oldest first; a week carries its top search queries
+	expansionTop            // one top search query of a month or quarter, best first
 	expansionMarket         // one of the brand's marketplaces, default first
 )
 
 // expansionSQL is ProductExpansion's one statement: every part of an expanded product row, as rows of
 // one shape told apart by kind. The product's rows of brand_product_segments in the marketplace (about 70
 // for a year: weeks, months and quarters) are read once, by the unique index, and every sum is taken
-// from them; the weekly top queries are the reports' precomputed ones (sqp.report_totals), monthly and
-// quarterly ones are ranked from the query rows as TopQueries does; the marketplaces come from
+// from them; the weekly top queries are the reports' precomputed ones (sqp.report_totals), as three
+// arrays on the week's own row, monthly and quarterly ones are ranked from the query rows as TopQueries
+// does, a row each; the marketplaces come from
 // brand_marketplace_segments (brandMarketplacesSQL). Parameters: $1 brand, $2 ASIN, $3 marketplace,
 // $4..$5 range, $6 metrics.MinWeekMarketPurchases, $7 comparison on, $8..$9 comparison range, $10
 // segment type ("" for none), $11 start of the segment before the range, $12 top queries per segment.
@@ -54,7 +55,8 @@ var expansionHead = `
 	       coalesce(s.asin_clicks, 0) AS asin_clicks, coalesce(s.total_clicks, 0) AS total_clicks,
 	       coalesce(s.asin_cart_adds, 0) AS asin_cart_adds, coalesce(s.total_cart_adds, 0) AS total_cart_adds,
 	       coalesce(s.asin_purchases, 0) AS asin_purchases, coalesce(s.total_purchases, 0) AS total_purchases,
-	       s.price_cents, s.priced_purchases
+	       s.price_cents, s.priced_purchases, NULL::text[] AS top_queries, NULL::bigint[] AS top_purchases,
+	       NULL::bigint[] AS top_clicks
 	FROM product p
 	CROSS JOIN LATERAL (
 		SELECT ` + sumSegmentCounts + `, count(*)::int AS data_weeks, ` + bestWeeklyPurchaseShare("asin_purchases", "total_purchases", "$6") + `
@@ -72,50 +74,57 @@ var expansionHead = `
 	SELECT ` + fmt.Sprint(expansionBase) + `, NULL, NULL, NULL, NULL, b.data_weeks, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	       coalesce(b.asin_impressions, 0), coalesce(b.total_impressions, 0), coalesce(b.asin_clicks, 0), coalesce(b.total_clicks, 0),
 	       coalesce(b.asin_cart_adds, 0), coalesce(b.total_cart_adds, 0), coalesce(b.asin_purchases, 0), coalesce(b.total_purchases, 0),
-	       b.price_cents, b.priced_purchases
+	       b.price_cents, b.priced_purchases, NULL, NULL, NULL
 	FROM (
 		SELECT ` + sumSegmentCounts + `, count(*)::int AS data_weeks
 		FROM seg
 		WHERE segment_type = 'weekly' AND period_start >= $8 AND period_end <= $9
 	) b
 	WHERE $7
-	UNION ALL
+	UNION ALL`
+
+// expansionSegments are the segment rows of months and quarters (and of no type: none), and
+// expansionWeeks those of weeks, each with its report's top queries (up to $12; the week before the
+// range, only the first row's comparison, without).
+var (
+	expansionSegments = `
 	SELECT ` + fmt.Sprint(expansionSegment) + `, period_start, period_end, earliest_date, latest_date, data_points_count, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	       asin_impressions, total_impressions, asin_clicks, total_clicks, asin_cart_adds, total_cart_adds, asin_purchases, total_purchases,
-	       coalesce(round(purchase_price_amount * 100), 0)::bigint, coalesce(priced_purchases, 0)::bigint
+	       coalesce(round(purchase_price_amount * 100), 0)::bigint, coalesce(priced_purchases, 0)::bigint, NULL, NULL, NULL
 	FROM seg
-	WHERE segment_type = $10 AND ` + segmentInRange("$11", "$5") + ``
+	WHERE segment_type = $10 AND ` + segmentInRange("$11", "$5")
+	// The range rule's columns are seg's alone: the lateral's are queries, purchases and clicks.
+	expansionWeeks = `
+	SELECT ` + fmt.Sprint(expansionSegment) + `, s.period_start, s.period_end, s.earliest_date, s.latest_date, s.data_points_count, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	       s.asin_impressions, s.total_impressions, s.asin_clicks, s.total_clicks, s.asin_cart_adds, s.total_cart_adds, s.asin_purchases, s.total_purchases,
+	       coalesce(round(s.purchase_price_amount * 100), 0)::bigint, coalesce(s.priced_purchases, 0)::bigint,
+	       top.queries, top.purchases, top.clicks
+	FROM seg s
+	LEFT JOIN LATERAL (` + reportTopQueryArraysSQL("$2", "$3", "s.period_start", "$12") + `) top ON s.period_start >= $4
+	WHERE segment_type = $10 AND ` + segmentInRange("$11", "$5")
+)
 
-// expansionWeeklyTop and expansionLiveTop are the top query rows of weeks (from sqp.report_totals) and
-// of months and quarters (ranked from the query rows).
-var (
-	expansionWeeklyTop = `	UNION ALL
+// expansionLiveTop are the top query rows of months and quarters (ranked from the query rows).
+var expansionLiveTop = `	UNION ALL
 	SELECT ` + fmt.Sprint(expansionTop) + `, segment_start, NULL, NULL, NULL, rank::int, query, NULL, NULL, NULL, NULL, NULL, NULL,
-	       0, 0, asin_clicks, 0, 0, 0, asin_purchases, 0, 0, 0
-	FROM (` + reportTopQueriesSQL("$2", "$3", "$4", "$5") + `) top
-	WHERE rank <= $12
-	  AND EXISTS (SELECT 1 FROM product WHERE asin IS NOT NULL)`
-	expansionLiveTop = `	UNION ALL
-	SELECT ` + fmt.Sprint(expansionTop) + `, segment_start, NULL, NULL, NULL, rank::int, query, NULL, NULL, NULL, NULL, NULL, NULL,
-	       0, 0, asin_clicks, 0, 0, 0, asin_purchases, 0, 0, 0
+	       0, 0, asin_clicks, 0, 0, 0, asin_purchases, 0, 0, 0, NULL, NULL, NULL
 	FROM (` + liveTopQueriesSQL("$2", "$3", "$4", "$5", "$10") + `) top
 	WHERE rank <= $12
 	  AND EXISTS (SELECT 1 FROM product WHERE asin IS NOT NULL)`
-)
 
 // expansionMarkets are the marketplace rows, and the order of all rows.
 var expansionMarkets = `	UNION ALL
 	SELECT ` + fmt.Sprint(expansionMarket) + `, NULL, last_week_end, NULL, NULL, ord::int, marketplace, NULL, NULL, NULL, NULL, NULL, NULL,
-	       0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL
 	FROM (` + brandMarketplacesSQL("$1") + `) markets
 	ORDER BY kind, period_start, data_points`
 
 // expansionSQL is the statement of each segment type.
 var expansionSQL = map[period.SegmentType]string{
-	"":               expansionHead + expansionMarkets,
-	period.Weekly:    expansionHead + expansionWeeklyTop + expansionMarkets,
-	period.Monthly:   expansionHead + expansionLiveTop + expansionMarkets,
-	period.Quarterly: expansionHead + expansionLiveTop + expansionMarkets,
+	"":               expansionHead + expansionSegments + expansionMarkets,
+	period.Weekly:    expansionHead + expansionWeeks + expansionMarkets,
+	period.Monthly:   expansionHead + expansionSegments + expansionLiveTop + expansionMarkets,
+	period.Quarterly: expansionHead + expansionSegments + expansionLiveTop + expansionMarkets,
 }
 
 // expansionRow is the scan target of one row of expansionSQL; what is set depends on its kind. It is
@@ -137,6 +146,10 @@ type expansionRow struct {
 	QuarterlyCount pgtype.Int4
 	BestShare      pgtype.Float8
 	countsRow
+	// A week's top queries, best first (NULL otherwise).
+	TopQueries   []string
+	TopPurchases []int64
+	TopClicks    []int64
 }
 
 // scan reads the current row of rows into r, in the columns' order of expansionSQL.
@@ -144,7 +157,7 @@ func (r *expansionRow) scan(rows pgx.Rows) error {
 	return rows.Scan(&r.Kind, &r.Start, &r.End, &r.DataStart, &r.DataEnd, &r.DataPoints, &r.Query, &r.ASIN, &r.Title,
 		&r.WeeklyCount, &r.MonthlyCount, &r.QuarterlyCount, &r.BestShare,
 		&r.ASINImpressions, &r.TotalImpressions, &r.ASINClicks, &r.TotalClicks, &r.ASINCartAdds, &r.TotalCartAdds,
-		&r.ASINPurchases, &r.TotalPurchases, &r.PriceCents, &r.PricedPurchases)
+		&r.ASINPurchases, &r.TotalPurchases, &r.PriceCents, &r.PricedPurchases, &r.TopQueries, &r.TopPurchases, &r.TopClicks)
 }
 
 // ProductExpansion reads everything a product row of the table shows (sqp.ExpansionQuery) in one
@@ -190,8 +203,16 @@ func (db *DB) ProductExpansion(ctx context.Context, q sqp.ExpansionQuery) (sqp.P
 		case expansionBase:
 			out.Base = sqp.PeriodCounts{Counts: r.counts(), Weeks: int(r.DataPoints.Int32)}
 		case expansionSegment:
-			out.Segments = append(out.Segments, sqp.Segment{Type: q.Type, Start: r.Start.Time.UTC(), End: r.End.Time.UTC(),
+			start := r.Start.Time.UTC()
+			out.Segments = append(out.Segments, sqp.Segment{Type: q.Type, Start: start, End: r.End.Time.UTC(),
 				DataStart: r.DataStart.Time.UTC(), DataEnd: r.DataEnd.Time.UTC(), Counts: r.counts(), DataPoints: int(r.DataPoints.Int32)})
+			if n := len(r.TopQueries); n > 0 && len(r.TopPurchases) == n && len(r.TopClicks) == n {
+				top := make([]sqp.QueryCounts, n)
+				for i, query := range r.TopQueries {
+					top[i] = sqp.QueryCounts{Query: query, Counts: metrics.Counts{ASINPurchases: r.TopPurchases[i], ASINClicks: r.TopClicks[i]}}
+				}
+				out.Top[start] = top
+			}
 		case expansionTop:
 			k := r.Start.Time.UTC()
 			out.Top[k] = append(out.Top[k], sqp.QueryCounts{Query: r.Query.String, Counts: r.counts()})

@@ -94,6 +94,19 @@ func reportTopQueriesSQL(asin, market, from, to string) string {
 		WHERE a.asin = ` + asin + ` AND a.marketplace = ` + market + ` AND a.start_date >= ` + from + ` AND a.start_date <= ` + to
 }
 
+// reportTopQueryArraysSQL is the precomputed top search queries (sqp.report_totals) of the report of asin
+// in market for the week starting on week, the first n, as three arrays in rank order: queries, purchases,
+// clicks. Arguments are SQL expressions. The report is found by the unique index on (asin, marketplace,
+// start_date, end_date).
+func reportTopQueryArraysSQL(asin, market, week, n string) string {
+	return `
+		SELECT r.top_queries[1:` + n + `] AS queries, r.top_query_purchases[1:` + n + `] AS purchases,
+		       r.top_query_clicks[1:` + n + `] AS clicks
+		FROM sqp.asin_performance_data a
+		JOIN sqp.report_totals r ON r.asin_performance_id = a.id
+		WHERE a.asin = ` + asin + ` AND a.marketplace = ` + market + ` AND a.start_date = ` + week
+}
+
 // liveTopQueriesSQL ranks the search queries of asin in market over the weeks starting in from..to per
 // segment of type typ ('monthly', 'quarterly'; anything else: weeks) by ASIN purchases, then ASIN clicks,
 // then text: segment_start, query, the sums of sumQueryCounts and rank. Arguments are SQL placeholders.
