@@ -41,6 +41,8 @@ func measureColdExpansion(ctx context.Context, t Target) (*ColdExpansion, error)
 		bytes, largest int
 		rows           int
 	)
+	// The server's CPU per miss is the figure to compare on a busy machine, where latencies are not.
+	cpu0, cpuErr := ProcessCPU(srv.PID)
 	start := time.Now()
 	for _, p := range t.Products {
 		u := srv.ExpansionURL(p, url.Values{"preset": {"52w"}})
@@ -60,6 +62,9 @@ func measureColdExpansion(ctx context.Context, t Target) (*ColdExpansion, error)
 	}
 	res.Latency.Clients = 1
 	res.Latency.fill(lat, time.Since(start))
+	if cpu1, err := ProcessCPU(srv.PID); err == nil && cpuErr == nil && len(lat) > 0 {
+		res.Latency.ServerCPUPerReqMs = ms(cpu1-cpu0) / float64(len(lat))
+	}
 	top, err := t.Store.TopStatements(ctx, 1000)
 	if err != nil {
 		return nil, err
@@ -133,6 +138,12 @@ func writeColdExpansion(p func(format string, a ...any), scales []ScaleResult) {
 	})
 	row("p50 / p90 / p99 / max", func(c ColdExpansion) string {
 		return fmt.Sprintf("%.2f / %.2f / %.2f / %.2f ms", c.Latency.P50ms, c.Latency.P90ms, c.Latency.P99ms, c.Latency.MaxMs)
+	})
+	row("server CPU per request", func(c ColdExpansion) string {
+		if c.Latency.ServerCPUPerReqMs == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.2f ms", c.Latency.ServerCPUPerReqMs)
 	})
 	row("database statements per request (session and data version included)", func(c ColdExpansion) string { return fmt.Sprintf("%.2f", c.QueriesPerRequest) })
 	row("HTML per response, uncompressed: mean / largest", func(c ColdExpansion) string {
