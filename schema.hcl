@@ -1121,6 +1121,589 @@ trigger "asin_performance_data_report_totals_insert" {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Per-segment sums: the input of brand_product_segments. The view used to join the 201k report totals with
+// the mappings and brands and sum them into months and quarters on every refresh (about 4 s of its 8.8 s at
+// scale 10); it reads one narrow row per segment here instead and only adds the rates. Statement-level
+// triggers keep the table exact, as sqp.report_totals is kept: each statement that changes what a segment
+// sums (report totals, a report's ASIN, marketplace or week, a mapping, a brand's activation) recomputes the
+// segments it touched from sqp.report_totals in the same transaction (never by adding deltas), so a REFRESH
+// run right after any write sees exact sums. `schema apply` fills the table when it creates it
+// (internal/schema/backfill.go).
+// An ASIN has one brand (asin_brand_mapping's key), so (asin, marketplace, segment_type, period_start) is
+// unique: the triggers find a segment by it whatever its brand.
+// ---------------------------------------------------------------------------------------------------------
+
+table "segment_sums" {
+  schema  = schema.sqp
+  comment = "One row per row of brand_product_segments, with the same columns in the same order: the sums of the segment's weekly report totals (sqp.report_totals with query rows, of active mappings of active brands) and the rates computed from them. Maintained by statement triggers (sqp.segment_sums_sync_*): never write it directly."
+  column "brand_id" {
+    type = uuid
+  }
+  column "marketplace" {
+    type = text
+  }
+  column "asin" {
+    type = varchar(20)
+  }
+  column "segment_type" {
+    type    = text
+    comment = "weekly, monthly or quarterly, as in brand_product_segments."
+  }
+  column "period_start" {
+    type = date
+  }
+  column "period_end" {
+    type = date
+  }
+  column "total_impressions" {
+    type = bigint
+  }
+  column "asin_impressions" {
+    type = bigint
+  }
+  column "total_clicks" {
+    type = bigint
+  }
+  column "asin_clicks" {
+    type = bigint
+  }
+  column "total_cart_adds" {
+    type = bigint
+  }
+  column "asin_cart_adds" {
+    type = bigint
+  }
+  column "total_purchases" {
+    type = bigint
+  }
+  column "asin_purchases" {
+    type = bigint
+  }
+  column "impression_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "click_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "cart_add_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "purchase_share_pct" {
+    type = numeric
+    null = true
+  }
+  column "ctr_pct" {
+    type = numeric
+    null = true
+  }
+  column "cvr_pct" {
+    type = numeric
+    null = true
+  }
+  column "avg_purchase_price" {
+    type = numeric
+    null = true
+  }
+  column "data_points_count" {
+    type = integer
+  }
+  column "earliest_date" {
+    type = date
+  }
+  column "latest_date" {
+    type = date
+  }
+  column "purchase_price_amount" {
+    type = numeric
+  }
+  column "priced_purchases" {
+    type = bigint
+  }
+  // The view's unique key, in its order: the view reads the table through this index, already sorted.
+  primary_key {
+    columns = [column.brand_id, column.marketplace, column.asin, column.segment_type, column.period_start]
+  }
+  // The triggers find a segment by it whatever its brand.
+  index "segment_sums_asin_key" {
+    unique  = true
+    columns = [column.asin, column.marketplace, column.segment_type, column.period_start]
+  }
+  check "segment_sums_segment_type" {
+    expr = "segment_type IN ('weekly', 'monthly', 'quarterly')"
+  }
+}
+
+function "segment_sums_recompute" {
+  schema = schema.sqp
+  lang   = SQL
+  arg "p_asins" {
+    type = sql("text[]")
+  }
+  arg "p_marketplaces" {
+    type = sql("text[]")
+  }
+  arg "p_weeks" {
+    type = sql("date[]")
+  }
+  return  = void
+  comment = "Recomputes sqp.segment_sums for the segments holding the week (a Sunday, as every report starts on one) p_weeks[i] of ASIN p_asins[i] in marketplace p_marketplaces[i] (its week, month and quarter), writing only the rows that changed: the one definition of a segment's sums for the triggers. Runs with its caller's rights (the trigger functions' owner)."
+  as      = <<-SQL
+    WITH keys AS (
+      SELECT DISTINCT k.asin, k.marketplace, g.segment_type, g.period_start, g.period_end
+        FROM ROWS FROM (pg_catalog.unnest(p_asins), pg_catalog.unnest(p_marketplaces), pg_catalog.unnest(p_weeks))
+             AS k (asin, marketplace, week)
+       CROSS JOIN LATERAL (VALUES
+             ('weekly'::text, k.week, k.week + 6),
+             ('monthly', date_trunc('month', k.week::timestamp)::date,
+              (date_trunc('month', k.week::timestamp) + interval '1 month' - interval '1 day')::date),
+             ('quarterly', date_trunc('quarter', k.week::timestamp)::date,
+              (date_trunc('quarter', k.week::timestamp) + interval '3 months' - interval '1 day')::date)
+            ) AS g (segment_type, period_start, period_end)
+    ),
+    -- A segment holds the reports whose week (a report starts on a Sunday) starts in its period. A key
+    -- without any (brand_id NULL) loses its row.
+    fresh AS (
+      SELECT k.asin, k.marketplace, k.segment_type, k.period_start, k.period_end, a.*,
+             round(100.0 * a.asin_impressions / nullif(a.total_impressions, 0), 2) AS impression_share_pct,
+             round(100.0 * a.asin_clicks / nullif(a.total_clicks, 0), 2) AS click_share_pct,
+             round(100.0 * a.asin_cart_adds / nullif(a.total_cart_adds, 0), 2) AS cart_add_share_pct,
+             round(100.0 * a.asin_purchases / nullif(a.total_purchases, 0), 2) AS purchase_share_pct,
+             round(100.0 * a.asin_clicks / nullif(a.asin_impressions, 0), 2) AS ctr_pct,
+             round(100.0 * a.asin_purchases / nullif(a.asin_clicks, 0), 2) AS cvr_pct,
+             round(a.purchase_price_amount / nullif(a.priced_purchases, 0), 2) AS avg_purchase_price
+        FROM keys k
+        LEFT JOIN LATERAL (
+             SELECT m.brand_id,
+                    sum(t.total_impressions)::bigint AS total_impressions, sum(t.asin_impressions)::bigint AS asin_impressions,
+                    sum(t.total_clicks)::bigint AS total_clicks, sum(t.asin_clicks)::bigint AS asin_clicks,
+                    sum(t.total_cart_adds)::bigint AS total_cart_adds, sum(t.asin_cart_adds)::bigint AS asin_cart_adds,
+                    sum(t.total_purchases)::bigint AS total_purchases, sum(t.asin_purchases)::bigint AS asin_purchases,
+                    sum(t.purchase_price_amount) AS purchase_price_amount, sum(t.priced_purchases)::bigint AS priced_purchases,
+                    count(*)::integer AS data_points_count, min(r.start_date) AS earliest_date, max(r.end_date) AS latest_date
+               FROM sqp.asin_performance_data r
+               JOIN sqp.report_totals t ON t.asin_performance_id = r.id AND t.query_rows > 0
+               JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+               JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+              WHERE r.asin = k.asin AND r.marketplace = k.marketplace
+                AND r.start_date BETWEEN k.period_start AND k.period_end
+              GROUP BY m.brand_id) AS a ON true
+    ),
+    gone AS (
+      DELETE FROM sqp.segment_sums s
+       USING fresh f
+       WHERE f.brand_id IS NULL
+         AND s.asin = f.asin AND s.marketplace = f.marketplace AND s.segment_type = f.segment_type
+         AND s.period_start = f.period_start
+    )
+    INSERT INTO sqp.segment_sums AS s
+           (brand_id, marketplace, asin, segment_type, period_start, period_end, total_impressions,
+            asin_impressions, total_clicks, asin_clicks, total_cart_adds, asin_cart_adds, total_purchases,
+            asin_purchases, impression_share_pct, click_share_pct, cart_add_share_pct, purchase_share_pct, ctr_pct,
+            cvr_pct, avg_purchase_price, data_points_count, earliest_date, latest_date, purchase_price_amount,
+            priced_purchases)
+    SELECT f.brand_id, f.marketplace, f.asin, f.segment_type, f.period_start, f.period_end, f.total_impressions,
+           f.asin_impressions, f.total_clicks, f.asin_clicks, f.total_cart_adds, f.asin_cart_adds, f.total_purchases,
+           f.asin_purchases, f.impression_share_pct, f.click_share_pct, f.cart_add_share_pct, f.purchase_share_pct,
+           f.ctr_pct, f.cvr_pct, f.avg_purchase_price, f.data_points_count, f.earliest_date, f.latest_date,
+           f.purchase_price_amount, f.priced_purchases
+      FROM fresh f
+     WHERE f.brand_id IS NOT NULL
+    ON CONFLICT (asin, marketplace, segment_type, period_start) DO UPDATE
+       SET brand_id = excluded.brand_id, period_end = excluded.period_end,
+           total_impressions = excluded.total_impressions, asin_impressions = excluded.asin_impressions,
+           total_clicks = excluded.total_clicks, asin_clicks = excluded.asin_clicks,
+           total_cart_adds = excluded.total_cart_adds, asin_cart_adds = excluded.asin_cart_adds,
+           total_purchases = excluded.total_purchases, asin_purchases = excluded.asin_purchases,
+           impression_share_pct = excluded.impression_share_pct, click_share_pct = excluded.click_share_pct,
+           cart_add_share_pct = excluded.cart_add_share_pct, purchase_share_pct = excluded.purchase_share_pct,
+           ctr_pct = excluded.ctr_pct, cvr_pct = excluded.cvr_pct, avg_purchase_price = excluded.avg_purchase_price,
+           data_points_count = excluded.data_points_count, earliest_date = excluded.earliest_date,
+           latest_date = excluded.latest_date, purchase_price_amount = excluded.purchase_price_amount,
+           priced_purchases = excluded.priced_purchases
+     -- The rates follow from the sums. The amount as text, so that another scale (the view shows it) is a
+     -- change too.
+     WHERE (s.brand_id, s.period_end, s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
+            s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.purchase_price_amount::text,
+            s.priced_purchases, s.data_points_count, s.earliest_date, s.latest_date)
+           IS DISTINCT FROM
+           (excluded.brand_id, excluded.period_end, excluded.total_impressions, excluded.asin_impressions,
+            excluded.total_clicks, excluded.asin_clicks, excluded.total_cart_adds, excluded.asin_cart_adds,
+            excluded.total_purchases, excluded.asin_purchases, excluded.purchase_price_amount::text,
+            excluded.priced_purchases, excluded.data_points_count, excluded.earliest_date, excluded.latest_date)
+  SQL
+  depends_on = [table.segment_sums, table.report_totals, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+function "segment_sums_rebuild" {
+  schema = schema.sqp
+  lang   = PLpgSQL
+  arg "p_asins" {
+    type = sql("text[]")
+  }
+  return  = void
+  comment = "Recomputes every segment of the ASINs p_asins (of every ASIN when NULL) in sqp.segment_sums: for changes that move whole ASINs (mappings, brands) and truncates. Rewrites those ASINs' rows. Runs with its caller's rights (the trigger functions' owner)."
+  as      = <<-SQL
+    DECLARE
+      v_asins text[];
+      v_marketplaces text[];
+      v_weeks date[];
+    BEGIN
+      IF p_asins IS NULL THEN
+        DELETE FROM sqp.segment_sums;
+      ELSE
+        DELETE FROM sqp.segment_sums s WHERE s.asin = ANY (p_asins);
+      END IF;
+      -- Every segment the ASINs have now comes from the weeks of their reports.
+      SELECT array_agg(r.asin), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
+        INTO v_asins, v_marketplaces, v_weeks
+        FROM sqp.asin_performance_data r
+       WHERE p_asins IS NULL OR r.asin = ANY (p_asins);
+      IF v_asins IS NOT NULL THEN
+        PERFORM sqp.segment_sums_recompute(v_asins, v_marketplaces, v_weeks);
+      END IF;
+    END;
+  SQL
+  depends_on = [function.segment_sums_recompute]
+}
+
+// One trigger function per table (transition tables need single-event triggers). A change that cannot alter
+// any sum (a report without query rows, a new title, a rewrite of the same values) recomputes nothing.
+
+function "segment_sums_sync_totals" {
+  schema   = schema.sqp
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of sqp.report_totals: recomputes the segments (week, month, quarter) of the reports whose totals the statement inserted, changed or deleted (every segment after a TRUNCATE). A deleted report is no longer found here: the report's own delete trigger (segment_sums_sync_reports) recomputes its segments. SECURITY DEFINER so that writers need no right on sqp.segment_sums."
+  as      = <<-SQL
+    DECLARE
+      v_ids bigint[];
+      v_asins text[];
+      v_marketplaces text[];
+      v_weeks date[];
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM sqp.segment_sums_rebuild(NULL);
+        RETURN NULL;
+      ELSIF TG_OP = 'INSERT' THEN
+        v_ids := ARRAY(SELECT n.asin_performance_id FROM new_rows n WHERE n.query_rows > 0);
+      ELSIF TG_OP = 'DELETE' THEN
+        v_ids := ARRAY(SELECT o.asin_performance_id FROM old_rows o WHERE o.query_rows > 0);
+      ELSE
+        -- Only what the segments sum (the amount as text: its scale shows), so that new top queries alone
+        -- recompute nothing. A report whose id changed appears under both ids.
+        v_ids := ARRAY(
+          SELECT c.asin_performance_id
+            FROM ((SELECT n.asin_performance_id, n.query_rows > 0, n.total_impressions, n.asin_impressions,
+                          n.total_clicks, n.asin_clicks, n.total_cart_adds, n.asin_cart_adds, n.total_purchases,
+                          n.asin_purchases, n.priced_purchases, n.purchase_price_amount::text
+                     FROM new_rows n WHERE n.query_rows > 0
+                   EXCEPT
+                   SELECT o.asin_performance_id, o.query_rows > 0, o.total_impressions, o.asin_impressions,
+                          o.total_clicks, o.asin_clicks, o.total_cart_adds, o.asin_cart_adds, o.total_purchases,
+                          o.asin_purchases, o.priced_purchases, o.purchase_price_amount::text
+                     FROM old_rows o)
+                  UNION
+                  (SELECT o.asin_performance_id, o.query_rows > 0, o.total_impressions, o.asin_impressions,
+                          o.total_clicks, o.asin_clicks, o.total_cart_adds, o.asin_cart_adds, o.total_purchases,
+                          o.asin_purchases, o.priced_purchases, o.purchase_price_amount::text
+                     FROM old_rows o WHERE o.query_rows > 0
+                   EXCEPT
+                   SELECT n.asin_performance_id, n.query_rows > 0, n.total_impressions, n.asin_impressions,
+                          n.total_clicks, n.asin_clicks, n.total_cart_adds, n.asin_cart_adds, n.total_purchases,
+                          n.asin_purchases, n.priced_purchases, n.purchase_price_amount::text
+                     FROM new_rows n)) AS c (asin_performance_id));
+      END IF;
+      IF cardinality(v_ids) > 0 THEN
+        SELECT array_agg(r.asin), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
+          INTO v_asins, v_marketplaces, v_weeks
+          FROM sqp.asin_performance_data r
+         WHERE r.id = ANY (v_ids);
+        IF v_asins IS NOT NULL THEN
+          PERFORM sqp.segment_sums_recompute(v_asins, v_marketplaces, v_weeks);
+        END IF;
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+  depends_on = [function.segment_sums_recompute, function.segment_sums_rebuild]
+}
+
+function "segment_sums_sync_reports" {
+  schema   = schema.sqp
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of sqp.asin_performance_data: recomputes the segments of each report the statement deleted, or moved to another ASIN, marketplace or week (old and new), every segment after a TRUNCATE. A new report has no query rows yet: its totals' trigger counts it when they come. SECURITY DEFINER so that writers need no right on sqp.segment_sums."
+  as      = <<-SQL
+    DECLARE
+      v_asins text[];
+      v_marketplaces text[];
+      v_weeks date[];
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM sqp.segment_sums_rebuild(NULL);
+        RETURN NULL;
+      ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(o.asin), array_agg(o.marketplace), array_agg(o.start_date - extract(dow FROM o.start_date)::integer)
+          INTO v_asins, v_marketplaces, v_weeks
+          FROM old_rows o;
+      ELSE
+        SELECT array_agg(c.asin), array_agg(c.marketplace), array_agg(c.start_date - extract(dow FROM c.start_date)::integer)
+          INTO v_asins, v_marketplaces, v_weeks
+          FROM ((SELECT o.asin, o.marketplace, o.start_date, o.end_date FROM old_rows o
+                 EXCEPT SELECT n.asin, n.marketplace, n.start_date, n.end_date FROM new_rows n)
+                UNION
+                (SELECT n.asin, n.marketplace, n.start_date, n.end_date FROM new_rows n
+                 EXCEPT SELECT o.asin, o.marketplace, o.start_date, o.end_date FROM old_rows o)) AS c;
+      END IF;
+      IF v_asins IS NOT NULL THEN
+        PERFORM sqp.segment_sums_recompute(v_asins, v_marketplaces, v_weeks);
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+  depends_on = [function.segment_sums_recompute, function.segment_sums_rebuild]
+}
+
+function "segment_sums_sync_mappings" {
+  schema   = schema.sqp
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of asin_brand_mapping: recomputes every segment of each ASIN the statement mapped, unmapped, moved to another brand or (de)activated (a new title recomputes nothing), every segment after a TRUNCATE. SECURITY DEFINER so that writers need no right on sqp.segment_sums."
+  as      = <<-SQL
+    DECLARE
+      v_asins text[];
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM sqp.segment_sums_rebuild(NULL);
+        RETURN NULL;
+      ELSIF TG_OP = 'INSERT' THEN
+        v_asins := ARRAY(SELECT n.asin FROM new_rows n);
+      ELSIF TG_OP = 'DELETE' THEN
+        v_asins := ARRAY(SELECT o.asin FROM old_rows o);
+      ELSE
+        v_asins := ARRAY(SELECT c.asin
+                           FROM ((SELECT o.asin, o.brand_id, o.is_active FROM old_rows o
+                                  EXCEPT SELECT n.asin, n.brand_id, n.is_active FROM new_rows n)
+                                 UNION
+                                 (SELECT n.asin, n.brand_id, n.is_active FROM new_rows n
+                                  EXCEPT SELECT o.asin, o.brand_id, o.is_active FROM old_rows o)) AS c);
+      END IF;
+      IF cardinality(v_asins) > 0 THEN
+        PERFORM sqp.segment_sums_rebuild(v_asins);
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+  depends_on = [function.segment_sums_rebuild]
+}
+
+function "segment_sums_sync_brands" {
+  schema   = schema.sqp
+  lang     = PLpgSQL
+  return   = trigger
+  security = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Statement trigger of brands: recomputes every segment of the ASINs of each brand the statement activated or deactivated, every segment after a TRUNCATE. A new brand has no mapping yet, and one with mappings cannot be deleted or change its id (their foreign key). SECURITY DEFINER so that writers need no right on sqp.segment_sums."
+  as      = <<-SQL
+    DECLARE
+      v_asins text[];
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        PERFORM sqp.segment_sums_rebuild(NULL);
+        RETURN NULL;
+      END IF;
+      v_asins := ARRAY(SELECT m.asin
+                         FROM old_rows o
+                         JOIN new_rows n ON n.id = o.id AND n.is_active IS DISTINCT FROM o.is_active
+                         JOIN public.asin_brand_mapping m ON m.brand_id = n.id);
+      IF cardinality(v_asins) > 0 THEN
+        PERFORM sqp.segment_sums_rebuild(v_asins);
+      END IF;
+      RETURN NULL;
+    END;
+  SQL
+  depends_on = [function.segment_sums_rebuild]
+}
+
+trigger "report_totals_segment_sums_insert" {
+  on = table.report_totals
+  after {
+    insert = true
+  }
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_totals
+  }
+}
+
+trigger "report_totals_segment_sums_update" {
+  on = table.report_totals
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_totals
+  }
+}
+
+trigger "report_totals_segment_sums_delete" {
+  on = table.report_totals
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_totals
+  }
+}
+
+trigger "report_totals_segment_sums_truncate" {
+  on = table.report_totals
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.segment_sums_sync_totals
+  }
+}
+
+trigger "asin_performance_data_segment_sums_update" {
+  on = table.asin_performance_data
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_reports
+  }
+}
+
+trigger "asin_performance_data_segment_sums_delete" {
+  on = table.asin_performance_data
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_reports
+  }
+}
+
+trigger "asin_performance_data_segment_sums_truncate" {
+  on = table.asin_performance_data
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.segment_sums_sync_reports
+  }
+}
+
+trigger "asin_brand_mapping_segment_sums_insert" {
+  on = table.asin_brand_mapping
+  after {
+    insert = true
+  }
+  referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_mappings
+  }
+}
+
+trigger "asin_brand_mapping_segment_sums_update" {
+  on = table.asin_brand_mapping
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_mappings
+  }
+}
+
+trigger "asin_brand_mapping_segment_sums_delete" {
+  on = table.asin_brand_mapping
+  after {
+    delete = true
+  }
+  referencing {
+    old = "old_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_mappings
+  }
+}
+
+trigger "asin_brand_mapping_segment_sums_truncate" {
+  on = table.asin_brand_mapping
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.segment_sums_sync_mappings
+  }
+}
+
+trigger "brands_segment_sums_update" {
+  on = table.brands
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
+    new = "new_rows"
+  }
+  execute {
+    function = function.segment_sums_sync_brands
+  }
+}
+
+trigger "brands_segment_sums_truncate" {
+  on = table.brands
+  after {
+    truncate = true
+  }
+  execute {
+    function = function.segment_sums_sync_brands
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The refresh log (corrections #6: the spec writes to it but never defines it).
 // ---------------------------------------------------------------------------------------------------------
 
@@ -1231,13 +1814,17 @@ table "materialized_view_refresh_log" {
 // ---------------------------------------------------------------------------------------------------------
 // §1 The materialized view. Deviations from the spec's SQL:
 // - weeks are Sunday-Saturday: period_start = start_date - dow (corrections #9), not date_trunc('week');
-// - months hold the weeks that start in them (corrections #11), summed from the weekly rows, and quarters from
-//   the months, so the base rows are read once (the spec scans and joins them twice);
-// - a week's sums come from sqp.report_totals (one narrow row per report, kept exact by triggers) instead of
-//   grouping the report's query rows: 201k rows to read at scale 10 instead of 2.0M;
-// - the rows come out sorted by the unique key, texts in byte order (COLLATE "C"), which with the key columns
-//   first is the order of their whole-row images: REFRESH ... CONCURRENTLY's duplicate check sorts the new
-//   rows by that image (twice), and PostgreSQL's sort recognises sorted input in one pass (docs/performance.md);
+// - months hold the weeks that start in them (corrections #11): a month or quarter sums the report totals of
+//   its weeks (sqp.segment_sums_recompute), so the base rows are never scanned twice as the spec does;
+// - the view reads sqp.segment_sums: one row per segment with its sums and rates, kept exact by triggers from
+//   sqp.report_totals (one narrow row per report, itself kept exact from the query rows), so its query is a
+//   read of 251k rows at scale 10 instead of grouping 201k report totals (2.0M query rows before those);
+// - the rows come out sorted by the unique key (the table's primary key, read in its order), which with the
+//   key columns first is the order of their whole-row images when the database's collation sorts ASINs,
+//   marketplace codes and segment types as their bytes (C, C.UTF-8, and the common locales do for upper-case
+//   letters and digits): REFRESH ... CONCURRENTLY's duplicate check sorts the new rows by that image (twice),
+//   and PostgreSQL's sort recognises sorted input in one pass (docs/performance.md). In another order the
+//   check is only slower, never different;
 // - shares, CTR, CVR are ratios of sums (corrections #13) and NULL, not 0, when the denominator is 0;
 // - only active mappings of active brands;
 // - no last_refreshed column: a per-row CURRENT_TIMESTAMP made every concurrent refresh rewrite every row.
@@ -1374,94 +1961,14 @@ materialized "brand_product_segments" {
     comment = "Sum of asin_purchase_count over the query rows that have a price."
   }
   as = <<-SQL
-    WITH weekly AS (
-      SELECT m.brand_id,
-             r.marketplace,
-             r.asin,
-             r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
-             t.total_impressions, t.asin_impressions, t.total_clicks, t.asin_clicks,
-             t.total_cart_adds, t.asin_cart_adds, t.total_purchases, t.asin_purchases,
-             t.purchase_price_amount, t.priced_purchases,
-             1 AS data_points_count,
-             r.start_date AS earliest_date,
-             r.end_date AS latest_date
-        FROM sqp.report_totals t
-        JOIN sqp.asin_performance_data r ON r.id = t.asin_performance_id
-        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
-        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-       WHERE t.query_rows > 0
-    ),
-    -- Months hold the weeks that start in them; quarters are summed from their three months.
-    monthly AS (
-      SELECT w.brand_id, w.marketplace, w.asin,
-             date_trunc('month', w.period_start::timestamp)::date AS period_start,
-             sum(w.total_impressions)::bigint AS total_impressions, sum(w.asin_impressions)::bigint AS asin_impressions,
-             sum(w.total_clicks)::bigint AS total_clicks, sum(w.asin_clicks)::bigint AS asin_clicks,
-             sum(w.total_cart_adds)::bigint AS total_cart_adds, sum(w.asin_cart_adds)::bigint AS asin_cart_adds,
-             sum(w.total_purchases)::bigint AS total_purchases, sum(w.asin_purchases)::bigint AS asin_purchases,
-             sum(w.purchase_price_amount) AS purchase_price_amount, sum(w.priced_purchases)::bigint AS priced_purchases,
-             sum(w.data_points_count)::integer AS data_points_count,
-             min(w.earliest_date) AS earliest_date, max(w.latest_date) AS latest_date
-        FROM weekly w
-       GROUP BY w.brand_id, w.marketplace, w.asin, 4
-    ),
-    segments AS (
-      SELECT w.brand_id, w.marketplace, w.asin, 'weekly'::text AS segment_type,
-             w.period_start, w.period_start + 6 AS period_end,
-             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
-             w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
-             w.purchase_price_amount, w.priced_purchases,
-             w.data_points_count, w.earliest_date, w.latest_date
-        FROM weekly w
-      UNION ALL
-      SELECT m.brand_id, m.marketplace, m.asin, 'monthly'::text,
-             m.period_start, (m.period_start + interval '1 month' - interval '1 day')::date,
-             m.total_impressions, m.asin_impressions, m.total_clicks, m.asin_clicks,
-             m.total_cart_adds, m.asin_cart_adds, m.total_purchases, m.asin_purchases,
-             m.purchase_price_amount, m.priced_purchases,
-             m.data_points_count, m.earliest_date, m.latest_date
-        FROM monthly m
-      UNION ALL
-      SELECT m.brand_id, m.marketplace, m.asin, 'quarterly'::text,
-             date_trunc('quarter', m.period_start::timestamp)::date,
-             (date_trunc('quarter', m.period_start::timestamp) + interval '3 months' - interval '1 day')::date,
-             sum(m.total_impressions)::bigint, sum(m.asin_impressions)::bigint,
-             sum(m.total_clicks)::bigint, sum(m.asin_clicks)::bigint,
-             sum(m.total_cart_adds)::bigint, sum(m.asin_cart_adds)::bigint,
-             sum(m.total_purchases)::bigint, sum(m.asin_purchases)::bigint,
-             sum(m.purchase_price_amount), sum(m.priced_purchases)::bigint,
-             sum(m.data_points_count)::integer, min(m.earliest_date), max(m.latest_date)
-        FROM monthly m
-       GROUP BY m.brand_id, m.marketplace, m.asin, 5, 6
-    )
-    SELECT s.brand_id,
-           s.marketplace,
-           s.asin,
-           s.segment_type,
-           s.period_start,
-           s.period_end,
-           s.total_impressions,
-           s.asin_impressions,
-           s.total_clicks,
-           s.asin_clicks,
-           s.total_cart_adds,
-           s.asin_cart_adds,
-           s.total_purchases,
-           s.asin_purchases,
-           round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
-           round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
-           round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
-           round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
-           round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
-           round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
-           round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
-           s.data_points_count::integer AS data_points_count,
-           s.earliest_date,
-           s.latest_date,
-           s.purchase_price_amount,
-           s.priced_purchases
-      FROM segments s
-     ORDER BY s.brand_id, s.marketplace COLLATE "C", s.asin COLLATE "C", s.segment_type COLLATE "C", s.period_start
+    SELECT s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start, s.period_end,
+           s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
+           s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases,
+           s.impression_share_pct, s.click_share_pct, s.cart_add_share_pct, s.purchase_share_pct,
+           s.ctr_pct, s.cvr_pct, s.avg_purchase_price,
+           s.data_points_count, s.earliest_date, s.latest_date, s.purchase_price_amount, s.priced_purchases
+      FROM sqp.segment_sums s
+     ORDER BY s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start
   SQL
   // §1's lookup index, made UNIQUE without WHERE: REFRESH ... CONCURRENTLY needs it (corrections #5). The
   // marketplace joins the key (corrections #15), second so that a brand's reads in one marketplace use it.
@@ -1524,7 +2031,7 @@ materialized "brand_product_segments" {
       expr = "(ARRAY[asin])"
     }
   }
-  depends_on = [table.report_totals, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  depends_on = [table.segment_sums]
 }
 
 // ---------------------------------------------------------------------------------------------------------

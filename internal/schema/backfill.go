@@ -94,19 +94,62 @@ SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clic
         WHERE q.asin_performance_id = a.id) AS s`},
 		},
 	},
+	{
+		// sqp.segment_sums (schema.hcl): every segment's sums from sqp.report_totals (filled just before when
+		// the same plan creates it: fills run in this list's order), as sqp.segment_sums_rebuild(NULL) computes
+		// them; the functions do not exist yet at this point of the plan (TestSegmentSumsMigration checks that
+		// rebuilding after the fill changes nothing). The lock keeps writers of the tables it reads out until
+		// the commit: the triggers that would recompute their segments are created only later in the plan.
+		schema: "sqp", table: "segment_sums",
+		steps: []Statement{
+			{Comment: "lock the tables sqp.segment_sums sums against writers until its fill commits", SQL: `LOCK TABLE sqp.report_totals, sqp.asin_performance_data, public.asin_brand_mapping, public.brands IN SHARE MODE`},
+			{Comment: "fill sqp.segment_sums from sqp.report_totals", SQL: `INSERT INTO sqp.segment_sums
+SELECT a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start, a.period_end, a.total_impressions,
+       a.asin_impressions, a.total_clicks, a.asin_clicks, a.total_cart_adds, a.asin_cart_adds, a.total_purchases,
+       a.asin_purchases,
+       round(100.0 * a.asin_impressions / nullif(a.total_impressions, 0), 2),
+       round(100.0 * a.asin_clicks / nullif(a.total_clicks, 0), 2),
+       round(100.0 * a.asin_cart_adds / nullif(a.total_cart_adds, 0), 2),
+       round(100.0 * a.asin_purchases / nullif(a.total_purchases, 0), 2),
+       round(100.0 * a.asin_clicks / nullif(a.asin_impressions, 0), 2),
+       round(100.0 * a.asin_purchases / nullif(a.asin_clicks, 0), 2),
+       round(a.purchase_price_amount / nullif(a.priced_purchases, 0), 2),
+       a.data_points_count, a.earliest_date, a.latest_date, a.purchase_price_amount, a.priced_purchases
+  FROM (SELECT m.brand_id, r.marketplace, r.asin, g.segment_type, g.period_start, g.period_end,
+               sum(t.total_impressions)::bigint AS total_impressions, sum(t.asin_impressions)::bigint AS asin_impressions,
+               sum(t.total_clicks)::bigint AS total_clicks, sum(t.asin_clicks)::bigint AS asin_clicks,
+               sum(t.total_cart_adds)::bigint AS total_cart_adds, sum(t.asin_cart_adds)::bigint AS asin_cart_adds,
+               sum(t.total_purchases)::bigint AS total_purchases, sum(t.asin_purchases)::bigint AS asin_purchases,
+               sum(t.purchase_price_amount) AS purchase_price_amount, sum(t.priced_purchases)::bigint AS priced_purchases,
+               count(*)::integer AS data_points_count, min(r.start_date) AS earliest_date, max(r.end_date) AS latest_date
+          FROM sqp.report_totals t
+          JOIN sqp.asin_performance_data r ON r.id = t.asin_performance_id
+          JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+          JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+         CROSS JOIN LATERAL (SELECT r.start_date - extract(dow FROM r.start_date)::integer AS week) w
+         CROSS JOIN LATERAL (VALUES
+               ('weekly'::text, w.week, w.week + 6),
+               ('monthly', date_trunc('month', w.week::timestamp)::date,
+                (date_trunc('month', w.week::timestamp) + interval '1 month' - interval '1 day')::date),
+               ('quarterly', date_trunc('quarter', w.week::timestamp)::date,
+                (date_trunc('quarter', w.week::timestamp) + interval '3 months' - interval '1 day')::date)
+              ) AS g (segment_type, period_start, period_end)
+         WHERE t.query_rows > 0
+         GROUP BY m.brand_id, r.marketplace, r.asin, g.segment_type, g.period_start, g.period_end) AS a
+ -- In the order the view reads the rows (its primary key): the heap starts in index order.
+ ORDER BY a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start`},
+		},
+	},
 }
 
 // backfillStatements returns the backfills of the columns that Atlas's changes add to existing tables and
 // the fills of the tables they create.
 func backfillStatements(changes []atlasschema.Change) []Statement {
 	var out []Statement
+	created := map[string]bool{}
 	for _, c := range changes {
 		if add, ok := c.(*atlasschema.AddTable); ok && add.T.Schema != nil {
-			for _, f := range tableFills {
-				if f.schema == add.T.Schema.Name && f.table == add.T.Name {
-					out = append(out, f.steps...)
-				}
-			}
+			created[add.T.Schema.Name+"."+add.T.Name] = true
 			continue
 		}
 		m, ok := c.(*atlasschema.ModifyTable)
@@ -123,6 +166,13 @@ func backfillStatements(changes []atlasschema.Change) []Statement {
 					out = append(out, Statement{SQL: b.sql, Comment: b.comment})
 				}
 			}
+		}
+	}
+	// Fills run in tableFills' order, whatever the order of Atlas's changes: a table filled from another
+	// derived table comes after it.
+	for _, f := range tableFills {
+		if created[f.schema+"."+f.table] {
+			out = append(out, f.steps...)
 		}
 	}
 	return out
