@@ -1357,7 +1357,7 @@ function "segment_sums_rebuild" {
         DELETE FROM sqp.segment_sums s WHERE s.asin = ANY (p_asins);
       END IF;
       -- Every segment the ASINs have now comes from the weeks of their reports.
-      SELECT array_agg(r.asin), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
+      SELECT array_agg(r.asin::text), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
         INTO v_asins, v_marketplaces, v_weeks
         FROM sqp.asin_performance_data r
        WHERE p_asins IS NULL OR r.asin = ANY (p_asins);
@@ -1421,7 +1421,7 @@ function "segment_sums_sync_totals" {
                      FROM new_rows n)) AS c (asin_performance_id));
       END IF;
       IF cardinality(v_ids) > 0 THEN
-        SELECT array_agg(r.asin), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
+        SELECT array_agg(r.asin::text), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
           INTO v_asins, v_marketplaces, v_weeks
           FROM sqp.asin_performance_data r
          WHERE r.id = ANY (v_ids);
@@ -1454,11 +1454,11 @@ function "segment_sums_sync_reports" {
         PERFORM sqp.segment_sums_rebuild(NULL);
         RETURN NULL;
       ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(o.asin), array_agg(o.marketplace), array_agg(o.start_date - extract(dow FROM o.start_date)::integer)
+        SELECT array_agg(o.asin::text), array_agg(o.marketplace), array_agg(o.start_date - extract(dow FROM o.start_date)::integer)
           INTO v_asins, v_marketplaces, v_weeks
           FROM old_rows o;
       ELSE
-        SELECT array_agg(c.asin), array_agg(c.marketplace), array_agg(c.start_date - extract(dow FROM c.start_date)::integer)
+        SELECT array_agg(c.asin::text), array_agg(c.marketplace), array_agg(c.start_date - extract(dow FROM c.start_date)::integer)
           INTO v_asins, v_marketplaces, v_weeks
           FROM ((SELECT o.asin, o.marketplace, o.start_date, o.end_date FROM old_rows o
                  EXCEPT SELECT n.asin, n.marketplace, n.start_date, n.end_date FROM new_rows n)
@@ -1492,11 +1492,11 @@ function "segment_sums_sync_mappings" {
         PERFORM sqp.segment_sums_rebuild(NULL);
         RETURN NULL;
       ELSIF TG_OP = 'INSERT' THEN
-        v_asins := ARRAY(SELECT n.asin FROM new_rows n);
+        v_asins := ARRAY(SELECT n.asin::text FROM new_rows n);
       ELSIF TG_OP = 'DELETE' THEN
-        v_asins := ARRAY(SELECT o.asin FROM old_rows o);
+        v_asins := ARRAY(SELECT o.asin::text FROM old_rows o);
       ELSE
-        v_asins := ARRAY(SELECT c.asin
+        v_asins := ARRAY(SELECT c.asin::text
                            FROM ((SELECT o.asin, o.brand_id, o.is_active FROM old_rows o
                                   EXCEPT SELECT n.asin, n.brand_id, n.is_active FROM new_rows n)
                                  UNION
@@ -1529,7 +1529,7 @@ function "segment_sums_sync_brands" {
         PERFORM sqp.segment_sums_rebuild(NULL);
         RETURN NULL;
       END IF;
-      v_asins := ARRAY(SELECT m.asin
+      v_asins := ARRAY(SELECT m.asin::text
                          FROM old_rows o
                          JOIN new_rows n ON n.id = o.id AND n.is_active IS DISTINCT FROM o.is_active
                          JOIN public.asin_brand_mapping m ON m.brand_id = n.id);

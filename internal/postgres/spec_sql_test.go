@@ -130,8 +130,8 @@ func TestSpecStatementsRunVerbatim(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer holder.Rollback(ctx) //nolint:errcheck // released below
-		// The view's input: the per-report sums (the brand level reads only changed weeks, none here).
-		mustExec(ctx, t, holder.Conn(), `LOCK TABLE sqp.report_totals IN ACCESS EXCLUSIVE MODE`)
+		// The view's input: the per-segment sums (the brand level reads only changed weeks, none here).
+		mustExec(ctx, t, holder.Conn(), `LOCK TABLE sqp.segment_sums IN ACCESS EXCLUSIVE MODE`)
 		mustExec(ctx, t, conn, `SET lock_timeout = '200ms'`)
 		if _, err := conn.Exec(ctx, specRefresh); err != nil {
 			t.Fatalf("the function raised %v; want it to return after logging", err)
