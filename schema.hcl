@@ -1311,6 +1311,9 @@ function "segment_sums_recompute" {
            f.purchase_price_amount, f.priced_purchases
       FROM fresh f
      WHERE f.brand_id IS NOT NULL
+     -- In the view's order: what is inserted at once (a first load: every segment) lies in the heap in the
+     -- order the view reads it, which lets the planner read the primary key rather than sort.
+     ORDER BY f.brand_id, f.marketplace, f.asin, f.segment_type, f.period_start
     ON CONFLICT (asin, marketplace, segment_type, period_start) DO UPDATE
        SET brand_id = excluded.brand_id, period_end = excluded.period_end,
            total_impressions = excluded.total_impressions, asin_impressions = excluded.asin_impressions,

@@ -1177,7 +1177,7 @@ table "materialized_view_refresh_log" {
   column "validation" {
     type    = jsonb
     null    = true
-    comment = "Result of validate_brand_product_segments() after a successful refresh: {ok, violation_count, violations (the first 100)}."
+    comment = "Result of the validation after a successful refresh (validate_brand_segments(true): the slices it rebuilt, everything when forced): {ok, violation_count, violations (the first 100)}."
   }
   column "metadata" {
     type    = jsonb
@@ -1931,26 +1931,152 @@ table "brand_query_weeks_stage" {
 // search query, the brand's counts are the sum over its ASINs and the market totals (and Search Query Volume)
 // are counted once (the largest, should reports of one query-week ever disagree): exactly the rows of
 // brand_query_weeks; a week sums its queries and a month or quarter the weeks that start in it.
-view "brand_marketplace_segments_build" {
-  schema  = schema.public
-  comment = "The definition of the table brand_marketplace_segments, which the refresh keeps equal to it (brand_level_refresh): brand-level weekly, monthly and quarterly segments from brand_query_weeks and the reports."
-  as = <<-SQL
-    WITH per_query AS (
-      -- One row per brand, marketplace, week and search query, market figures counted once: the rows of
-      -- brand_query_weeks, so the base rows are aggregated once.
+// The one definition of brand_marketplace_segments' rows, for a set of (brand, marketplace, week) slices given
+// as three arrays of equal length: the view brand_marketplace_segments_build passes every slice, the refresh
+// (brand_level_refresh) the changed ones. Each quarter holding a slice is read through the indexes
+// (brand_query_weeks' range index, the reports of the brand's ASINs): OFFSET 0 keeps PostgreSQL from flattening
+// the LATERAL subqueries into joins that read every row first.
+function "brand_marketplace_segments_of" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_brand_ids" {
+    type = sql("uuid[]")
+  }
+  arg "p_marketplaces" {
+    type = sql("text[]")
+  }
+  arg "p_weeks" {
+    type = sql("date[]")
+  }
+  return_table {
+    column "brand_id" {
+      type = uuid
+    }
+    column "marketplace" {
+      type = text
+    }
+    column "segment_type" {
+      type = text
+    }
+    column "period_start" {
+      type = date
+    }
+    column "period_end" {
+      type = date
+    }
+    column "total_impressions" {
+      type = bigint
+    }
+    column "asin_impressions" {
+      type = bigint
+    }
+    column "total_clicks" {
+      type = bigint
+    }
+    column "asin_clicks" {
+      type = bigint
+    }
+    column "total_cart_adds" {
+      type = bigint
+    }
+    column "asin_cart_adds" {
+      type = bigint
+    }
+    column "total_purchases" {
+      type = bigint
+    }
+    column "asin_purchases" {
+      type = bigint
+    }
+    column "search_query_volume" {
+      type = bigint
+    }
+    column "impression_share_pct" {
+      type = numeric
+    }
+    column "click_share_pct" {
+      type = numeric
+    }
+    column "cart_add_share_pct" {
+      type = numeric
+    }
+    column "purchase_share_pct" {
+      type = numeric
+    }
+    column "ctr_pct" {
+      type = numeric
+    }
+    column "cvr_pct" {
+      type = numeric
+    }
+    column "avg_purchase_price" {
+      type = numeric
+    }
+    column "purchase_price_amount" {
+      type = numeric
+    }
+    column "priced_purchases" {
+      type = bigint
+    }
+    column "query_weeks" {
+      type = bigint
+    }
+    column "shared_query_weeks" {
+      type = bigint
+    }
+    column "data_points_count" {
+      type = integer
+    }
+    column "weeks_with_data" {
+      type = integer
+    }
+  }
+  volatility = STABLE
+  comment    = "The rows of brand_marketplace_segments for the (brand, marketplace, week) slices given as three parallel arrays: the slices' weekly segments and the monthly and quarterly segments holding their weeks, built from brand_query_weeks and the reports. Used by the view brand_marketplace_segments_build (every slice) and by brand_level_refresh (the changed slices)."
+  as         = <<-SQL
+    WITH slices AS (
+      SELECT DISTINCT x.brand_id, x.marketplace, x.week_start
+        FROM unnest(p_brand_ids, p_marketplaces, p_weeks) AS x(brand_id, marketplace, week_start)
+       WHERE x.brand_id IS NOT NULL
+    ),
+    touched AS (
+      -- The quarters holding the slices' weeks: their weeks make the slices' months and quarters.
+      SELECT DISTINCT x.brand_id, x.marketplace, date_trunc('quarter', x.week_start::timestamp)::date AS q_start,
+             (date_trunc('quarter', x.week_start::timestamp) + interval '3 months')::date AS q_end
+        FROM slices x
+    ),
+    wanted AS (
+      -- The slices' weeks and the months and quarters holding them: the rows returned.
+      SELECT DISTINCT x.brand_id, x.marketplace, g.segment_type,
+             CASE g.segment_type WHEN 'weekly' THEN x.week_start
+                  ELSE date_trunc(g.unit, x.week_start::timestamp)::date END AS period_start
+        FROM slices x
+       CROSS JOIN (VALUES ('weekly'::text, 'week'::text), ('monthly', 'month'), ('quarterly', 'quarter')) AS g(segment_type, unit)
+    ),
+    per_query AS (
       SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
              w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
              w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
              w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
-        FROM public.brand_query_weeks w
+        FROM touched t
+       CROSS JOIN LATERAL (SELECT x.* FROM public.brand_query_weeks x
+                            WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace
+                              AND x.week_start >= t.q_start AND x.week_start < t.q_end
+                           OFFSET 0) w
     ),
     reports AS (
       SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
              count(*) AS data_points_count
-        FROM sqp.asin_performance_data r
-        JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+        FROM touched t
+        JOIN public.asin_brand_mapping m ON m.brand_id = t.brand_id AND m.is_active
         JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-       WHERE EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
+       CROSS JOIN LATERAL (SELECT x.* FROM sqp.asin_performance_data x
+                            WHERE x.asin = m.asin AND x.marketplace = t.marketplace
+                              AND x.start_date >= t.q_start AND x.start_date < t.q_end + 6
+                           OFFSET 0) r
+       WHERE r.start_date - extract(dow FROM r.start_date)::integer >= t.q_start
+         AND r.start_date - extract(dow FROM r.start_date)::integer < t.q_end
+         AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
        GROUP BY m.brand_id, r.marketplace, 3
     ),
     weekly AS (
@@ -2020,8 +2146,24 @@ view "brand_marketplace_segments_build" {
            s.data_points_count,
            s.weeks_with_data
       FROM segments s
+     WHERE EXISTS (SELECT 1 FROM wanted x
+                    WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
+                      AND x.segment_type = s.segment_type AND x.period_start = s.period_start)
   SQL
   depends_on = [table.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+view "brand_marketplace_segments_build" {
+  schema  = schema.public
+  comment = "The definition of the table brand_marketplace_segments, which the refresh keeps equal to it (brand_level_refresh): brand-level weekly, monthly and quarterly segments from brand_query_weeks and the reports, built by brand_marketplace_segments_of() over every (brand, marketplace, week) slice of brand_query_weeks."
+  as = <<-SQL
+    SELECT s.*
+      FROM (SELECT array_agg(k.brand_id) AS brand_ids, array_agg(k.marketplace) AS marketplaces,
+                   array_agg(k.week_start) AS weeks
+              FROM (SELECT DISTINCT w.brand_id, w.marketplace, w.week_start FROM public.brand_query_weeks w) k) a
+     CROSS JOIN LATERAL public.brand_marketplace_segments_of(a.brand_ids, a.marketplaces, a.weeks) s
+  SQL
+  depends_on = [function.brand_marketplace_segments_of, table.brand_query_weeks]
 }
 
 table "brand_marketplace_segments" {
@@ -2277,7 +2419,7 @@ table "brand_slice_changes" {
 
 table "brand_slice_work" {
   schema  = schema.public
-  comment = "Work table of brand_level_refresh(): the distinct slices one refresh took from brand_slice_changes. Empty between refreshes."
+  comment = "Work table of brand_level_refresh(): the distinct slices the last refresh took from brand_slice_changes (a NULL brand_id: it rebuilt every slice), kept until the next one for the refresh's validation (validate_brand_segments)."
   column "brand_id" {
     type = uuid
     null = true
@@ -2600,8 +2742,8 @@ trigger "search_query_performance_track_slices_truncate" {
 // refresh cannot make the delete and the insert disagree: its slice is recorded again and the next refresh takes it.
 // The incremental statements read the views restricted to the slices: brand_query_weeks_build through a LATERAL
 // filter that PostgreSQL pushes into it (OFFSET 0 keeps the subquery from being flattened into a join, which
-// would aggregate every base row first), brand_marketplace_segments_build's definition repeated below for the
-// quarters holding the changed weeks (OFFSET 0 again, so each quarter is read through the indexes).
+// would aggregate every base row first), brand_marketplace_segments through brand_marketplace_segments_of(), the
+// function behind brand_marketplace_segments_build, for the changed slices.
 // TestBrandLevelTablesFollowChanges compares the tables with the views after changes of every kind.
 function "brand_level_refresh" {
   schema = schema.public
@@ -2614,6 +2756,7 @@ function "brand_level_refresh" {
   as      = <<-SQL
     DECLARE
       v_all boolean := p_all;
+      v_stats_target text := pg_catalog.current_setting('default_statistics_target');
     BEGIN
       -- One run at a time: the work tables are shared.
       PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('public.brand_level_refresh', 0));
@@ -2625,6 +2768,10 @@ function "brand_level_refresh" {
       INSERT INTO public.brand_slice_work (brand_id, marketplace, week_start)
       SELECT DISTINCT t.brand_id, t.marketplace, t.week_start FROM taken t;
       v_all := v_all OR EXISTS (SELECT 1 FROM public.brand_slice_work w WHERE w.brand_id IS NULL);
+      IF v_all AND NOT EXISTS (SELECT 1 FROM public.brand_slice_work w WHERE w.brand_id IS NULL) THEN
+        -- Every slice is rebuilt: say so to the validation (validate_brand_segments).
+        INSERT INTO public.brand_slice_work (brand_id, marketplace, week_start) VALUES (NULL, NULL, NULL);
+      END IF;
       IF NOT v_all AND NOT EXISTS (SELECT 1 FROM public.brand_slice_work) THEN
         RETURN (SELECT count(*) FROM public.brand_marketplace_segments);
       END IF;
@@ -2635,6 +2782,12 @@ function "brand_level_refresh" {
         DELETE FROM public.brand_query_weeks t
          WHERE NOT EXISTS (SELECT 1 FROM public.brand_query_weeks_stage n
                             WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.search_query = t.search_query AND n.week_start = t.week_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
+        -- What is left is equal to its rebuilt row: insert the rest, in the order of the range index (a
+        -- brand's weeks together).
+        INSERT INTO public.brand_query_weeks
+        SELECT n.* FROM public.brand_query_weeks_stage n
+         WHERE NOT EXISTS (SELECT 1 FROM public.brand_query_weeks t WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.search_query = t.search_query AND n.week_start = t.week_start)
+         ORDER BY n.brand_id, n.marketplace, n.week_start, n.search_query;
       ELSE
         ANALYZE public.brand_slice_work;
         INSERT INTO public.brand_query_weeks_stage
@@ -2644,19 +2797,33 @@ function "brand_level_refresh" {
                               WHERE v.brand_id = x.brand_id AND v.marketplace = x.marketplace
                                 AND v.week_start = x.week_start
                              OFFSET 0) b;
+        -- Its statistics only plan the two hash joins below: a sample of 300 rows does (the default sample
+        -- of 30,000 rows of 34 columns cost 0.17 s of CPU for one week at scale 10).
+        PERFORM pg_catalog.set_config('default_statistics_target', '1', true);
         ANALYZE public.brand_query_weeks_stage;
+        PERFORM pg_catalog.set_config('default_statistics_target', v_stats_target, true);
         DELETE FROM public.brand_query_weeks t
          USING public.brand_slice_work x
          WHERE t.brand_id = x.brand_id AND t.marketplace = x.marketplace AND t.week_start = x.week_start
            AND NOT EXISTS (SELECT 1 FROM public.brand_query_weeks_stage n
                             WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.search_query = t.search_query AND n.week_start = t.week_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
+        -- What is left of a changed slice is equal to its rebuilt row: insert the rest, in the order of the
+        -- range index (a brand's weeks together). The keys left are read per slice through the range index
+        -- and hashed: probing the key index once per rebuilt row visited each row just deleted (the insert
+        -- took 0.40 s of CPU for one week at scale 10).
+        INSERT INTO public.brand_query_weeks
+        WITH kept AS MATERIALIZED (
+          SELECT t.brand_id, t.marketplace, t.search_query, t.week_start
+            FROM public.brand_slice_work x
+            JOIN public.brand_query_weeks t
+              ON t.brand_id = x.brand_id AND t.marketplace = x.marketplace AND t.week_start = x.week_start
+        )
+        SELECT n.* FROM public.brand_query_weeks_stage n
+         WHERE NOT EXISTS (SELECT 1 FROM kept k
+                            WHERE k.brand_id = n.brand_id AND k.marketplace = n.marketplace
+                              AND k.search_query = n.search_query AND k.week_start = n.week_start)
+         ORDER BY n.brand_id, n.marketplace, n.week_start, n.search_query;
       END IF;
-      -- What is left of a changed slice is equal to its rebuilt row: insert the rest, in the order of the
-      -- range index (a brand's weeks together).
-      INSERT INTO public.brand_query_weeks
-      SELECT n.* FROM public.brand_query_weeks_stage n
-       WHERE NOT EXISTS (SELECT 1 FROM public.brand_query_weeks t WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.search_query = t.search_query AND n.week_start = t.week_start)
-       ORDER BY n.brand_id, n.marketplace, n.week_start, n.search_query;
 
       IF v_all THEN
         INSERT INTO public.brand_marketplace_segments_stage SELECT b.* FROM public.brand_marketplace_segments_build b;
@@ -2666,111 +2833,13 @@ function "brand_level_refresh" {
                             WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.segment_type = t.segment_type AND n.period_start = t.period_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
       ELSE
         -- brand_marketplace_segments_build for the changed weeks and the months and quarters holding them.
+        -- brand_marketplace_segments_of() for the changed weeks and the months and quarters holding them.
         INSERT INTO public.brand_marketplace_segments_stage
-        WITH touched AS (
-          -- The quarters holding the changed weeks: their weeks make the changed months and quarters.
-          SELECT DISTINCT x.brand_id, x.marketplace, date_trunc('quarter', x.week_start::timestamp)::date AS q_start,
-                 (date_trunc('quarter', x.week_start::timestamp) + interval '3 months')::date AS q_end
-            FROM public.brand_slice_work x
-        ),
-        per_query AS (
-          SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
-                 w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
-                 w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
-                 w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
-            FROM touched t
-           CROSS JOIN LATERAL (SELECT x.* FROM public.brand_query_weeks x
-                                WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace
-                                  AND x.week_start >= t.q_start AND x.week_start < t.q_end
-                               OFFSET 0) w
-        ),
-        reports AS (
-          SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
-                 count(*) AS data_points_count
-            FROM touched t
-            JOIN public.asin_brand_mapping m ON m.brand_id = t.brand_id AND m.is_active
-            JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-           CROSS JOIN LATERAL (SELECT x.* FROM sqp.asin_performance_data x
-                                WHERE x.asin = m.asin AND x.marketplace = t.marketplace
-                                  AND x.start_date >= t.q_start AND x.start_date < t.q_end + 6
-                               OFFSET 0) r
-           WHERE r.start_date - extract(dow FROM r.start_date)::integer >= t.q_start
-             AND r.start_date - extract(dow FROM r.start_date)::integer < t.q_end
-             AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
-           GROUP BY m.brand_id, r.marketplace, 3
-        ),
-        weekly AS (
-          SELECT p.brand_id, p.marketplace, p.period_start,
-                 sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
-                 sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
-                 sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
-                 sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
-                 sum(p.search_query_volume)::bigint AS search_query_volume,
-                 sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
-                 sum(p.priced_purchases)::bigint AS priced_purchases,
-                 count(*)::bigint AS query_weeks,
-                 (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
-            FROM per_query p
-           GROUP BY p.brand_id, p.marketplace, p.period_start
-        ),
-        segments AS (
-          SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
-                 w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
-                 w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
-                 w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count, 1 AS weeks_with_data
-            FROM weekly w
-            JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-          UNION ALL
-          -- Months and quarters: the weeks that start in the calendar month or quarter.
-          SELECT w.brand_id, w.marketplace, g.segment_type,
-                 date_trunc(g.unit, w.period_start::timestamp)::date,
-                 (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
-                 sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
-                 sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
-                 sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
-                 sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
-                 sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
-                 sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
-                 sum(r.data_points_count)::integer, count(*)::integer
-            FROM weekly w
-            JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-           CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
-                              ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
-           GROUP BY w.brand_id, w.marketplace, 3, 4, 5
-        )
-        SELECT s.brand_id,
-               s.marketplace,
-               s.segment_type,
-               s.period_start,
-               s.period_end,
-               s.total_impressions,
-               s.asin_impressions,
-               s.total_clicks,
-               s.asin_clicks,
-               s.total_cart_adds,
-               s.asin_cart_adds,
-               s.total_purchases,
-               s.asin_purchases,
-               s.search_query_volume,
-               round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
-               round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
-               round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
-               round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
-               round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
-               round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
-               round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
-               s.purchase_price_amount,
-               s.priced_purchases,
-               s.query_weeks,
-               s.shared_query_weeks,
-               s.data_points_count,
-               s.weeks_with_data
-          FROM segments s
-         WHERE EXISTS (SELECT 1 FROM public.brand_slice_work x
-                        WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
-                          AND s.period_start = CASE s.segment_type WHEN 'weekly' THEN x.week_start
-                                                    WHEN 'monthly' THEN date_trunc('month', x.week_start::timestamp)::date
-                                                    ELSE date_trunc('quarter', x.week_start::timestamp)::date END);
+        SELECT b.*
+          FROM (SELECT array_agg(x.brand_id) AS brand_ids, array_agg(x.marketplace) AS marketplaces,
+                       array_agg(x.week_start) AS weeks
+                  FROM public.brand_slice_work x) a
+         CROSS JOIN LATERAL public.brand_marketplace_segments_of(a.brand_ids, a.marketplaces, a.weeks) b;
         ANALYZE public.brand_marketplace_segments_stage;
         DELETE FROM public.brand_marketplace_segments t
          WHERE EXISTS (SELECT 1 FROM public.brand_slice_work x
@@ -2786,11 +2855,12 @@ function "brand_level_refresh" {
        WHERE NOT EXISTS (SELECT 1 FROM public.brand_marketplace_segments t WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.segment_type = t.segment_type AND n.period_start = t.period_start)
        ORDER BY n.brand_id, n.marketplace, n.segment_type, n.period_start;
 
-      TRUNCATE public.brand_slice_work, public.brand_query_weeks_stage, public.brand_marketplace_segments_stage;
+      -- brand_slice_work keeps the slices taken until the next refresh: the refresh procedure validates them.
+      TRUNCATE public.brand_query_weeks_stage, public.brand_marketplace_segments_stage;
       RETURN (SELECT count(*) FROM public.brand_marketplace_segments);
     END;
   SQL
-  depends_on = [view.brand_query_weeks_build, view.brand_marketplace_segments_build, table.brand_query_weeks, table.brand_marketplace_segments, table.brand_query_weeks_stage, table.brand_marketplace_segments_stage, table.brand_slice_changes, table.brand_slice_work]
+  depends_on = [view.brand_query_weeks_build, view.brand_marketplace_segments_build, function.brand_marketplace_segments_of, table.brand_query_weeks, table.brand_marketplace_segments, table.brand_query_weeks_stage, table.brand_marketplace_segments_stage, table.brand_slice_changes, table.brand_slice_work]
 }
 
 function "brand_product_segments_last_refreshed" {
@@ -3074,9 +3144,18 @@ function "get_product_segment_metadata" {
 // §5 (corrections #7): a materialized view cannot have triggers, so the spec's trigger function can never
 // run. Its checks, and more, are a function returning the violations, run after each successful refresh by
 // refresh_brand_product_segments(), which stores the result in the log row's validation column.
-function "validate_brand_product_segments" {
+// The checks of validate_brand_product_segments, over everything (p_changed_only false) or over the
+// (brand, marketplace, week) slices the last brand_level_refresh() took (brand_slice_work, kept until the next
+// refresh for this): the refresh procedure validates what it rebuilt, not the whole view again (2 s of CPU at
+// scale 10). Every change that can alter a segment records its slice (the triggers record_brand_slices_of_*),
+// so the segments outside the slices are those the refresh found unchanged. A forced refresh, a TRUNCATE and
+// the first fill take every slice: then everything is validated, as by validate_brand_product_segments().
+function "validate_brand_segments" {
   schema = schema.public
   lang   = PLpgSQL
+  arg "p_changed_only" {
+    type = boolean
+  }
   return_table {
     column "check_name" {
       type = text
@@ -3105,16 +3184,65 @@ function "validate_brand_product_segments" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, quarterly segments that are not one calendar quarter, shares outside 0-100, ASIN counts above market totals, monthly and quarterly segments that differ from the sum of their weeks, weekly segments of the newest week that differ from the base rows, and brand-level segments (brand_marketplace_segments) whose ASIN counts differ from the sums of the brand's product segments or whose market totals lie outside the largest..the sum of the products', and brand query-weeks (brand_query_weeks) that do not add up to their brand-level weekly segment. SECURITY DEFINER: it reads the base tables."
+  comment = "The checks of validate_brand_product_segments() (see there), over every segment (p_changed_only false) or only over the (brand, marketplace, week) slices the last brand_level_refresh() rebuilt (p_changed_only; everything when it rebuilt every slice): their quarters' product and brand-level segments (the weeks, the months, the quarter), their brand query-weeks, and their weeks recomputed from the base rows (the newest week when everything is validated). The refresh procedure validates with p_changed_only. SECURITY DEFINER: it reads the base tables and the refresh's work table."
   as      = <<-SQL
     DECLARE
-      v_week date;
+      v_all boolean := NOT p_changed_only;
+      v_brand_ids uuid[];
+      v_marketplaces text[];
+      v_weeks date[];
+      v_q_brand_ids uuid[];
+      v_q_marketplaces text[];
+      v_q_starts date[];
+      v_from date;
+      v_to date;
+      v_base_weeks date[];
     BEGIN
-      v_week := (SELECT max(x.period_start) FROM public.brand_product_segments x WHERE x.segment_type = 'weekly');
+      IF NOT v_all THEN
+        -- A NULL brand: the refresh rebuilt every slice.
+        v_all := EXISTS (SELECT 1 FROM public.brand_slice_work w WHERE w.brand_id IS NULL);
+      END IF;
+      IF v_all THEN
+        v_base_weeks := ARRAY[(SELECT max(x.period_start) FROM public.brand_product_segments x WHERE x.segment_type = 'weekly')];
+      ELSE
+        SELECT array_agg(w.brand_id), array_agg(w.marketplace), array_agg(w.week_start),
+               array_agg(DISTINCT w.week_start)
+          INTO v_brand_ids, v_marketplaces, v_weeks, v_base_weeks
+          FROM public.brand_slice_work w;
+        SELECT array_agg(q.brand_id), array_agg(q.marketplace), array_agg(q.q_start), min(q.q_start),
+               (max(q.q_start) + interval '3 months')::date
+          INTO v_q_brand_ids, v_q_marketplaces, v_q_starts, v_from, v_to
+          FROM (SELECT DISTINCT w.brand_id, w.marketplace, date_trunc('quarter', w.week_start::timestamp)::date AS q_start
+                  FROM public.brand_slice_work w) q;
+      END IF;
+      -- Each scope below is "v_all OR (...)": a plan made for this call drops whichever side does not apply,
+      -- but an IN (subquery) under an OR stays a filter, so the scoped side also names its keys with
+      -- = ANY (array), which the indexes can take.
       RETURN QUERY
+      WITH quarters AS (
+        SELECT x.brand_id, x.marketplace, x.q_start
+          FROM unnest(v_q_brand_ids, v_q_marketplaces, v_q_starts) AS x(brand_id, marketplace, q_start)
+      ),
+      -- The product and brand-level segments validated: all of them, or those of the changed slices' quarters
+      -- (the weeks starting in them, their months, the quarter), so that months and quarters are compared with
+      -- all of their weeks. Read once: every check below reads these.
+      seg AS (
+        SELECT s.* FROM public.brand_product_segments s
+         WHERE v_all
+            OR (s.period_start >= v_from AND s.period_start < v_to
+                AND (s.brand_id, s.marketplace, date_trunc('quarter', s.period_start::timestamp)::date) IN
+                    (SELECT q.brand_id, q.marketplace, q.q_start FROM quarters q))
+      ),
+      bms AS (
+        SELECT g.* FROM public.brand_marketplace_segments g
+         WHERE v_all
+            OR (g.period_start >= v_from AND g.period_start < v_to
+                AND (g.brand_id, g.marketplace, date_trunc('quarter', g.period_start::timestamp)::date) IN
+                    (SELECT q.brand_id, q.marketplace, q.q_start FROM quarters q))
+      )
       SELECT 'brand_not_active'::text, s.brand_id, s.marketplace, s.asin::varchar(20), s.segment_type, s.period_start,
              CASE WHEN b.id IS NULL THEN 'brand does not exist' ELSE 'brand is inactive' END
-        FROM public.brand_product_segments s
+        FROM seg s
         LEFT JOIN public.brands b ON b.id = s.brand_id
        WHERE b.id IS NULL OR NOT b.is_active
       UNION ALL
@@ -3122,19 +3250,19 @@ function "validate_brand_product_segments" {
              CASE WHEN m.asin IS NULL THEN 'ASIN has no brand mapping'
                   WHEN m.brand_id <> s.brand_id THEN format('ASIN is mapped to brand %s', m.brand_id)
                   ELSE 'ASIN mapping is inactive' END
-        FROM public.brand_product_segments s
+        FROM seg s
         LEFT JOIN public.asin_brand_mapping m ON m.asin = s.asin
        WHERE m.asin IS NULL OR m.brand_id <> s.brand_id OR NOT m.is_active
       UNION ALL
       SELECT 'weekly_not_sunday_to_saturday', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('period %s..%s', s.period_start, s.period_end)
-        FROM public.brand_product_segments s
+        FROM seg s
        WHERE s.segment_type = 'weekly'
          AND (extract(dow FROM s.period_start) <> 0 OR s.period_end <> s.period_start + 6)
       UNION ALL
       SELECT g.segment_type || '_not_calendar_' || g.unit, s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('period %s..%s', s.period_start, s.period_end)
-        FROM public.brand_product_segments s
+        FROM seg s
         JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
                      ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
           ON g.segment_type = s.segment_type
@@ -3143,14 +3271,14 @@ function "validate_brand_product_segments" {
       UNION ALL
       SELECT 'unknown_segment_type', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('segment_type %L', s.segment_type)
-        FROM public.brand_product_segments s
+        FROM seg s
        WHERE s.segment_type IS DISTINCT FROM 'weekly' AND s.segment_type IS DISTINCT FROM 'monthly'
          AND s.segment_type IS DISTINCT FROM 'quarterly'
       UNION ALL
       SELECT 'share_out_of_range', s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start,
              format('impression %s, click %s, cart add %s, purchase %s',
                     s.impression_share_pct, s.click_share_pct, s.cart_add_share_pct, s.purchase_share_pct)
-        FROM public.brand_product_segments s
+        FROM seg s
        WHERE s.impression_share_pct NOT BETWEEN 0 AND 100 OR s.click_share_pct NOT BETWEEN 0 AND 100
           OR s.cart_add_share_pct NOT BETWEEN 0 AND 100 OR s.purchase_share_pct NOT BETWEEN 0 AND 100
       UNION ALL
@@ -3160,7 +3288,7 @@ function "validate_brand_product_segments" {
                CASE WHEN s.asin_clicks > s.total_clicks THEN format('clicks %s > %s', s.asin_clicks, s.total_clicks) END,
                CASE WHEN s.asin_cart_adds > s.total_cart_adds THEN format('cart adds %s > %s', s.asin_cart_adds, s.total_cart_adds) END,
                CASE WHEN s.asin_purchases > s.total_purchases THEN format('purchases %s > %s', s.asin_purchases, s.total_purchases) END)
-        FROM public.brand_product_segments s
+        FROM seg s
        WHERE s.asin_impressions > s.total_impressions OR s.asin_clicks > s.total_clicks
           OR s.asin_cart_adds > s.total_cart_adds OR s.asin_purchases > s.total_purchases
       UNION ALL
@@ -3174,13 +3302,13 @@ function "validate_brand_product_segments" {
                   ELSE format('brand %s/%s/%s/%s, market impressions %s; products %s/%s/%s/%s, market impressions %s..%s (impressions/clicks/cart adds/purchases)',
                               g.asin_impressions, g.asin_clicks, g.asin_cart_adds, g.asin_purchases, g.total_impressions,
                               p.asin_impressions, p.asin_clicks, p.asin_cart_adds, p.asin_purchases, p.max_total, p.sum_total) END
-        FROM public.brand_marketplace_segments g
+        FROM bms g
         FULL JOIN (SELECT s.brand_id, s.marketplace, s.segment_type, s.period_start,
                           sum(s.asin_impressions)::bigint AS asin_impressions, sum(s.asin_clicks)::bigint AS asin_clicks,
                           sum(s.asin_cart_adds)::bigint AS asin_cart_adds, sum(s.asin_purchases)::bigint AS asin_purchases,
                           sum(s.priced_purchases)::bigint AS priced_purchases, sum(s.data_points_count)::bigint AS data_points_count,
                           max(s.total_impressions)::bigint AS max_total, sum(s.total_impressions)::bigint AS sum_total
-                     FROM public.brand_product_segments s
+                     FROM seg s
                     GROUP BY s.brand_id, s.marketplace, s.segment_type, s.period_start) p
           ON p.brand_id = g.brand_id AND p.marketplace = g.marketplace AND p.segment_type = g.segment_type
          AND p.period_start = g.period_start
@@ -3204,7 +3332,7 @@ function "validate_brand_product_segments" {
         FROM (SELECT s.brand_id, s.marketplace, s.asin, s.segment_type, s.period_start, s.total_impressions, s.asin_impressions,
                      s.asin_clicks, s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
                      s.data_points_count::bigint AS data_points_count
-                FROM public.brand_product_segments s
+                FROM seg s
                WHERE s.segment_type IN ('monthly', 'quarterly')) ag
         FULL JOIN (SELECT s.brand_id, s.marketplace, s.asin, g.segment_type,
                           date_trunc(g.unit, s.period_start::timestamp)::date AS period_start,
@@ -3216,7 +3344,7 @@ function "validate_brand_product_segments" {
                           sum(s.asin_purchases)::bigint AS asin_purchases,
                           sum(s.priced_purchases)::bigint AS priced_purchases,
                           sum(s.data_points_count)::bigint AS data_points_count
-                     FROM public.brand_product_segments s
+                     FROM seg s
                     CROSS JOIN (VALUES ('monthly'::text, 'month'::text), ('quarterly', 'quarter')) AS g(segment_type, unit)
                     WHERE s.segment_type = 'weekly'
                     GROUP BY 1, 2, 3, 4, 5) wk
@@ -3229,8 +3357,8 @@ function "validate_brand_product_segments" {
              (wk.total_impressions, wk.asin_impressions, wk.asin_clicks, wk.asin_cart_adds, wk.total_purchases,
               wk.asin_purchases, wk.priced_purchases, wk.data_points_count)
       UNION ALL
-      -- The newest week, recomputed from the base rows through the indexes (cheap: one week). A difference
-      -- means the view is stale or wrong.
+      -- The checked weeks (the changed slices' weeks; the newest week when everything is validated),
+      -- recomputed from the base rows through the indexes. A difference means the view is stale or wrong.
       SELECT 'weekly_differs_from_base', coalesce(v.brand_id, base.brand_id), coalesce(v.marketplace, base.marketplace),
              coalesce(v.asin, base.asin), 'weekly'::text,
              coalesce(v.period_start, base.period_start),
@@ -3242,8 +3370,11 @@ function "validate_brand_product_segments" {
         FROM (SELECT s.brand_id, s.marketplace, s.asin, s.period_start, s.total_impressions, s.asin_impressions, s.total_clicks,
                      s.asin_clicks, s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases,
                      s.priced_purchases, s.data_points_count::bigint AS data_points_count
-                FROM public.brand_product_segments s
-               WHERE s.segment_type = 'weekly' AND s.period_start = v_week) v
+                FROM seg s
+               WHERE s.segment_type = 'weekly' AND s.period_start = ANY (v_base_weeks)
+                 AND (v_all OR (s.brand_id, s.marketplace, s.period_start) IN
+                      (SELECT x.brand_id, x.marketplace, x.week_start
+                         FROM unnest(v_brand_ids, v_marketplaces, v_weeks) AS x(brand_id, marketplace, week_start)))) v
         FULL JOIN (SELECT m.brand_id, r.marketplace, r.asin, r.start_date AS period_start,
                           sum(q.total_query_impression_count)::bigint AS total_impressions,
                           sum(q.asin_impression_count)::bigint AS asin_impressions,
@@ -3259,7 +3390,10 @@ function "validate_brand_product_segments" {
                      JOIN sqp.search_query_performance q ON q.asin_performance_id = r.id
                      JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
                      JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-                    WHERE r.start_date = v_week
+                    WHERE r.start_date = ANY (v_base_weeks)
+                      AND (v_all OR (m.brand_id, r.marketplace, r.start_date) IN
+                           (SELECT x.brand_id, x.marketplace, x.week_start
+                              FROM unnest(v_brand_ids, v_marketplaces, v_weeks) AS x(brand_id, marketplace, week_start)))
                     GROUP BY m.brand_id, r.marketplace, r.asin, r.start_date) base
           ON base.brand_id = v.brand_id AND base.marketplace = v.marketplace AND base.asin = v.asin
          AND base.period_start = v.period_start
@@ -3272,7 +3406,7 @@ function "validate_brand_product_segments" {
       UNION ALL
       -- The query-weeks of a brand (brand_query_weeks, issue 13) add up to its brand-level weekly segment:
       -- the same brand counts, market totals, Search Query Volume and number of query-weeks (both count each
-      -- query's market once per week).
+      -- query's market once per week); the changed slices' weeks when only they are validated.
       SELECT 'query_weeks_differ_from_brand', coalesce(g.brand_id, qw.brand_id), coalesce(g.marketplace, qw.marketplace),
              NULL::varchar(20), 'weekly'::text, coalesce(g.period_start, qw.week_start),
              CASE WHEN g.brand_id IS NULL THEN 'query-weeks without their brand segment'
@@ -3284,7 +3418,11 @@ function "validate_brand_product_segments" {
                               qw.asin_impressions, qw.asin_clicks, qw.asin_cart_adds, qw.asin_purchases,
                               qw.total_impressions, qw.total_clicks, qw.total_cart_adds, qw.total_purchases,
                               qw.search_query_volume, qw.query_weeks) END
-        FROM (SELECT x.* FROM public.brand_marketplace_segments x WHERE x.segment_type = 'weekly') g
+        FROM (SELECT x.* FROM bms x
+               WHERE x.segment_type = 'weekly'
+                 AND (v_all OR (x.brand_id, x.marketplace, x.period_start) IN
+                      (SELECT y.brand_id, y.marketplace, y.week_start
+                         FROM unnest(v_brand_ids, v_marketplaces, v_weeks) AS y(brand_id, marketplace, week_start)))) g
         FULL JOIN (SELECT w.brand_id, w.marketplace, w.week_start,
                           sum(w.asin_impressions)::bigint AS asin_impressions, sum(w.asin_clicks)::bigint AS asin_clicks,
                           sum(w.asin_cart_adds)::bigint AS asin_cart_adds, sum(w.asin_purchases)::bigint AS asin_purchases,
@@ -3293,6 +3431,12 @@ function "validate_brand_product_segments" {
                           sum(w.search_query_volume)::bigint AS search_query_volume, sum(w.priced_purchases)::bigint AS priced_purchases,
                           count(*)::bigint AS query_weeks
                      FROM public.brand_query_weeks w
+                    WHERE v_all
+                       OR (w.brand_id = ANY (v_brand_ids) AND w.marketplace = ANY (v_marketplaces)
+                           AND w.week_start = ANY (v_base_weeks)
+                           AND (w.brand_id, w.marketplace, w.week_start) IN
+                               (SELECT x.brand_id, x.marketplace, x.week_start
+                                  FROM unnest(v_brand_ids, v_marketplaces, v_weeks) AS x(brand_id, marketplace, week_start)))
                     GROUP BY w.brand_id, w.marketplace, w.week_start) qw
           ON qw.brand_id = g.brand_id AND qw.marketplace = g.marketplace AND qw.week_start = g.period_start
        WHERE g.brand_id IS NULL OR qw.brand_id IS NULL
@@ -3303,7 +3447,45 @@ function "validate_brand_product_segments" {
               qw.total_cart_adds, qw.total_purchases, qw.search_query_volume, qw.priced_purchases, qw.query_weeks);
     END;
   SQL
-  depends_on = [materialized.brand_product_segments, table.brand_marketplace_segments, table.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  depends_on = [materialized.brand_product_segments, table.brand_marketplace_segments, table.brand_query_weeks, table.brand_slice_work, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+function "validate_brand_product_segments" {
+  schema = schema.public
+  lang   = SQL
+  return_table {
+    column "check_name" {
+      type = text
+    }
+    column "brand_id" {
+      type = uuid
+    }
+    column "marketplace" {
+      type = text
+    }
+    column "asin" {
+      type = varchar(20)
+    }
+    column "segment_type" {
+      type = text
+    }
+    column "period_start" {
+      type = date
+    }
+    column "detail" {
+      type = text
+    }
+  }
+  volatility = STABLE
+  security   = DEFINER
+  config_params {
+    search_path = "pg_catalog, pg_temp"
+  }
+  comment = "Returns one row per violation in brand_product_segments (none when it is consistent): segments of a missing or inactive brand, of an unmapped or inactive ASIN, weekly segments that are not one Sunday-Saturday week, monthly segments that are not one calendar month, quarterly segments that are not one calendar quarter, shares outside 0-100, ASIN counts above market totals, monthly and quarterly segments that differ from the sum of their weeks, weekly segments of the newest week that differ from the base rows, and brand-level segments (brand_marketplace_segments) whose ASIN counts differ from the sums of the brand's product segments or whose market totals lie outside the largest..the sum of the products', and brand query-weeks (brand_query_weeks) that do not add up to their brand-level weekly segment. SECURITY DEFINER: it reads the base tables. The refresh procedure validates only what it rebuilt: validate_brand_segments(true)."
+  as      = <<-SQL
+    SELECT v.* FROM public.validate_brand_segments(false) v
+  SQL
+  depends_on = [function.validate_brand_segments]
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -3506,7 +3688,7 @@ procedure "refresh_brand_product_segments" {
                      'violation_count', count(*),
                      'violations', coalesce(jsonb_agg(to_jsonb(v) - 'n') FILTER (WHERE v.n <= 100), '[]'::jsonb))
               INTO v_validation
-              FROM (SELECT x.*, row_number() OVER () AS n FROM public.validate_brand_product_segments() x) v;
+              FROM (SELECT x.*, row_number() OVER () AS n FROM public.validate_brand_segments(true) x) v;
           EXCEPTION WHEN others THEN
             -- A broken validation must not undo a good refresh: log that it failed instead.
             v_validation := jsonb_build_object('ok', false, 'error', SQLERRM);
@@ -3548,7 +3730,7 @@ procedure "refresh_brand_product_segments" {
       END IF;
     END;
   SQL
-  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_product_segments, table.materialized_view_refresh_log, function.refresh_log_begin, function.refresh_log_finish]
+  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_segments, table.materialized_view_refresh_log, function.refresh_log_begin, function.refresh_log_finish]
 }
 
 // The spec's name (§6), kept with the spec's signature: a FUNCTION returning void, so that what callers of the
@@ -3617,7 +3799,7 @@ function "refresh_brand_product_segments_incremental" {
                      'violation_count', count(*),
                      'violations', coalesce(jsonb_agg(to_jsonb(v) - 'n') FILTER (WHERE v.n <= 100), '[]'::jsonb))
               INTO v_validation
-              FROM (SELECT x.*, row_number() OVER () AS n FROM public.validate_brand_product_segments() x) v;
+              FROM (SELECT x.*, row_number() OVER () AS n FROM public.validate_brand_segments(true) x) v;
           EXCEPTION WHEN others THEN
             v_validation := jsonb_build_object('ok', false, 'error', SQLERRM);
           END;
@@ -3652,7 +3834,7 @@ function "refresh_brand_product_segments_incremental" {
       END IF;
     END;
   SQL
-  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_product_segments, table.materialized_view_refresh_log]
+  depends_on = [function.brand_product_segments_refresh_run, function.validate_brand_segments, table.materialized_view_refresh_log]
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -3786,8 +3968,20 @@ permission {
 }
 
 permission {
+  to         = role.authenticated
+  for        = function.validate_brand_segments
+  privileges = [EXECUTE]
+}
+
+permission {
   to         = role.service_role
   for        = function.validate_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.service_role
+  for        = function.validate_brand_segments
   privileges = [EXECUTE]
 }
 
@@ -4214,6 +4408,12 @@ permission {
 permission {
   to         = role.sqpdash_web
   for        = function.validate_brand_product_segments
+  privileges = [EXECUTE]
+}
+
+permission {
+  to         = role.sqpdash_web
+  for        = function.validate_brand_segments
   privileges = [EXECUTE]
 }
 
