@@ -1932,10 +1932,253 @@ table "brand_query_weeks_stage" {
 // are counted once (the largest, should reports of one query-week ever disagree): exactly the rows of
 // brand_query_weeks; a week sums its queries and a month or quarter the weeks that start in it.
 // The one definition of brand_marketplace_segments' rows, for a set of (brand, marketplace, week) slices given
-// as three arrays of equal length: the view brand_marketplace_segments_build passes every slice, the refresh
-// (brand_level_refresh) the changed ones. Each quarter holding a slice is read through the indexes
-// (brand_query_weeks' range index, the reports of the brand's ASINs): OFFSET 0 keeps PostgreSQL from flattening
-// the LATERAL subqueries into joins that read every row first.
+// as three arrays of equal length: the view brand_marketplace_segments_build passes every slice (through
+// brand_marketplace_segments_of), the refresh (brand_level_refresh) the changed ones, whose months and quarters
+// it sums with the unchanged weeks as the table holds them (rebuilding every week of a changed quarter cost
+// 0.47 s of CPU for one week at scale 10). Each slice is read through the indexes (brand_query_weeks' range
+// index, the reports of the brand's ASINs, the table's key): OFFSET 0 keeps PostgreSQL from flattening the
+// LATERAL subqueries into joins that read every row first.
+function "brand_marketplace_segments_from" {
+  schema = schema.public
+  lang   = SQL
+  arg "p_brand_ids" {
+    type = sql("uuid[]")
+  }
+  arg "p_marketplaces" {
+    type = sql("text[]")
+  }
+  arg "p_weeks" {
+    type = sql("date[]")
+  }
+  arg "p_other_weeks_from_table" {
+    type = boolean
+  }
+  return_table {
+    column "brand_id" {
+      type = uuid
+    }
+    column "marketplace" {
+      type = text
+    }
+    column "segment_type" {
+      type = text
+    }
+    column "period_start" {
+      type = date
+    }
+    column "period_end" {
+      type = date
+    }
+    column "total_impressions" {
+      type = bigint
+    }
+    column "asin_impressions" {
+      type = bigint
+    }
+    column "total_clicks" {
+      type = bigint
+    }
+    column "asin_clicks" {
+      type = bigint
+    }
+    column "total_cart_adds" {
+      type = bigint
+    }
+    column "asin_cart_adds" {
+      type = bigint
+    }
+    column "total_purchases" {
+      type = bigint
+    }
+    column "asin_purchases" {
+      type = bigint
+    }
+    column "search_query_volume" {
+      type = bigint
+    }
+    column "impression_share_pct" {
+      type = numeric
+    }
+    column "click_share_pct" {
+      type = numeric
+    }
+    column "cart_add_share_pct" {
+      type = numeric
+    }
+    column "purchase_share_pct" {
+      type = numeric
+    }
+    column "ctr_pct" {
+      type = numeric
+    }
+    column "cvr_pct" {
+      type = numeric
+    }
+    column "avg_purchase_price" {
+      type = numeric
+    }
+    column "purchase_price_amount" {
+      type = numeric
+    }
+    column "priced_purchases" {
+      type = bigint
+    }
+    column "query_weeks" {
+      type = bigint
+    }
+    column "shared_query_weeks" {
+      type = bigint
+    }
+    column "data_points_count" {
+      type = integer
+    }
+    column "weeks_with_data" {
+      type = integer
+    }
+  }
+  volatility = STABLE
+  comment    = "The rows of brand_marketplace_segments for the (brand, marketplace, week) slices given as three parallel arrays: the slices' weekly segments, built from brand_query_weeks and the reports, and the monthly and quarterly segments holding their weeks, summed from the weekly segments of the weeks that start in them: the slices' and, with p_other_weeks_from_table, the other weeks' as the table brand_marketplace_segments holds them (brand_level_refresh, which rebuilds the changed slices only); without it, every week must be a slice (brand_marketplace_segments_of, the view brand_marketplace_segments_build)."
+  as         = <<-SQL
+    WITH slices AS (
+      SELECT DISTINCT x.brand_id, x.marketplace, x.week_start
+        FROM unnest(p_brand_ids, p_marketplaces, p_weeks) AS x(brand_id, marketplace, week_start)
+       WHERE x.brand_id IS NOT NULL
+    ),
+    touched AS (
+      -- The quarters holding the slices' weeks: their weeks make the slices' months and quarters.
+      SELECT DISTINCT x.brand_id, x.marketplace, date_trunc('quarter', x.week_start::timestamp)::date AS q_start,
+             (date_trunc('quarter', x.week_start::timestamp) + interval '3 months')::date AS q_end
+        FROM slices x
+    ),
+    wanted AS (
+      -- The slices' weeks and the months and quarters holding them: the rows returned.
+      SELECT DISTINCT x.brand_id, x.marketplace, g.segment_type,
+             CASE g.segment_type WHEN 'weekly' THEN x.week_start
+                  ELSE date_trunc(g.unit, x.week_start::timestamp)::date END AS period_start
+        FROM slices x
+       CROSS JOIN (VALUES ('weekly'::text, 'week'::text), ('monthly', 'month'), ('quarterly', 'quarter')) AS g(segment_type, unit)
+    ),
+    per_query AS (
+      SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
+             w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
+             w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
+        FROM slices s
+       CROSS JOIN LATERAL (SELECT x.* FROM public.brand_query_weeks x
+                            WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
+                              AND x.week_start = s.week_start
+                           OFFSET 0) w
+    ),
+    reports AS (
+      SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
+             count(*) AS data_points_count
+        FROM slices s
+        JOIN public.asin_brand_mapping m ON m.brand_id = s.brand_id AND m.is_active
+        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+       CROSS JOIN LATERAL (SELECT x.* FROM sqp.asin_performance_data x
+                            WHERE x.asin = m.asin AND x.marketplace = s.marketplace
+                              AND x.start_date >= s.week_start AND x.start_date < s.week_start + 7
+                           OFFSET 0) r
+       WHERE r.start_date - extract(dow FROM r.start_date)::integer = s.week_start
+         AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
+       GROUP BY m.brand_id, r.marketplace, 3
+    ),
+    weekly AS (
+      SELECT p.brand_id, p.marketplace, p.period_start,
+             sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
+             sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
+             sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
+             sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
+             sum(p.search_query_volume)::bigint AS search_query_volume,
+             sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
+             sum(p.priced_purchases)::bigint AS priced_purchases,
+             count(*)::bigint AS query_weeks,
+             (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
+        FROM per_query p
+       GROUP BY p.brand_id, p.marketplace, p.period_start
+    ),
+    weeks AS (
+      -- The slices' weekly segments.
+      SELECT w.brand_id, w.marketplace, w.period_start,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
+             w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
+             w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count
+        FROM weekly w
+        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
+      UNION ALL
+      -- The other weeks of their quarters, as the table holds them (the refresh: they did not change).
+      SELECT g.brand_id, g.marketplace, g.period_start,
+             g.total_impressions, g.asin_impressions, g.total_clicks, g.asin_clicks, g.total_cart_adds, g.asin_cart_adds,
+             g.total_purchases, g.asin_purchases, g.search_query_volume, g.purchase_price_amount, g.priced_purchases,
+             g.query_weeks, g.shared_query_weeks, g.data_points_count
+        FROM touched t
+       CROSS JOIN LATERAL (SELECT x.* FROM public.brand_marketplace_segments x
+                            WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace AND x.segment_type = 'weekly'
+                              AND x.period_start >= t.q_start AND x.period_start < t.q_end
+                           OFFSET 0) g
+       WHERE p_other_weeks_from_table
+         AND NOT EXISTS (SELECT 1 FROM slices s
+                          WHERE s.brand_id = g.brand_id AND s.marketplace = g.marketplace AND s.week_start = g.period_start)
+    ),
+    segments AS (
+      SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
+             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
+             w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
+             w.query_weeks, w.shared_query_weeks, w.data_points_count, 1 AS weeks_with_data
+        FROM weeks w
+      UNION ALL
+      -- Months and quarters: the weeks that start in the calendar month or quarter.
+      SELECT w.brand_id, w.marketplace, g.segment_type,
+             date_trunc(g.unit, w.period_start::timestamp)::date,
+             (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
+             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
+             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
+             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
+             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
+             sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
+             sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
+             sum(w.data_points_count)::integer, count(*)::integer
+        FROM weeks w
+       CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
+                          ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
+       GROUP BY w.brand_id, w.marketplace, 3, 4, 5
+    )
+    SELECT s.brand_id,
+           s.marketplace,
+           s.segment_type,
+           s.period_start,
+           s.period_end,
+           s.total_impressions,
+           s.asin_impressions,
+           s.total_clicks,
+           s.asin_clicks,
+           s.total_cart_adds,
+           s.asin_cart_adds,
+           s.total_purchases,
+           s.asin_purchases,
+           s.search_query_volume,
+           round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
+           round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
+           round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
+           round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
+           round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
+           round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
+           s.purchase_price_amount,
+           s.priced_purchases,
+           s.query_weeks,
+           s.shared_query_weeks,
+           s.data_points_count,
+           s.weeks_with_data
+      FROM segments s
+     WHERE EXISTS (SELECT 1 FROM wanted x
+                    WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
+                      AND x.segment_type = s.segment_type AND x.period_start = s.period_start)
+  SQL
+  depends_on = [table.brand_query_weeks, table.brand_marketplace_segments, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+}
+
+// The from-scratch build: every week of the months and quarters returned must be one of the slices.
 function "brand_marketplace_segments_of" {
   schema = schema.public
   lang   = SQL
@@ -2032,125 +2275,11 @@ function "brand_marketplace_segments_of" {
     }
   }
   volatility = STABLE
-  comment    = "The rows of brand_marketplace_segments for the (brand, marketplace, week) slices given as three parallel arrays: the slices' weekly segments and the monthly and quarterly segments holding their weeks, built from brand_query_weeks and the reports. Used by the view brand_marketplace_segments_build (every slice) and by brand_level_refresh (the changed slices)."
+  comment    = "The rows of brand_marketplace_segments for the (brand, marketplace, week) slices given as three parallel arrays, built from scratch (brand_query_weeks and the reports): the slices' weekly segments and the monthly and quarterly segments holding their weeks, which must all be slices. The view brand_marketplace_segments_build passes every slice."
   as         = <<-SQL
-    WITH slices AS (
-      SELECT DISTINCT x.brand_id, x.marketplace, x.week_start
-        FROM unnest(p_brand_ids, p_marketplaces, p_weeks) AS x(brand_id, marketplace, week_start)
-       WHERE x.brand_id IS NOT NULL
-    ),
-    touched AS (
-      -- The quarters holding the slices' weeks: their weeks make the slices' months and quarters.
-      SELECT DISTINCT x.brand_id, x.marketplace, date_trunc('quarter', x.week_start::timestamp)::date AS q_start,
-             (date_trunc('quarter', x.week_start::timestamp) + interval '3 months')::date AS q_end
-        FROM slices x
-    ),
-    wanted AS (
-      -- The slices' weeks and the months and quarters holding them: the rows returned.
-      SELECT DISTINCT x.brand_id, x.marketplace, g.segment_type,
-             CASE g.segment_type WHEN 'weekly' THEN x.week_start
-                  ELSE date_trunc(g.unit, x.week_start::timestamp)::date END AS period_start
-        FROM slices x
-       CROSS JOIN (VALUES ('weekly'::text, 'week'::text), ('monthly', 'month'), ('quarterly', 'quarter')) AS g(segment_type, unit)
-    ),
-    per_query AS (
-      SELECT w.brand_id, w.marketplace, w.week_start AS period_start, w.search_query, w.search_query_volume,
-             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks,
-             w.total_cart_adds, w.asin_cart_adds, w.total_purchases, w.asin_purchases,
-             w.purchase_price_amount, w.priced_purchases, w.asin_count AS asin_rows
-        FROM touched t
-       CROSS JOIN LATERAL (SELECT x.* FROM public.brand_query_weeks x
-                            WHERE x.brand_id = t.brand_id AND x.marketplace = t.marketplace
-                              AND x.week_start >= t.q_start AND x.week_start < t.q_end
-                           OFFSET 0) w
-    ),
-    reports AS (
-      SELECT m.brand_id, r.marketplace, r.start_date - extract(dow FROM r.start_date)::integer AS period_start,
-             count(*) AS data_points_count
-        FROM touched t
-        JOIN public.asin_brand_mapping m ON m.brand_id = t.brand_id AND m.is_active
-        JOIN public.brands b ON b.id = m.brand_id AND b.is_active
-       CROSS JOIN LATERAL (SELECT x.* FROM sqp.asin_performance_data x
-                            WHERE x.asin = m.asin AND x.marketplace = t.marketplace
-                              AND x.start_date >= t.q_start AND x.start_date < t.q_end + 6
-                           OFFSET 0) r
-       WHERE r.start_date - extract(dow FROM r.start_date)::integer >= t.q_start
-         AND r.start_date - extract(dow FROM r.start_date)::integer < t.q_end
-         AND EXISTS (SELECT 1 FROM sqp.search_query_performance q WHERE q.asin_performance_id = r.id)
-       GROUP BY m.brand_id, r.marketplace, 3
-    ),
-    weekly AS (
-      SELECT p.brand_id, p.marketplace, p.period_start,
-             sum(p.total_impressions)::bigint AS total_impressions, sum(p.asin_impressions)::bigint AS asin_impressions,
-             sum(p.total_clicks)::bigint AS total_clicks, sum(p.asin_clicks)::bigint AS asin_clicks,
-             sum(p.total_cart_adds)::bigint AS total_cart_adds, sum(p.asin_cart_adds)::bigint AS asin_cart_adds,
-             sum(p.total_purchases)::bigint AS total_purchases, sum(p.asin_purchases)::bigint AS asin_purchases,
-             sum(p.search_query_volume)::bigint AS search_query_volume,
-             sum(p.purchase_price_amount)::numeric AS purchase_price_amount,
-             sum(p.priced_purchases)::bigint AS priced_purchases,
-             count(*)::bigint AS query_weeks,
-             (count(*) FILTER (WHERE p.asin_rows > 1))::bigint AS shared_query_weeks
-        FROM per_query p
-       GROUP BY p.brand_id, p.marketplace, p.period_start
-    ),
-    segments AS (
-      SELECT w.brand_id, w.marketplace, 'weekly'::text AS segment_type, w.period_start, w.period_start + 6 AS period_end,
-             w.total_impressions, w.asin_impressions, w.total_clicks, w.asin_clicks, w.total_cart_adds, w.asin_cart_adds,
-             w.total_purchases, w.asin_purchases, w.search_query_volume, w.purchase_price_amount, w.priced_purchases,
-             w.query_weeks, w.shared_query_weeks, r.data_points_count::integer AS data_points_count, 1 AS weeks_with_data
-        FROM weekly w
-        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-      UNION ALL
-      -- Months and quarters: the weeks that start in the calendar month or quarter.
-      SELECT w.brand_id, w.marketplace, g.segment_type,
-             date_trunc(g.unit, w.period_start::timestamp)::date,
-             (date_trunc(g.unit, w.period_start::timestamp) + g.span - interval '1 day')::date,
-             sum(w.total_impressions)::bigint, sum(w.asin_impressions)::bigint,
-             sum(w.total_clicks)::bigint, sum(w.asin_clicks)::bigint,
-             sum(w.total_cart_adds)::bigint, sum(w.asin_cart_adds)::bigint,
-             sum(w.total_purchases)::bigint, sum(w.asin_purchases)::bigint,
-             sum(w.search_query_volume)::bigint, sum(w.purchase_price_amount), sum(w.priced_purchases)::bigint,
-             sum(w.query_weeks)::bigint, sum(w.shared_query_weeks)::bigint,
-             sum(r.data_points_count)::integer, count(*)::integer
-        FROM weekly w
-        JOIN reports r ON r.brand_id = w.brand_id AND r.marketplace = w.marketplace AND r.period_start = w.period_start
-       CROSS JOIN (VALUES ('monthly'::text, 'month'::text, interval '1 month'),
-                          ('quarterly', 'quarter', interval '3 months')) AS g(segment_type, unit, span)
-       GROUP BY w.brand_id, w.marketplace, 3, 4, 5
-    )
-    SELECT s.brand_id,
-           s.marketplace,
-           s.segment_type,
-           s.period_start,
-           s.period_end,
-           s.total_impressions,
-           s.asin_impressions,
-           s.total_clicks,
-           s.asin_clicks,
-           s.total_cart_adds,
-           s.asin_cart_adds,
-           s.total_purchases,
-           s.asin_purchases,
-           s.search_query_volume,
-           round(100.0 * s.asin_impressions / nullif(s.total_impressions, 0), 2) AS impression_share_pct,
-           round(100.0 * s.asin_clicks / nullif(s.total_clicks, 0), 2) AS click_share_pct,
-           round(100.0 * s.asin_cart_adds / nullif(s.total_cart_adds, 0), 2) AS cart_add_share_pct,
-           round(100.0 * s.asin_purchases / nullif(s.total_purchases, 0), 2) AS purchase_share_pct,
-           round(100.0 * s.asin_clicks / nullif(s.asin_impressions, 0), 2) AS ctr_pct,
-           round(100.0 * s.asin_purchases / nullif(s.asin_clicks, 0), 2) AS cvr_pct,
-           round(s.purchase_price_amount / nullif(s.priced_purchases, 0), 2) AS avg_purchase_price,
-           s.purchase_price_amount,
-           s.priced_purchases,
-           s.query_weeks,
-           s.shared_query_weeks,
-           s.data_points_count,
-           s.weeks_with_data
-      FROM segments s
-     WHERE EXISTS (SELECT 1 FROM wanted x
-                    WHERE x.brand_id = s.brand_id AND x.marketplace = s.marketplace
-                      AND x.segment_type = s.segment_type AND x.period_start = s.period_start)
+    SELECT b.* FROM public.brand_marketplace_segments_from(p_brand_ids, p_marketplaces, p_weeks, false) b
   SQL
-  depends_on = [table.brand_query_weeks, table.search_query_performance, table.asin_performance_data, table.asin_brand_mapping, table.brands]
+  depends_on = [function.brand_marketplace_segments_from]
 }
 
 view "brand_marketplace_segments_build" {
@@ -2742,7 +2871,7 @@ trigger "search_query_performance_track_slices_truncate" {
 // refresh cannot make the delete and the insert disagree: its slice is recorded again and the next refresh takes it.
 // The incremental statements read the views restricted to the slices: brand_query_weeks_build through a LATERAL
 // filter that PostgreSQL pushes into it (OFFSET 0 keeps the subquery from being flattened into a join, which
-// would aggregate every base row first), brand_marketplace_segments through brand_marketplace_segments_of(), the
+// would aggregate every base row first), brand_marketplace_segments through brand_marketplace_segments_from(), the
 // function behind brand_marketplace_segments_build, for the changed slices.
 // TestBrandLevelTablesFollowChanges compares the tables with the views after changes of every kind.
 function "brand_level_refresh" {
@@ -2833,13 +2962,14 @@ function "brand_level_refresh" {
                             WHERE n.brand_id = t.brand_id AND n.marketplace = t.marketplace AND n.segment_type = t.segment_type AND n.period_start = t.period_start AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*));
       ELSE
         -- brand_marketplace_segments_build for the changed weeks and the months and quarters holding them.
-        -- brand_marketplace_segments_of() for the changed weeks and the months and quarters holding them.
+        -- brand_marketplace_segments_from() for the changed weeks and the months and quarters holding them,
+        -- summed with the unchanged weeks as the table holds them (read before it is written below).
         INSERT INTO public.brand_marketplace_segments_stage
         SELECT b.*
           FROM (SELECT array_agg(x.brand_id) AS brand_ids, array_agg(x.marketplace) AS marketplaces,
                        array_agg(x.week_start) AS weeks
                   FROM public.brand_slice_work x) a
-         CROSS JOIN LATERAL public.brand_marketplace_segments_of(a.brand_ids, a.marketplaces, a.weeks) b;
+         CROSS JOIN LATERAL public.brand_marketplace_segments_from(a.brand_ids, a.marketplaces, a.weeks, true) b;
         ANALYZE public.brand_marketplace_segments_stage;
         DELETE FROM public.brand_marketplace_segments t
          WHERE EXISTS (SELECT 1 FROM public.brand_slice_work x
@@ -2860,7 +2990,7 @@ function "brand_level_refresh" {
       RETURN (SELECT count(*) FROM public.brand_marketplace_segments);
     END;
   SQL
-  depends_on = [view.brand_query_weeks_build, view.brand_marketplace_segments_build, function.brand_marketplace_segments_of, table.brand_query_weeks, table.brand_marketplace_segments, table.brand_query_weeks_stage, table.brand_marketplace_segments_stage, table.brand_slice_changes, table.brand_slice_work]
+  depends_on = [view.brand_query_weeks_build, view.brand_marketplace_segments_build, function.brand_marketplace_segments_from, table.brand_query_weeks, table.brand_marketplace_segments, table.brand_query_weeks_stage, table.brand_marketplace_segments_stage, table.brand_slice_changes, table.brand_slice_work]
 }
 
 function "brand_product_segments_last_refreshed" {
