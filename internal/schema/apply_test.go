@@ -512,8 +512,7 @@ func TestApplyRepositorySchema(t *testing.T) {
 			t.Fatalf("first apply did nothing:\n%s", out)
 		}
 		for _, want := range []string{
-			"-- prerequisite: public.brand_product_segments reads table sqp.asin_performance_data",
-			"-- prerequisite: public.brand_product_segments reads table public.asin_brand_mapping",
+			"-- prerequisite: public.brand_product_segments reads table sqp.segment_sums",
 			"-- validation: public.brand_product_segments has 0 rows",
 		} {
 			if !strings.Contains(out, want) {
