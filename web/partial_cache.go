@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"strconv"
@@ -38,17 +39,33 @@ func (s *Server) dataVersion(ctx context.Context) (string, error) {
 	return s.versions.DataVersion(ctx)
 }
 
-// defaultPartialCacheBytes bounds the compressed responses the partial cache keeps (about a thousand
-// expansions of a year of weeks), so the server's memory stays small under any load.
-const defaultPartialCacheBytes = 16 << 20
+// DefaultResponseCacheBytes is the default bound of the response cache (`serve --response-cache-mb`):
+// the compressed responses, their keys and headers and a fixed overhead per entry. Measured at scale 25
+// (docs/performance.md, "The response cache at scale 50"), gzip entries are 8 KB for an expansion,
+// 25 KB for a brand page or a query view, 46 KB for a product page and 30 KB on average (up to 146 KB)
+// for a query page: the 1,183 URLs `make bench` cycles over there take 26.8 MB, about 41 MB at scale 50.
+// 64 MB holds that with room, where 16 MB thrashed.
+const DefaultResponseCacheBytes = 64 << 20
 
-// partialCache keeps recently rendered responses (the expansion partial, the brand and product pages),
-// gzip-compressed, for as long as the data version they were computed at is current. Expanding a product
-// row reads the view and the base tables and renders a large table; the same user asking for the same
-// row or page again (back and forward, a second tab, a reload) gets the stored bytes for one version
-// lookup. A new version (any change
-// to brands, mappings or reports, or a successful refresh) empties it. Entries are per user, so what one
-// user may see is never served to another.
+// partialEntryOverhead is what one entry costs besides its key, headers and body (the list element, the
+// map slot, the struct, the header map's buckets), counted so that many small entries cannot exceed the
+// bound either.
+const partialEntryOverhead = 512
+
+// partialCache keeps recently rendered responses (the expansion partial, the brand and product pages,
+// the query views), gzip-compressed, for as long as the data version they were computed at is current.
+// Expanding a product row reads the view and the base tables and renders a large table; the same user
+// asking for the same row or page again (back and forward, a second tab, a reload) gets the stored bytes
+// for one version lookup. A new version (any change to brands, mappings or reports, or a successful
+// refresh) empties it. Entries are per user, so what one user may see is never served to another; only
+// signed-in users' requests reach it (partialKey), so a visitor who is not signed in cannot fill it.
+//
+// Eviction is least recently used, but admission is by frequency (TinyLFU): once the cache is full, a
+// new response displaces the least recently used entries only if its URL was asked for more often than
+// each of them (freq, a small count-min sketch that ages). A sweep over more URLs than fit (a crawler,
+// someone paging through every product, a benchmark cycling over a thousand URLs) then no longer evicts
+// the pages people come back to, and a cycle larger than the cache is answered from the cache for the
+// share that fits instead of never (plain LRU evicts each entry just before it is asked for again).
 type partialCache struct {
 	mu       sync.Mutex
 	version  string
@@ -56,6 +73,8 @@ type partialCache struct {
 	size     int
 	order    *list.List // of *cachedPartial, most recently used first
 	entries  map[string]*list.Element
+	freq     *frequencySketch
+	seed     maphash.Seed
 }
 
 // cachedPartial is one stored response: the headers its handler set and its gzip-compressed body.
@@ -63,16 +82,23 @@ type cachedPartial struct {
 	key    string
 	header http.Header
 	gz     []byte
+	// hash is the key's hash in the frequency sketch; cost what the entry counts against maxBytes.
+	hash uint64
+	cost int
 }
 
 func newPartialCache(maxBytes int) *partialCache {
-	return &partialCache{maxBytes: maxBytes, order: list.New(), entries: map[string]*list.Element{}}
+	return &partialCache{maxBytes: maxBytes, order: list.New(), entries: map[string]*list.Element{},
+		freq: newFrequencySketch(maxBytes), seed: maphash.MakeSeed()}
 }
 
-// get returns the response stored for key at version.
+// get returns the response stored for key at version, and counts the request in the frequency sketch
+// whether or not it is stored.
 func (pc *partialCache) get(version, key string) (*cachedPartial, bool) {
+	h := maphash.String(pc.seed, key)
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
+	pc.freq.add(h)
 	if version != pc.version {
 		return nil, false
 	}
@@ -84,11 +110,20 @@ func (pc *partialCache) get(version, key string) (*cachedPartial, bool) {
 	return el.Value.(*cachedPartial), true
 }
 
-// put stores e as computed at version, dropping everything of an older version and the least recently
-// used entries beyond maxBytes. A response computed at an older version than the cache's is not kept.
-func (pc *partialCache) put(version string, e *cachedPartial) {
-	if len(e.gz) > pc.maxBytes {
-		return
+// put stores e as computed at version, dropping everything of an older version. When e does not fit, it
+// replaces the least recently used entries only if it was asked for more often than each of them;
+// otherwise it is not kept (partialCache). It reports whether e was kept.
+func (pc *partialCache) put(version string, e *cachedPartial) bool {
+	e.hash = maphash.String(pc.seed, e.key)
+	e.cost = partialEntryOverhead + len(e.key) + len(e.gz)
+	for k, vs := range e.header {
+		e.cost += len(k)
+		for _, v := range vs {
+			e.cost += len(v)
+		}
+	}
+	if e.cost > pc.maxBytes {
+		return false
 	}
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
@@ -99,18 +134,45 @@ func (pc *partialCache) put(version string, e *cachedPartial) {
 		pc.version = version
 	}
 	if old, ok := pc.entries[e.key]; ok {
-		pc.size -= len(old.Value.(*cachedPartial).gz)
+		pc.size -= old.Value.(*cachedPartial).cost
 		pc.order.Remove(old)
+		delete(pc.entries, e.key)
 	}
-	pc.entries[e.key] = pc.order.PushFront(e)
-	pc.size += len(e.gz)
-	for pc.size > pc.maxBytes {
+	if !pc.admit(e) {
+		return false
+	}
+	for pc.size+e.cost > pc.maxBytes {
 		last := pc.order.Back()
 		victim := last.Value.(*cachedPartial)
 		pc.order.Remove(last)
 		delete(pc.entries, victim.key)
-		pc.size -= len(victim.gz)
+		pc.size -= victim.cost
 	}
+	pc.entries[e.key] = pc.order.PushFront(e)
+	pc.size += e.cost
+	return true
+}
+
+// admit reports whether e may take the place of the least recently used entries it needs room from: it
+// fits as it is, or it was asked for more often than every one of them. e's count includes the request
+// being answered and theirs do not include their next one, so e's requests before this one are compared:
+// otherwise, in a cycle over more URLs than fit, each evicted entry would come back one request ahead of
+// the next least recently used one and evict it in turn, and every cycle would miss from there on. Ties
+// keep what is stored, so such a cycle keeps a stable part of its URLs.
+func (pc *partialCache) admit(e *cachedPartial) bool {
+	need := pc.size + e.cost - pc.maxBytes
+	if need <= 0 {
+		return true
+	}
+	before := int(pc.freq.estimate(e.hash)) - 1
+	for el := pc.order.Back(); el != nil && need > 0; el = el.Prev() {
+		victim := el.Value.(*cachedPartial)
+		if int(pc.freq.estimate(victim.hash)) >= before {
+			return false
+		}
+		need -= victim.cost
+	}
+	return need <= 0
 }
 
 // partialKey identifies a response: the user with their role and brands, the URL, the htmx headers the handlers read and, for a

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -164,6 +165,46 @@ func TestPartialCache(t *testing.T) {
 		manager := sessions.Cookie(account.RoleManager, f.altID)
 		if res, _ := get(path, manager, false); res.StatusCode != http.StatusNotFound {
 			t.Errorf("manager of another brand: %d", res.StatusCode)
+		}
+	})
+
+	t.Run("a visitor who is not signed in neither reads nor fills the cache", func(t *testing.T) {
+		entries, counted := len(srv.partials.entries), srv.partials.freq.added
+		for n := range 50 {
+			req := httptest.NewRequest(http.MethodGet, path+"&visitor="+strconv.Itoa(n), nil)
+			req.Header.Set("HX-Request", "true")
+			rec := httptest.NewRecorder()
+			srv.testHandler().ServeHTTP(rec, req)
+			if rec.Code == http.StatusOK {
+				t.Fatalf("an anonymous expansion answered %d", rec.Code)
+			}
+		}
+		if len(srv.partials.entries) != entries || srv.partials.freq.added != counted {
+			t.Errorf("entries %d -> %d, counted requests %d -> %d", entries, len(srv.partials.entries), counted, srv.partials.freq.added)
+		}
+	})
+
+	t.Run("the cache holds what Options.ResponseCacheBytes says, by default DefaultResponseCacheBytes", func(t *testing.T) {
+		if srv.partials.maxBytes != DefaultResponseCacheBytes {
+			t.Errorf("default bound %d", srv.partials.maxBytes)
+		}
+		small, err := New(Options{Brands: f.db, Products: f.db, Segments: segs, Queries: f.db, Auth: sessions.Options(), Versions: f.db, ResponseCacheBytes: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(admin)
+		req.Header.Set("HX-Request", "true")
+		for range 2 {
+			rec := httptest.NewRecorder()
+			before := segs.calls.Load()
+			small.testHandler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || segs.calls.Load() == before {
+				t.Errorf("a cache of 1 byte: status %d, segment reads %d (want a computed answer every time)", rec.Code, segs.calls.Load()-before)
+			}
+		}
+		if len(small.partials.entries) != 0 {
+			t.Errorf("a cache of 1 byte keeps %d entries", len(small.partials.entries))
 		}
 	})
 

@@ -106,6 +106,8 @@ type Options struct {
 	// Versions names the current data version; set, the expansion partial is cached per version
 	// (partial_cache.go). nil turns the cache off.
 	Versions DataVersionStore
+	// ResponseCacheBytes bounds that cache (partial_cache.go); 0 means DefaultResponseCacheBytes.
+	ResponseCacheBytes int
 	// Reads routes each request's reads to a read replica or the primary (read_routing.go); nil: the
 	// stores read from wherever they are connected.
 	Reads ReadRouter
@@ -166,7 +168,11 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("new web server: the CSRF secret must have at least %d bytes (postgres.DB.ServerSecret)", minCSRFSecretSize)
 	}
 	if opts.Versions != nil {
-		s.versions, s.partials = opts.Versions, newPartialCache(defaultPartialCacheBytes)
+		cacheBytes := opts.ResponseCacheBytes
+		if cacheBytes <= 0 {
+			cacheBytes = DefaultResponseCacheBytes
+		}
+		s.versions, s.partials = opts.Versions, newPartialCache(cacheBytes)
 		s.markets = &marketplaceCache{}
 	}
 	if opts.Reads != nil && opts.Ops.Metrics != nil {

@@ -34,7 +34,17 @@ type Config struct {
 	SecureCookies bool
 	// TrustProxy trusts X-Forwarded-For and X-Forwarded-Proto from a reverse proxy.
 	TrustProxy bool
+	// ResponseCacheMB bounds the response cache of `serve` in MiB (web.Options.ResponseCacheBytes); the
+	// Go heap's soft limit grows by as much.
+	ResponseCacheMB int
 }
+
+// DefaultResponseCacheMB is web.DefaultResponseCacheBytes in MiB (docs/performance.md says how it was
+// sized); MaxResponseCacheMB rejects a bound that is surely a typo.
+const (
+	DefaultResponseCacheMB = 64
+	MaxResponseCacheMB     = 64 << 10
+)
 
 // Default returns the configuration used when nothing is set.
 func Default() Config {
@@ -44,6 +54,8 @@ func Default() Config {
 		RefreshEvery: time.Hour,
 		LogFormat:    "auto",
 		ReadMaxLag:   30 * time.Second,
+
+		ResponseCacheMB: DefaultResponseCacheMB,
 	}
 }
 
@@ -79,6 +91,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SQPDASH_REFRESH_EVERY=%q: want a duration such as 1h, 15m or 0", v)
 		}
 		c.RefreshEvery = d
+	}
+	if v := getenv("SQPDASH_RESPONSE_CACHE_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxResponseCacheMB {
+			return c, fmt.Errorf("SQPDASH_RESPONSE_CACHE_MB=%q: want a whole number of MiB from 1 to %d", v, MaxResponseCacheMB)
+		}
+		c.ResponseCacheMB = n
 	}
 	if v := getenv("SQPDASH_LOG_FORMAT"); v != "" {
 		switch v {
