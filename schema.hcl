@@ -1347,7 +1347,7 @@ function "segment_sums_rebuild" {
     type = sql("text[]")
   }
   return  = void
-  comment = "Recomputes every segment of the ASINs p_asins (of every ASIN when NULL) in sqp.segment_sums: for changes that move whole ASINs (mappings, brands) and truncates. Rewrites those ASINs' rows. Runs with its caller's rights (the trigger functions' owner)."
+  comment = "Recomputes every segment of the ASINs p_asins in sqp.segment_sums (every segment when NULL: one aggregation of all report totals, the statement that fills the table in `schema apply`): for changes that move whole ASINs (mappings, brands), truncates and large batches. Rewrites those ASINs' rows. Runs with its caller's rights (the trigger functions' owner)."
   as      = <<-SQL
     DECLARE
       v_asins text[];
@@ -1356,14 +1356,48 @@ function "segment_sums_rebuild" {
     BEGIN
       IF p_asins IS NULL THEN
         DELETE FROM sqp.segment_sums;
-      ELSE
-        DELETE FROM sqp.segment_sums s WHERE s.asin = ANY (p_asins);
+        INSERT INTO sqp.segment_sums
+        SELECT a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start, a.period_end, a.total_impressions,
+               a.asin_impressions, a.total_clicks, a.asin_clicks, a.total_cart_adds, a.asin_cart_adds, a.total_purchases,
+               a.asin_purchases,
+               round(100.0 * a.asin_impressions / nullif(a.total_impressions, 0), 2),
+               round(100.0 * a.asin_clicks / nullif(a.total_clicks, 0), 2),
+               round(100.0 * a.asin_cart_adds / nullif(a.total_cart_adds, 0), 2),
+               round(100.0 * a.asin_purchases / nullif(a.total_purchases, 0), 2),
+               round(100.0 * a.asin_clicks / nullif(a.asin_impressions, 0), 2),
+               round(100.0 * a.asin_purchases / nullif(a.asin_clicks, 0), 2),
+               round(a.purchase_price_amount / nullif(a.priced_purchases, 0), 2),
+               a.data_points_count, a.earliest_date, a.latest_date, a.purchase_price_amount, a.priced_purchases
+          FROM (SELECT m.brand_id, r.marketplace, r.asin, g.segment_type, g.period_start, g.period_end,
+                       sum(t.total_impressions)::bigint AS total_impressions, sum(t.asin_impressions)::bigint AS asin_impressions,
+                       sum(t.total_clicks)::bigint AS total_clicks, sum(t.asin_clicks)::bigint AS asin_clicks,
+                       sum(t.total_cart_adds)::bigint AS total_cart_adds, sum(t.asin_cart_adds)::bigint AS asin_cart_adds,
+                       sum(t.total_purchases)::bigint AS total_purchases, sum(t.asin_purchases)::bigint AS asin_purchases,
+                       sum(t.purchase_price_amount) AS purchase_price_amount, sum(t.priced_purchases)::bigint AS priced_purchases,
+                       count(*)::integer AS data_points_count, min(r.start_date) AS earliest_date, max(r.end_date) AS latest_date
+                  FROM sqp.report_totals t
+                  JOIN sqp.asin_performance_data r ON r.id = t.asin_performance_id
+                  JOIN public.asin_brand_mapping m ON m.asin = r.asin AND m.is_active
+                  JOIN public.brands b ON b.id = m.brand_id AND b.is_active
+                 CROSS JOIN LATERAL (SELECT r.start_date - extract(dow FROM r.start_date)::integer AS week) w
+                 CROSS JOIN LATERAL (VALUES
+                       ('weekly'::text, w.week, w.week + 6),
+                       ('monthly', date_trunc('month', w.week::timestamp)::date,
+                        (date_trunc('month', w.week::timestamp) + interval '1 month' - interval '1 day')::date),
+                       ('quarterly', date_trunc('quarter', w.week::timestamp)::date,
+                        (date_trunc('quarter', w.week::timestamp) + interval '3 months' - interval '1 day')::date)
+                      ) AS g (segment_type, period_start, period_end)
+                 WHERE t.query_rows > 0
+                 GROUP BY m.brand_id, r.marketplace, r.asin, g.segment_type, g.period_start, g.period_end) AS a
+         ORDER BY a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start;
+        RETURN;
       END IF;
+      DELETE FROM sqp.segment_sums s WHERE s.asin = ANY (p_asins);
       -- Every segment the ASINs have now comes from the weeks of their reports.
       SELECT array_agg(r.asin::text), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
         INTO v_asins, v_marketplaces, v_weeks
         FROM sqp.asin_performance_data r
-       WHERE p_asins IS NULL OR r.asin = ANY (p_asins);
+       WHERE r.asin = ANY (p_asins);
       IF v_asins IS NOT NULL THEN
         PERFORM sqp.segment_sums_recompute(v_asins, v_marketplaces, v_weeks);
       END IF;
@@ -1423,7 +1457,11 @@ function "segment_sums_sync_totals" {
                           n.asin_purchases, n.priced_purchases, n.purchase_price_amount::text
                      FROM new_rows n)) AS c (asin_performance_id));
       END IF;
-      IF cardinality(v_ids) > 0 THEN
+      IF cardinality(v_ids) > 20000 THEN
+        -- A large batch (a first load, every report's totals after a TRUNCATE of the query rows; one week is
+        -- about 4,000 reports at scale 10): one aggregation of everything costs less than segment by segment.
+        PERFORM sqp.segment_sums_rebuild(NULL);
+      ELSIF cardinality(v_ids) > 0 THEN
         SELECT array_agg(r.asin::text), array_agg(r.marketplace), array_agg(r.start_date - extract(dow FROM r.start_date)::integer)
           INTO v_asins, v_marketplaces, v_weeks
           FROM sqp.asin_performance_data r
