@@ -31,13 +31,12 @@ func FormatCount(n int64) string {
 // buffer: an expansion formats about 700 figures, and building each through strings and fmt was most of
 // the Go work of a cold expansion (docs/performance.md, "The cold expansion").
 func appendCount(dst []byte, n int64) []byte {
-	u := uint64(n)
-	if n < 0 {
-		dst = append(dst, '-')
-		u = -u
-	}
 	var digits [20]byte
-	d := strconv.AppendUint(digits[:0], u, 10)
+	d := strconv.AppendInt(digits[:0], n, 10)
+	if d[0] == '-' {
+		dst = append(dst, '-')
+		d = d[1:]
+	}
 	for i, c := range d {
 		if i > 0 && (len(d)-i)%3 == 0 {
 			dst = append(dst, ',')

@@ -34,12 +34,13 @@ type frequencySketch struct {
 
 // newFrequencySketch returns a sketch sized for a cache of maxBytes.
 func newFrequencySketch(maxBytes int) *frequencySketch {
-	width := uint64(sketchMinWidth)
-	if n := uint64(maxBytes / sketchBytesPerCounter); n > width {
-		width = 1 << bits.Len64(n-1) // the next power of two
+	// The next power of two at or above one counter per sketchBytesPerCounter, within the bounds; shift
+	// keeps log2(width) top bits.
+	width, shift := sketchMinWidth, uint(64-bits.TrailingZeros64(sketchMinWidth))
+	for width < maxBytes/sketchBytesPerCounter && width < sketchMaxWidth {
+		width, shift = width*2, shift-1
 	}
-	width = min(width, sketchMaxWidth)
-	s := &frequencySketch{shift: uint(64 - bits.TrailingZeros64(width)), reset: sketchAgingFactor * int(width)}
+	s := &frequencySketch{shift: shift, reset: sketchAgingFactor * width}
 	for i := range s.rows {
 		s.rows[i] = make([]uint8, width)
 	}
