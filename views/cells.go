@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"io"
-	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -16,57 +15,73 @@ import (
 // every text and attribute escaped with templ.EscapeString as templ escapes them.
 func numCell(c Cell) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		var b strings.Builder
-		b.Grow(512)
-		b.WriteString(`<td class="num" data-metric="`)
-		b.WriteString(templ.EscapeString(c.Metric))
-		b.WriteString(`" data-value="`)
-		b.WriteString(templ.EscapeString(c.Raw))
-		b.WriteString(`"><span class="value">`)
-		b.WriteString(templ.EscapeString(c.Text))
-		b.WriteString(`</span> `)
+		cw := cellWriter{w: w}
+		cw.raw(`<td class="num" data-metric="`)
+		cw.text(c.Metric)
+		cw.raw(`" data-value="`)
+		cw.text(c.Raw)
+		cw.raw(`"><span class="value">`)
+		cw.text(c.Text)
+		cw.raw(`</span> `)
 		if c.HasDelta {
-			writeDelta(&b, c.Delta)
+			writeDelta(&cw, c.Delta)
 		}
-		b.WriteString(`</td>`)
-		_, err := io.WriteString(w, b.String())
-		return err
+		cw.raw(`</td>`)
+		return cw.err
 	})
 }
 
 // delta: see numCell.
 func delta(d DeltaView) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		var b strings.Builder
-		writeDelta(&b, d)
-		_, err := io.WriteString(w, b.String())
-		return err
+		cw := cellWriter{w: w}
+		writeDelta(&cw, d)
+		return cw.err
 	})
+}
+
+// cellWriter writes the parts of hand-written cells straight into the render's buffer, keeping the
+// first error: markup as it is, texts escaped as templ escapes them.
+type cellWriter struct {
+	w   io.Writer
+	err error
+}
+
+// raw writes markup.
+func (cw *cellWriter) raw(s string) {
+	if cw.err == nil {
+		_, cw.err = io.WriteString(cw.w, s)
+	}
+}
+
+// text writes s escaped.
+func (cw *cellWriter) text(s string) {
+	cw.raw(templ.EscapeString(s))
 }
 
 // writeDelta writes a change: its direction as a class and data-dir (for CSS and tests), the arrow and
 // the signed number for the eye, the words for screen readers.
-func writeDelta(b *strings.Builder, d DeltaView) {
-	b.WriteString(`<span class="delta delta-`)
-	b.WriteString(templ.EscapeString(d.Dir))
-	b.WriteString(`" data-testid="delta" data-dir="`)
-	b.WriteString(templ.EscapeString(d.Dir))
-	b.WriteString(`">`)
+func writeDelta(cw *cellWriter, d DeltaView) {
+	cw.raw(`<span class="delta delta-`)
+	cw.text(d.Dir)
+	cw.raw(`" data-testid="delta" data-dir="`)
+	cw.text(d.Dir)
+	cw.raw(`">`)
 	if d.Arrow != "" {
-		b.WriteString(`<span aria-hidden="true">`)
-		b.WriteString(templ.EscapeString(d.Arrow))
-		b.WriteString(`</span> `)
+		cw.raw(`<span aria-hidden="true">`)
+		cw.text(d.Arrow)
+		cw.raw(`</span> `)
 	}
-	b.WriteString(`<span class="visually-hidden">`)
-	b.WriteString(templ.EscapeString(d.Label))
-	b.WriteString(`</span> <span aria-hidden="true">`)
+	cw.raw(`<span class="visually-hidden">`)
+	cw.text(d.Label)
+	cw.raw(`</span> <span aria-hidden="true">`)
 	if d.PP != "" {
-		b.WriteString(templ.EscapeString(d.PP + " "))
-		b.WriteString(`<abbr title="`)
-		b.WriteString(templ.EscapeString(ppTitle))
-		b.WriteString(`">pp</abbr>`)
+		cw.text(d.PP + " ")
+		cw.raw(`<abbr title="`)
+		cw.text(ppTitle)
+		cw.raw(`">pp</abbr>`)
 	} else {
-		b.WriteString(templ.EscapeString(d.Text))
+		cw.text(d.Text)
 	}
-	b.WriteString(`</span></span>`)
+	cw.raw(`</span></span>`)
 }

@@ -17,14 +17,16 @@ import (
 // them; the golden file of an expanded row pins the markup.
 func segmentCells(cells []SegmentCell) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		cw := cellWriter{w: w}
 		for _, c := range cells {
-			for _, part := range [...]string{"<td>", templ.EscapeString(c.Text), `<span class="`, templ.EscapeString(c.Dir), `">`,
-				templ.EscapeString(c.Change), "</span></td>"} {
-				if _, err := io.WriteString(w, part); err != nil {
-					return err
-				}
-			}
+			cw.raw("<td>")
+			cw.text(c.Text)
+			cw.raw(`<span class="`)
+			cw.text(c.Dir)
+			cw.raw(`">`)
+			cw.text(c.Change)
+			cw.raw("</span></td>")
 		}
-		return nil
+		return cw.err
 	})
 }
