@@ -215,7 +215,12 @@ func TestServeInstancesServeNewData(t *testing.T) {
 		}
 	})
 	t.Run("a refresh elsewhere replaces the cached expansion", func(t *testing.T) {
-		// Change the base rows: the expansion reads the materialized view, so it stays until a refresh.
+		// Change the base rows. The expansion's sums read the materialized view, so they stay until a
+		// refresh; its weekly top queries are the reports' own (kept by triggers), so they show the change
+		// as soon as instance B hears of it. Wait for that before taking the page the refresh must replace:
+		// a read racing the notification may still be the old cached page.
+		stale := cached(t)
+		start := time.Now()
 		if _, err := a.db.Pool().Exec(ctx, `
 			UPDATE sqp.search_query_performance q SET asin_purchase_count = asin_purchase_count + 1000,
 			       total_purchase_count = total_purchase_count + 1000
@@ -223,11 +228,15 @@ func TestServeInstancesServeNewData(t *testing.T) {
 			WHERE p.id = q.asin_performance_id AND p.asin = $1`, asin); err != nil {
 			t.Fatal(err)
 		}
+		within(t, start, revocationLimit, "instance B shows the changed top queries", func() bool {
+			code, body := get(t, c, partial, true)
+			return code == http.StatusOK && body != stale
+		})
 		before := cached(t)
 		if _, err := a.db.Pool().Exec(ctx, `CALL public.refresh_brand_product_segments(p_force => true)`); err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now() // the refresh has committed
+		start = time.Now() // the refresh has committed
 		within(t, start, revocationLimit, "instance B shows the refreshed expansion", func() bool {
 			code, body := get(t, c, partial, true)
 			return code == http.StatusOK && body != before
