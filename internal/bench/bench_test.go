@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -227,12 +228,69 @@ func TestGetChecksEveryAnswer(t *testing.T) {
 	s := &Server{BaseURL: ts.URL, loadClient: newLoadClient(ts.Client().Transport), cookies: "sqpdash_session=abc"}
 	ctx := context.Background()
 
-	if err := s.get(ctx, ts.URL+"/ok/segments?type=weekly"); err != nil {
-		t.Errorf("a whole 200: %v", err)
+	// The first requests go through s.get, the loads through one loadConn per client: both check the same.
+	addr := strings.TrimPrefix(ts.URL, "http://")
+	conn := &loadConn{addr: addr}
+	defer func() { _ = conn.close() }()
+	getters := map[string]func(url string) error{
+		"get": func(url string) error { return s.get(ctx, url) },
+		"loadConn": func(url string) error {
+			a, reqs, err := s.newLoadRequests([]string{url})
+			if err != nil || a != addr {
+				t.Fatalf("newLoadRequests(%s): %q, %v", url, a, err)
+			}
+			return conn.get(ctx, reqs[0])
+		},
 	}
-	for _, path := range []string{"/redirect", "/missing", "/empty", "/short", "/cookie"} {
-		if err := s.get(ctx, ts.URL+path); err == nil {
-			t.Errorf("GET %s: no error", path)
+	for name, get := range getters {
+		// Twice: the load client's connection is still in step after an answer, good or bad.
+		for range 2 {
+			if err := get(ts.URL + "/ok/segments?type=weekly"); err != nil {
+				t.Errorf("%s: a whole 200: %v", name, err)
+			}
+			for _, path := range []string{"/redirect", "/missing", "/empty", "/short", "/cookie"} {
+				if err := get(ts.URL + path); err == nil {
+					t.Errorf("%s: GET %s: no error", name, path)
+				}
+			}
 		}
+	}
+}
+
+func TestLoadConnKeepsItsConnection(t *testing.T) {
+	var conns atomic.Int64
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/close" {
+			w.Header().Set("Connection", "close")
+		}
+		_, _ = io.WriteString(w, "page")
+	}))
+	ts.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
+	defer ts.Close()
+	s := &Server{BaseURL: ts.URL}
+	addr, reqs, err := s.newLoadRequests([]string{ts.URL + "/a", ts.URL + "/close", ts.URL + "/b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &loadConn{addr: addr}
+	defer func() { _ = c.close() }()
+	ctx := context.Background()
+	// /a twice on one connection, /close still on it, /b on a new one.
+	for i, want := range []int64{1, 1, 1, 2} {
+		if err := c.get(ctx, reqs[[]int{0, 0, 1, 2}[i]]); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		// The server counts a connection when it accepts it: the answer came on it, so it is counted.
+		if got := conns.Load(); got != want {
+			t.Fatalf("after request %d: %d connections, want %d", i, got, want)
+		}
+	}
+	if _, _, err := s.newLoadRequests([]string{ts.URL + "/a", "http://127.0.0.1:1/b"}); err == nil {
+		t.Fatal("URLs on two hosts: no error")
 	}
 }

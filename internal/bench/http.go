@@ -213,9 +213,22 @@ func (s *Server) load(ctx context.Context, clients int, d time.Duration, urls []
 	// The load generator shares the cores with the server: its garbage collector runs a quarter as often
 	// during a load (its live heap is small then; at the default it collected 3-4 times a second).
 	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
+	addr, reqs, err := s.newLoadRequests(urls)
+	if err != nil {
+		return LoadResult{Clients: clients, FirstError: err.Error()}
+	}
+	conns := make([]loadConn, clients)
+	defer func() {
+		for i := range conns {
+			_ = conns[i].close()
+		}
+	}()
+	for i := range conns {
+		conns[i].addr = addr
+	}
 	cpu0, cpuErr := ProcessCPU(s.PID)
 	res := Load{Clients: clients, Duration: d, Do: func(ctx context.Context, c, n int) error {
-		return s.get(ctx, urls[(c*7919+n)%len(urls)])
+		return conns[c].get(ctx, reqs[(c*7919+n)%len(reqs)])
 	}}.Run(ctx)
 	if cpu1, err := ProcessCPU(s.PID); err == nil && cpuErr == nil && res.Requests > 0 {
 		res.ServerCPUPerReqMs = ms(cpu1-cpu0) / float64(res.Requests)
