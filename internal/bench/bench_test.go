@@ -294,3 +294,44 @@ func TestLoadConnKeepsItsConnection(t *testing.T) {
 		t.Fatal("URLs on two hosts: no error")
 	}
 }
+
+func TestDialLoadConnsOpensThemBeforeTheLoad(t *testing.T) {
+	accepted := make(chan struct{}, 16)
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "page")
+	}))
+	ts.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			accepted <- struct{}{}
+		}
+	}
+	ts.Start()
+	defer ts.Close()
+	s := &Server{BaseURL: ts.URL}
+	addr, reqs, err := s.newLoadRequests([]string{ts.URL + "/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := dialLoadConns(context.Background(), addr, 3, time.Minute)
+	defer func() {
+		for i := range conns {
+			_ = conns[i].close()
+		}
+	}()
+	for range 3 {
+		<-accepted // the server accepted each before any request
+	}
+	for i := range conns {
+		if conns[i].conn == nil {
+			t.Fatalf("connection %d not open", i)
+		}
+		if err := conns[i].get(context.Background(), reqs[0]); err != nil {
+			t.Fatalf("request on connection %d: %v", i, err)
+		}
+	}
+	select {
+	case <-accepted:
+		t.Fatal("a request opened a connection of its own")
+	default:
+	}
+}

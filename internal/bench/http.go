@@ -217,15 +217,12 @@ func (s *Server) load(ctx context.Context, clients int, d time.Duration, urls []
 	if err != nil {
 		return LoadResult{Clients: clients, FirstError: err.Error()}
 	}
-	conns := make([]loadConn, clients)
+	conns := dialLoadConns(ctx, addr, clients, d)
 	defer func() {
 		for i := range conns {
 			_ = conns[i].close()
 		}
 	}()
-	for i := range conns {
-		conns[i].addr = addr
-	}
 	cpu0, cpuErr := ProcessCPU(s.PID)
 	res := Load{Clients: clients, Duration: d, Do: func(ctx context.Context, c, n int) error {
 		return conns[c].get(ctx, reqs[(c*7919+n)%len(reqs)])
