@@ -23,7 +23,10 @@ type QueryPageData struct {
 	HasBase bool
 	Weeks   []sqp.BrandQueryWeek // the query's weeks in Range with a report of the brand, oldest first
 	Sum     sqp.BrandQuery       // the query over Range: the query view's row
-	ASINs   []sqp.QueryASIN      // the brand's ASINs on the query over Range, most purchases first
+	// ASINs are one page of the brand's ASINs on the query over Range, in the order of State.ASINSort;
+	// ASINTotal is the number of them over all pages.
+	ASINs     []sqp.QueryASIN
+	ASINTotal int
 	// BaseSum and BaseASINs are the same over Base (when HasBase).
 	BaseSum   sqp.BrandQuery
 	BaseASINs []sqp.QueryASIN
@@ -97,12 +100,13 @@ type QueryFunnelStep struct {
 	HasPrice    bool
 }
 
-// QueryASINTable is the brand's ASINs that won the query.
+// QueryASINTable is one page of the brand's ASINs that won the query, sortable by each column.
 type QueryASINTable struct {
-	Columns []QueryColumn
+	Columns []Column
 	Rows    []QueryASINRow
 	Compare bool
 	Empty   string
+	Pager   Pager
 }
 
 // QueryColumn is a column header of the query page's tables, with its glossary entry.
@@ -118,12 +122,6 @@ type QueryASINRow struct {
 	URL   string // the product page
 	Weeks string
 	Cells []Cell
-}
-
-// queryASINMetrics are the columns of the ASIN table.
-func queryASINMetrics() []metrics.Key {
-	return []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases,
-		metrics.ImpressionShare, metrics.ClickShare, metrics.CartAddShare, metrics.PurchaseShare, metrics.CTR, metrics.CVR}
 }
 
 // NewQueryPage builds the query page.
@@ -149,7 +147,7 @@ func NewQueryPage(shell Shell, d QueryPageData, links Links) QueryPage {
 	if d.HasBase {
 		base = &d.BaseSum
 	}
-	v.Summary = newQuerySummary(sum, base, len(d.ASINs))
+	v.Summary = newQuerySummary(sum, base, d.ASINTotal)
 	v.Chart = NewQueryChart(d.Range, d.Weeks)
 	v.Funnel = newQueryFunnel(sum, base, d.Market.Currency)
 	v.Diagnosis = NewDiagnosisView(metrics.Diagnose(sum.Counts))
@@ -282,10 +280,14 @@ func formatPrice(v metrics.Value, currency string) string {
 }
 
 func newQueryASINTable(d QueryPageData, links Links) QueryASINTable {
+	s := d.State
+	url := func(n viewstate.State) string { return links.Query(d.Brand.ID, d.Query, n) }
 	t := QueryASINTable{Compare: d.HasBase}
-	t.Columns = append(t.Columns, QueryColumn{Label: "Product"}, QueryColumn{Label: "Weeks", Help: termLink(metrics.TermWeeksOfData)})
-	for _, k := range queryASINMetrics() {
-		t.Columns = append(t.Columns, QueryColumn{Label: metrics.Label(k), Help: termLink(string(k))})
+	t.Columns = append(t.Columns, newQueryASINColumn("asin", "Product", TermLink{}, false, s, url),
+		newQueryASINColumn(string(sqp.QueryASINSortWeeks), "Weeks", termLink(metrics.TermWeeksOfData), true, s, url))
+	for _, k := range sqp.QueryASINMetrics() {
+		c := newQueryASINColumn(string(k), metrics.Label(k), termLink(string(k)), true, s, url)
+		t.Columns = append(t.Columns, c)
 	}
 	base := map[string]metrics.Counts{}
 	for _, a := range d.BaseASINs {
@@ -296,7 +298,7 @@ func newQueryASINTable(d QueryPageData, links Links) QueryASINTable {
 		if r.Title == "" {
 			r.Title = a.ASIN
 		}
-		for _, k := range queryASINMetrics() {
+		for _, k := range sqp.QueryASINMetrics() {
 			v := a.Counts.Get(k)
 			c := Cell{Metric: string(k), Text: FormatMetric(k, v), Raw: rawValue(v)}
 			if d.HasBase {
@@ -307,8 +309,35 @@ func newQueryASINTable(d QueryPageData, links Links) QueryASINTable {
 		}
 		t.Rows = append(t.Rows, r)
 	}
+	t.Pager = newPager("ASINs", d.ASINTotal, s.ASINPage, s.Size, func(page int) string {
+		n := s
+		n.ASINPage = page
+		return url(n)
+	})
 	if len(t.Rows) == 0 {
 		t.Empty = fmt.Sprintf("None of the brand's products reported %q in this range.", d.Query)
 	}
 	return t
+}
+
+// QueryASINsID is the id of the query page's ASIN table region, which htmx swaps on sort and page: it
+// selects the region from the full page of the new URL, so the page and its table share one URL.
+const QueryASINsID = "query-asins"
+
+// newQueryASINColumn is a header of the ASIN table: the figures sort descending first, the ASIN
+// ascending, and a second click flips the order; a new order starts on the first page.
+func newQueryASINColumn(key, label string, help TermLink, numeric bool, s viewstate.State, url func(viewstate.State) string) Column {
+	col := Column{Key: key, Label: label, Numeric: numeric, AriaSort: "none", Help: help}
+	n := s
+	n.ASINSort, n.ASINPage = sqp.QueryASINSortKey(key), 1
+	n.ASINDesc = n.ASINSort != sqp.QueryASINSortASIN
+	if s.ASINSort == n.ASINSort {
+		n.ASINDesc = !s.ASINDesc
+		col.AriaSort, col.Arrow = "ascending", "▲"
+		if s.ASINDesc {
+			col.AriaSort, col.Arrow = "descending", "▼"
+		}
+	}
+	col.URL = url(n)
+	return col
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
+	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 	"github.com/sqpdash/sqpdash/internal/viewstate"
@@ -113,10 +114,12 @@ func (s *Server) loadQueryRow(ctx context.Context, brandID, query string, st vie
 	}
 	var asins []sqp.QueryASIN
 	if expand {
-		if asins, _, err = s.queries.BrandQueryASINs(ctx, brandID, rr.Market.Code, query, rr.Range, nil); err != nil {
+		page, err := s.queries.BrandQueryASINs(ctx, sqp.QueryASINFilter{BrandID: brandID, Marketplace: rr.Market.Code, Query: query,
+			Range: rr.Range, Sort: sqp.QueryASINSortKey(metrics.Purchases), Desc: true})
+		if err != nil {
 			return views.QueryViewRow{}, err
 		}
-		if asins == nil {
+		if asins = page.ASINs; asins == nil {
 			asins = []sqp.QueryASIN{}
 		}
 	}

@@ -86,13 +86,21 @@ func (s *Server) loadQueryPage(ctx context.Context, brand sqp.Brand, query strin
 	if d.Sum, err = s.brandQuerySum(ctx, brand.ID, rr.Market.Code, query, rr.Range); err != nil {
 		return d, err
 	}
-	var base *period.Range
+	// One page of the ASINs, chosen by the table's sort: the chart and the funnel above are the query's
+	// over all of them (brand_query_weeks).
+	f := sqp.QueryASINFilter{BrandID: brand.ID, Marketplace: rr.Market.Code, Query: query, Range: rr.Range,
+		Sort: st.ASINSort, Desc: st.ASINDesc, Limit: st.Size, Offset: (st.ASINPage - 1) * st.Size}
 	if rr.HasBase {
-		base = &rr.Base
+		f.Base = &rr.Base
 	}
-	if d.ASINs, d.BaseASINs, err = s.queries.BrandQueryASINs(ctx, brand.ID, rr.Market.Code, query, rr.Range, base); err != nil {
+	page, err := s.queries.BrandQueryASINs(ctx, f)
+	if err != nil {
 		return d, err
 	}
+	if err := checkPageInRange(viewstate.ParamASINPage, st.ASINPage, st.Size, page.Total); err != nil {
+		return d, err
+	}
+	d.ASINs, d.BaseASINs, d.ASINTotal = page.ASINs, page.Base, page.Total
 	if !rr.HasBase {
 		return d, nil
 	}

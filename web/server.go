@@ -68,9 +68,9 @@ type QueryStore interface {
 	QueryMarket(ctx context.Context, market, currency, asin string, r period.Range, queries []string) (map[string]metrics.MarketFigures, error)
 	// BrandQueries returns a page of the brand's query view (sqp.BrandQueryFilter).
 	BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.BrandQueryPage, error)
-	// BrandQueryASINs lists the brand's active ASINs reporting query in one marketplace over r and, when
-	// base is not nil, over *base (one read for the query page and its comparison).
-	BrandQueryASINs(ctx context.Context, brandID, market, query string, r period.Range, base *period.Range) (inRange, inBase []sqp.QueryASIN, err error)
+	// BrandQueryASINs returns a page of the brand's active ASINs reporting a search query in one
+	// marketplace over a range and, for those, over the comparison period (sqp.QueryASINFilter).
+	BrandQueryASINs(ctx context.Context, f sqp.QueryASINFilter) (sqp.QueryASINPage, error)
 	// BrandQueryWeeks returns the weeks of one search query of the brand in one marketplace over r (the
 	// query page's trend).
 	BrandQueryWeeks(ctx context.Context, brandID, market, query string, r period.Range) ([]sqp.BrandQueryWeek, error)

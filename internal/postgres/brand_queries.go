@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
 	"github.com/sqpdash/sqpdash/internal/metrics"
-	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
@@ -307,36 +307,98 @@ func (db *DB) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (sqp.Bra
 	return page, nil
 }
 
-// BrandQueryASINs returns the brand's active ASINs that report search query query in one marketplace over
-// the weeks in r, with their counts of that query (the expansion of a query row), most purchases first;
-// and, when base is not nil, the same over the weeks in *base (the query page's comparison), read by the
-// same statement.
+// queryASINSums are the per-ASIN sums of a search query's rows (alias q) that the ASIN table's sort keys
+// read, by the column names sortExpr uses, so that the page is chosen on those alone (queryASINPageSums).
+func queryASINSums() []brandQuerySum {
+	return []brandQuerySum{
+		{"asin_impressions", "sum(q.asin_impression_count)"},
+		{"total_impressions", "sum(q.total_query_impression_count)"},
+		{"asin_clicks", "sum(q.asin_click_count)"},
+		{"total_clicks", "sum(q.total_click_count)"},
+		{"asin_cart_adds", "sum(q.asin_cart_add_count)"},
+		{"total_cart_adds", "sum(q.total_cart_add_count)"},
+		{"asin_purchases", "sum(q.asin_purchase_count)"},
+		{"total_purchases", "sum(q.total_purchase_count)"},
+		{"weeks", "count(*)"},
+	}
+}
+
+// queryASINPageSums are the columns of queryASINSums that the ORDER BY expression expr reads.
+func queryASINPageSums(expr string) string {
+	var cols []string
+	for _, c := range queryASINSums() {
+		if readsColumn(expr, c.name) {
+			cols = append(cols, ",\n\t"+c.expr+" AS "+c.name)
+		}
+	}
+	return strings.Join(cols, "")
+}
+
+// queryASINSortExpr returns the ORDER BY expression of an ASIN table sort key over the columns of
+// queryASINSums.
+func queryASINSortExpr(k sqp.QueryASINSortKey) (string, bool) {
+	switch k {
+	case sqp.QueryASINSortASIN:
+		return "asin", true
+	case sqp.QueryASINSortWeeks:
+		return "weeks", true
+	}
+	if !slices.Contains(sqp.QueryASINMetrics(), metrics.Key(k)) {
+		return "", false
+	}
+	return sortExpr(string(k))
+}
+
+// BrandQueryASINs returns one page of the brand's active ASINs that report search query f.Query in one
+// marketplace over the weeks in f.Range, with their counts of that query, ordered by f.Sort (the query
+// page's ASIN table, a query row's expansion); and, when f.Base is set, the same ASINs' counts over the
+// weeks in *f.Base (the comparison), read by the same statement.
 //
-// The statement starts from the brand's reports of both periods (its mappings, then each ASIN's weeks
-// through the index on (asin, marketplace, start_date) that carries the report id) and joins the query's
-// own rows through the index on (search_query, asin_performance_id) that carries the counts, both
-// read without visiting the tables. Probing the unique index (asin_performance_id, search_query) once per
-// report of the brand instead cost about 15,600 buffer reads per period for a query most of a large brand's
-// ASINs report at scale 10 (docs/performance.md).
-func (db *DB) BrandQueryASINs(ctx context.Context, brandID, market, query string, r period.Range, base *period.Range) (inRange, inBase []sqp.QueryASIN, err error) {
-	const q = `
+// Two steps, as BrandQueries: the page is chosen on the sums its sort reads alone, over the brand's
+// reports of the range (its mappings, then each ASIN's weeks through the index on (asin, marketplace,
+// start_date) that carries the report id) joined with the query's own rows through the index on
+// (search_query, asin_performance_id) that carries the counts, both read without visiting the tables;
+// then every figure, the title and the comparison are read for the page's ASINs only. A brand's own name
+// as the query is reported by up to 290 ASINs at scale 10: summing and rendering all of them was the
+// query page's tail (docs/performance.md).
+func (db *DB) BrandQueryASINs(ctx context.Context, f sqp.QueryASINFilter) (sqp.QueryASINPage, error) {
+	expr, ok := queryASINSortExpr(f.Sort)
+	if !ok {
+		return sqp.QueryASINPage{}, apperr.Invalid("asort", "%q is not a sort key of the ASIN table", f.Sort)
+	}
+	order := orderBy(expr, f.Desc, "asin")
+	q := `
 		WITH reports AS MATERIALIZED (
-			SELECT p.period, a.id, a.asin, m.product_title
+			SELECT a.id, a.asin
 			FROM public.asin_brand_mapping m
 			JOIN public.brands b ON b.id = m.brand_id AND b.is_active
 			JOIN sqp.asin_performance_data a ON a.asin = m.asin AND a.marketplace = $2
-			 AND a.start_date >= least($3::date, $5::date) AND a.start_date <= greatest($4::date, $6::date) - 6
-			JOIN (VALUES (0, $3::date, $4::date), (1, $5::date, $6::date)) p(period, from_date, to_date)
-			  ON a.start_date >= p.from_date AND a.end_date <= p.to_date
+			 AND a.start_date >= $3::date AND a.start_date <= $4::date - 6 AND a.end_date <= $4::date
 			WHERE m.brand_id = $1 AND m.is_active
+		), sums AS (
+			SELECT r.asin` + queryASINPageSums(expr) + `
+			FROM reports r
+			JOIN sqp.search_query_performance q ON q.asin_performance_id = r.id AND q.search_query = $5
+			GROUP BY r.asin
+		), page AS (
+			SELECT asin, count(*) OVER () AS total, row_number() OVER (` + order + `) AS ord
+			FROM sums
+			` + order + `
+			LIMIT $8 OFFSET $9
 		)
-		SELECT r.period, r.asin, coalesce(min(r.product_title), '') AS title, ` + sumQueryCounts + `,
+		SELECT page.ord, page.total, p.period, page.asin, coalesce(min(m.product_title), '') AS title, ` + sumQueryCounts + `,
 		       count(*)::int AS weeks
-		FROM reports r
-		JOIN sqp.search_query_performance q ON q.asin_performance_id = r.id AND q.search_query = $7
-		GROUP BY r.period, r.asin
-		ORDER BY r.period, asin_purchases DESC, asin_clicks DESC, r.asin`
+		FROM page
+		JOIN public.asin_brand_mapping m ON m.asin = page.asin
+		JOIN (VALUES (0, $3::date, $4::date), (1, $6::date, $7::date)) p(period, from_date, to_date) ON true
+		JOIN sqp.asin_performance_data a ON a.asin = page.asin AND a.marketplace = $2
+		 AND a.start_date >= p.from_date AND a.start_date <= p.to_date - 6 AND a.end_date <= p.to_date
+		JOIN sqp.search_query_performance q ON q.asin_performance_id = a.id AND q.search_query = $5
+		GROUP BY page.ord, page.total, p.period, page.asin
+		ORDER BY p.period, page.ord`
 	type row struct {
+		Ord    int64  `db:"ord"`
+		Total  int64  `db:"total"`
 		Period int32  `db:"period"`
 		ASIN   string `db:"asin"`
 		Title  string `db:"title"`
@@ -345,24 +407,39 @@ func (db *DB) BrandQueryASINs(ctx context.Context, brandID, market, query string
 	}
 	// Without a comparison the second period is empty: NULL bounds match no week.
 	var baseFrom, baseTo *time.Time
-	if base != nil {
-		baseFrom, baseTo = &base.From, &base.To
+	if f.Base != nil {
+		baseFrom, baseTo = &f.Base.From, &f.Base.To
 	}
-	rows, err := db.pool.Query(ctx, q, planPerCall, brandID, market, r.From, r.To, baseFrom, baseTo, query)
+	var limit *int
+	if f.Limit > 0 {
+		limit = &f.Limit
+	}
+	fail := func(err error) (sqp.QueryASINPage, error) {
+		return sqp.QueryASINPage{}, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", f.BrandID, f.Query, f.Marketplace, f.Range, err)
+	}
+	rows, err := db.pool.Query(ctx, q, planPerCall, f.BrandID, f.Marketplace, f.Range.From, f.Range.To, f.Query, baseFrom, baseTo, limit, f.Offset)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
+		return fail(err)
 	}
 	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
 	if err != nil {
-		return nil, nil, fmt.Errorf("list ASINs of brand %s for query %q in %s over %s: %w", brandID, query, market, r, err)
+		return fail(err)
 	}
-	for _, f := range found {
-		a := sqp.QueryASIN{ASIN: f.ASIN, Title: f.Title, Counts: f.counts(), Weeks: int(f.Weeks)}
-		if f.Period == 0 {
-			inRange = append(inRange, a)
+	if len(found) == 0 && f.Offset > 0 {
+		// Past the last page: say how many there are, so the caller can name the page parameter.
+		f.Offset, f.Limit, f.Base = 0, 1, nil
+		all, err := db.BrandQueryASINs(ctx, f)
+		return sqp.QueryASINPage{Total: all.Total}, err
+	}
+	var page sqp.QueryASINPage
+	for _, r := range found {
+		page.Total = int(r.Total)
+		a := sqp.QueryASIN{ASIN: r.ASIN, Title: r.Title, Counts: r.counts(), Weeks: int(r.Weeks)}
+		if r.Period == 0 {
+			page.ASINs = append(page.ASINs, a)
 		} else {
-			inBase = append(inBase, a)
+			page.Base = append(page.Base, a)
 		}
 	}
-	return inRange, inBase, nil
+	return page, nil
 }

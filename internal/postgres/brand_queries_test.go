@@ -2,9 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -467,22 +470,32 @@ func TestBrandQueries(t *testing.T) {
 		}
 	}
 
+	asinFilter := func(r period.Range, base *period.Range) sqp.QueryASINFilter {
+		return sqp.QueryASINFilter{BrandID: acme, Marketplace: "US", Query: "red shoes", Range: r, Base: base,
+			Sort: sqp.QueryASINSortKey(metrics.Purchases), Desc: true}
+	}
+
 	t.Run("the expansion lists the brand's active ASINs of the query", func(t *testing.T) {
-		asins, base, err := db.BrandQueryASINs(ctx, acme, "US", "red shoes", all, nil)
+		page, err := db.BrandQueryASINs(ctx, asinFilter(all, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkASINs(t, "range", asins, all)
+		checkASINs(t, "range", page.ASINs, all)
+		if page.Total != len(page.ASINs) {
+			t.Errorf("total %d, want %d", page.Total, len(page.ASINs))
+		}
 		// Most purchases first: B0QV000001 (22) before B0QV000002 (3).
-		if asins[0].ASIN != "B0QV000001" {
-			t.Errorf("first ASIN %s, want B0QV000001", asins[0].ASIN)
+		if page.ASINs[0].ASIN != "B0QV000001" {
+			t.Errorf("first ASIN %s, want B0QV000001", page.ASINs[0].ASIN)
 		}
-		if base != nil {
-			t.Errorf("no comparison asked for, got %+v", base)
+		if page.Base != nil {
+			t.Errorf("no comparison asked for, got %+v", page.Base)
 		}
-		none, _, err := db.BrandQueryASINs(ctx, acme, "US", "no such query", all, nil)
-		if err != nil || len(none) != 0 {
-			t.Errorf("unknown query: %v, %v", none, err)
+		f := asinFilter(all, nil)
+		f.Query = "no such query"
+		none, err := db.BrandQueryASINs(ctx, f)
+		if err != nil || len(none.ASINs) != 0 || none.Total != 0 {
+			t.Errorf("unknown query: %+v, %v", none, err)
 		}
 	})
 
@@ -502,19 +515,96 @@ func TestBrandQueries(t *testing.T) {
 			{"a comparison without the query", all, period.Range{From: period.Date(2024, 6, 2), To: period.Date(2024, 7, 20)}, 2, 0, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				asins, base, err := db.BrandQueryASINs(ctx, acme, "US", "red shoes", tc.r, &tc.base)
+				page, err := db.BrandQueryASINs(ctx, asinFilter(tc.r, &tc.base))
 				if err != nil {
 					t.Fatal(err)
 				}
+				asins, base := page.ASINs, page.Base
 				if len(asins) != tc.rangeASINs || len(base) != tc.baseASINs {
 					t.Fatalf("%d and %d ASINs, want %d and %d", len(asins), len(base), tc.rangeASINs, tc.baseASINs)
 				}
 				checkASINs(t, "range", asins, tc.r)
-				checkASINs(t, "comparison", base, tc.base)
+				// The comparison holds the page's ASINs only: the hand computation restricted to them.
+				want, weeks := wantASINs(tc.base)
+				for _, b := range base {
+					if !slices.ContainsFunc(asins, func(a sqp.QueryASIN) bool { return a.ASIN == b.ASIN }) {
+						t.Errorf("comparison has %s, not on the page", b.ASIN)
+					}
+					if b.Counts != want[b.ASIN] || b.Weeks != weeks[b.ASIN] {
+						t.Errorf("comparison %s: %+v (%d weeks), want %+v (%d)", b.ASIN, b.Counts, b.Weeks, want[b.ASIN], weeks[b.ASIN])
+					}
+				}
 				if len(base) > 0 && base[0].ASIN != tc.firstInBase {
 					t.Errorf("first ASIN of the comparison %s, want %s", base[0].ASIN, tc.firstInBase)
 				}
 			})
+		}
+	})
+
+	t.Run("the ASINs are sorted by every key both ways and paged on that order", func(t *testing.T) {
+		want, weeks := wantASINs(all)
+		for _, k := range sqp.QueryASINSortKeys() {
+			for _, desc := range []bool{false, true} {
+				f := asinFilter(all, &all)
+				f.Sort, f.Desc = k, desc
+				whole, err := db.BrandQueryASINs(ctx, f)
+				if err != nil || whole.Total != len(want) || len(whole.ASINs) != len(want) {
+					t.Fatalf("sort %s: %+v, %v", k, whole, err)
+				}
+				// The order, recomputed from the hand dataset: the key's value, undefined last, then the ASIN.
+				order := slices.Collect(maps.Keys(want))
+				key := func(a string) metrics.Value {
+					switch k {
+					case sqp.QueryASINSortASIN:
+						return metrics.Value{}
+					case sqp.QueryASINSortWeeks:
+						return metrics.Known(float64(weeks[a]))
+					}
+					return want[a].Get(metrics.Key(k))
+				}
+				slices.SortFunc(order, func(a, b string) int {
+					va, vb := key(a), key(b)
+					switch {
+					case va.OK && vb.OK && va.V != vb.V:
+						if (va.V < vb.V) != desc {
+							return -1
+						}
+						return 1
+					case va.OK != vb.OK:
+						if va.OK {
+							return -1
+						}
+						return 1
+					}
+					if k == sqp.QueryASINSortASIN && desc {
+						return strings.Compare(b, a)
+					}
+					return strings.Compare(a, b)
+				})
+				for i, a := range whole.ASINs {
+					if a.ASIN != order[i] {
+						t.Errorf("sort %s desc %v: row %d is %s, want %s (%v)", k, desc, i+1, a.ASIN, order[i], order)
+					}
+					f.Limit, f.Offset = 1, i
+					page, err := db.BrandQueryASINs(ctx, f)
+					if err != nil || len(page.ASINs) != 1 || page.Total != len(want) || !reflect.DeepEqual(page.ASINs[0], a) {
+						t.Errorf("sort %s desc %v, row %d: %+v, %v; want %+v of %d", k, desc, i+1, page, err, a, len(want))
+					}
+					if len(page.Base) != 1 || page.Base[0].ASIN != a.ASIN {
+						t.Errorf("sort %s desc %v, row %d: comparison %+v, want the page's ASIN", k, desc, i+1, page.Base)
+					}
+				}
+			}
+		}
+		f := asinFilter(all, nil)
+		f.Limit, f.Offset = 1, 5
+		page, err := db.BrandQueryASINs(ctx, f)
+		if err != nil || len(page.ASINs) != 0 || page.Total != len(want) {
+			t.Errorf("past the last page: %+v, %v; want no row and the total %d", page, err, len(want))
+		}
+		f.Sort = "price; drop table brands"
+		if _, err := db.BrandQueryASINs(ctx, f); apperr.CodeOf(err) != apperr.EINVALID {
+			t.Errorf("unknown sort key: %v, want EINVALID", err)
 		}
 	})
 

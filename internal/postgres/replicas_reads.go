@@ -106,13 +106,8 @@ func (r *ReadRouter) BrandQueries(ctx context.Context, f sqp.BrandQueryFilter) (
 }
 
 // BrandQueryASINs is DB.BrandQueryASINs on the request's read server.
-func (r *ReadRouter) BrandQueryASINs(ctx context.Context, brandID, market, query string, rg period.Range, base *period.Range) (inRange, inBase []sqp.QueryASIN, err error) {
-	type both struct{ inRange, inBase []sqp.QueryASIN }
-	b, err := routed(r, ctx, func(db *DB) (both, error) {
-		in, ib, err := db.BrandQueryASINs(ctx, brandID, market, query, rg, base)
-		return both{in, ib}, err
-	})
-	return b.inRange, b.inBase, err
+func (r *ReadRouter) BrandQueryASINs(ctx context.Context, f sqp.QueryASINFilter) (sqp.QueryASINPage, error) {
+	return routed(r, ctx, func(db *DB) (sqp.QueryASINPage, error) { return db.BrandQueryASINs(ctx, f) })
 }
 
 // BrandQueryWeeks is DB.BrandQueryWeeks on the request's read server.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sqpdash/sqpdash/internal/account"
 	"github.com/sqpdash/sqpdash/internal/auth"
+	"github.com/sqpdash/sqpdash/internal/metrics"
 	"github.com/sqpdash/sqpdash/internal/period"
 	"github.com/sqpdash/sqpdash/internal/pgtest"
 	"github.com/sqpdash/sqpdash/internal/refreshlog"
@@ -164,7 +165,8 @@ func TestWebRoleCanServe(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			_, _, err = web.BrandQueryASINs(ctx, brands[0].ID, "US", "anvil", r, &r)
+			_, err = web.BrandQueryASINs(ctx, sqp.QueryASINFilter{BrandID: brands[0].ID, Marketplace: "US", Query: "anvil", Range: r, Base: &r,
+				Sort: sqp.QueryASINSortKey(metrics.Purchases), Desc: true, Limit: 25})
 			return err
 		}},
 		{"set and read a brand's terms", func() error {

@@ -93,3 +93,51 @@ type QueryASIN struct {
 	// Weeks is the number of weeks of the range in which the ASIN reports the query.
 	Weeks int
 }
+
+// QueryASINSortKey is a column the query page's ASIN table can be sorted by: the ASIN, its weeks, or a
+// metric key of the table's columns.
+type QueryASINSortKey string
+
+// Sort keys of the ASIN table that are not metric keys.
+const (
+	QueryASINSortASIN  QueryASINSortKey = "asin"
+	QueryASINSortWeeks QueryASINSortKey = "weeks"
+)
+
+// QueryASINMetrics are the metric columns of the ASIN table (and sort keys of it).
+func QueryASINMetrics() []metrics.Key {
+	return []metrics.Key{metrics.Impressions, metrics.Clicks, metrics.CartAdds, metrics.Purchases,
+		metrics.ImpressionShare, metrics.ClickShare, metrics.CartAddShare, metrics.PurchaseShare, metrics.CTR, metrics.CVR}
+}
+
+// QueryASINSortKeys are the sort keys of the ASIN table.
+func QueryASINSortKeys() []QueryASINSortKey {
+	keys := []QueryASINSortKey{QueryASINSortASIN, QueryASINSortWeeks}
+	for _, k := range QueryASINMetrics() {
+		keys = append(keys, QueryASINSortKey(k))
+	}
+	return keys
+}
+
+// QueryASINFilter selects, orders and pages the brand's ASINs of one search query (the query page's ASIN
+// table and a query row's expansion).
+type QueryASINFilter struct {
+	BrandID     string
+	Marketplace string
+	Query       string
+	Range       period.Range
+	// Base, when set, is the comparison period: the page's ASINs are summed over it too.
+	Base   *period.Range
+	Sort   QueryASINSortKey
+	Desc   bool
+	Limit  int // 0: every ASIN
+	Offset int
+}
+
+// QueryASINPage is one page of the brand's ASINs of a search query, ordered as asked, with the same ASINs
+// over the comparison period (those that report the query there) and the number of ASINs over all pages.
+type QueryASINPage struct {
+	ASINs []QueryASIN
+	Base  []QueryASIN
+	Total int
+}

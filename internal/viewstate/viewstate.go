@@ -98,6 +98,11 @@ type State struct {
 	ViewDesc bool
 	ViewPage int
 
+	// The query page's ASIN table (queryasins.go).
+	ASINSort sqp.QueryASINSortKey
+	ASINDesc bool
+	ASINPage int
+
 	// QueryFilter and Branded narrow every table of search queries (the product page's and the brand
 	// query view): the filter syntax of package queryfilter, and the branded / non-branded switch.
 	QueryFilter queryfilter.Filter
@@ -119,6 +124,9 @@ func Default() State {
 		ViewSort:  sqp.BrandQuerySortVolume,
 		ViewDesc:  true,
 		ViewPage:  1,
+		ASINSort:  sqp.QueryASINSortKey("purchases"),
+		ASINDesc:  true,
+		ASINPage:  1,
 	}
 }
 
@@ -169,6 +177,9 @@ func Parse(v url.Values) (State, error) {
 		return s, err
 	}
 	if err = parseQueryView(v, &s); err != nil {
+		return s, err
+	}
+	if err = parseQueryASINs(v, &s); err != nil {
 		return s, err
 	}
 	if s.QueryFilter, err = parseQueryFilter(v); err != nil {
@@ -507,6 +518,7 @@ func (s State) Values() url.Values {
 		v.Set(ParamQueryPage, strconv.Itoa(s.QueryPage))
 	}
 	s.queryViewValues(v)
+	s.queryASINValues(v)
 	if !s.QueryFilter.IsZero() {
 		v.Set(ParamQueryFilter, s.QueryFilter.String())
 	}

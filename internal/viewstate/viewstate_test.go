@@ -52,6 +52,10 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"query filter too long", "qf=" + strings.Repeat("x", 201), ParamQueryFilter},
 		{"query filter not UTF-8", "qf=%ff", ParamQueryFilter},
 		{"unknown branded choice", "branded=yes", ParamBranded},
+		{"unknown ASIN table sort key", "asort=price", ParamASINSort},
+		{"sql in ASIN table sort key", "asort=asin%3Bdrop+table+brands", ParamASINSort},
+		{"unknown ASIN table direction", "adir=down", ParamASINDir},
+		{"ASIN table page zero", "apage=0", ParamASINPage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := url.ParseQuery(tc.query)
@@ -119,6 +123,14 @@ func TestParseAccepts(t *testing.T) {
 		{"a blank query filter is none", "qf=+++&branded=", func(t *testing.T, s State) {
 			if !s.QueryFilter.IsZero() || s.Branded != queryfilter.AllQueries || s.Values().Has(ParamQueryFilter) || s.Values().Has(ParamBranded) {
 				t.Fatalf("got %+v", s)
+			}
+		}},
+		{"the query page's ASIN table: sort, direction and page", "asort=ctr&adir=asc&apage=4", func(t *testing.T, s State) {
+			if s.ASINSort != sqp.QueryASINSortKey("ctr") || s.ASINDesc || s.ASINPage != 4 {
+				t.Fatalf("got %+v", s)
+			}
+			if got := s.Values().Encode(); got != "adir=asc&apage=4&asort=ctr" {
+				t.Fatalf("the URL carries %q", got)
 			}
 		}},
 		{"five years exactly is allowed", "from=2019-01-06&to=2023-12-30", func(t *testing.T, s State) {}},
