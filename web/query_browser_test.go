@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -106,5 +107,59 @@ func TestBrowserQueryPage(t *testing.T) {
 			t.Errorf("the chart is %.0f px wide", w)
 		}
 		tab.Screenshot("query-page-phone.png")
+	})
+}
+
+func TestBrowserQueryPageASINTable(t *testing.T) {
+	f := newQueryFixture(t)
+	addQueryASINs(t, f)
+	d := startDashBrowser(t, f.fixture)
+	st := viewstate.Default()
+	st.Size = 10
+	rows := `Array.from(document.querySelectorAll('#query-asins [data-testid=query-asin]')).map(function (r) { return r.getAttribute('data-asin'); }).join(',')`
+	order := func(key string, desc bool, from, to int) string {
+		return strings.Join(asinOrder(key, desc)[from:to], ",")
+	}
+
+	t.Run("the table pages and sorts in place, the URL says where, back restores it", func(t *testing.T) {
+		tab := d.tab(t, f.links.Query(f.brandID, "filler", st))
+		if got, want := browsertest.Eval[string](tab, rows), order("purchases", true, 0, 10); got != want {
+			t.Fatalf("page 1: %s, want %s", got, want)
+		}
+		tab.Swap("next page of ASINs", browsertest.Click(`#query-asins [data-testid=next]`))
+		if got, want := browsertest.Eval[string](tab, rows), order("purchases", true, 10, fillers+pagerASINs); got != want {
+			t.Errorf("page 2: %s, want %s", got, want)
+		}
+		if got := browsertest.Eval[string](tab, `new URLSearchParams(location.search).get('apage')`); got != "2" {
+			t.Errorf("apage in the address bar %q, want 2", got)
+		}
+		// Only the table was swapped: one table, one chart, one funnel on the page.
+		if n := browsertest.Eval[int](tab, `document.querySelectorAll('#query-asins').length + document.querySelectorAll('[data-testid=query-chart]').length + document.querySelectorAll('[data-testid=query-funnel]').length`); n != 3 {
+			t.Errorf("%d of the table, chart and funnel, want one each", n)
+		}
+		tab.Swap("sort by impressions", browsertest.Click(`#query-asins th[data-sort-key=impressions] a[data-testid=sort]`))
+		if got, want := browsertest.Eval[string](tab, rows), order("impressions", true, 0, 10); got != want {
+			t.Errorf("by impressions: %s, want %s", got, want)
+		}
+		if got := browsertest.Eval[string](tab, `location.search`); !strings.Contains(got, "asort=impressions") || strings.Contains(got, "apage") {
+			t.Errorf("address %q, want the sort and the first page", got)
+		}
+		tab.Await("go back", "htmx:historyRestore", chromedp.NavigateBack())
+		if got, want := browsertest.Eval[string](tab, rows), order("purchases", true, 10, fillers+pagerASINs); got != want {
+			t.Errorf("back on page 2: %s, want %s", got, want)
+		}
+		noCSPViolations(t, tab)
+	})
+
+	t.Run("axe finds no serious violation in the paged table, and a phone does not overflow", func(t *testing.T) {
+		tab := d.tab(t, f.links.Query(f.brandID, "filler", st))
+		tab.Swap("next page of ASINs", browsertest.Click(`#query-asins [data-testid=next]`))
+		tab.CheckAccessibility("the ASIN table's second page", "#query-asins")
+		tab.Run("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		tab.Reload()
+		if w := browsertest.Eval[int](tab, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("the page is %d px wide", w)
+		}
+		tab.CheckAccessibility("the ASIN table at 390 px", "#query-asins")
 	})
 }
