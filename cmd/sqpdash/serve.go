@@ -93,24 +93,35 @@ func runServe(ctx context.Context, cfg config.Config, args []string) int {
 // GOMEMLIMIT is set. The rest of the heap is mostly short-lived render buffers: with the default GOGC
 // alone, 64 concurrent expansions let the process grow past 200 MB; near this limit the collector runs
 // sooner instead. (96 MB in all with the 16 MB cache of before; the cache is long-lived, so it is added.)
-// At GOGC 400 the heap grows to the limit under load whatever is live, so the limit is what the process's
-// RSS comes to: 64 MB plus the default 64 MB cache keep it under the 150 MB it is held to (80 MB made it
-// 151 MB in the benchmark).
-const serveMemoryLimit = 64 << 20
+// The limit is the process's memory budget, and with the collector off until it is reached (limitMemory)
+// the heap comes to it under load: RSS is the limit plus about 23 MB (the binary's pages, stacks), and
+// 56 MB plus the default 64 MB cache keep it under the 150 MB it is held to (64 MB plus 64 came to 151 MB
+// in the benchmark, 80 MB plus 16 to 151 MB).
+const serveMemoryLimit = 56 << 20
 
-// serveGCPercent is `sqpdash serve`'s GOGC unless the environment sets one. What stays live is small
-// (the caches: a few MB to a few tens of MB), and a cached request allocates about 8 KB: at GOGC 100 the
-// collector ran 5 times a second at 64 clients and took 18-28 µs of CPU per request, against 3-10 µs at
-// 400 (docs/performance.md). serveMemoryLimit still bounds the heap, so memory does not grow with it.
+// serveGCPercent is `sqpdash serve`'s GOGC when GOMEMLIMIT is set and GOGC is not: the limit is then the
+// environment's, maybe none, so the collector cannot wait for it. What stays live is small and a cached
+// request allocates about 9 KB: at GOGC 100 the collector ran 5 times a second at 64 clients, at 400 every
+// 0.3-0.5 s (docs/performance.md).
 const serveGCPercent = 400
 
-// limitMemory sets serveMemoryLimit plus the response cache's bound as the soft memory limit and
-// serveGCPercent as GOGC, unless GOMEMLIMIT or GOGC chose them.
+// limitMemory sets serveMemoryLimit plus the response cache's bound as the soft memory limit, unless
+// GOMEMLIMIT is set, and then turns GOGC off unless the environment sets it: the limit alone starts a
+// collection. That is the memory budget the heap is allowed anyway, and a small live heap (the caches
+// after a data change: a few MB) is no longer collected every few tens of MB (25 MB at GOGC 400 and 5 MB
+// live, every 0.3-0.5 s at 64 clients). Each collection takes a core's worth of marking and stops the
+// world twice, and the slowest requests of a load wait for it: with the budget, collections came 3.6
+// times rarer (docs/performance.md).
 func limitMemory(responseCacheBytes int) {
-	if os.Getenv("GOMEMLIMIT") == "" {
+	ownLimit := os.Getenv("GOMEMLIMIT") == ""
+	if ownLimit {
 		debug.SetMemoryLimit(int64(serveMemoryLimit + responseCacheBytes))
 	}
-	if os.Getenv("GOGC") == "" {
+	switch {
+	case os.Getenv("GOGC") != "":
+	case ownLimit:
+		debug.SetGCPercent(-1)
+	default:
 		debug.SetGCPercent(serveGCPercent)
 	}
 }
