@@ -152,7 +152,7 @@ func benchmark(ctx context.Context, cfg config.Config, f benchFlags, log *slog.L
 		Options: bench.ResultOptions{
 			Runs: f.opts.Runs, LargeRuns: f.largeRuns, CheckRuns: f.opts.CheckRuns, LoadSeconds: f.opts.LoadDuration.Seconds(), Clients: f.clients,
 			RangeFrom: from.Format(time.DateOnly), RangeTo: to.Format(time.DateOnly),
-			Measurements: "One private cluster (pglocal's settings, pg_stat_statements loaded); each scale in its own database; `sqpdash serve` as a separate process, connected as the web role.",
+			Measurements: "One private cluster (pglocal's settings, pg_stat_statements loaded); each scale in its own database; `sqpdash serve` as a separate process, connected as the web role. Before the expansion query loads, the HTTP phases and the cold expansion the database is settled: VACUUM (ANALYZE), CHECKPOINT, no autovacuum worker running (the refresh and change cases before them leave dead rows, stale statistics and dirty buffers).",
 		},
 	}
 	for _, scale := range f.scales {
@@ -425,6 +425,11 @@ func (s benchStore) RefreshThroughProcedure(ctx context.Context, force bool) (st
 
 func (s benchStore) SourceChanged(ctx context.Context) (bool, error) {
 	return s.db.SegmentSourceChanged(ctx)
+}
+
+func (s benchStore) Settle(ctx context.Context, wait time.Duration) (time.Duration, int, error) {
+	r, err := s.db.Settle(ctx, wait)
+	return r.Took, r.Autovacuum, err
 }
 
 func (s benchStore) ChangeNewestWeek(ctx context.Context) (int64, error) {

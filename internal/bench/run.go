@@ -45,6 +45,31 @@ type Store interface {
 	ImportNextWeek(ctx context.Context) (int64, error)
 	// DatabaseBytes is the size of the database on disk (pg_database_size).
 	DatabaseBytes(ctx context.Context) (int64, error)
+	// Settle leaves the database quiet before a measured read phase: VACUUM (ANALYZE), CHECKPOINT, and no
+	// autovacuum worker running, waited for up to wait. It returns how long that took and how many
+	// autovacuum workers still ran when the wait ended.
+	Settle(ctx context.Context, wait time.Duration) (took time.Duration, autovacuum int, err error)
+}
+
+// settleWait is how long Settle waits for autovacuum workers to finish before a phase is measured anyway.
+const settleWait = 5 * time.Minute
+
+// settle runs Store.Settle before the phase named and logs what it took. The refresh, change and import
+// cases leave dead rows, stale statistics and dirty buffers behind: measured right after them, a read
+// phase shares the 2 cores with autovacuum and autoanalyze, and its queries write out the dirty buffers
+// they evict or wait behind the checkpoint that does (the first uncached expansions ran at 2-4 times the
+// cold case's latency, and the expansion query at 64 clients at 70% of its throughput at the other
+// scales, in the run before this was added).
+func settle(ctx context.Context, s Store, log *slog.Logger, scale float64, phase string) error {
+	took, workers, err := s.Settle(ctx, settleWait)
+	if err != nil {
+		return fmt.Errorf("settle the database before %s: %w", phase, err)
+	}
+	if workers > 0 {
+		log.Warn("bench: autovacuum still running, measuring anyway", "scale", scale, "phase", phase, "workers", workers, "waited", settleWait.String())
+	}
+	log.Info("bench: settled", "scale", scale, "phase", phase, "took", took.Round(time.Millisecond).String())
+	return nil
 }
 
 // Product is one product whose pages are requested.
@@ -248,6 +273,9 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 	res.NoChangeCheck = summarize(checks, nil)
 	res.ChangedQuery = summarize(reads, nil)
 
+	if err := settle(ctx, t.Store, log, t.Dataset.Scale, "the expansion query loads"); err != nil {
+		return res, err
+	}
 	// The expansion query, from the view and live, at each concurrency.
 	for _, live := range []bool{false, true} {
 		name := "expansion query (brand_product_segments)"
@@ -267,7 +295,14 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 	}
 
 	if t.Server != nil {
+		if err := settle(ctx, t.Store, log, t.Dataset.Scale, "the HTTP phases"); err != nil {
+			return res, err
+		}
 		if err := measureHTTP(ctx, t, opts, &res, log); err != nil {
+			return res, err
+		}
+		// After the refreshes run under load at the end of measureHTTP.
+		if err := settle(ctx, t.Store, log, t.Dataset.Scale, "the cold expansion"); err != nil {
 			return res, err
 		}
 		log.Info("bench: cold expansion", "scale", t.Dataset.Scale, "requests", len(t.Products))

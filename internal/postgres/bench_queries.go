@@ -450,3 +450,47 @@ func (db *DB) BenchQueries(ctx context.Context, perBrand int) ([]BenchQuery, err
 	}
 	return out, nil
 }
+
+// Settled is what Settle did before a measured phase.
+type Settled struct {
+	// Took is the whole settle: the VACUUM (ANALYZE), the CHECKPOINT and the wait for autovacuum.
+	Took time.Duration
+	// Autovacuum are the autovacuum workers still running in the database when Settle stopped waiting
+	// (0 unless the wait timed out).
+	Autovacuum int
+}
+
+// Settle leaves the database quiet before a measured read phase of the benchmark. The refresh and
+// change cases before it leave dead rows and stale statistics behind, which autovacuum and autoanalyze
+// would work through during the phase that follows, and dirty buffers, which a reader needing a free
+// buffer would write out itself (or the next checkpoint's writes compete with it): a VACUUM (ANALYZE)
+// of the whole database now, a CHECKPOINT, and no autovacuum worker of the database running, waited for
+// up to wait. It needs the owner's or a superuser's connection (VACUUM skips tables it does not own, and
+// CHECKPOINT needs pg_checkpoint).
+func (db *DB) Settle(ctx context.Context, wait time.Duration) (Settled, error) {
+	start := time.Now()
+	// One statement each: VACUUM cannot run inside a transaction block.
+	for _, stmt := range []string{"VACUUM (ANALYZE)", "CHECKPOINT"} {
+		if _, err := db.pool.Exec(ctx, stmt); err != nil {
+			return Settled{}, fmt.Errorf("settle the database: %s: %w", stmt, err)
+		}
+	}
+	const running = `SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = current_database()`
+	deadline := time.Now().Add(wait)
+	var n int
+	for {
+		if err := db.pool.QueryRow(ctx, running).Scan(&n); err != nil {
+			return Settled{}, fmt.Errorf("settle the database: count autovacuum workers: %w", err)
+		}
+		if n == 0 || !time.Now().Before(deadline) {
+			break
+		}
+		// pg_stat_activity has no notification of a worker ending: look again shortly.
+		select {
+		case <-ctx.Done():
+			return Settled{}, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return Settled{Took: time.Since(start), Autovacuum: n}, nil
+}

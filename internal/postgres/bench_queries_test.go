@@ -151,6 +151,26 @@ func TestBenchStatements(t *testing.T) {
 		}
 	})
 
+	t.Run("settle vacuums and analyzes every table the changes above touched", func(t *testing.T) {
+		counts := func() (vacuums, analyzes int64) {
+			t.Helper()
+			if err := db.pool.QueryRow(ctx, `
+				SELECT sum(vacuum_count)::bigint, sum(analyze_count)::bigint FROM pg_stat_all_tables
+				WHERE relid IN ('sqp.search_query_performance'::regclass, 'public.brand_product_segments'::regclass)`).Scan(&vacuums, &analyzes); err != nil {
+				t.Fatal(err)
+			}
+			return vacuums, analyzes
+		}
+		v0, a0 := counts()
+		s, err := db.Settle(ctx, time.Minute)
+		if err != nil || s.Took <= 0 || s.Autovacuum != 0 {
+			t.Fatalf("Settle: %+v, %v", s, err)
+		}
+		if v1, a1 := counts(); v1 != v0+2 || a1 != a0+2 {
+			t.Fatalf("vacuums %d -> %d, analyzes %d -> %d of the query rows and our view: want one more of each per table", v0, v1, a0, a1)
+		}
+	})
+
 	t.Run("a view that is not a segments view is refused", func(t *testing.T) {
 		if _, err := db.RefreshView(ctx, "public.brands", RefreshOptions{}); err == nil {
 			t.Fatal("RefreshView(public.brands) succeeded")
