@@ -22,6 +22,7 @@ import (
 	"github.com/sqpdash/sqpdash/internal/logbuffer"
 	"github.com/sqpdash/sqpdash/internal/postgres"
 	"github.com/sqpdash/sqpdash/internal/refresh"
+	"github.com/sqpdash/sqpdash/internal/replyconn"
 	"github.com/sqpdash/sqpdash/web"
 )
 
@@ -221,10 +222,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	tcp, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	// Each response leaves in one write instead of two (headers and the body's start, then its rest), so
+	// the client is woken once per answer (docs/performance.md).
+	ln := replyconn.Listener{Listener: tcp}
 	log.Info("serving", "url", "http://"+ln.Addr().String(), "refresh_every", cfg.RefreshEvery.String())
 	// The first run's password scrolled away under the log lines by now: say again how to sign in.
 	writeReady(out, "http://"+ln.Addr().String(), commandName(), firstAdminPending(ctx, db, log))
