@@ -289,6 +289,12 @@ func benchScale(ctx context.Context, cluster *pglocal.Cluster, f benchFlags, sca
 	}
 	defer stop()
 	target.Server = server
+	// The database's CPU per uncached request is reported beside the server's when the postmaster is known.
+	if pid, err := cluster.PID(); err == nil {
+		target.DatabasePID = pid
+	} else {
+		log.Warn("bench: no database CPU per request", "err", err)
+	}
 	swapDir, err := os.MkdirTemp("", "sqpdash-bench-swap-")
 	if err != nil {
 		return bench.ScaleResult{}, err

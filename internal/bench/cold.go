@@ -27,6 +27,8 @@ type ColdExpansion struct {
 	HTMLBytesMax  int     `json:"html_bytes_max"`
 	// Rows is the mean number of weekly rows per response, so that the bytes can be read per row.
 	Rows float64 `json:"segment_rows_mean"`
+	// DatabaseCPUPerReqMs is the CPU time of the cluster's processes per request (Target.DatabasePID).
+	DatabaseCPUPerReqMs float64 `json:"database_cpu_per_request_ms,omitempty"`
 }
 
 // measureColdExpansion expands each product's newest 52 weeks once and counts what that cost.
@@ -43,6 +45,7 @@ func measureColdExpansion(ctx context.Context, t Target) (*ColdExpansion, error)
 	)
 	// The server's CPU per miss is the figure to compare on a busy machine, where latencies are not.
 	cpu0, cpuErr := ProcessCPU(srv.PID)
+	db0, dbErr := databaseCPU(t.DatabasePID)
 	start := time.Now()
 	for _, p := range t.Products {
 		u := srv.ExpansionURL(p, url.Values{"preset": {"52w"}})
@@ -64,6 +67,9 @@ func measureColdExpansion(ctx context.Context, t Target) (*ColdExpansion, error)
 	res.Latency.fill(lat, time.Since(start))
 	if cpu1, err := ProcessCPU(srv.PID); err == nil && cpuErr == nil && len(lat) > 0 {
 		res.Latency.ServerCPUPerReqMs = ms(cpu1-cpu0) / float64(len(lat))
+	}
+	if db1, err := databaseCPU(t.DatabasePID); err == nil && dbErr == nil && len(lat) > 0 {
+		res.DatabaseCPUPerReqMs = ms(db1-db0) / float64(len(lat))
 	}
 	top, err := t.Store.TopStatements(ctx, 1000)
 	if err != nil {
@@ -144,6 +150,12 @@ func writeColdExpansion(p func(format string, a ...any), scales []ScaleResult) {
 			return "—"
 		}
 		return fmt.Sprintf("%.2f ms", c.Latency.ServerCPUPerReqMs)
+	})
+	row("database CPU per request (the cluster's processes)", func(c ColdExpansion) string {
+		if c.DatabaseCPUPerReqMs == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.2f ms", c.DatabaseCPUPerReqMs)
 	})
 	row("database statements per request (session and data version included)", func(c ColdExpansion) string { return fmt.Sprintf("%.2f", c.QueriesPerRequest) })
 	row("HTML per response, uncompressed: mean / largest", func(c ColdExpansion) string {

@@ -271,6 +271,9 @@ func WriteMarkdown(w io.Writer, r Results) error {
 					if x.ServerCPUPerReqMs > 0 {
 						cell += fmt.Sprintf(" · server CPU %.2f ms/req", x.ServerCPUPerReqMs)
 					}
+					if db := cs[i].DatabaseCPUPerReqMs; db > 0 {
+						cell += fmt.Sprintf(" · database CPU %.2f ms/req", db)
+					}
 					if x.Errors > 0 {
 						cell += fmt.Sprintf(" · %d errors", x.Errors)
 					}

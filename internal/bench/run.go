@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -112,6 +113,9 @@ type Target struct {
 	// Swap, when set, measures readers during `schema apply` of a changed view SQL (last, as it rebuilds
 	// the view).
 	Swap *SwapCase
+	// DatabasePID is the cluster's postmaster: the CPU time of it and its children per uncached request is
+	// reported beside the server's. 0 leaves it out.
+	DatabasePID int
 }
 
 // queryWindows is the number of 13-week ranges of each brand's query view requested first (uncached):
@@ -169,6 +173,9 @@ type LoadCase struct {
 	Results []LoadResult `json:"results"`
 	// Statements are the database statements that took the most time during the loads of an HTTP case.
 	Statements []StatementStat `json:"top_statements,omitempty"`
+	// DatabaseCPUPerReqMs is the CPU time of the cluster's processes per request (Target.DatabasePID), for
+	// the first requests of an HTTP case: with the server's CPU, what decides on a busy machine.
+	DatabaseCPUPerReqMs float64 `json:"database_cpu_per_request_ms,omitempty"`
 }
 
 // StatementStat is one statement's database time during a load (pg_stat_statements).
@@ -422,7 +429,13 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 		}
 		// Each URL once first: the uncached path, reported apart, and a warm server for the loads.
 		log.Info("bench: http first requests", "scale", t.Dataset.Scale, "page", page.name, "requests", len(page.urls))
-		res.HTTPFirst = append(res.HTTPFirst, LoadCase{Name: page.name + ", first request per " + page.first, Results: []LoadResult{srv.firstRequests(ctx, page.urls)}})
+		db0, dbErr := databaseCPU(t.DatabasePID)
+		first := srv.firstRequests(ctx, page.urls)
+		fc := LoadCase{Name: page.name + ", first request per " + page.first, Results: []LoadResult{first}}
+		if db1, err := databaseCPU(t.DatabasePID); err == nil && dbErr == nil && first.Requests > 0 {
+			fc.DatabaseCPUPerReqMs = ms(db1-db0) / float64(first.Requests)
+		}
+		res.HTTPFirst = append(res.HTTPFirst, fc)
 		for _, clients := range opts.Clients {
 			log.Info("bench: http load", "scale", t.Dataset.Scale, "page", page.name, "clients", clients)
 			lc.Results = append(lc.Results, srv.load(ctx, clients, opts.LoadDuration, page.urls))
@@ -466,6 +479,17 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 	}
 	res.PeakRSSBytes = rss
 	return nil
+}
+
+// errNoDatabasePID is databaseCPU's answer when the cluster's postmaster is not known.
+var errNoDatabasePID = errors.New("the database's process is not known")
+
+// databaseCPU is the CPU time the cluster's processes have used so far (ProcessTreeCPU of pid).
+func databaseCPU(pid int) (time.Duration, error) {
+	if pid <= 0 {
+		return 0, errNoDatabasePID
+	}
+	return ProcessTreeCPU(pid)
 }
 
 // weeks13 is the range of the 13 weeks ending back weeks before to (a Saturday), as URL parameters.

@@ -139,3 +139,16 @@ func processExists(pid int) bool {
 	i := strings.LastIndexByte(string(stat), ')')
 	return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
 }
+
+// PID is the process id of the cluster's running postmaster, from its postmaster.pid: the parent of every
+// backend, for the CPU time the benchmark counts.
+func (c *Cluster) PID() (int, error) {
+	info, ok, err := readPidFile(c.dataDir)
+	if err != nil {
+		return 0, err
+	}
+	if !ok || info.pid <= 0 {
+		return 0, fmt.Errorf("no postmaster.pid in %s: is the cluster running?", c.dataDir)
+	}
+	return info.pid, nil
+}
