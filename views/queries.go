@@ -99,7 +99,15 @@ type QueryExpansion struct {
 	ASINs  []QueryViewASINRow
 	Empty  string
 	Status string // announced to screen readers
+	// More says how many ASINs the row lists of how many, and MoreURL leads to the query page that pages
+	// through all of them; both empty when the row lists every one.
+	More    string
+	MoreURL string
 }
+
+// ExpansionASINs is the most ASINs an expanded row of the query view lists, those with most purchases:
+// a brand's own name as the query is reported by hundreds of its ASINs, which the query page pages through.
+const ExpansionASINs = 25
 
 // Fact is a labelled figure of an expansion.
 type Fact struct {
@@ -302,8 +310,9 @@ func newQueryViewColumn(c queryViewColumn, s viewstate.State, url func(viewstate
 }
 
 // NewQueryViewRow builds one query's <tbody>: its cells and changes against base (nil: no comparison; a
-// zero BrandQuery: no data in the comparison period), and, with asins, its expansion.
-func NewQueryViewRow(brandID, currency string, q sqp.BrandQuery, base *sqp.BrandQuery, asins []sqp.QueryASIN, s viewstate.State, links Links) QueryViewRow {
+// zero BrandQuery: no data in the comparison period), and, with asins (the first page of the query's
+// ASINs, at most ExpansionASINs), its expansion.
+func NewQueryViewRow(brandID, currency string, q sqp.BrandQuery, base *sqp.BrandQuery, asins *sqp.QueryASINPage, s viewstate.State, links Links) QueryViewRow {
 	r := QueryViewRow{ID: QueryRowID(q.Query), Query: q.Query, QueryURL: links.Query(brandID, q.Query, s), ToggleURL: links.QueryASINs(brandID, q.Query, s),
 		Diagnosis: NewDiagnosisView(metrics.Diagnose(q.Counts))}
 	r.Cells = queryCells(q, base, currency, false)
@@ -327,8 +336,16 @@ func NewQueryViewRow(brandID, currency string, q sqp.BrandQuery, base *sqp.Brand
 }
 
 // newQueryExpansion lists the query's further market figures and the brand's ASINs of the query.
-func newQueryExpansion(brandID, currency string, q sqp.BrandQuery, asins []sqp.QueryASIN, s viewstate.State, links Links) QueryExpansion {
-	e := QueryExpansion{Status: fmt.Sprintf("%s of %q: %s", "ASINs", q.Query, Plural(int64(len(asins)), "ASIN"))}
+func newQueryExpansion(brandID, currency string, q sqp.BrandQuery, page *sqp.QueryASINPage, s viewstate.State, links Links) QueryExpansion {
+	asins := page.ASINs
+	total := max(page.Total, len(asins))
+	e := QueryExpansion{Status: fmt.Sprintf("%s of %q: %s", "ASINs", q.Query, Plural(int64(total), "ASIN"))}
+	if total > len(asins) {
+		n, d := s, viewstate.Default()
+		n.ASINSort, n.ASINDesc, n.ASINPage = d.ASINSort, d.ASINDesc, d.ASINPage
+		e.More = fmt.Sprintf("%s of %s ASINs, most purchases first: all of them on the query page", FormatCount(int64(len(asins))), FormatCount(int64(total)))
+		e.MoreURL = links.Query(brandID, q.Query, n)
+	}
 	price := func(p metrics.PriceSum) string { return moneyText(p.Value(), currency) }
 	e.Facts = []Fact{
 		{"Median click price, market / brand", price(q.Prices.MarketClick) + " / " + price(q.Prices.ASINClick)},

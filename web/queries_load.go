@@ -112,16 +112,14 @@ func (s *Server) loadQueryRow(ctx context.Context, brandID, query string, st vie
 		bq := base[q.Query]
 		b = &bq
 	}
-	var asins []sqp.QueryASIN
+	var asins *sqp.QueryASINPage
 	if expand {
 		page, err := s.queries.BrandQueryASINs(ctx, sqp.QueryASINFilter{BrandID: brandID, Marketplace: rr.Market.Code, Query: query,
-			Range: rr.Range, Sort: sqp.QueryASINSortKey(metrics.Purchases), Desc: true})
+			Range: rr.Range, Sort: sqp.QueryASINSortKey(metrics.Purchases), Desc: true, Limit: views.ExpansionASINs})
 		if err != nil {
 			return views.QueryViewRow{}, err
 		}
-		if asins = page.ASINs; asins == nil {
-			asins = []sqp.QueryASIN{}
-		}
+		asins = &page
 	}
 	return views.NewQueryViewRow(brandID, rr.Market.Currency, q, b, asins, st, links{s.echo}), nil
 }
