@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -333,5 +334,21 @@ func TestDialLoadConnsOpensThemBeforeTheLoad(t *testing.T) {
 	case <-accepted:
 		t.Fatal("a request opened a connection of its own")
 	default:
+	}
+}
+
+func TestCollectLessRestores(t *testing.T) {
+	gc0, limit0 := debug.SetGCPercent(123), debug.SetMemoryLimit(500<<30)
+	defer func() {
+		debug.SetGCPercent(gc0)
+		debug.SetMemoryLimit(limit0)
+	}()
+	restore := collectLess()
+	if gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1); gc != -1 || limit != loadMemoryLimit {
+		t.Fatalf("during a load: GOGC %d, memory limit %d; want off and %d", gc, limit, loadMemoryLimit)
+	}
+	restore()
+	if gc, limit := debug.SetGCPercent(123), debug.SetMemoryLimit(-1); gc != 123 || limit != 500<<30 {
+		t.Fatalf("after a load: GOGC %d, memory limit %d; want 123 and %d", gc, limit, int64(500<<30))
 	}
 }

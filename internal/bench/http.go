@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -178,9 +177,6 @@ func (s *Server) get(ctx context.Context, url string) error {
 	return nil
 }
 
-// loadGCPercent is the load generator's GOGC while a load runs.
-const loadGCPercent = 400
-
 // The request headers get sets, in canonical form, shared by every request (none of them is changed).
 var (
 	acceptGzip = []string{"gzip"}
@@ -215,9 +211,7 @@ func (s *Server) firstRequests(ctx context.Context, urls []string) LoadResult {
 
 // load requests the URLs in turn from clients goroutines.
 func (s *Server) load(ctx context.Context, clients int, d time.Duration, urls []string) LoadResult {
-	// The load generator shares the cores with the server: its garbage collector runs a quarter as often
-	// during a load (its live heap is small then; at the default it collected 3-4 times a second).
-	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
+	defer collectLess()()
 	addr, reqs, err := s.newLoadRequests(urls)
 	if err != nil {
 		return LoadResult{Clients: clients, FirstError: err.Error()}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -148,4 +149,23 @@ func (c *loadConn) close() error {
 	err := c.conn.Close()
 	c.conn, c.r = nil, nil
 	return err
+}
+
+// loadMemoryLimit bounds the load generator's heap while its collector is off during a load (collectLess):
+// a load allocates about 3 KB per request, some 120 MB in 4 s at 10,000 req/s, over a live heap of a few
+// MB.
+const loadMemoryLimit = 1 << 30
+
+// collectLess turns the load generator's garbage collector off for a load, up to loadMemoryLimit (or a
+// lower GOMEMLIMIT), and returns what restores it. The generator shares the cores with the server, and a
+// collection stops its clients all at once: at GOGC 400 it collected every 0.7 s of a 64-client load, each
+// time a burst of requests that seemed slow without the server being any slower.
+func collectLess() (restore func()) {
+	limit := debug.SetMemoryLimit(-1) // reads it
+	debug.SetMemoryLimit(min(limit, loadMemoryLimit))
+	gc := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(gc)
+		debug.SetMemoryLimit(limit)
+	}
 }
