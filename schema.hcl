@@ -2021,10 +2021,12 @@ materialized "brand_product_segments" {
     unique  = true
     columns = [column.brand_id, column.marketplace, column.asin, column.segment_type, column.period_start]
   }
-  // §1's idx_brand_product_segments_period (period_start, period_end) and idx_brand_product_segments_brand
-  // (brand_id), and §4's idx_segments_brand_asin_type_period are left out (corrections #18): each has the
-  // leading columns of another index (idx_segments_date_range; the unique lookup index for the other two), which
-  // serves the same reads, while the concurrent refresh maintains every index for each row it inserts.
+  index "idx_brand_product_segments_period" {
+    columns = [column.period_start, column.period_end]
+  }
+  index "idx_brand_product_segments_brand" {
+    columns = [column.brand_id]
+  }
   index "idx_brand_product_segments_asin" {
     columns = [column.asin]
   }
@@ -2042,8 +2044,11 @@ materialized "brand_product_segments" {
     columns = [column.earliest_date, column.latest_date]
   }
   // §4. idx_segments_recent_data is left out: its predicate uses CURRENT_DATE, which PostgreSQL refuses in an
-  // index (corrections #3); the unique lookup index (brand_id, marketplace, asin, segment_type, period_start)
-  // serves recent-first reads.
+  // index (corrections #3); (brand_id, asin, segment_type, period_start) serves recent-first reads.
+  index "idx_segments_brand_asin_type_period" {
+    columns = [column.brand_id, column.marketplace, column.asin, column.segment_type, column.period_start, column.period_end]
+    where   = "asin_impressions > 0"
+  }
   index "idx_segments_date_range" {
     columns = [column.period_start, column.period_end]
     include = [column.brand_id, column.asin, column.segment_type, column.asin_impressions]
