@@ -131,13 +131,15 @@ func (h *Hub) Connected(version string) {
 
 // Disconnected is called when the listening connection is lost (err) or closed (nil).
 func (h *Hub) Disconnected(err error) {
+	// Subscribers first, as in Connected: whoever State or Changed tells of the disconnection finds
+	// every cache already off.
+	for _, s := range h.subs {
+		s.Disconnected()
+	}
 	h.mu.Lock()
 	h.up = false
 	h.wake()
 	h.mu.Unlock()
-	for _, s := range h.subs {
-		s.Disconnected()
-	}
 	if err != nil {
 		h.log.Warn("event listener disconnected: caches are bypassed until it reconnects", "err", err)
 	}
