@@ -2,7 +2,10 @@ package auth
 
 import (
 	"context"
+	"math"
 	"runtime"
+	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -31,16 +34,18 @@ type hashGate struct {
 	slots   chan struct{}
 	waiting atomic.Int64
 	limits  HashLimits
+	memory  int64 // bytes one hash holds (Params.Memory)
 }
 
-func newHashGate(l HashLimits) *hashGate {
-	return &hashGate{slots: make(chan struct{}, l.Concurrent), limits: l}
+func newHashGate(l HashLimits, memory int64) *hashGate {
+	return &hashGate{slots: make(chan struct{}, l.Concurrent), limits: l, memory: memory}
 }
 
 // acquire takes a slot, waiting in the bounded queue; ErrBusy when the queue is full or the wait too long.
 func (g *hashGate) acquire(ctx context.Context) error {
 	select {
 	case g.slots <- struct{}{}:
+		addMemoryLimit(g.memory)
 		return nil
 	default:
 	}
@@ -53,6 +58,7 @@ func (g *hashGate) acquire(ctx context.Context) error {
 	defer timer.Stop()
 	select {
 	case g.slots <- struct{}{}:
+		addMemoryLimit(g.memory)
 		return nil
 	case <-timer.C:
 		return ErrBusy
@@ -66,5 +72,21 @@ func (g *hashGate) acquire(ctx context.Context) error {
 // collector would run on its own. A collection costs far less than the hash it follows.
 func (g *hashGate) release() {
 	runtime.GC()
+	addMemoryLimit(-g.memory)
 	<-g.slots
+}
+
+// memoryLimitMu orders the changes of addMemoryLimit, each a read and a write of the runtime's limit.
+var memoryLimitMu sync.Mutex
+
+// addMemoryLimit moves the process's soft memory limit (the one `sqpdash serve` sets; none in tests) by
+// delta bytes: a slot's hash is part of the memory budget while it runs. Without it, two hashes (128 MiB
+// by default) over the serve limit (56 MiB plus the response cache) made the collector run back to back,
+// on up to half the CPU, for as long as strangers kept signing in.
+func addMemoryLimit(delta int64) {
+	memoryLimitMu.Lock()
+	defer memoryLimitMu.Unlock()
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		debug.SetMemoryLimit(limit + delta)
+	}
 }

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"math"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -11,7 +13,7 @@ func TestHashGate(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("a full queue is refused at once, a waiter gets the freed slot", func(t *testing.T) {
-		g := newHashGate(HashLimits{Concurrent: 1, Queue: 1, Wait: time.Hour})
+		g := newHashGate(HashLimits{Concurrent: 1, Queue: 1, Wait: time.Hour}, 0)
 		if err := g.acquire(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +38,7 @@ func TestHashGate(t *testing.T) {
 		g.release()
 	})
 	t.Run("a waiter gives up after the wait", func(t *testing.T) {
-		g := newHashGate(HashLimits{Concurrent: 1, Queue: 4, Wait: time.Millisecond})
+		g := newHashGate(HashLimits{Concurrent: 1, Queue: 4, Wait: time.Millisecond}, 0)
 		if err := g.acquire(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +50,7 @@ func TestHashGate(t *testing.T) {
 		}
 	})
 	t.Run("a waiter whose request is gone gives up", func(t *testing.T) {
-		g := newHashGate(HashLimits{Concurrent: 1, Queue: 4, Wait: time.Hour})
+		g := newHashGate(HashLimits{Concurrent: 1, Queue: 4, Wait: time.Hour}, 0)
 		if err := g.acquire(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -58,4 +60,37 @@ func TestHashGate(t *testing.T) {
 			t.Fatalf("got %v, want ErrBusy", err)
 		}
 	})
+}
+
+// TestHashGateMemoryLimit: while a slot is taken the soft memory limit has room for its hash, and it is
+// back where it was once the slot is freed; with no limit set (tests, GOMEMLIMIT=off) none is made up.
+func TestHashGateMemoryLimit(t *testing.T) {
+	ctx := context.Background()
+	const base, hash = 120 << 20, 64 << 20
+	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+
+	debug.SetMemoryLimit(base)
+	g := newHashGate(HashLimits{Concurrent: 2, Queue: 1, Wait: time.Hour}, hash)
+	for want := int64(base + hash); want <= base+2*hash; want += hash {
+		if err := g.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := debug.SetMemoryLimit(-1); got != want {
+			t.Fatalf("limit with %d slots taken: %d, want %d", (want-base)/hash, got, want)
+		}
+	}
+	g.release()
+	g.release()
+	if got := debug.SetMemoryLimit(-1); got != base {
+		t.Fatalf("limit after the releases: %d, want %d", got, base)
+	}
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	if err := g.acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("no limit set: a slot made one of %d", got)
+	}
+	g.release()
 }

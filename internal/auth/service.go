@@ -115,7 +115,7 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("new auth service: %w", err)
 	}
 	return &Service{store: store, hasher: hasher, sessions: cfg.Sessions, throttle: cfg.Throttle,
-		gate: newHashGate(cfg.Hashing), now: cfg.Now, keepHashes: cfg.KeepHashes, cache: cfg.Cache}, nil
+		gate: newHashGate(cfg.Hashing, int64(hasher.params.Memory)<<10), now: cfg.Now, keepHashes: cfg.KeepHashes, cache: cfg.Cache}, nil
 }
 
 // Hasher returns the password hasher, for commands that set passwords.
