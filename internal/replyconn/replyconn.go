@@ -8,12 +8,15 @@
 // else (a read, a deadline, a close): net/http does so right after each response (it clears its
 // deadlines and waits for the next request), so a whole response (up to MaxPending bytes) is one send.
 //
-// It is for servers that answer and then read, as net/http does; a hijacked connection (a websocket)
-// that writes without reading or setting a deadline would have its writes held back. Conn has no
-// ReadFrom, so net/http never sends a body past held headers with sendfile.
+// It is for servers that answer and then read, as net/http's HTTP/1.1 server does; a hijacked connection
+// (a websocket), a streamed response (http.Flusher: server-sent events) or TLS with HTTP/2 layered over it
+// would have their writes held back until the next read. sqpdash serves none of those: add such a
+// handler only on a listener without this wrapper. Conn has no ReadFrom, so net/http never sends a body
+// past held headers with sendfile.
 package replyconn
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"time"
@@ -85,6 +88,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 func (c *Conn) flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.flushLocked()
+}
+
+// flushLocked is flush with c.mu held.
+func (c *Conn) flushLocked() error {
 	if c.pending == nil {
 		return nil
 	}
@@ -108,37 +116,32 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-// SetDeadline sends what is held, then sets the deadline (the held bytes go out under the old one).
+// SetDeadline sends what is held, then sets the deadline (the held bytes go out under the old one). The
+// deadline is set even when sending failed: net/http sets a read deadline in the past to wake its
+// background read, and waits for that read.
 func (c *Conn) SetDeadline(t time.Time) error {
-	if err := c.flush(); err != nil {
-		return err
-	}
-	return c.Conn.SetDeadline(t)
+	return errors.Join(c.flush(), c.Conn.SetDeadline(t))
 }
 
-// SetReadDeadline sends what is held, then sets the read deadline.
+// SetReadDeadline sends what is held, then sets the read deadline, as SetDeadline.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	if err := c.flush(); err != nil {
-		return err
-	}
-	return c.Conn.SetReadDeadline(t)
+	return errors.Join(c.flush(), c.Conn.SetReadDeadline(t))
 }
 
-// SetWriteDeadline sends what is held, then sets the write deadline.
+// SetWriteDeadline sends what is held, then sets the write deadline, as SetDeadline.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
-	if err := c.flush(); err != nil {
-		return err
-	}
-	return c.Conn.SetWriteDeadline(t)
+	return errors.Join(c.flush(), c.Conn.SetWriteDeadline(t))
 }
 
-// Close sends what is held, then closes the connection.
+// Close sends what is held, then closes the connection. When a write is under way (a long response to a
+// client that does not read), it closes at once, which ends that write, instead of waiting behind it.
 func (c *Conn) Close() error {
-	err := c.flush()
-	if cerr := c.Conn.Close(); err == nil {
-		err = cerr
+	var err error
+	if c.mu.TryLock() {
+		err = c.flushLocked()
+		c.mu.Unlock()
 	}
-	return err
+	return errors.Join(err, c.Conn.Close())
 }
 
 // CloseWrite sends what is held, then shuts down the writing side when the connection can (TCP): net/http

@@ -3,10 +3,12 @@ package replyconn
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -179,5 +181,65 @@ func TestLongResponsesAndClosing(t *testing.T) {
 	}
 	if b, _ := io.ReadAll(resp.Body); string(b) != fmt.Sprint(len(long)) {
 		t.Fatalf("upload: server read %s bytes, want %d", b, len(long))
+	}
+}
+
+// TestDeadlineSetWhenSendingFails: a deadline is set even when sending the held bytes fails first, as
+// net/http needs to wake its background read at the end of a request.
+func TestDeadlineSetWhenSendingFails(t *testing.T) {
+	server, client := net.Pipe()
+	defer client.Close()
+	c := &Conn{Conn: server}
+	defer c.Close()
+	if _, err := c.Write([]byte("held")); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Second)
+	if err := server.SetWriteDeadline(past); err != nil { // the held bytes cannot be sent now
+		t.Fatal(err)
+	}
+	if err := c.SetReadDeadline(past); err == nil {
+		t.Fatal("SetReadDeadline: no error from the failed send")
+	}
+	read := make(chan error, 1)
+	go func() {
+		_, err := c.Conn.Read(make([]byte, 1))
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("read after the deadline: %v, want a timeout", err)
+		}
+	case <-time.After(10 * time.Second): // a failure deadline: the read returns at once when the deadline is set
+		t.Fatal("the read deadline was not set")
+	}
+}
+
+// TestCloseEndsABlockedWrite: Close does not wait behind a write the peer does not read; it closes the
+// connection, which ends that write.
+func TestCloseEndsABlockedWrite(t *testing.T) {
+	server, client := net.Pipe() // unbuffered: a write blocks until the peer reads
+	defer client.Close()
+	c := &Conn{Conn: server}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := c.Write(make([]byte, MaxPending+1)) // more than is held: written at once, and blocked
+		wrote <- err
+	}()
+	// Wait until the write holds the connection's lock: net.Pipe's write has then started.
+	for c.mu.TryLock() {
+		c.mu.Unlock()
+		runtime.Gosched()
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	for _, ch := range []chan error{closed, wrote} {
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second): // a failure deadline
+			t.Fatal("Close waited behind the blocked write")
+		}
 	}
 }
