@@ -233,7 +233,7 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 			b := d.QueryBase[q.Query]
 			base = &b
 		}
-		t.Rows = append(t.Rows, QueryRow{Query: q.Query, URL: links.Query(d.Brand.ID, q.Query, s), Cells: newCells(q.Counts, base, d.Market.Currency),
+		t.Rows = append(t.Rows, QueryRow{Query: q.Query, URL: links.Query(d.Brand.ID, q.Query, s.WithoutASINTable()), Cells: newCells(q.Counts, base, d.Market.Currency),
 			Diagnosis: NewDiagnosisView(metrics.Diagnose(q.Counts)), Opportunity: newOpportunityCell(q.Opportunity()),
 			Market: NewMarketTable("“"+q.Query+"” and its market", q.Counts, d.QueryMarket[q.Query], d.Market.Currency)})
 	}

@@ -313,6 +313,7 @@ func newQueryViewColumn(c queryViewColumn, s viewstate.State, url func(viewstate
 // zero BrandQuery: no data in the comparison period), and, with asins (the first page of the query's
 // ASINs, at most ExpansionASINs), its expansion.
 func NewQueryViewRow(brandID, currency string, q sqp.BrandQuery, base *sqp.BrandQuery, asins *sqp.QueryASINPage, s viewstate.State, links Links) QueryViewRow {
+	s = s.WithoutASINTable() // the view has no ASIN table: none of its links carries one's settings
 	r := QueryViewRow{ID: QueryRowID(q.Query), Query: q.Query, QueryURL: links.Query(brandID, q.Query, s), ToggleURL: links.QueryASINs(brandID, q.Query, s),
 		Diagnosis: NewDiagnosisView(metrics.Diagnose(q.Counts))}
 	r.Cells = queryCells(q, base, currency, false)
@@ -341,10 +342,8 @@ func newQueryExpansion(brandID, currency string, q sqp.BrandQuery, page *sqp.Que
 	total := max(page.Total, len(asins))
 	e := QueryExpansion{Status: fmt.Sprintf("%s of %q: %s", "ASINs", q.Query, Plural(int64(total), "ASIN"))}
 	if total > len(asins) {
-		n, d := s, viewstate.Default()
-		n.ASINSort, n.ASINDesc, n.ASINPage = d.ASINSort, d.ASINDesc, d.ASINPage
 		e.More = fmt.Sprintf("%s of %s ASINs, most purchases first: all of them on the query page", FormatCount(int64(len(asins))), FormatCount(int64(total)))
-		e.MoreURL = links.Query(brandID, q.Query, n)
+		e.MoreURL = links.Query(brandID, q.Query, s.WithoutASINTable())
 	}
 	price := func(p metrics.PriceSum) string { return moneyText(p.Value(), currency) }
 	e.Facts = []Fact{

@@ -129,8 +129,8 @@ func NewQueryPage(shell Shell, d QueryPageData, links Links) QueryPage {
 	v := QueryPage{
 		Shell:      shell,
 		BrandName:  d.Brand.DisplayName,
-		BackURL:    links.Dashboard(d.Brand.ID, d.State),
-		QueriesURL: links.Queries(d.Brand.ID, d.State),
+		BackURL:    links.Dashboard(d.Brand.ID, d.State.WithoutASINTable()),
+		QueriesURL: links.Queries(d.Brand.ID, d.State.WithoutASINTable()),
 		Query:      d.Query,
 		NoData:     !d.HasData,
 	}
@@ -294,7 +294,7 @@ func newQueryASINTable(d QueryPageData, links Links) QueryASINTable {
 		base[a.ASIN] = a.Counts
 	}
 	for _, a := range d.ASINs {
-		r := QueryASINRow{ASIN: a.ASIN, Title: a.Title, URL: links.Product(d.Brand.ID, a.ASIN, d.State), Weeks: strconv.Itoa(a.Weeks)}
+		r := QueryASINRow{ASIN: a.ASIN, Title: a.Title, URL: links.Product(d.Brand.ID, a.ASIN, d.State.WithoutASINTable()), Weeks: strconv.Itoa(a.Weeks)}
 		if r.Title == "" {
 			r.Title = a.ASIN
 		}

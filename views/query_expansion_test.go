@@ -56,3 +56,22 @@ func TestQueryExpansionListsAPageAndLinksTheRest(t *testing.T) {
 		})
 	}
 }
+
+// TestLinksToAnotherQueryStartItsASINTableAfresh: the ASIN table's sort and page of one query page never
+// travel to another query's page or away from it (page 4 of one query's ASINs is past the last page of a
+// query with fewer: that link would answer 404).
+func TestLinksToAnotherQueryStartItsASINTableAfresh(t *testing.T) {
+	st := viewstate.Default()
+	st.ASINSort, st.ASINDesc, st.ASINPage = sqp.QueryASINSortWeeks, false, 4
+	q := sqp.BrandQuery{Query: "acme", Counts: metrics.Counts{ASINImpressions: 10, TotalImpressions: 100}, Weeks: 1}
+	row := NewQueryViewRow("b1", "USD", q, nil, nil, st, fakeLinks{})
+	page := NewQueryPage(Shell{}, QueryPageData{Brand: sqp.Brand{ID: "b1"}, Query: "acme", State: st}, fakeLinks{})
+	for name, link := range map[string]string{"query view row": row.QueryURL, "its expansion": row.ToggleURL,
+		"query page, back": page.BackURL, "query page, to the query view": page.QueriesURL} {
+		for _, p := range []string{viewstate.ParamASINSort, viewstate.ParamASINDir, viewstate.ParamASINPage} {
+			if strings.Contains(link, p+"=") {
+				t.Errorf("%s: %s carries %s", name, link, p)
+			}
+		}
+	}
+}

@@ -53,3 +53,12 @@ func (s State) queryASINValues(v url.Values) {
 		v.Set(ParamASINPage, strconv.Itoa(s.ASINPage))
 	}
 }
+
+// WithoutASINTable returns s with the query page's ASIN table at its defaults, for every link to another
+// search query's page or away from the query page: one query's ASIN page and sort mean nothing for the
+// next (page 3 of one query's ASINs is past the last page of a query with fewer).
+func (s State) WithoutASINTable() State {
+	d := Default()
+	s.ASINSort, s.ASINDesc, s.ASINPage = d.ASINSort, d.ASINDesc, d.ASINPage
+	return s
+}
