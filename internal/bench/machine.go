@@ -75,19 +75,21 @@ func parseKB(v string) (int64, error) {
 
 // ProcessCPU returns the CPU time (user + system) a process has used so far, from /proc/PID/stat.
 func ProcessCPU(pid int) (time.Duration, error) {
-	cpu, _, err := processStat(pid)
-	return cpu, err
+	st, err := processStat(pid)
+	return st.cpu, err
 }
 
 // ProcessTreeCPU returns the CPU time a process and its children have used so far: for PostgreSQL's
-// postmaster, its backends (the server's pooled connections among them), autovacuum workers and
-// background processes. A child that has exited since is not counted, so a difference over a phase is
-// the work of the processes that lived through it.
+// postmaster, its backends (the server's pooled connections among them), autovacuum workers, parallel
+// workers and background processes. Children that have exited and been waited for count too (the
+// process's cutime and cstime), so the figure only grows and a difference over a phase holds the work of
+// backends that ended during it.
 func ProcessTreeCPU(pid int) (time.Duration, error) {
-	total, _, err := processStat(pid)
+	root, err := processStat(pid)
 	if err != nil {
 		return 0, err
 	}
+	total := root.cpu + root.reaped
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, fmt.Errorf("list processes: %w", err)
@@ -97,39 +99,51 @@ func ProcessTreeCPU(pid int) (time.Duration, error) {
 		if err != nil || child == pid {
 			continue
 		}
-		cpu, parent, err := processStat(child)
-		if err != nil || parent != pid {
+		st, err := processStat(child)
+		if err != nil || st.parent != pid {
 			continue // not a process, gone since the listing, or another's child
 		}
-		total += cpu
+		total += st.cpu
 	}
 	return total, nil
 }
 
-// processStat reads a process's CPU time (user + system) and its parent's id from /proc/PID/stat.
-func processStat(pid int) (cpu time.Duration, parent int, err error) {
+// procStat is what processStat reads of a process.
+type procStat struct {
+	cpu    time.Duration // its own CPU time, user + system
+	reaped time.Duration // the CPU time of its children that have exited and been waited for
+	parent int
+}
+
+// processStat reads a process's CPU times and its parent's id from /proc/PID/stat.
+func processStat(pid int) (procStat, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, 0, fmt.Errorf("read CPU time of process %d: %w", pid, err)
+		return procStat{}, fmt.Errorf("read CPU time of process %d: %w", pid, err)
 	}
 	// The command name (field 2) is in parentheses and may hold spaces: count fields after its end.
 	s := string(data)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0, 0, fmt.Errorf("read CPU time of process %d: short stat line", pid)
+	if len(fields) < 15 {
+		return procStat{}, fmt.Errorf("read CPU time of process %d: short stat line", pid)
 	}
-	if parent, err = strconv.Atoi(fields[1]); err != nil { // ppid, field 4 of the line
-		return 0, 0, fmt.Errorf("read parent of process %d: %w", pid, err)
+	var st procStat
+	if st.parent, err = strconv.Atoi(fields[1]); err != nil { // ppid, field 4 of the line
+		return procStat{}, fmt.Errorf("read parent of process %d: %w", pid, err)
 	}
-	var ticks int64
-	for _, f := range fields[11:13] { // utime and stime, fields 14 and 15 of the line
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("read CPU time of process %d: %w", pid, err)
+	// utime and stime, then cutime and cstime: fields 14 to 17 of the line.
+	for i, into := range []*time.Duration{&st.cpu, &st.reaped} {
+		var ticks int64
+		for _, f := range fields[11+2*i : 13+2*i] {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return procStat{}, fmt.Errorf("read CPU time of process %d: %w", pid, err)
+			}
+			ticks += n
 		}
-		ticks += n
+		*into = time.Duration(ticks) * time.Second / clockTicksPerSecond
 	}
-	return time.Duration(ticks) * time.Second / clockTicksPerSecond, parent, nil
+	return st, nil
 }
 
 // clockTicksPerSecond is Linux's USER_HZ, which is 100 on every architecture Go supports.
