@@ -188,9 +188,9 @@ func TestLongResponsesAndClosing(t *testing.T) {
 // net/http needs to wake its background read at the end of a request.
 func TestDeadlineSetWhenSendingFails(t *testing.T) {
 	server, client := net.Pipe()
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	c := &Conn{Conn: server}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if _, err := c.Write([]byte("held")); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestDeadlineSetWhenSendingFails(t *testing.T) {
 // connection, which ends that write.
 func TestCloseEndsABlockedWrite(t *testing.T) {
 	server, client := net.Pipe() // unbuffered: a write blocks until the peer reads
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	c := &Conn{Conn: server}
 	wrote := make(chan error, 1)
 	go func() {
@@ -235,11 +235,20 @@ func TestCloseEndsABlockedWrite(t *testing.T) {
 	}
 	closed := make(chan error, 1)
 	go func() { closed <- c.Close() }()
-	for _, ch := range []chan error{closed, wrote} {
-		select {
-		case <-ch:
-		case <-time.After(10 * time.Second): // a failure deadline
-			t.Fatal("Close waited behind the blocked write")
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
 		}
+	case <-time.After(10 * time.Second): // a failure deadline
+		t.Fatal("Close waited behind the blocked write")
+	}
+	select {
+	case err := <-wrote:
+		if err == nil {
+			t.Fatal("the blocked write succeeded after Close")
+		}
+	case <-time.After(10 * time.Second): // a failure deadline
+		t.Fatal("the blocked write did not end when the connection closed")
 	}
 }
