@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -93,4 +94,32 @@ func TestHashGateMemoryLimit(t *testing.T) {
 		t.Fatalf("no limit set: a slot made one of %d", got)
 	}
 	g.release()
+}
+
+// garbageSink keeps TestHashGateCollectsBeforeAHash's garbage on the heap until it drops it.
+var garbageSink []byte
+
+// TestHashGateCollectsBeforeAHash: with the collector off (as `sqpdash serve` runs it, until the memory
+// limit), a slot is not handed to a hash before the garbage already on the heap is collected, so that the
+// hash's memory reuses it instead of adding to it.
+func TestHashGateCollectsBeforeAHash(t *testing.T) {
+	const garbage = 64 << 20
+	old := debug.SetGCPercent(-1)
+	t.Cleanup(func() { debug.SetGCPercent(old) })
+	garbageSink = make([]byte, garbage)
+	garbageSink = nil
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if before.HeapAlloc < garbage {
+		t.Fatalf("heap before the slot: %d bytes, want the %d bytes of garbage still on it", before.HeapAlloc, garbage)
+	}
+	g := newHashGate(HashLimits{Concurrent: 1, Queue: 1, Wait: time.Hour}, 0)
+	if err := g.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	g.release()
+	if after.HeapAlloc > before.HeapAlloc-garbage/2 {
+		t.Fatalf("heap with the slot taken: %d bytes (before: %d): the garbage was not collected", after.HeapAlloc, before.HeapAlloc)
+	}
 }

@@ -175,10 +175,41 @@ func (c *Cluster) prepareSocketDir() (string, error) {
 	return dir, nil
 }
 
+// sharedBuffersMB is the shared_buffers of a lasting cluster on a machine with memTotal bytes of RAM: a
+// quarter of it, PostgreSQL's own advice for a dedicated server, between 256 MB and 1 GB. The dashboard's
+// reads of one product (its segments, each week's report and top queries: about 150 pages of four
+// relations spread over the year) cost twice the database CPU when those pages have to be copied in from
+// the operating system's cache, which 256 MB could not hold beside the imports and the refreshes at two
+// million query rows (docs/performance.md). Unknown memory: 256 MB.
+func sharedBuffersMB(memTotal int64) int64 {
+	const minMB, maxMB = 256, 1024
+	return min(max(memTotal/4>>20, minMB), maxMB)
+}
+
+// memTotalBytes is the machine's RAM (MemTotal of /proc/meminfo), 0 when unknown.
+func memTotalBytes() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		rest, ok := strings.CutPrefix(line, "MemTotal:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb << 10
+	}
+	return 0
+}
+
 // writeConfig writes sqpdash.conf: a socket-only server sized for a development machine, and for
 // ephemeral (test) clusters no durability at all, which makes CREATE DATABASE and the tests fast.
 func (c *Cluster) writeConfig() error {
-	sharedBuffers := "256MB"
+	sharedBuffers := strconv.FormatInt(sharedBuffersMB(memTotalBytes()), 10) + "MB"
 	if c.ephemeral {
 		// Several test packages run their clusters side by side.
 		sharedBuffers = "128MB"
