@@ -175,19 +175,36 @@ func (c *Cluster) prepareSocketDir() (string, error) {
 	return dir, nil
 }
 
-// sharedBuffersMB is the shared_buffers of a lasting cluster on a machine with memTotal bytes of RAM: a
-// quarter of it, PostgreSQL's own advice for a dedicated server, between 256 MB and 1 GB. The dashboard's
-// reads of one product (its segments, each week's report and top queries: about 150 pages of four
-// relations spread over the year) cost twice the database CPU when those pages have to be copied in from
-// the operating system's cache, which 256 MB could not hold beside the imports and the refreshes at two
-// million query rows (docs/performance.md). Unknown memory: 256 MB.
+// sharedBuffersMB is the shared_buffers of a lasting cluster with memTotal bytes of memory: a quarter of
+// it, PostgreSQL's own advice for a dedicated server, between 256 MB and 1 GB. The dashboard's reads of
+// one product (its segments, each week's report and top queries: about 150 pages of four relations spread
+// over the year) cost twice the database CPU when those pages have to be copied in from the operating
+// system's cache, which 256 MB could not hold beside the imports and the refreshes at two million query
+// rows (docs/performance.md). Unknown memory: 256 MB.
 func sharedBuffersMB(memTotal int64) int64 {
 	const minMB, maxMB = 256, 1024
 	return min(max(memTotal/4>>20, minMB), maxMB)
 }
 
-// memTotalBytes is the machine's RAM (MemTotal of /proc/meminfo), 0 when unknown.
+// memTotalBytes is the memory the cluster may use: the machine's RAM (MemTotal of /proc/meminfo), or less
+// when the control group it runs in (a container's) is limited; 0 when unknown.
 func memTotalBytes() int64 {
+	total := procMemTotal()
+	for _, path := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		// "max" (version 2) or a huge number (version 1) mean no limit.
+		if limit, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && limit > 0 && (total == 0 || limit < total) {
+			total = limit
+		}
+	}
+	return total
+}
+
+// procMemTotal is MemTotal of /proc/meminfo in bytes, 0 when unknown.
+func procMemTotal() int64 {
 	b, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		return 0
