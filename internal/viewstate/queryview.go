@@ -2,12 +2,8 @@ package viewstate
 
 import (
 	"net/url"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/sqpdash/sqpdash/internal/apperr"
-	"github.com/sqpdash/sqpdash/internal/sqp"
 )
 
 // Query parameters of the brand's query view (/brands/{id}/queries): its own sort, direction and page, so
@@ -18,41 +14,6 @@ const (
 	ParamViewDir  = "qvdir"
 	ParamViewPage = "qvpage"
 )
-
-// parseQueryView reads the query view's parameters into s.
-func parseQueryView(v url.Values, s *State) error {
-	if raw := v.Get(ParamViewSort); raw != "" {
-		allowed := sqp.BrandQuerySortKeys()
-		if !slices.Contains(allowed, sqp.BrandQuerySortKey(raw)) {
-			names := make([]string, len(allowed))
-			for i, k := range allowed {
-				names[i] = string(k)
-			}
-			return apperr.Invalid(ParamViewSort, "%q is not a sort key of the query view (one of %s)", truncate(raw), strings.Join(names, ", "))
-		}
-		s.ViewSort = sqp.BrandQuerySortKey(raw)
-	}
-	var err error
-	if s.ViewDesc, err = parseDir(v, ParamViewDir, s.ViewDesc); err != nil {
-		return err
-	}
-	s.ViewPage, err = parseInt(v, ParamViewPage, 1, maxPage, 1)
-	return err
-}
-
-// queryViewValues adds the query view's parameters that differ from the defaults to v.
-func (s State) queryViewValues(v url.Values) {
-	d := Default()
-	if s.ViewSort != d.ViewSort {
-		v.Set(ParamViewSort, string(s.ViewSort))
-	}
-	if s.ViewDesc != d.ViewDesc {
-		v.Set(ParamViewDir, dirText(s.ViewDesc))
-	}
-	if s.ViewPage != d.ViewPage {
-		v.Set(ParamViewPage, strconv.Itoa(s.ViewPage))
-	}
-}
 
 // ParseQueryValue validates the search query of a query row request of the query view (?query=..., the
 // same parameter name as the query page's path segment, ParamQuery) by the importer's rule, as the query

@@ -144,13 +144,7 @@ func Parse(v url.Values) (State, error) {
 	if s.Compare, s.CompareFrom, s.CompareTo, err = parseComparison(v); err != nil {
 		return s, err
 	}
-	if s.Sort, err = parseSortKey(v, ParamSort, sqp.ProductSortKeys(), s.Sort); err != nil {
-		return s, err
-	}
-	if s.Desc, err = parseDir(v, ParamDir, s.Desc); err != nil {
-		return s, err
-	}
-	if s.Page, err = parseInt(v, ParamPage, 1, maxPage, 1); err != nil {
+	if err = parseTable(v, productTable, sqp.ProductSortKeys(), &s.Sort, &s.Desc, &s.Page); err != nil {
 		return s, err
 	}
 	if s.Size, err = parsePageSize(v); err != nil {
@@ -167,19 +161,13 @@ func Parse(v url.Values) (State, error) {
 	if s.Open, err = parseOpen(v); err != nil {
 		return s, err
 	}
-	if s.QuerySort, err = parseSortKey(v, ParamQuerySort, sqp.QuerySortKeys(), s.QuerySort); err != nil {
+	if err = parseTable(v, queryTable, sqp.QuerySortKeys(), &s.QuerySort, &s.QueryDesc, &s.QueryPage); err != nil {
 		return s, err
 	}
-	if s.QueryDesc, err = parseDir(v, ParamQueryDir, s.QueryDesc); err != nil {
+	if err = parseTable(v, viewTable, sqp.BrandQuerySortKeys(), &s.ViewSort, &s.ViewDesc, &s.ViewPage); err != nil {
 		return s, err
 	}
-	if s.QueryPage, err = parseInt(v, ParamQueryPage, 1, maxPage, 1); err != nil {
-		return s, err
-	}
-	if err = parseQueryView(v, &s); err != nil {
-		return s, err
-	}
-	if err = parseQueryASINs(v, &s); err != nil {
+	if err = parseTable(v, asinTable, sqp.QueryASINSortKeys(), &s.ASINSort, &s.ASINDesc, &s.ASINPage); err != nil {
 		return s, err
 	}
 	if s.QueryFilter, err = parseQueryFilter(v); err != nil {
@@ -329,21 +317,6 @@ func parseDate(v url.Values, param string) (time.Time, error) {
 	return t, nil
 }
 
-func parseSortKey(v url.Values, param string, allowed []sqp.SortKey, def sqp.SortKey) (sqp.SortKey, error) {
-	s := v.Get(param)
-	if s == "" {
-		return def, nil
-	}
-	if !slices.Contains(allowed, sqp.SortKey(s)) {
-		names := make([]string, len(allowed))
-		for i, k := range allowed {
-			names[i] = string(k)
-		}
-		return "", apperr.Invalid(param, "%q is not a sort key (one of %s)", truncate(s), strings.Join(names, ", "))
-	}
-	return sqp.SortKey(s), nil
-}
-
 func parseDir(v url.Values, param string, def bool) (bool, error) {
 	switch s := v.Get(param); s {
 	case "":
@@ -483,15 +456,7 @@ func (s State) Values() url.Values {
 		v.Set(ParamCompareFrom, s.CompareFrom.Format(dateLayout))
 		v.Set(ParamCompareTo, s.CompareTo.Format(dateLayout))
 	}
-	if s.Sort != d.Sort {
-		v.Set(ParamSort, string(s.Sort))
-	}
-	if s.Desc != d.Desc {
-		v.Set(ParamDir, dirText(s.Desc))
-	}
-	if s.Page != d.Page {
-		v.Set(ParamPage, strconv.Itoa(s.Page))
-	}
+	setTable(v, productTable, s.Sort, d.Sort, s.Desc, d.Desc, s.Page)
 	if s.Size != d.Size {
 		v.Set(ParamSize, strconv.Itoa(s.Size))
 	}
@@ -508,17 +473,9 @@ func (s State) Values() url.Values {
 		}
 		v.Set(ParamOpen, strings.Join(items, ","))
 	}
-	if s.QuerySort != d.QuerySort {
-		v.Set(ParamQuerySort, string(s.QuerySort))
-	}
-	if s.QueryDesc != d.QueryDesc {
-		v.Set(ParamQueryDir, dirText(s.QueryDesc))
-	}
-	if s.QueryPage != d.QueryPage {
-		v.Set(ParamQueryPage, strconv.Itoa(s.QueryPage))
-	}
-	s.queryViewValues(v)
-	s.queryASINValues(v)
+	setTable(v, queryTable, s.QuerySort, d.QuerySort, s.QueryDesc, d.QueryDesc, s.QueryPage)
+	setTable(v, viewTable, s.ViewSort, d.ViewSort, s.ViewDesc, d.ViewDesc, s.ViewPage)
+	setTable(v, asinTable, s.ASINSort, d.ASINSort, s.ASINDesc, d.ASINDesc, s.ASINPage)
 	if !s.QueryFilter.IsZero() {
 		v.Set(ParamQueryFilter, s.QueryFilter.String())
 	}
