@@ -127,6 +127,7 @@ type Column struct {
 	AriaSort string // "ascending", "descending" or "none"
 	Arrow    string
 	Numeric  bool
+	Product  bool // the product column: wide, and the first to stay in view
 	// Help links the header to its glossary entry (zero when the column has none).
 	Help TermLink
 }
@@ -348,19 +349,27 @@ func NewProductTable(d DashboardData, links Links) ProductTable {
 
 // newColumn is a sortable header: a click sorts by it, descending first; a second click flips the order.
 func newColumn(key sqp.SortKey, label string, numeric bool, s viewstate.State, url func(viewstate.State) string) Column {
-	c := Column{Key: string(key), Label: label, Numeric: numeric, AriaSort: "none", Help: termLink(string(key))}
-	n := s
-	n.Sort, n.Page = key, 1
-	n.Desc = numeric || key == sqp.SortSegments
-	if s.Sort == key {
-		n.Desc = !s.Desc
-		c.AriaSort, c.Arrow = "ascending", "▲"
-		if s.Desc {
-			c.AriaSort, c.Arrow = "descending", "▼"
-		}
-	}
-	c.URL = url(n)
+	c := Column{Key: string(key), Label: label, Numeric: numeric, Product: key == "title", Help: termLink(string(key))}
+	c.AriaSort, c.Arrow, c.URL = sortHeader(s.Sort == key, s.Desc, numeric || key == sqp.SortSegments, func(desc bool) string {
+		n := s
+		n.Sort, n.Desc, n.Page = key, desc, 1
+		return url(n)
+	})
 	return c
+}
+
+// sortHeader is the state of a sortable header, shared by every table: its aria-sort and arrow, and the
+// URL of a click on it. active says whether the table is sorted by the header's column, desc in which
+// order; a click sorts by the column in the order firstDesc, or flips the order when it is active; link
+// returns the URL of a sort by the column in an order, on the table's first page.
+func sortHeader(active, desc, firstDesc bool, link func(desc bool) string) (ariaSort, arrow, url string) {
+	if !active {
+		return "none", "", link(firstDesc)
+	}
+	if desc {
+		return "descending", "▼", link(false)
+	}
+	return "ascending", "▲", link(true)
 }
 
 func newPager(noun string, total, page, size int, url func(int) string) Pager {

@@ -253,15 +253,14 @@ func NewQueryTable(d ProductPageData, links Links) QueryTable {
 	return t
 }
 
-// newQueryColumn is a sortable header of the query table (its own sort parameters, qsort and qdir).
+// newQueryColumn is a sortable header of the query table (its own sort parameters, qsort and qdir): the
+// figures sort descending first, the query text ascending; a second click flips the order.
 func newQueryColumn(key sqp.SortKey, label string, numeric bool, s viewstate.State, url func(viewstate.State) string) Column {
-	// Reuse the product table's rule by swapping the query sort into the product sort fields.
-	as := s
-	as.Sort, as.Desc = s.QuerySort, s.QueryDesc
-	c := newColumn(key, label, numeric, as, func(n viewstate.State) string {
-		m := s
-		m.QuerySort, m.QueryDesc, m.QueryPage = n.Sort, n.Desc, 1
-		return url(m)
+	c := Column{Key: string(key), Label: label, Numeric: numeric, Help: termLink(string(key))}
+	c.AriaSort, c.Arrow, c.URL = sortHeader(s.QuerySort == key, s.QueryDesc, numeric, func(desc bool) string {
+		n := s
+		n.QuerySort, n.QueryDesc, n.QueryPage = key, desc, 1
+		return url(n)
 	})
 	return c
 }

@@ -290,22 +290,16 @@ func NewQueryViewTable(d QueryViewData, links Links) QueryViewTable {
 // newQueryViewColumn is a header of the query view: sortable columns sort descending first (ascending for
 // the query text and the score, where lower is better) and flip on a second click.
 func newQueryViewColumn(c queryViewColumn, s viewstate.State, url func(viewstate.State) string) QueryViewColumn {
-	col := QueryViewColumn{Key: c.key, Label: c.label, Full: c.full, AriaSort: "none", Help: queryViewTerm(c.key)}
+	col := QueryViewColumn{Key: c.key, Label: c.label, Full: c.full, Help: queryViewTerm(c.key)}
 	if c.sort == "" {
-		col.AriaSort = ""
 		return col
 	}
-	n := s
-	n.ViewSort, n.ViewPage = c.sort, 1
-	n.ViewDesc = c.sort != sqp.BrandQuerySortQuery && c.sort != sqp.BrandQuerySortScore
-	if s.ViewSort == c.sort {
-		n.ViewDesc = !s.ViewDesc
-		col.AriaSort, col.Arrow = "ascending", "▲"
-		if s.ViewDesc {
-			col.AriaSort, col.Arrow = "descending", "▼"
-		}
-	}
-	col.URL = url(n)
+	firstDesc := c.sort != sqp.BrandQuerySortQuery && c.sort != sqp.BrandQuerySortScore
+	col.AriaSort, col.Arrow, col.URL = sortHeader(s.ViewSort == c.sort, s.ViewDesc, firstDesc, func(desc bool) string {
+		n := s
+		n.ViewSort, n.ViewDesc, n.ViewPage = c.sort, desc, 1
+		return url(n)
+	})
 	return col
 }
 

@@ -327,17 +327,12 @@ const QueryASINsID = "query-asins"
 // newQueryASINColumn is a header of the ASIN table: the figures sort descending first, the ASIN
 // ascending, and a second click flips the order; a new order starts on the first page.
 func newQueryASINColumn(key, label string, help TermLink, numeric bool, s viewstate.State, url func(viewstate.State) string) Column {
-	col := Column{Key: key, Label: label, Numeric: numeric, AriaSort: "none", Help: help}
-	n := s
-	n.ASINSort, n.ASINPage = sqp.QueryASINSortKey(key), 1
-	n.ASINDesc = n.ASINSort != sqp.QueryASINSortASIN
-	if s.ASINSort == n.ASINSort {
-		n.ASINDesc = !s.ASINDesc
-		col.AriaSort, col.Arrow = "ascending", "▲"
-		if s.ASINDesc {
-			col.AriaSort, col.Arrow = "descending", "▼"
-		}
-	}
-	col.URL = url(n)
+	col := Column{Key: key, Label: label, Numeric: numeric, Product: !numeric, Help: help}
+	k := sqp.QueryASINSortKey(key)
+	col.AriaSort, col.Arrow, col.URL = sortHeader(s.ASINSort == k, s.ASINDesc, k != sqp.QueryASINSortASIN, func(desc bool) string {
+		n := s
+		n.ASINSort, n.ASINDesc, n.ASINPage = k, desc, 1
+		return url(n)
+	})
 	return col
 }
