@@ -855,11 +855,13 @@ trigger "search_query_performance_track_truncate" {
 // each statement that writes query rows recomputes the totals of the reports it touched from the base rows
 // (never by adding deltas), so the totals cannot drift from the rows. Deleting a report deletes its row (the
 // foreign key cascades); `schema apply` fills the table when it creates it (internal/schema/backfill.go).
+// The expansion reads a product's weekly top queries from here by the report's key, which the table repeats
+// (a product's year was 52 table pages and 52 primary-key probes through sqp.asin_performance_data's ids).
 // ---------------------------------------------------------------------------------------------------------
 
 table "report_totals" {
   schema  = schema.sqp
-  comment = "One row per sqp.asin_performance_data row (weekly report): the sums of its search query rows that brand_product_segments needs, and its top 3 queries. Maintained from the base rows by statement triggers (sqp.report_totals_sync_queries, sqp.report_totals_sync_reports): never write it directly."
+  comment = "One row per sqp.asin_performance_data row (weekly report): the sums of its search query rows that brand_product_segments needs, and its top 3 queries, under the report's key (ASIN, marketplace, week) for the reads of a product's weeks. Maintained from the base rows by statement triggers (sqp.report_totals_sync_queries, sqp.report_totals_sync_reports): never write it directly."
   column "asin_performance_id" {
     type = bigint
   }
@@ -926,8 +928,44 @@ table "report_totals" {
     default = sql("'{}'::bigint[]")
     comment = "asin_click_count of top_queries, element by element."
   }
+  // The report's key, copied from sqp.asin_performance_data so that a product's weeks are read in key
+  // order from the indexes below. Nullable only because `schema apply` adds them to a table with rows and
+  // fills them right after (internal/schema/backfill.go); every row has them.
+  column "asin" {
+    type    = varchar(20)
+    null    = true
+    comment = "The report's asin (sqp.asin_performance_data), kept by sqp.report_totals_recompute."
+  }
+  column "marketplace" {
+    type    = text
+    null    = true
+    comment = "The report's marketplace (sqp.asin_performance_data), kept by sqp.report_totals_recompute."
+  }
+  column "start_date" {
+    type    = date
+    null    = true
+    comment = "The report's start_date (sqp.asin_performance_data), kept by sqp.report_totals_recompute."
+  }
+  column "top_queries_indexed" {
+    type    = boolean
+    default = false
+    comment = "Whether the report's top queries take at most 2,000 bytes of text, so that their row fits report_totals_week_tops_idx (a B-tree entry holds at most 2,704 bytes; 3 queries of 500 characters can take 6,000). The longer ones are read through report_totals_week_tops_long_idx."
+  }
   primary_key {
     columns = [column.asin_performance_id]
+  }
+  // A product's weekly top queries in week order, read without visiting the table (an index-only scan):
+  // the expansion's 52 weeks come from a few adjacent index pages instead of one table page per week
+  // (the rows are stored a week at a time, as imported). A report whose top queries are too long for an
+  // index entry is in the partial index after it instead, read from the table.
+  index "report_totals_week_tops_idx" {
+    columns = [column.asin, column.marketplace, column.start_date]
+    include = [column.top_queries, column.top_query_purchases, column.top_query_clicks]
+    where   = "top_queries_indexed"
+  }
+  index "report_totals_week_tops_long_idx" {
+    columns = [column.asin, column.marketplace, column.start_date]
+    where   = "NOT top_queries_indexed"
   }
   foreign_key "report_totals_asin_performance_id_fkey" {
     columns     = [column.asin_performance_id]
@@ -984,12 +1022,21 @@ function "report_totals_sync_reports" {
   config_params {
     search_path = "pg_catalog, pg_temp"
   }
-  comment = "Statement trigger of INSERT on sqp.asin_performance_data: gives every new report its sqp.report_totals row (a report's deletion, id change or TRUNCATE reaches report_totals through its foreign key's cascade). SECURITY DEFINER so that writers need no right on report_totals."
+  comment = "Statement trigger of INSERT and UPDATE on sqp.asin_performance_data: gives every new report its sqp.report_totals row, and a report moved to another ASIN, marketplace or week its new key there (a report's deletion, id change or TRUNCATE reaches report_totals through its foreign key's cascade). SECURITY DEFINER so that writers need no right on report_totals."
   as      = <<-SQL
     DECLARE
       v_ids bigint[];
     BEGIN
-      SELECT array_agg(n.id) INTO v_ids FROM new_rows n;
+      IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(n.id) INTO v_ids FROM new_rows n;
+      ELSE
+        -- Only the reports whose key changed (an id that changed too is new here): an update of other
+        -- columns recomputes nothing.
+        SELECT array_agg(n.id) INTO v_ids
+          FROM new_rows n
+          LEFT JOIN old_rows o ON o.id = n.id
+         WHERE o.id IS NULL OR (n.asin, n.marketplace, n.start_date) IS DISTINCT FROM (o.asin, o.marketplace, o.start_date);
+      END IF;
       IF v_ids IS NOT NULL THEN
         PERFORM sqp.report_totals_recompute(v_ids);
       END IF;
@@ -1006,15 +1053,17 @@ function "report_totals_recompute" {
     type = sql("bigint[]")
   }
   return   = void
-  comment  = "Recomputes sqp.report_totals from the query rows of the reports p_ids (every report when NULL), writing only the rows whose totals changed: the one definition of the totals, for the triggers and the fill of `schema apply`. Runs with its caller's rights (the trigger functions' owner)."
+  comment  = "Recomputes sqp.report_totals from the query rows and keys of the reports p_ids (every report when NULL), writing only the rows whose totals or keys changed: the one definition of the totals, for the triggers and the fill of `schema apply`. Runs with its caller's rights (the trigger functions' owner)."
   as       = <<-SQL
     INSERT INTO sqp.report_totals AS t
            (asin_performance_id, query_rows, total_impressions, asin_impressions, total_clicks, asin_clicks,
             total_cart_adds, asin_cart_adds, total_purchases, asin_purchases, priced_purchases,
-            purchase_price_amount, top_queries, top_query_purchases, top_query_clicks)
+            purchase_price_amount, top_queries, top_query_purchases, top_query_clicks, asin, marketplace,
+            start_date, top_queries_indexed)
     SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clicks, s.asin_clicks,
            s.total_cart_adds, s.asin_cart_adds, s.total_purchases, s.asin_purchases, s.priced_purchases,
-           s.purchase_price_amount, s.top_queries, s.top_query_purchases, s.top_query_clicks
+           s.purchase_price_amount, s.top_queries, s.top_query_purchases, s.top_query_clicks, a.asin,
+           a.marketplace, a.start_date, octet_length(array_to_string(s.top_queries, '')) <= 2000
       FROM (SELECT r.id FROM sqp.asin_performance_data r WHERE p_ids IS NULL
             UNION ALL
             SELECT DISTINCT u.id FROM pg_catalog.unnest(p_ids) AS u (id) WHERE p_ids IS NOT NULL) AS ids
@@ -1044,15 +1093,19 @@ function "report_totals_recompute" {
            asin_cart_adds = excluded.asin_cart_adds, total_purchases = excluded.total_purchases,
            asin_purchases = excluded.asin_purchases, priced_purchases = excluded.priced_purchases,
            purchase_price_amount = excluded.purchase_price_amount, top_queries = excluded.top_queries,
-           top_query_purchases = excluded.top_query_purchases, top_query_clicks = excluded.top_query_clicks
+           top_query_purchases = excluded.top_query_purchases, top_query_clicks = excluded.top_query_clicks,
+           asin = excluded.asin, marketplace = excluded.marketplace, start_date = excluded.start_date,
+           top_queries_indexed = excluded.top_queries_indexed
      WHERE (t.query_rows, t.total_impressions, t.asin_impressions, t.total_clicks, t.asin_clicks,
             t.total_cart_adds, t.asin_cart_adds, t.total_purchases, t.asin_purchases, t.priced_purchases,
-            t.purchase_price_amount, t.top_queries, t.top_query_purchases, t.top_query_clicks)
+            t.purchase_price_amount, t.top_queries, t.top_query_purchases, t.top_query_clicks, t.asin,
+            t.marketplace, t.start_date, t.top_queries_indexed)
            IS DISTINCT FROM
            (excluded.query_rows, excluded.total_impressions, excluded.asin_impressions, excluded.total_clicks,
             excluded.asin_clicks, excluded.total_cart_adds, excluded.asin_cart_adds, excluded.total_purchases,
             excluded.asin_purchases, excluded.priced_purchases, excluded.purchase_price_amount,
-            excluded.top_queries, excluded.top_query_purchases, excluded.top_query_clicks)
+            excluded.top_queries, excluded.top_query_purchases, excluded.top_query_clicks, excluded.asin,
+            excluded.marketplace, excluded.start_date, excluded.top_queries_indexed)
   SQL
   depends_on = [table.report_totals, table.search_query_performance, table.asin_performance_data]
 }
@@ -1113,6 +1166,20 @@ trigger "asin_performance_data_report_totals_insert" {
     insert = true
   }
   referencing {
+    new = "new_rows"
+  }
+  execute {
+    function = function.report_totals_sync_reports
+  }
+}
+
+trigger "asin_performance_data_report_totals_update" {
+  on = table.asin_performance_data
+  after {
+    update = true
+  }
+  referencing {
+    old = "old_rows"
     new = "new_rows"
   }
   execute {

@@ -36,14 +36,16 @@ const reportTotalsFromScratch = `
 	), top AS (
 		SELECT r.id, array_agg(r.search_query ORDER BY r.rank) AS queries,
 		       array_agg(r.asin_purchase_count ORDER BY r.rank) AS purchases,
-		       array_agg(r.asin_click_count ORDER BY r.rank) AS clicks
+		       array_agg(r.asin_click_count ORDER BY r.rank) AS clicks,
+		       sum(octet_length(r.search_query)) AS bytes
 		  FROM ranked r WHERE r.rank <= 3
 		 GROUP BY r.id
 	)
 	SELECT a.id, coalesce(s.query_rows, 0), coalesce(s.ti, 0), coalesce(s.ai, 0), coalesce(s.tc, 0),
 	       coalesce(s.ac, 0), coalesce(s.tca, 0), coalesce(s.aca, 0), coalesce(s.tp, 0), coalesce(s.ap, 0),
 	       coalesce(s.pp, 0), coalesce(s.amount, 0),
-	       coalesce(t.queries, '{}'), coalesce(t.purchases, '{}'), coalesce(t.clicks, '{}')
+	       coalesce(t.queries, '{}'), coalesce(t.purchases, '{}'), coalesce(t.clicks, '{}'),
+	       a.asin, a.marketplace, a.start_date, coalesce(t.bytes, 0) <= 2000
 	  FROM sqp.asin_performance_data a
 	  LEFT JOIN sums s ON s.id = a.id
 	  LEFT JOIN top t ON t.id = a.id`
@@ -150,6 +152,11 @@ func TestReportTotalsStayExact(t *testing.T) {
 		{"a delete of reports (cascading to their query rows)", `
 			DELETE FROM sqp.asin_performance_data
 			 WHERE id IN (SELECT id FROM sqp.asin_performance_data ORDER BY id DESC LIMIT 2)`},
+		{"an update that moves a report to another ASIN, marketplace and week (its key in report_totals)", `
+			UPDATE sqp.asin_performance_data
+			   SET asin = 'B0ACME0009', marketplace = 'DE', start_date = start_date + 7, end_date = end_date + 7
+			 WHERE id = (SELECT min(asin_performance_id) FROM sqp.search_query_performance)`},
+		{"an update of reports that leaves their keys", `UPDATE sqp.asin_performance_data SET updated_at = updated_at + interval '1 second'`},
 		{"a mapping change (totals do not depend on mappings)", `UPDATE public.asin_brand_mapping SET is_active = NOT is_active`},
 		{"a statement that touches no row", `DELETE FROM sqp.search_query_performance WHERE false`},
 	}

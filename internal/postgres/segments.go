@@ -81,30 +81,38 @@ func (db *DB) TopQueries(ctx context.Context, market, asin string, t period.Segm
 
 // reportTopQueriesSQL is the ranked top queries (segment_start, query, asin_purchases, asin_clicks, rank)
 // of the weekly reports of asin in market starting in from..to, as sqp.report_totals keeps them: the 3
-// with the most ASIN purchases, then ASIN clicks, then text. Arguments are SQL placeholders. The lookup of
-// the ASIN's weeks uses the unique index on (asin, marketplace, start_date, end_date), the totals their
-// primary key.
+// with the most ASIN purchases, then ASIN clicks, then text. Arguments are SQL placeholders.
 func reportTopQueriesSQL(asin, market, from, to string) string {
 	return `
-		SELECT a.start_date AS segment_start, t.query, t.asin_purchases, t.asin_clicks, t.rank
-		FROM sqp.asin_performance_data a
-		JOIN sqp.report_totals r ON r.asin_performance_id = a.id
+		SELECT r.start_date AS segment_start, t.query, t.asin_purchases, t.asin_clicks, t.rank
+		FROM (` + reportWeekTops("r.asin = "+asin+" AND r.marketplace = "+market+" AND r.start_date >= "+from+" AND r.start_date <= "+to) + `) r
 		CROSS JOIN LATERAL unnest(r.top_queries, r.top_query_purchases, r.top_query_clicks)
-		     WITH ORDINALITY AS t(query, asin_purchases, asin_clicks, rank)
-		WHERE a.asin = ` + asin + ` AND a.marketplace = ` + market + ` AND a.start_date >= ` + from + ` AND a.start_date <= ` + to
+		     WITH ORDINALITY AS t(query, asin_purchases, asin_clicks, rank)`
 }
 
 // reportTopQueryArraysSQL is the precomputed top search queries (sqp.report_totals) of the report of asin
 // in market for the week starting on week, the first n, as three arrays in rank order: queries, purchases,
-// clicks. Arguments are SQL expressions. The report is found by the unique index on (asin, marketplace,
-// start_date, end_date).
+// clicks. Arguments are SQL expressions.
 func reportTopQueryArraysSQL(asin, market, week, n string) string {
 	return `
 		SELECT r.top_queries[1:` + n + `] AS queries, r.top_query_purchases[1:` + n + `] AS purchases,
 		       r.top_query_clicks[1:` + n + `] AS clicks
-		FROM sqp.asin_performance_data a
-		JOIN sqp.report_totals r ON r.asin_performance_id = a.id
-		WHERE a.asin = ` + asin + ` AND a.marketplace = ` + market + ` AND a.start_date = ` + week
+		FROM (` + reportWeekTops("r.asin = "+asin+" AND r.marketplace = "+market+" AND r.start_date = "+week) + `) r`
+}
+
+// reportWeekTops is the rows (start_date, top_queries, top_query_purchases, top_query_clicks) of
+// sqp.report_totals that match where (on the table's alias r), read by the report key's two partial
+// indexes: the covering one, without visiting the table, for the top queries that fit it (all but reports
+// with very long queries), and the other for the rest.
+func reportWeekTops(where string) string {
+	return `
+		SELECT r.start_date, r.top_queries, r.top_query_purchases, r.top_query_clicks
+		FROM sqp.report_totals r
+		WHERE ` + where + ` AND r.top_queries_indexed
+		UNION ALL
+		SELECT r.start_date, r.top_queries, r.top_query_purchases, r.top_query_clicks
+		FROM sqp.report_totals r
+		WHERE ` + where + ` AND NOT r.top_queries_indexed`
 }
 
 // liveTopQueriesSQL ranks the search queries of asin in market over the weeks starting in from..to per

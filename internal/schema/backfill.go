@@ -45,7 +45,25 @@ var backfills = []backfill{
         HAVING min(q.currency_code) = max(q.currency_code)) c
  WHERE a.id = c.asin_performance_id AND c.marketplace <> a.marketplace`,
 	},
+	{
+		// sqp.report_totals repeats its report's key (asin, marketplace, start_date) for the index of a
+		// product's weekly top queries, and says whether they fit that index (top_queries_indexed): the four
+		// columns came together, and this fills them all, as sqp.report_totals_recompute sets them
+		// (TestReportWeekTopsMigration checks that recomputing after it changes no row). Only these columns
+		// change, so the totals' triggers recompute no segment.
+		schema: "sqp", table: "report_totals", column: "asin",
+		comment: "backfill sqp.report_totals' report keys (asin, marketplace, start_date) and top_queries_indexed",
+		sql:     reportTotalsKeysSQL,
+	},
 }
+
+// reportTotalsKeysSQL fills sqp.report_totals' report keys and top_queries_indexed from the reports and the
+// top queries, as sqp.report_totals_recompute sets them.
+const reportTotalsKeysSQL = `UPDATE sqp.report_totals t
+   SET asin = a.asin, marketplace = a.marketplace, start_date = a.start_date,
+       top_queries_indexed = octet_length(array_to_string(t.top_queries, '')) <= 2000
+  FROM sqp.asin_performance_data a
+ WHERE a.id = t.asin_performance_id`
 
 // tableFill is the data a new table derives from existing tables: the rows its triggers would have written
 // had the table always existed. When Atlas's plan creates the table, the fill's statements run right after
@@ -53,7 +71,15 @@ var backfills = []backfill{
 // created again. The triggers that keep the table exact are created later in the same transaction.
 type tableFill struct {
 	schema, table string
-	steps         []Statement
+	steps         []fillStep
+}
+
+// fillStep is a statement of a table's fill. A step that fills a column added after the table first
+// existed runs only when the created table has it: a schema from before that column (the migration tests
+// apply them) creates the table without it.
+type fillStep struct {
+	Statement
+	needs string // a column the step writes that the table did not always have; "" for none
 }
 
 // tableFills are the engine's fills, one per derived table.
@@ -65,9 +91,9 @@ var tableFills = []tableFill{
 		// The lock keeps writers of query rows out from the fill to the commit: the triggers that would
 		// record their rows are created only later in the plan.
 		schema: "sqp", table: "report_totals",
-		steps: []Statement{
-			{Comment: "lock sqp.search_query_performance against writers until the fill of sqp.report_totals commits", SQL: `LOCK TABLE sqp.search_query_performance IN SHARE MODE`},
-			{Comment: "fill sqp.report_totals from the existing query rows", SQL: `INSERT INTO sqp.report_totals
+		steps: []fillStep{
+			{Statement: Statement{Comment: "lock sqp.search_query_performance against writers until the fill of sqp.report_totals commits", SQL: `LOCK TABLE sqp.search_query_performance IN SHARE MODE`}},
+			{Statement: Statement{Comment: "fill sqp.report_totals from the existing query rows", SQL: `INSERT INTO sqp.report_totals
        (asin_performance_id, query_rows, total_impressions, asin_impressions, total_clicks, asin_clicks,
         total_cart_adds, asin_cart_adds, total_purchases, asin_purchases, priced_purchases,
         purchase_price_amount, top_queries, top_query_purchases, top_query_clicks)
@@ -91,7 +117,8 @@ SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clic
               coalesce((array_agg(q.asin_purchase_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_purchases,
               coalesce((array_agg(q.asin_click_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_clicks
          FROM sqp.search_query_performance q
-        WHERE q.asin_performance_id = a.id) AS s`},
+        WHERE q.asin_performance_id = a.id) AS s`}},
+			{Statement: Statement{Comment: "fill sqp.report_totals' report keys and top_queries_indexed", SQL: reportTotalsKeysSQL}, needs: "asin"},
 		},
 	},
 	{
@@ -101,9 +128,9 @@ SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clic
 		// rebuilding after the fill changes nothing). The lock keeps writers of the tables it reads out until
 		// the commit: the triggers that would recompute their segments are created only later in the plan.
 		schema: "sqp", table: "segment_sums",
-		steps: []Statement{
-			{Comment: "lock the tables sqp.segment_sums sums against writers until its fill commits", SQL: `LOCK TABLE sqp.report_totals, sqp.asin_performance_data, public.asin_brand_mapping, public.brands IN SHARE MODE`},
-			{Comment: "fill sqp.segment_sums from sqp.report_totals", SQL: `INSERT INTO sqp.segment_sums
+		steps: []fillStep{
+			{Statement: Statement{Comment: "lock the tables sqp.segment_sums sums against writers until its fill commits", SQL: `LOCK TABLE sqp.report_totals, sqp.asin_performance_data, public.asin_brand_mapping, public.brands IN SHARE MODE`}},
+			{Statement: Statement{Comment: "fill sqp.segment_sums from sqp.report_totals", SQL: `INSERT INTO sqp.segment_sums
 SELECT a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start, a.period_end, a.total_impressions,
        a.asin_impressions, a.total_clicks, a.asin_clicks, a.total_cart_adds, a.asin_cart_adds, a.total_purchases,
        a.asin_purchases,
@@ -137,7 +164,7 @@ SELECT a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start, a.peri
          WHERE t.query_rows > 0
          GROUP BY m.brand_id, r.marketplace, r.asin, g.segment_type, g.period_start, g.period_end) AS a
  -- In the order the view reads the rows (its primary key): the heap starts in index order.
- ORDER BY a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start`},
+ ORDER BY a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start`}},
 		},
 	},
 }
@@ -146,10 +173,10 @@ SELECT a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start, a.peri
 // the fills of the tables they create.
 func backfillStatements(changes []atlasschema.Change) []Statement {
 	var out []Statement
-	created := map[string]bool{}
+	created := map[string]*atlasschema.Table{}
 	for _, c := range changes {
 		if add, ok := c.(*atlasschema.AddTable); ok && add.T.Schema != nil {
-			created[add.T.Schema.Name+"."+add.T.Name] = true
+			created[add.T.Schema.Name+"."+add.T.Name] = add.T
 			continue
 		}
 		m, ok := c.(*atlasschema.ModifyTable)
@@ -171,8 +198,14 @@ func backfillStatements(changes []atlasschema.Change) []Statement {
 	// Fills run in tableFills' order, whatever the order of Atlas's changes: a table filled from another
 	// derived table comes after it.
 	for _, f := range tableFills {
-		if created[f.schema+"."+f.table] {
-			out = append(out, f.steps...)
+		t := created[f.schema+"."+f.table]
+		if t == nil {
+			continue
+		}
+		for _, s := range f.steps {
+			if _, ok := t.Column(s.needs); s.needs == "" || ok {
+				out = append(out, s.Statement)
+			}
 		}
 	}
 	return out
