@@ -26,16 +26,16 @@ const (
 // expansionSQL is ProductExpansion's one statement: every part of an expanded product row, as rows of
 // one shape told apart by kind. The product's rows of brand_product_segments in the marketplace (about 70
 // for a year: weeks, months and quarters) are read once, by the unique index, and every sum is taken
-// from them; the weekly top queries are the reports' precomputed ones (sqp.report_totals), as three
-// arrays on the week's own row, monthly and quarterly ones are ranked from the query rows as TopQueries
-// does, a row each; the marketplaces come from
+// from them; the weekly top queries are the reports' precomputed ones (sqp.report_totals, read from the
+// index of the report key: reportWeekTops), as three arrays on the week's own row, monthly and quarterly
+// ones are ranked from the query rows as TopQueries does, a row each; the marketplaces come from
 // brand_marketplace_segments (brandMarketplacesSQL). Parameters: $1 brand, $2 ASIN, $3 marketplace,
 // $4..$5 range, $6 metrics.MinWeekMarketPurchases, $7 comparison on, $8..$9 comparison range, $10
 // segment type ("" for none), $11 start of the segment before the range, $12 top queries per segment.
 //
 // It is a prepared statement (one text per segment type, expansionSQL): its plan does not depend on the
-// values (every read goes by a unique index), so PostgreSQL plans it once per connection instead of on
-// every call (about 1.7 ms, as long as the execution).
+// values (every read goes by an index on the product's key), so PostgreSQL plans it once per connection
+// instead of on every call (about 1.7 ms, as long as the execution).
 var expansionHead = `
 	WITH product AS (
 		SELECT m.asin, coalesce(m.product_title, '') AS title
