@@ -152,7 +152,7 @@ func benchmark(ctx context.Context, cfg config.Config, f benchFlags, log *slog.L
 		Options: bench.ResultOptions{
 			Runs: f.opts.Runs, LargeRuns: f.largeRuns, CheckRuns: f.opts.CheckRuns, LoadSeconds: f.opts.LoadDuration.Seconds(), Clients: f.clients,
 			RangeFrom: from.Format(time.DateOnly), RangeTo: to.Format(time.DateOnly),
-			Measurements: "One private cluster (pglocal's settings, pg_stat_statements loaded); each scale in its own database; `sqpdash serve` as a separate process, connected as the web role. Before the expansion query loads, the HTTP phases and the cold expansion the database is settled: VACUUM (ANALYZE), CHECKPOINT, no autovacuum worker running (the refresh and change cases before them leave dead rows, stale statistics and dirty buffers).",
+			Measurements: "One private cluster (pglocal's settings, pg_stat_statements loaded); each scale in its own database; `sqpdash serve` as a separate process, connected as the web role, started before the refreshes; it serves each product's expansion once right away (the freshly started server's first requests), so that the first requests after the refreshes are a running server's. Before the expansion query loads, the HTTP phases and the cold expansion the database is settled: VACUUM (ANALYZE), CHECKPOINT, no autovacuum worker running (the refresh and change cases before them leave dead rows, stale statistics and dirty buffers).",
 		},
 	}
 	for _, scale := range f.scales {

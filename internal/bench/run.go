@@ -201,12 +201,16 @@ type ScaleResult struct {
 	ImportWeekRows     int64   `json:"import_one_new_week_rows,omitempty"`
 	RefreshAfterImport Summary `json:"procedure_after_import_of_one_week"`
 	// DatabaseBytes is the database's size on disk after the measurements.
-	DatabaseBytes int64             `json:"database_bytes,omitempty"`
-	NoChangeCheck Summary           `json:"no_change_check"`
-	ChangedQuery  Summary           `json:"read_only_change_check"`
-	Queries       []LoadCase        `json:"queries"`
-	HTTP          []LoadCase        `json:"http,omitempty"`
-	HTTPFirst     []LoadCase        `json:"http_first_request_per_product,omitempty"`
+	DatabaseBytes int64      `json:"database_bytes,omitempty"`
+	NoChangeCheck Summary    `json:"no_change_check"`
+	ChangedQuery  Summary    `json:"read_only_change_check"`
+	Queries       []LoadCase `json:"queries"`
+	HTTP          []LoadCase `json:"http,omitempty"`
+	HTTPFirst     []LoadCase `json:"http_first_request_per_product,omitempty"`
+	// FreshServer is the expansion's first requests of the server right after it started, before the
+	// refreshes: the same URLs as HTTPFirst's expansion case, which then measures the first requests after
+	// a refresh on a server that has been serving.
+	FreshServer   *LoadCase         `json:"http_first_requests_of_fresh_server,omitempty"`
 	ColdExpansion *ColdExpansion    `json:"cold_expansion,omitempty"`
 	UnderRefresh  *LoadCase         `json:"http_expansion_during_concurrent_refresh,omitempty"`
 	RefreshesRun  int               `json:"concurrent_refreshes_during_load,omitempty"` // finished ones, the last one after the load
@@ -224,6 +228,15 @@ func Measure(ctx context.Context, t Target, opts Options) (ScaleResult, error) {
 	res := ScaleResult{Dataset: t.Dataset, Explain: map[string]string{}}
 	if len(t.Products) == 0 {
 		return res, fmt.Errorf("measure scale %v: no products to request", t.Dataset.Scale)
+	}
+	if t.Server != nil {
+		// A deployment's server has been serving for days when an import or a refresh empties its cache:
+		// the first requests after the refreshes below should be those of a running server, not of a
+		// process that has just started (its heap growing into fresh pages, its database connections'
+		// statements planned anew). The fresh server's first requests are reported on their own.
+		log.Info("bench: http first requests of the freshly started server", "scale", t.Dataset.Scale, "requests", len(t.Products))
+		fresh := firstPass(ctx, t, expansionPage+", freshly started server, first request per product", expansionURLs(t))
+		res.FreshServer = &fresh
 	}
 
 	for _, c := range refreshCases {
@@ -388,21 +401,49 @@ type httpPage struct {
 	urls  []string
 }
 
+// expansionPage is the name of the expansion's HTTP cases; the targets read it.
+const expansionPage = "expansion partial (htmx)"
+
+// wholeRange is the date range of every product request: the whole dataset.
+func wholeRange(t Target) url.Values {
+	return url.Values{"from": {t.From.Format(time.DateOnly)}, "to": {t.To.Format(time.DateOnly)}}
+}
+
+// perProduct is page's URL of each of t's products.
+func perProduct(t Target, page func(Product) string) []string {
+	urls := make([]string, len(t.Products))
+	for i, p := range t.Products {
+		urls[i] = page(p)
+	}
+	return urls
+}
+
+// expansionURLs are the expansions (weekly, the whole range) of t's products.
+func expansionURLs(t Target) []string {
+	dates := wholeRange(t)
+	return perProduct(t, func(p Product) string { return t.Server.ExpansionURL(p, dates) })
+}
+
+// firstPass requests each URL once, one at a time (Server.firstRequests), as the case name, with the
+// database's CPU per request.
+func firstPass(ctx context.Context, t Target, name string, urls []string) LoadCase {
+	db0, dbErr := databaseCPU(t.DatabasePID)
+	first := t.Server.firstRequests(ctx, urls)
+	fc := LoadCase{Name: name, Results: []LoadResult{first}}
+	if db1, err := databaseCPU(t.DatabasePID); err == nil && dbErr == nil && first.Requests > 0 {
+		fc.DatabaseCPUPerReqMs = ms(db1-db0) / float64(first.Requests)
+	}
+	return fc
+}
+
 // measureHTTP loads the three pages, the expansion under a refresh loop, and reads the server's peak RSS.
 func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, log *slog.Logger) error {
 	srv := t.Server
-	dates := url.Values{"from": {t.From.Format(time.DateOnly)}, "to": {t.To.Format(time.DateOnly)}}
-	perProduct := func(page func(Product) string) []string {
-		urls := make([]string, len(t.Products))
-		for i, p := range t.Products {
-			urls[i] = page(p)
-		}
-		return urls
-	}
+	dates := wholeRange(t)
 	pages := []httpPage{
-		{"expansion partial (htmx)", "product", perProduct(func(p Product) string { return srv.ExpansionURL(p, dates) })},
-		{"brand page", "product", perProduct(func(p Product) string { return srv.BrandURL(p, dates) })},
-		{"product page", "product", perProduct(func(p Product) string { return srv.ProductURL(p, dates) })},
+		{expansionPage, "product", expansionURLs(t)},
+		{"brand page", "product", perProduct(t, func(p Product) string { return srv.BrandURL(p, dates) })},
+		{"product page", "product", perProduct(t, func(p Product) string { return srv.ProductURL(p, dates) })},
 	}
 	if len(t.Queries) > 0 {
 		var views, queries []string
@@ -429,13 +470,7 @@ func measureHTTP(ctx context.Context, t Target, opts Options, res *ScaleResult, 
 		}
 		// Each URL once first: the uncached path, reported apart, and a warm server for the loads.
 		log.Info("bench: http first requests", "scale", t.Dataset.Scale, "page", page.name, "requests", len(page.urls))
-		db0, dbErr := databaseCPU(t.DatabasePID)
-		first := srv.firstRequests(ctx, page.urls)
-		fc := LoadCase{Name: page.name + ", first request per " + page.first, Results: []LoadResult{first}}
-		if db1, err := databaseCPU(t.DatabasePID); err == nil && dbErr == nil && first.Requests > 0 {
-			fc.DatabaseCPUPerReqMs = ms(db1-db0) / float64(first.Requests)
-		}
-		res.HTTPFirst = append(res.HTTPFirst, fc)
+		res.HTTPFirst = append(res.HTTPFirst, firstPass(ctx, t, page.name+", first request per "+page.first, page.urls))
 		for _, clients := range opts.Clients {
 			log.Info("bench: http load", "scale", t.Dataset.Scale, "page", page.name, "clients", clients)
 			lc.Results = append(lc.Results, srv.load(ctx, clients, opts.LoadDuration, page.urls))
