@@ -177,10 +177,10 @@ func (c *Cluster) prepareSocketDir() (string, error) {
 
 // sharedBuffersMB is the shared_buffers of a lasting cluster with memTotal bytes of memory: a quarter of
 // it, PostgreSQL's own advice for a dedicated server, between 256 MB and 1 GB. The dashboard's reads of
-// one product (its segments, each week's report and top queries: about 150 pages of four relations spread
-// over the year) cost twice the database CPU when those pages have to be copied in from the operating
-// system's cache, which 256 MB could not hold beside the imports and the refreshes at two million query
-// rows (docs/performance.md). Unknown memory: 256 MB.
+// one product (then its segments, each week's report and top queries: about 150 pages of four relations
+// spread over the year) cost twice the database CPU when those pages had to be copied in from the
+// operating system's cache, which 256 MB could not hold beside the imports and the refreshes at two
+// million query rows (docs/performance.md, round 6). Unknown memory: 256 MB.
 func sharedBuffersMB(memTotal int64) int64 {
 	const minMB, maxMB = 256, 1024
 	return min(max(memTotal/4>>20, minMB), maxMB)

@@ -53,17 +53,13 @@ var backfills = []backfill{
 		// change, so the totals' triggers recompute no segment.
 		schema: "sqp", table: "report_totals", column: "asin",
 		comment: "backfill sqp.report_totals' report keys (asin, marketplace, start_date) and top_queries_indexed",
-		sql:     reportTotalsKeysSQL,
-	},
-}
-
-// reportTotalsKeysSQL fills sqp.report_totals' report keys and top_queries_indexed from the reports and the
-// top queries, as sqp.report_totals_recompute sets them.
-const reportTotalsKeysSQL = `UPDATE sqp.report_totals t
+		sql: `UPDATE sqp.report_totals t
    SET asin = a.asin, marketplace = a.marketplace, start_date = a.start_date,
        top_queries_indexed = octet_length(array_to_string(t.top_queries, '')) <= 2000
   FROM sqp.asin_performance_data a
- WHERE a.id = t.asin_performance_id`
+ WHERE a.id = t.asin_performance_id`,
+	},
+}
 
 // tableFill is the data a new table derives from existing tables: the rows its triggers would have written
 // had the table always existed. When Atlas's plan creates the table, the fill's statements run right after
@@ -71,29 +67,22 @@ const reportTotalsKeysSQL = `UPDATE sqp.report_totals t
 // created again. The triggers that keep the table exact are created later in the same transaction.
 type tableFill struct {
 	schema, table string
-	steps         []fillStep
-}
-
-// fillStep is a statement of a table's fill. A step that fills a column added after the table first
-// existed runs only when the created table has it: a schema from before that column (the migration tests
-// apply them) creates the table without it.
-type fillStep struct {
-	Statement
-	needs string // a column the step writes that the table did not always have; "" for none
+	steps         []Statement
 }
 
 // tableFills are the engine's fills, one per derived table.
 var tableFills = []tableFill{
 	{
 		// sqp.report_totals (schema.hcl): the totals of sqp.report_totals_recompute(NULL), whose statement
-		// this is for every report; the function does not exist yet at this point of the plan
-		// (TestReportTotalsMigration checks that recomputing after the fill changes no row).
+		// this is for every report (the report keys come from their backfill, right after); the function
+		// does not exist yet at this point of the plan (TestReportTotalsMigration checks that recomputing
+		// after the fill changes no row).
 		// The lock keeps writers of query rows out from the fill to the commit: the triggers that would
 		// record their rows are created only later in the plan.
 		schema: "sqp", table: "report_totals",
-		steps: []fillStep{
-			{Statement: Statement{Comment: "lock sqp.search_query_performance against writers until the fill of sqp.report_totals commits", SQL: `LOCK TABLE sqp.search_query_performance IN SHARE MODE`}},
-			{Statement: Statement{Comment: "fill sqp.report_totals from the existing query rows", SQL: `INSERT INTO sqp.report_totals
+		steps: []Statement{
+			{Comment: "lock sqp.search_query_performance against writers until the fill of sqp.report_totals commits", SQL: `LOCK TABLE sqp.search_query_performance IN SHARE MODE`},
+			{Comment: "fill sqp.report_totals from the existing query rows", SQL: `INSERT INTO sqp.report_totals
        (asin_performance_id, query_rows, total_impressions, asin_impressions, total_clicks, asin_clicks,
         total_cart_adds, asin_cart_adds, total_purchases, asin_purchases, priced_purchases,
         purchase_price_amount, top_queries, top_query_purchases, top_query_clicks)
@@ -117,8 +106,7 @@ SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clic
               coalesce((array_agg(q.asin_purchase_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_purchases,
               coalesce((array_agg(q.asin_click_count ORDER BY q.asin_purchase_count DESC, q.asin_click_count DESC, q.search_query))[1:3], '{}') AS top_query_clicks
          FROM sqp.search_query_performance q
-        WHERE q.asin_performance_id = a.id) AS s`}},
-			{Statement: Statement{Comment: "fill sqp.report_totals' report keys and top_queries_indexed", SQL: reportTotalsKeysSQL}, needs: "asin"},
+        WHERE q.asin_performance_id = a.id) AS s`},
 		},
 	},
 	{
@@ -128,9 +116,9 @@ SELECT a.id, s.query_rows, s.total_impressions, s.asin_impressions, s.total_clic
 		// rebuilding after the fill changes nothing). The lock keeps writers of the tables it reads out until
 		// the commit: the triggers that would recompute their segments are created only later in the plan.
 		schema: "sqp", table: "segment_sums",
-		steps: []fillStep{
-			{Statement: Statement{Comment: "lock the tables sqp.segment_sums sums against writers until its fill commits", SQL: `LOCK TABLE sqp.report_totals, sqp.asin_performance_data, public.asin_brand_mapping, public.brands IN SHARE MODE`}},
-			{Statement: Statement{Comment: "fill sqp.segment_sums from sqp.report_totals", SQL: `INSERT INTO sqp.segment_sums
+		steps: []Statement{
+			{Comment: "lock the tables sqp.segment_sums sums against writers until its fill commits", SQL: `LOCK TABLE sqp.report_totals, sqp.asin_performance_data, public.asin_brand_mapping, public.brands IN SHARE MODE`},
+			{Comment: "fill sqp.segment_sums from sqp.report_totals", SQL: `INSERT INTO sqp.segment_sums
 SELECT a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start, a.period_end, a.total_impressions,
        a.asin_impressions, a.total_clicks, a.asin_clicks, a.total_cart_adds, a.asin_cart_adds, a.total_purchases,
        a.asin_purchases,
@@ -164,7 +152,7 @@ SELECT a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start, a.peri
          WHERE t.query_rows > 0
          GROUP BY m.brand_id, r.marketplace, r.asin, g.segment_type, g.period_start, g.period_end) AS a
  -- In the order the view reads the rows (its primary key): the heap starts in index order.
- ORDER BY a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start`}},
+ ORDER BY a.brand_id, a.marketplace, a.asin, a.segment_type, a.period_start`},
 		},
 	},
 }
@@ -202,9 +190,13 @@ func backfillStatements(changes []atlasschema.Change) []Statement {
 		if t == nil {
 			continue
 		}
-		for _, s := range f.steps {
-			if _, ok := t.Column(s.needs); s.needs == "" || ok {
-				out = append(out, s.Statement)
+		out = append(out, f.steps...)
+		// The fill writes the columns the table first had; the backfills of columns it gained later derive
+		// the rest, as they do when the columns are added to the existing table. A schema from before such a
+		// column (the migration tests apply them) creates the table without it, and its backfill does not run.
+		for _, b := range backfills {
+			if _, ok := t.Column(b.column); ok && b.schema == f.schema && b.table == f.table {
+				out = append(out, Statement{SQL: b.sql, Comment: b.comment})
 			}
 		}
 	}
