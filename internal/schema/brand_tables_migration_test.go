@@ -1,11 +1,8 @@
 package schema_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/sqpdash/sqpdash/internal/schema"
 )
 
 // brandLevelRows is every row of both brand-level relations, every column, in key order.
@@ -22,10 +19,7 @@ const brandLevelRows = `
 // the tables filled, the tables hold exactly the rows the views held, the web role reads them, and the
 // next change is maintained by the refresh.
 func TestBrandTablesMigration(t *testing.T) {
-	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_incremental_refresh.hcl")
-	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
-	tg.mustApply("", tweak)
+	tg := newMigration(t, "testdata/schema_before_incremental_refresh.hcl")
 	tg.exec(quartersSeed)
 	tg.exec(`CALL public.refresh_brand_product_segments(p_force => true)`)
 	before := tg.queryString(brandLevelRows)
@@ -33,10 +27,7 @@ func TestBrandTablesMigration(t *testing.T) {
 		t.Fatalf("the views hold too little to compare: %s", before)
 	}
 
-	res, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak)
-	if !res.Applied || res.Plan.Destructive {
-		t.Fatalf("applied %v, destructive %v:\n%s", res.Applied, res.Plan.Destructive, out)
-	}
+	out := tg.applyRepo()
 	for _, want := range []string{
 		"dropped    2 materialized views: public.brand_marketplace_segments, public.brand_query_weeks",
 		"filled     2 tables: public.brand_marketplace_segments, public.brand_query_weeks",
@@ -68,7 +59,5 @@ func TestBrandTablesMigration(t *testing.T) {
 		WHERE marketplace = 'US' AND segment_type = 'quarterly' AND period_start = '2026-10-01'`); got != "105 900" {
 		t.Errorf("the brand's fourth quarter after a new report: %s, want 105 900", got)
 	}
-	if _, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak); !strings.Contains(out, "nothing to do") {
-		t.Errorf("second apply planned changes:\n%s", out)
-	}
+	tg.requireUpToDate()
 }

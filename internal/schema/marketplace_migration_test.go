@@ -30,6 +30,41 @@ func repoEnv(t *testing.T, file string) string {
 	return cfg
 }
 
+// migration is a target that holds main's schema from before a change (a copy of it in testdata), to which
+// the test applies the repository's schema.hcl.
+type migration struct {
+	*target
+	tweak func(*schema.Options)
+}
+
+// newMigration applies the schema of before (a testdata file) to a new target.
+func newMigration(t *testing.T, before string) migration {
+	t.Helper()
+	old := repoEnv(t, before)
+	m := migration{target: newTarget(t), tweak: func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }}
+	m.mustApply("", m.tweak)
+	return m
+}
+
+// applyRepo applies schema.hcl and returns apply's output; it fails the test unless a plan was applied
+// without dropping anything that holds data (no approval needed).
+func (m migration) applyRepo() string {
+	m.t.Helper()
+	res, out := m.mustApply(filepath.Join("..", "..", "schema.hcl"), m.tweak)
+	if !res.Applied || res.Plan.Destructive {
+		m.t.Fatalf("applied %v, destructive %v:\n%s", res.Applied, res.Plan.Destructive, out)
+	}
+	return out
+}
+
+// requireUpToDate checks that applying schema.hcl again plans nothing.
+func (m migration) requireUpToDate() {
+	m.t.Helper()
+	if _, out := m.mustApply(filepath.Join("..", "..", "schema.hcl"), m.tweak); !strings.Contains(out, "nothing to do") {
+		m.t.Errorf("second apply planned changes:\n%s", out)
+	}
+}
+
 // migrationSeed is data as the schema before marketplaces held it: one report per ASIN-week, the
 // marketplace only visible in the currency of the prices. Two ASINs share queries.
 const migrationSeed = `
@@ -78,18 +113,12 @@ FROM sqp.search_query_performance`
 // currency says (US by default, EU for euros, whose country was never stored), and the segments are rebuilt
 // per marketplace. The plan needs no approval: it drops nothing that holds data.
 func TestMarketplaceMigration(t *testing.T) {
-	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_marketplace.hcl")
-	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
-	tg.mustApply("", tweak)
+	tg := newMigration(t, "testdata/schema_before_marketplace.hcl")
 	tg.exec(migrationSeed)
 	tg.exec(`REFRESH MATERIALIZED VIEW public.brand_product_segments`)
 	before := tg.queryString(totalsSQL)
 
-	res, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak)
-	if !res.Applied || res.Plan.Destructive {
-		t.Fatalf("applied %v, destructive %v:\n%s", res.Applied, res.Plan.Destructive, out)
-	}
+	tg.applyRepo()
 	if after := tg.queryString(totalsSQL); after != before {
 		t.Errorf("totals changed by the migration:\nbefore %s\nafter  %s", before, after)
 	}
@@ -117,7 +146,5 @@ func TestMarketplaceMigration(t *testing.T) {
 		!strings.Contains(err.Error(), "asin_performance_data_asin_marketplace_start_date_end_date_key") {
 		t.Errorf("a second US report of the same ASIN-week: %v, want a violation of the report key", err)
 	}
-	if _, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak); !strings.Contains(out, "nothing to do") {
-		t.Errorf("second apply planned changes:\n%s", out)
-	}
+	tg.requireUpToDate()
 }

@@ -1,11 +1,7 @@
 package schema_test
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/sqpdash/sqpdash/internal/schema"
 )
 
 // quartersSeed is data as the schema before quarterly segments held it: two marketplaces, a week that
@@ -39,10 +35,7 @@ INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, tot
 // gained two columns, are replaced with their grants. The plan needs no approval: it drops nothing that
 // holds data (the views are rebuilt from the base rows).
 func TestQuartersMigration(t *testing.T) {
-	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_quarters.hcl")
-	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
-	tg.mustApply("", tweak)
+	tg := newMigration(t, "testdata/schema_before_quarters.hcl")
 	tg.exec(quartersSeed)
 	tg.exec(`REFRESH MATERIALIZED VIEW public.brand_product_segments;
 		REFRESH MATERIALIZED VIEW public.brand_marketplace_segments;
@@ -65,10 +58,7 @@ func TestQuartersMigration(t *testing.T) {
 		FROM pg_proc p WHERE p.proname IN ('get_product_segment_metadata', 'get_marketplace_segment_metadata')`
 	grantsBefore := tg.queryString(grants)
 
-	res, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak)
-	if !res.Applied || res.Plan.Destructive {
-		t.Fatalf("applied %v, destructive %v:\n%s", res.Applied, res.Plan.Destructive, out)
-	}
+	tg.applyRepo()
 	if after := tg.queryString(kept); after != before {
 		t.Errorf("data changed by the migration:\nbefore %s\nafter  %s", before, after)
 	}
@@ -101,7 +91,5 @@ func TestQuartersMigration(t *testing.T) {
 		FROM public.validate_brand_product_segments()`); v != "" {
 		t.Errorf("violations after the migration: %s", v)
 	}
-	if _, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak); !strings.Contains(out, "nothing to do") {
-		t.Errorf("second apply planned changes:\n%s", out)
-	}
+	tg.requireUpToDate()
 }

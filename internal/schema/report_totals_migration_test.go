@@ -1,11 +1,7 @@
 package schema_test
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/sqpdash/sqpdash/internal/schema"
 )
 
 // reportTotalsSeed is data as the schema before sqp.report_totals held it: reports with several queries
@@ -41,10 +37,7 @@ INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, tot
 // report, query row or segment is lost or changed, the segment views read the totals, and the triggers
 // keep them from then on. The plan drops nothing that holds data, so it needs no approval.
 func TestReportTotalsMigration(t *testing.T) {
-	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_incremental_refresh.hcl")
-	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
-	tg.mustApply("", tweak)
+	tg := newMigration(t, "testdata/schema_before_incremental_refresh.hcl")
 	tg.exec(reportTotalsSeed)
 	tg.exec(`REFRESH MATERIALIZED VIEW public.brand_product_segments;
 		REFRESH MATERIALIZED VIEW public.brand_query_weeks;
@@ -57,10 +50,7 @@ func TestReportTotalsMigration(t *testing.T) {
 		  (SELECT string_agg(b::text, ' ' ORDER BY b::text) FROM public.brand_marketplace_segments b))`
 	before := tg.queryString(kept)
 
-	res, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak)
-	if !res.Applied || res.Plan.Destructive {
-		t.Fatalf("applied %v, destructive %v:\n%s", res.Applied, res.Plan.Destructive, out)
-	}
+	tg.applyRepo()
 	if after := tg.queryString(kept); after != before {
 		t.Errorf("data changed by the migration:\nbefore %s\nafter  %s", before, after)
 	}
@@ -79,19 +69,24 @@ func TestReportTotalsMigration(t *testing.T) {
 		t.Errorf("report_totals filled by the apply:\n got %s\nwant %s", got, want)
 	}
 	// The apply's fill and the triggers' function are one definition: recomputing changes no row.
-	const versions = `SELECT string_agg(xmin::text, ',' ORDER BY asin_performance_id) FROM sqp.report_totals`
-	filled := tg.queryString(versions)
-	tg.exec(`SELECT sqp.report_totals_recompute(NULL)`)
-	if got := tg.queryString(versions); got != filled {
-		t.Errorf("sqp.report_totals_recompute(NULL) rewrote rows the apply filled: row versions %s, then %s", filled, got)
-	}
+	requireRecomputeRewritesNothing(t, tg.target)
 	// From now on the triggers keep it: a new query row of report 5 shows at once.
 	tg.exec(`INSERT INTO sqp.search_query_performance (asin_performance_id, search_query, asin_purchase_count, asin_click_count)
 		VALUES (5, 'boots', 7, 9)`)
 	if got := tg.queryString(`SELECT format('%s %s %s', query_rows, asin_purchases, top_queries) FROM sqp.report_totals WHERE asin_performance_id = 5`); got != "1 7 {boots}" {
 		t.Errorf("report 5 after a new query row: %s, want 1 7 {boots}", got)
 	}
-	if _, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak); !strings.Contains(out, "nothing to do") {
-		t.Errorf("second apply planned changes:\n%s", out)
+	tg.requireUpToDate()
+}
+
+// requireRecomputeRewritesNothing checks that sqp.report_totals_recompute(NULL) writes no row of
+// sqp.report_totals (their row versions stay): what the apply filled is what the triggers' function computes.
+func requireRecomputeRewritesNothing(t *testing.T, tg *target) {
+	t.Helper()
+	const versions = `SELECT string_agg(xmin::text, ',' ORDER BY asin_performance_id) FROM sqp.report_totals`
+	filled := tg.queryString(versions)
+	tg.exec(`SELECT sqp.report_totals_recompute(NULL)`)
+	if got := tg.queryString(versions); got != filled {
+		t.Errorf("sqp.report_totals_recompute(NULL) rewrote rows the apply filled: row versions %s, then %s", filled, got)
 	}
 }

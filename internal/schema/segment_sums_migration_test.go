@@ -1,11 +1,8 @@
 package schema_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/sqpdash/sqpdash/internal/schema"
 )
 
 // TestSegmentSumsMigration applies main's schema from before sqp.segment_sums (a copy of it is testdata),
@@ -14,10 +11,7 @@ import (
 // sums as sqp.segment_sums_rebuild, which then changes nothing), brand_product_segments keeps its rows
 // byte for byte, and the triggers keep the sums from then on. The plan drops nothing that holds data.
 func TestSegmentSumsMigration(t *testing.T) {
-	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_segment_sums.hcl")
-	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
-	tg.mustApply("", tweak)
+	tg := newMigration(t, "testdata/schema_before_segment_sums.hcl")
 	tg.exec(reportTotalsSeed)
 	tg.exec(`
 		INSERT INTO public.brands (id, brand_name, display_name, is_active) VALUES
@@ -45,10 +39,7 @@ func TestSegmentSumsMigration(t *testing.T) {
 		t.Fatalf("the seed makes %d segments: %s", n, before)
 	}
 
-	res, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak)
-	if !res.Applied || res.Plan.Destructive {
-		t.Fatalf("applied %v, destructive %v:\n%s", res.Applied, res.Plan.Destructive, out)
-	}
+	tg.applyRepo()
 	if after := tg.queryString(rows); after != before {
 		t.Errorf("brand_product_segments changed by the migration:\nbefore %s\nafter  %s", before, after)
 	}
@@ -72,7 +63,5 @@ func TestSegmentSumsMigration(t *testing.T) {
 	if got := tg.queryString(week); got != "7 9 1" {
 		t.Errorf("B000000002's week of 2026-10-04 after a new query row: %q, want 7 9 1", got)
 	}
-	if _, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak); !strings.Contains(out, "nothing to do") {
-		t.Errorf("second apply planned changes:\n%s", out)
-	}
+	tg.requireUpToDate()
 }

@@ -1,11 +1,7 @@
 package schema_test
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/sqpdash/sqpdash/internal/schema"
 )
 
 // TestReportWeekTopsMigration applies main's schema from before sqp.report_totals repeated its report's key
@@ -15,10 +11,7 @@ import (
 // changes no row), changes no total, report or segment, and the triggers keep the keys from then on. The
 // plan drops nothing that holds data.
 func TestReportWeekTopsMigration(t *testing.T) {
-	tg := newTarget(t)
-	old := repoEnv(t, "testdata/schema_before_week_tops.hcl")
-	tweak := func(o *schema.Options) { o.ConfigFile, o.Env = old, "repo" }
-	tg.mustApply("", tweak)
+	tg := newMigration(t, "testdata/schema_before_week_tops.hcl")
 	tg.exec(reportTotalsSeed)
 	tg.exec(`
 		INSERT INTO sqp.asin_performance_data (id, asin, marketplace, start_date, end_date) VALUES
@@ -38,10 +31,7 @@ func TestReportWeekTopsMigration(t *testing.T) {
 		  (SELECT md5(string_agg(b::text, ' ' ORDER BY b::text)) FROM public.brand_marketplace_segments b))`
 	before := tg.queryString(kept)
 
-	res, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak)
-	if !res.Applied || res.Plan.Destructive {
-		t.Fatalf("applied %v, destructive %v:\n%s", res.Applied, res.Plan.Destructive, out)
-	}
+	tg.applyRepo()
 	if after := tg.queryString(kept); after != before {
 		t.Errorf("data changed by the migration:\nbefore %s\nafter  %s", before, after)
 	}
@@ -54,18 +44,11 @@ func TestReportWeekTopsMigration(t *testing.T) {
 		t.Errorf("report_totals' keys after the apply:\n got %s\nwant %s", got, want)
 	}
 	// The backfill and the triggers' function are one definition: recomputing changes no row.
-	const versions = `SELECT string_agg(xmin::text, ',' ORDER BY asin_performance_id) FROM sqp.report_totals`
-	filled := tg.queryString(versions)
-	tg.exec(`SELECT sqp.report_totals_recompute(NULL)`)
-	if got := tg.queryString(versions); got != filled {
-		t.Errorf("sqp.report_totals_recompute(NULL) rewrote rows the apply filled: row versions %s, then %s", filled, got)
-	}
+	requireRecomputeRewritesNothing(t, tg.target)
 	// From now on the triggers keep the keys: a report moved to another week moves in report_totals.
 	tg.exec(`UPDATE sqp.asin_performance_data SET start_date = '2026-10-18', end_date = '2026-10-24' WHERE id = 5`)
 	if got := tg.queryString(`SELECT format('%s %s', start_date, top_queries_indexed) FROM sqp.report_totals WHERE asin_performance_id = 5`); got != "2026-10-18 t" {
 		t.Errorf("report 5 after its move to the week of 2026-10-18: %s", got)
 	}
-	if _, out := tg.mustApply(filepath.Join("..", "..", "schema.hcl"), tweak); !strings.Contains(out, "nothing to do") {
-		t.Errorf("second apply planned changes:\n%s", out)
-	}
+	tg.requireUpToDate()
 }
